@@ -1,0 +1,57 @@
+"""The staff and designer surface: Flask-Admin views, the login, the calendar, settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from admin import auth
+from admin.forms import to_local
+from admin.views.appointments import ActivityTypeView, AppointmentView
+from admin.views.calendar import CalendarView
+from admin.views.customers import CustomerView
+from admin.views.dashboard import DashboardView
+from admin.views.records import AuditView, OutboxView
+from admin.views.settings import FeaturesView, SettingsView
+from admin.views.staff import StaffUserView
+from core.models import ActivityType, Appointment, AuditEvent, Customer, OutboxMessage, StaffUser
+from core.security import csp_nonce
+
+
+def init_app(app: Flask) -> Admin:
+    """Create the Admin for this app (never at import time: tests build many apps)."""
+    # Our templates first, so they override Flask-Admin's (row actions without inline JS).
+    app.register_blueprint(Blueprint("fd_admin", __name__, template_folder="templates", static_folder="static",
+                                     static_url_path="/admin-static"))
+    app.register_blueprint(auth.bp)
+    app.jinja_env.filters["localdatetime"] = _localdatetime
+
+    admin = Admin(
+        app, name="Frontdesk", url="/admin",
+        theme=Bootstrap4Theme(base_template="admin/master.html", fluid=True),
+        index_view=DashboardView(name=_l("Home"), url="/admin"),
+        csp_nonce_generator=csp_nonce,
+    )
+    admin.add_view(CalendarView(name=_l("Calendar"), endpoint="calendar", url="/admin/calendar"))
+    admin.add_view(CustomerView(Customer, name=_l("Customers"), endpoint="customer"))
+    admin.add_view(AppointmentView(Appointment, name=_l("Appointments"), endpoint="appointment"))
+    admin.add_view(OutboxView(OutboxMessage, name=_l("Outbox"), endpoint="outbox", category=_l("Records")))
+    admin.add_view(AuditView(AuditEvent, name=_l("Audit log"), endpoint="audit", category=_l("Records")))
+    admin.add_view(SettingsView(name=_l("General"), endpoint="settings", url="/admin/settings",
+                                category=_l("Settings")))
+    admin.add_view(FeaturesView(name=_l("Add function"), endpoint="features", url="/admin/settings/features",
+                                category=_l("Settings")))
+    admin.add_view(ActivityTypeView(ActivityType, name=_l("Activity types"), endpoint="activitytype",
+                                    category=_l("Settings")))
+    admin.add_view(StaffUserView(StaffUser, name=_l("Staff accounts"), endpoint="staffuser",
+                                 category=_l("Settings")))
+    app.extensions["frontdesk_admin"] = admin
+    return admin
+
+
+def _localdatetime(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    return to_local(value).strftime(fmt) if value else ""

@@ -1,0 +1,87 @@
+"""Appointments (list, forms in the unit's time zone, detail with the "Options" menu) and activity types."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from admin.forms import LocalDateTimeField, to_local
+from admin.sections import options_for
+from admin.views.base import ScopedAjaxLoader, SecureModelView
+from core.models import ActivityType, Customer, StaffUser
+
+STATUS_LABELS = {"planned": _l("planned"), "running": _l("running"), "done": _l("done"),
+                 "cancelled": _l("cancelled")}
+
+
+def _local(view, context, model, name):
+    value = getattr(model, name)
+    return to_local(value).strftime("%d.%m.%Y %H:%M") if value else ""
+
+
+class AppointmentView(SecureModelView):
+    roles = ("owner", "staff")
+    can_export = True
+    column_list = ("start", "end", "customer", "staff", "activity_type", "status", "location")
+    column_labels = {"start": _l("Start"), "end": _l("End"), "customer": _l("Customer"), "staff": _l("Staff"),
+                     "activity_type": _l("Activity"), "status": _l("Status"), "location": _l("Location"),
+                     "notes": _l("Notes"), "reminder_wanted": _l("Reminder wanted"), "timezone": _l("Time zone")}
+    column_default_sort = ("start", True)
+    column_sortable_list = ("start", "end", "status")
+    column_filters = ("start", "status", "reminder_wanted")
+    column_formatters = {
+        "start": _local, "end": _local,
+        "status": lambda v, c, m, n: STATUS_LABELS.get(m.status, m.status),
+        "customer": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
+            url_for("customer.file_view", id=str(m.customer.pk)), m.customer) if m.customer else "",
+    }
+    column_formatters_detail = column_formatters
+    form_columns = ("customer", "staff", "activity_type", "start", "end", "status", "location", "notes",
+                    "reminder_wanted")
+    form_overrides = {"start": LocalDateTimeField, "end": LocalDateTimeField}
+    form_choices = {"status": list(STATUS_LABELS.items())}
+    details_template = "admin/appointment_details.html"
+    column_details_list = ("start", "end", "customer", "staff", "activity_type", "status", "location", "notes",
+                           "reminder_wanted", "reminder_sent_at")
+
+    def __init__(self, *args, **kwargs):
+        self.form_ajax_refs = {"customer": ScopedAjaxLoader("customer", Customer,
+                                                            fields=["last_name_key", "first_name", "email"],
+                                                            page_size=20)}
+        super().__init__(*args, **kwargs)
+
+    def _scope_form(self, form):
+        unit = current_user.business_unit
+        form.staff.queryset = StaffUser.objects(business_unit=unit, active=True, role__in=["owner", "staff"])
+        form.activity_type.queryset = ActivityType.objects(business_unit=unit, active=True)
+        return form
+
+    def create_form(self, obj=None):
+        return self._scope_form(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._scope_form(super().edit_form(obj))
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        model.timezone = current_user.business_unit.timezone
+
+    def unique_error_field(self, form):
+        return None
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["options"] = options_for(current_user.business_unit, current_user)
+        return super().render(template, **kwargs)
+
+
+class ActivityTypeView(SecureModelView):
+    roles = ("owner",)
+    column_list = ("name", "duration_minutes", "colour", "active")
+    column_labels = {"name": _l("Name"), "duration_minutes": _l("Duration (minutes)"), "colour": _l("Colour"),
+                     "active": _l("Active")}
+    form_columns = ("name", "duration_minutes", "colour", "active")
+    column_formatters = {"colour": lambda v, c, m, n: Markup(
+        '<span class="fd-swatch" style="background:{}"></span> {}').format(m.colour, m.colour)}

@@ -1,0 +1,183 @@
+"""The one secured base for every admin view: login, roles, feature switches, unit scoping, audit."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView
+from flask_admin.contrib.mongoengine import ModelView
+from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
+from flask_babel import gettext as _
+from flask_login import current_user
+from mongoengine import NotUniqueError
+from mongoengine import ValidationError as MEValidationError
+
+from admin.forms import AdminForm
+from core.services.audit import Actor, record, record_change, snapshot
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_csv_formula(value):
+    """OWASP CSV injection: cells starting like a formula get a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def actor() -> Actor:
+    return Actor.staff(current_user)
+
+
+class AccessMixin:
+    """Login required; ``roles`` decide who may open the view; ``feature`` must be switched on."""
+
+    roles: tuple[str, ...] = ("owner",)
+    feature: str | None = None
+
+    def is_accessible(self) -> bool:
+        user = current_user
+        if not (user and user.is_authenticated and user.role in self.roles):
+            return False
+        return not (self.feature and not user.business_unit.has_feature(self.feature))
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("staff_auth.login", next=request.full_path))
+        abort(403)
+
+
+class SecureView(AccessMixin, BaseView):
+    """Plain (non-model) admin page."""
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """AJAX reference loader limited to the current business unit, prefix search on given fields."""
+
+    def get_one(self, pk):
+        return self.model.objects(pk=pk, business_unit=current_user.business_unit).first()
+
+    def get_list(self, term, offset=0, limit=20):
+        query = self.model.objects(business_unit=current_user.business_unit)
+        term = (term or "").strip()[:100]
+        if term:
+            pattern = re.compile("^" + re.escape(term), re.IGNORECASE)
+            criteria = None
+            from mongoengine import Q
+
+            for field in self._cached_fields:
+                q = Q(**{field.name: pattern})
+                criteria = q if criteria is None else criteria | q
+            query = query.filter(criteria)
+        return query.skip(max(offset, 0)).limit(min(limit, 50))
+
+
+class SecureModelView(AccessMixin, ModelView):
+    """Model view with CSRF forms, unit scoping, audit events and field-level error messages."""
+
+    form_base_class = AdminForm
+    can_view_details = True
+    can_export = False
+    export_types = ["csv"]
+    page_size = 25
+    can_set_page_size = False
+    #: rows belong to the logged-in user's business unit
+    unit_scoped = True
+    #: write audit events for create/update/delete
+    audited = True
+    form_excluded_columns = ("business_unit", "created_at", "updated_at")
+    column_exclude_list = ("business_unit",)
+    column_details_exclude_list = ("business_unit",)
+
+    # --- scoping -------------------------------------------------------------------------
+    def get_query(self):
+        query = super().get_query()
+        if self.unit_scoped:
+            query = query.filter(business_unit=current_user.business_unit)
+        return query
+
+    def get_one(self, id):
+        try:
+            return super().get_one(id)
+        except Exception:  # malformed ids: treat as "not found"
+            return None
+
+    def on_model_change(self, form, model, is_created):
+        if self.unit_scoped:
+            model.business_unit = current_user.business_unit
+
+    # --- saving with field errors ---------------------------------------------------------
+    def _save(self, form, model, is_created: bool):
+        before = None if is_created else snapshot(model)
+        try:
+            form.populate_obj(model)
+            self._on_model_change(form, model, is_created)
+            model.save()
+        except MEValidationError as exc:
+            self._field_errors(form, exc)
+            return False
+        except NotUniqueError:
+            field = self.unique_error_field(form)
+            message = _("This value is already in use.")
+            if field is not None:
+                field.errors = [*list(field.errors), message]
+            flash(message, "error")
+            return False
+        if self.audited:
+            record_change(actor(), model, before)
+        self.after_model_change(form, model, is_created)
+        return model
+
+    def unique_error_field(self, form):
+        return getattr(form, "email", None) or getattr(form, "name", None)
+
+    def _field_errors(self, form, exc: MEValidationError) -> None:
+        errors = exc.to_dict() if exc.errors else {}
+        shown = False
+        for name, message in errors.items():
+            field = getattr(form, name, None)
+            text = message if isinstance(message, str) else "; ".join(str(v) for v in _flatten(message))
+            if field is not None:
+                field.errors = [*list(field.errors), _(text) if text else text]
+                shown = True
+            else:
+                flash(f"{name}: {text}", "error")
+                shown = True
+        if not shown:
+            flash(str(exc.message), "error")
+        else:
+            flash(_("Please correct the marked fields."), "error")
+
+    def create_model(self, form):
+        return self._save(form, self.model(), True)
+
+    def update_model(self, form, model):
+        return bool(self._save(form, model, False))
+
+    def delete_model(self, model):
+        object_id, unit, label = str(model.pk), getattr(model, "business_unit", None), str(model)
+        collection = model._get_collection_name()
+        ok = super().delete_model(model)
+        if ok and self.audited:
+            record(actor(), "delete", object_type=collection, object_id=object_id,
+                   summary=f"{collection} deleted: {label}"[:500], business_unit=unit)
+        return ok
+
+    # --- hardening -------------------------------------------------------------------------
+    def get_export_value(self, model, name):
+        return escape_csv_formula(super().get_export_value(model, name))
+
+    def api_file_view(self):  # Flask-Admin serves GridFS files by id without access checks
+        abort(404)
+
+
+def _flatten(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _flatten(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _flatten(v)
+    else:
+        yield value

@@ -1,0 +1,128 @@
+"""Customers: list, search, filters, the customer file ("Kundenakte") and the delete confirmation."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.mongoengine.filters import FilterEqual
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
+from wtforms import StringField
+from wtforms.validators import Optional
+
+from admin.sections import FileSection, add_file_section, sections_for
+from admin.views.base import SecureModelView, actor
+from core.models import Appointment, AuditEvent, Customer
+from core.models._base import utcnow
+from core.phone import display as phone_display
+from core.services.deletion import customer_data_counts, delete_customer
+
+SALUTATION_LABELS = {"": "—", "ms": _l("Ms"), "mr": _l("Mr"), "mx": _l("Mx")}
+
+
+class TagsField(StringField):
+    """Comma-separated tags."""
+
+    def _value(self):
+        return ", ".join(self.data or []) if isinstance(self.data, list) else (self.data or "")
+
+    def process_formdata(self, valuelist):
+        raw = valuelist[0] if valuelist else ""
+        self.data = [t.strip()[:50] for t in raw.split(",") if t.strip()][:50]
+
+
+class CustomerView(SecureModelView):
+    roles = ("owner", "staff")
+    can_export = True
+    column_list = ("last_name", "first_name", "email", "phone", "birthday", "tags", "updated_at")
+    column_labels = {
+        "salutation": _l("Salutation"), "title": _l("Title"), "first_name": _l("First name"),
+        "last_name": _l("Last name"), "birthday": _l("Birthday"), "email": _l("E-mail"), "phone": _l("Phone"),
+        "address": _l("Address"), "notes": _l("Notes"), "tags": _l("Tags"), "custom_fields": _l("Custom fields"),
+        "created_at": _l("Created"), "updated_at": _l("Updated"),
+    }
+    column_sortable_list = (("last_name", "last_name_key"), "first_name", "birthday", "updated_at")
+    column_default_sort = [("last_name_key", False), ("first_name", False)]
+    column_searchable_list = ("last_name", "first_name", "email")
+    column_filters = (FilterEqual(Customer.tags, _l("Tag")), "created_at")
+    column_formatters = {
+        "phone": lambda v, c, m, n: phone_display(m.phone),
+        "tags": lambda v, c, m, n: ", ".join(m.tags or []),
+        "last_name": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
+            url_for("customer.file_view", id=str(m.pk)), m.last_name),
+    }
+    column_export_list = ("salutation", "title", "first_name", "last_name", "birthday", "email", "phone",
+                          "address", "tags", "notes", "created_at")
+    form_columns = ("salutation", "title", "first_name", "last_name", "birthday", "email", "phone",
+                    "address", "tags", "notes")
+    form_overrides = {"tags": TagsField}
+    form_args = {"phone": {"validators": [Optional()], "description": _l("e.g. 030 1234567 or +49 30 1234567")}}
+    form_choices = {"salutation": [(k, v) for k, v in SALUTATION_LABELS.items()]}
+    delete_confirm_endpoint = ".delete_confirm_view"
+    details_template = "admin/customer_details.html"
+
+    def _search(self, query, search_term):
+        """Case-insensitive prefix search on surname (indexed key), first name and e-mail."""
+        from mongoengine import Q
+
+        term = search_term.strip()[:100]
+        if not term:
+            return query
+        folded = re.escape(term.casefold())
+        prefix = re.compile("^" + re.escape(term), re.IGNORECASE)
+        return query.filter(Q(last_name_key=re.compile("^" + folded)) | Q(first_name=prefix) | Q(email=prefix))
+
+    def delete_model(self, model):
+        """All deletion goes through the one service that removes everything of the customer."""
+        delete_customer(actor(), model)
+        return True
+
+    @expose("/file/")
+    def file_view(self):
+        customer = self.get_one(request.args.get("id", ""))
+        if customer is None:
+            abort(404)
+        unit = current_user.business_unit
+        sections = [(s, s.context(customer)) for s in sections_for(unit)]
+        return self.render("admin/customer_file.html", customer=customer, sections=sections,
+                           salutation=SALUTATION_LABELS.get(customer.salutation or "", ""),
+                           phone=phone_display(customer.phone))
+
+    @expose("/delete-confirm/", methods=("GET", "POST"))
+    def delete_confirm_view(self):
+        customer = self.get_one(request.values.get("id", ""))
+        if customer is None:
+            abort(404)
+        if request.method == "POST":
+            counts = delete_customer(actor(), customer)
+            flash(_("The customer and all their data (%(n)d records) were deleted permanently.",
+                    n=sum(counts.values())), "success")
+            return redirect(url_for(".index_view"))
+        return self.render("admin/customer_delete.html", customer=customer,
+                           counts=customer_data_counts(customer))
+
+
+def _appointments_context(customer: Customer) -> dict:
+    now = utcnow()
+    upcoming = Appointment.objects(customer=customer, start__gte=now).order_by("start").limit(50)
+    past = Appointment.objects(customer=customer, start__lt=now).order_by("-start").limit(20)
+    return {"upcoming": list(upcoming), "past": list(past)}
+
+
+def _history_context(customer: Customer) -> dict:
+    events = AuditEvent.objects(object_type="customers", object_id=str(customer.pk)).order_by("-at").limit(20)
+    return {"events": list(events)}
+
+
+add_file_section(FileSection("appointments", _l("Appointments"), "admin/sections/appointments.html",
+                             _appointments_context, order=10))
+add_file_section(FileSection("history", _l("Change history"), "admin/sections/history.html",
+                             _history_context, order=90))
+
+
+def safe_text(value) -> Markup:
+    return escape(value or "")

@@ -1,0 +1,153 @@
+"""The ``frontdesk`` command: run, config, create-user, seed, export, import."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, ScriptInfo, shell_command, with_appcontext
+
+from core.errors import FrontdeskError
+
+
+def _make_app() -> Flask:
+    from core.app import create_app
+
+    return create_app()
+
+
+def register_app_commands(app: Flask) -> None:
+    """Commands that need an application (and so a database connection)."""
+
+    @app.cli.command("config")
+    def config_command():
+        """Print the effective configuration (secrets masked)."""
+        from core.config import effective_config
+
+        for key, value in effective_config(current_app).items():
+            click.echo(f"{key} = {value}")
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice(["owner", "staff", "designer"]), default="staff", show_default=True)
+    @click.option("--name", default=None, help="Display name (defaults to the part before @).")
+    @click.option("--unit", "unit_slug", default=None, help="Business unit slug (default: the only one).")
+    @click.option("--password", envvar="FRONTDESK_NEW_PASSWORD", default=None,
+                  help="Read from FRONTDESK_NEW_PASSWORD, or asked for (hidden) when missing.")
+    def create_user_command(email, role, name, unit_slug, password):
+        """Create a staff account."""
+        from core.models import BusinessUnit
+        from core.services.audit import Actor
+        from core.services.staff import create_user
+
+        units = BusinessUnit.objects(slug=unit_slug) if unit_slug else BusinessUnit.objects
+        count = units.count()
+        if count == 0 and not unit_slug:
+            unit = BusinessUnit(name="Mein Betrieb", slug="main").save()
+            click.echo("Created business unit 'main'.")
+        elif count != 1:
+            raise click.UsageError("Name the business unit with --unit SLUG." if count else
+                                   f"No business unit with slug {unit_slug!r}.")
+        else:
+            unit = units.first()
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            user = create_user(Actor.system("cli"), unit, email=email, name=name or email.split("@")[0],
+                               role=role, password=password)
+        except FrontdeskError as exc:
+            details = "; ".join(f"{k}: {v}" for k, v in exc.field_errors.items())
+            raise click.ClickException(f"{exc.message} {details}".strip()) from exc
+        click.echo(f"Created {user.role} {user.email} in {unit.name}.")
+
+    @app.cli.command("seed")
+    def seed_command():
+        """Load demo data (idempotent)."""
+        from seed.demo import DEMO_LOGINS, load_demo
+
+        created = load_demo()
+        click.echo("Created: " + ", ".join(f"{v} {k}" for k, v in created.items()))
+        _print_logins(DEMO_LOGINS)
+
+    @app.cli.command("export")
+    @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+    def export_command(folder: Path):
+        """Write every collection to FOLDER as Extended JSON lines (mongoimport-compatible)."""
+        from core.services.exchange import export_all
+
+        counts = export_all(folder)
+        for name, n in counts.items():
+            click.echo(f"{name}: {n}")
+
+    @app.cli.command("import")
+    @click.argument("folder", type=click.Path(path_type=Path))
+    @click.option("--drop", is_flag=True, help="Replace the collections that are in FOLDER.")
+    def import_command(folder: Path, drop: bool):
+        """Restore an export made with ``frontdesk export``."""
+        from core.services.exchange import import_all
+
+        try:
+            counts = import_all(folder, drop=drop)
+        except FrontdeskError as exc:
+            raise click.ClickException(exc.message) from exc
+        for name, n in counts.items():
+            click.echo(f"{name}: {n}")
+
+
+def _print_logins(logins) -> None:
+    click.echo("\nDemo logins (http://127.0.0.1:5000/admin/):")
+    for email, _name, role, password in logins:
+        click.echo(f"  {role:<9} {email:<28} {password}")
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--worker/--no-worker", default=True, help="Start the Celery worker + beat alongside.")
+@with_appcontext
+def run_command(host: str, port: int, worker: bool):
+    """Serve the whole product: web server, Celery worker and beat; demo data on the first start."""
+    from werkzeug.serving import run_simple
+
+    from core.models import StaffUser
+    from seed.demo import DEMO_LOGINS, load_demo
+
+    app = current_app._get_current_object()
+    if StaffUser.objects.count() == 0:
+        click.echo("First start: loading demo data ...")
+        load_demo()
+    demo = [d for d in DEMO_LOGINS if StaffUser.objects(email=d[0]).count()]
+    if demo:
+        _print_logins(demo)
+    proc = None
+    if worker and not app.config["CELERY_TASK_ALWAYS_EAGER"]:
+        env = dict(os.environ, FRONTDESK_INSTANCE_PATH=app.instance_path)
+        cmd = [sys.executable, "-m", "celery", "-A", "core.worker", "worker", "--beat", "--loglevel=INFO",
+               "--concurrency=1", "--pool=solo", "-n", "embedded@%h"]
+        proc = subprocess.Popen(cmd, env=env)  # noqa: S603 (fixed command line)
+        click.echo(f"Worker + beat started (pid {proc.pid}).")
+    click.echo(f"Frontdesk on http://{host}:{port}/  (Ctrl+C stops web and worker)")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    finally:
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+cli = FlaskGroup(create_app=_make_app, add_default_commands=False, add_version_option=False,
+                 load_dotenv=False, help="Frontdesk: customers, appointments and questionnaires.")
+cli.add_command(run_command)
+cli.add_command(shell_command)
+
+
+def main() -> None:
+    cli.main(prog_name="frontdesk", obj=ScriptInfo(create_app=_make_app, load_dotenv_defaults=False))

@@ -1,0 +1,126 @@
+"""Configuration: defaults, ``FRONTDESK_*`` environment variables, the instance folder.
+
+Every setting can be given as an environment variable with the ``FRONTDESK_`` prefix
+(``FRONTDESK_MONGODB_URI``, ``FRONTDESK_REDIS_URL``, ...). Values are parsed as JSON where
+possible (Flask's ``from_prefixed_env``), so ``FRONTDESK_SMTP_PORT=587`` becomes an int.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENV_PREFIX = "FRONTDESK"
+
+#: Names of settings whose values are never printed.
+SECRET_KEYS = frozenset({"SECRET_KEY", "SMTP_PASSWORD", "MONGODB_URI", "REDIS_URL"})
+
+DEFAULTS: dict[str, Any] = {
+    # Database: empty → the embedded store in the instance folder; "mongodb://..." → MongoDB;
+    # "mongomock://" → in-memory mongomock (tests).
+    "MONGODB_URI": "",
+    "MONGODB_DB": "frontdesk",
+    # Task queue: empty → Celery over a local filesystem broker in the instance folder.
+    "REDIS_URL": "",
+    # Mail: empty SMTP_HOST → messages stay in the outbox collection (visible in the admin).
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": False,
+    "SMTP_TIMEOUT": 10,
+    "MAIL_FROM": "Frontdesk <noreply@localhost>",
+    # People
+    "DEFAULT_LANGUAGE": "de",
+    "LANGUAGES": ["de", "en"],
+    "TIMEZONE": "Europe/Berlin",
+    # Security
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,  # switched on automatically for requests over HTTPS
+    "SESSION_COOKIE_NAME": "frontdesk_session",
+    "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),  # idle timeout (refreshed per request)
+    "SESSION_ABSOLUTE_LIFETIME": 12 * 3600,  # seconds since login, whatever the activity
+    "SESSION_REFRESH_EACH_REQUEST": True,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+    "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
+    "RATELIMIT_STORAGE_URI": "",  # empty: Redis when REDIS_URL is set, else process memory
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "PASSWORD_MIN_LENGTH": 12,
+    "PASSWORD_MAX_LENGTH": 128,
+    # Flask-Admin
+    "FLASK_ADMIN_SWATCH": "default",
+    "FLASK_ADMIN_FLUID_LAYOUT": True,
+    # Run-time
+    "EMBEDDED_WORKER": True,
+    "CELERY_TASK_ALWAYS_EAGER": False,
+}
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` from defaults, the environment, the instance folder and ``overrides``."""
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if isinstance(app.config["PERMANENT_SESSION_LIFETIME"], int | float):
+        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config["PERMANENT_SESSION_LIFETIME"])
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Return the secret key kept in the instance folder, creating it (mode 0600) on first use."""
+    path = instance / "secret_key"
+    if not path.exists():
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+    return path.read_text().strip()
+
+
+def mask(name: str, value: Any) -> str:
+    """Show a configuration value, masking secrets (and the password inside URIs)."""
+    if value in ("", None):
+        return "" if value == "" else "None"
+    if name in SECRET_KEYS:
+        text = str(value)
+        if "://" in text:
+            scheme, rest = text.split("://", 1)
+            host = rest.rsplit("@", 1)[-1]
+            return f"{scheme}://***@{host}" if "@" in rest else f"{scheme}://{host}"
+        return "********"
+    return repr(value) if not isinstance(value, str) else value
+
+
+def effective_config(app: Flask) -> dict[str, str]:
+    """The settings Frontdesk reads, masked for printing (``frontdesk config``)."""
+    names = sorted(set(DEFAULTS) | {"SECRET_KEY"})
+    out = {name: mask(name, app.config.get(name)) for name in names}
+    out["database"] = describe_database(app)
+    out["broker"] = describe_broker(app)
+    out["instance_path"] = app.instance_path
+    return out
+
+
+def describe_database(app: Flask) -> str:
+    uri = app.config["MONGODB_URI"]
+    if not uri:
+        return f"embedded store at {Path(app.instance_path) / 'db'}"
+    if uri.startswith("mongomock://"):
+        return "mongomock (in memory)"
+    return "MongoDB " + mask("MONGODB_URI", uri)
+
+
+def describe_broker(app: Flask) -> str:
+    if app.config["REDIS_URL"]:
+        return "Redis " + mask("REDIS_URL", app.config["REDIS_URL"])
+    return f"filesystem broker at {Path(app.instance_path) / 'broker'}"

@@ -1,0 +1,69 @@
+"""The one place that decides which database Frontdesk talks to.
+
+* ``MONGODB_URI`` empty → the embedded store: litemongo (mongomock's engine on SQLite files) in
+  ``<instance>/db``; data survives restarts and is shared between the web and worker processes.
+* ``MONGODB_URI = "mongomock://"`` → an in-memory mongomock database (tests).
+* anything else → a real MongoDB (replica set in production).
+
+Connections are lazy (``connect=False``) so a forked Celery worker never inherits a client.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mongoengine
+from flask import Flask
+
+ALIAS = mongoengine.DEFAULT_CONNECTION_NAME
+
+
+def embedded_client_class(folder: Path) -> type:
+    """A litemongo client class bound to ``folder`` that mongoengine can instantiate."""
+    import litemongo
+
+    class EmbeddedClient(litemongo.MongoClient):
+        def __init__(self, host=None, **kwargs):  # mongoengine passes host, port, ...
+            for key in ("read_preference", "port", "connect", "username", "password", "authentication_source"):
+                kwargs.pop(key, None)
+            kwargs.setdefault("tz_aware", False)
+            super().__init__(str(folder), **kwargs)
+
+    return EmbeddedClient
+
+
+def connect_db(app: Flask) -> None:
+    """(Re)connect mongoengine's default alias according to the app's configuration."""
+    uri: str = app.config["MONGODB_URI"]
+    name: str = app.config["MONGODB_DB"]
+    mongoengine.disconnect(ALIAS)
+    if not uri:
+        folder = Path(app.instance_path) / "db"
+        folder.mkdir(parents=True, exist_ok=True)
+        mongoengine.connect(
+            db=name, alias=ALIAS, host="mongodb://localhost",
+            mongo_client_class=embedded_client_class(folder), uuidRepresentation="standard",
+        )
+    elif uri.startswith("mongomock://"):
+        import mongomock
+
+        mongoengine.connect(
+            db=name, alias=ALIAS, host="mongodb://localhost", mongo_client_class=mongomock.MongoClient,
+            uuidRepresentation="standard",
+        )
+    else:
+        mongoengine.connect(db=name, alias=ALIAS, host=uri, connect=False, uuidRepresentation="standard",
+                            tz_aware=False)
+
+
+def get_db():
+    """The pymongo (or compatible) database object behind mongoengine's default alias."""
+    return mongoengine.get_db(ALIAS)
+
+
+def ensure_indexes() -> None:
+    """Create the indexes every model declares in ``meta`` (idempotent)."""
+    from core.models import ALL_MODELS
+
+    for model in ALL_MODELS:
+        model.ensure_indexes()

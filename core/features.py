@@ -1,0 +1,41 @@
+"""The feature catalogue ("Settings > Add function"): what a business unit can switch on.
+
+A switched-off feature hides its menus and refuses its routes (see ``core.auth.feature_required``
+and ``admin.views.base.SecureModelView.feature``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Feature:
+    key: str
+    name: object  # lazy string
+    description: object
+    #: False where the catalogue lists a feature whose screens are not built yet
+    available: bool = True
+
+
+CATALOGUE: tuple[Feature, ...] = (
+    Feature("kiosk", _l("Customer questionnaire on a tablet"),
+            _l("Pair tablets and let customers fill questionnaires in the shop (Kundenabfrage).")),
+    Feature("portal", _l("Customer portal"),
+            _l("Customers log in to see their data, documents, messages and bookings (Kundenportal).")),
+    Feature("dialogs", _l("Dialogs"),
+            _l("Invite customers to questionnaires by e-mail; results, dashboards and reports.")),
+    Feature("reminders", _l("Appointment reminders"),
+            _l("Send customers a reminder before their appointment (e-mail, or the outbox).")),
+    Feature("documents", _l("Documents"), _l("Share documents with customers.")),
+    Feature("bonus", _l("Bonus programmes"), _l("Reward regular customers with points."), available=False),
+    Feature("call_link", _l("Call link"), _l("A video-call link on appointments."), available=False),
+)
+
+FEATURE_KEYS: tuple[str, ...] = tuple(f.key for f in CATALOGUE)
+
+
+def get_feature(key: str) -> Feature | None:
+    return next((f for f in CATALOGUE if f.key == key), None)

@@ -1,0 +1,28 @@
+"""Languages: German by default, English available; staff choose theirs."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request, session
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    forced = getattr(g, "force_language", None)
+    if forced in languages:
+        return forced
+    user = current_user
+    if user and getattr(user, "is_authenticated", False) and getattr(user, "language", None) in languages:
+        return user.language
+    if session.get("lang") in languages:
+        return session["lang"]
+    if request and request.args.get("lang") in languages:
+        return request.args["lang"]
+    return current_app.config["DEFAULT_LANGUAGE"]
+
+
+def select_timezone() -> str:
+    user = current_user
+    if user and getattr(user, "is_authenticated", False) and getattr(user, "business_unit", None):
+        return user.business_unit.timezone
+    return current_app.config["TIMEZONE"]

@@ -1,0 +1,24 @@
+"""Domain models, one module per noun. Indexes live in each model's ``meta``."""
+
+from core.models.activity_type import ActivityType
+from core.models.appointment import Appointment
+from core.models.audit_event import AuditEvent
+from core.models.business_unit import BusinessUnit, UnitSettings
+from core.models.customer import Address, Customer
+from core.models.outbox_message import OutboxMessage
+from core.models.staff_user import StaffUser
+
+ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, AuditEvent, OutboxMessage]
+
+__all__ = [
+    "ALL_MODELS",
+    "ActivityType",
+    "Address",
+    "Appointment",
+    "AuditEvent",
+    "BusinessUnit",
+    "Customer",
+    "OutboxMessage",
+    "StaffUser",
+    "UnitSettings",
+]

@@ -1,0 +1,54 @@
+"""An appointment of a customer with a staff member."""
+
+from __future__ import annotations
+
+import mongoengine as me
+
+from core.models._base import TimestampedMixin
+
+STATUSES = ("planned", "running", "done", "cancelled")
+
+
+class Appointment(TimestampedMixin, me.Document):
+    business_unit = me.ReferenceField("BusinessUnit", required=True)
+    customer = me.ReferenceField("Customer", required=True)
+    staff = me.ReferenceField("StaffUser", required=True)
+    activity_type = me.ReferenceField("ActivityType")
+    #: naive UTC; shown in ``timezone``
+    start = me.DateTimeField(required=True)
+    end = me.DateTimeField(required=True)
+    timezone = me.StringField(required=True, default="Europe/Berlin", max_length=64)
+    status = me.StringField(choices=STATUSES, default="planned", required=True)
+    location = me.StringField(max_length=300)
+    notes = me.StringField(max_length=5000)
+    reminder_wanted = me.BooleanField(default=False)
+    reminder_sent_at = me.DateTimeField()
+    created_at = me.DateTimeField()
+    updated_at = me.DateTimeField()
+
+    meta = {
+        "collection": "appointments",
+        "indexes": [
+            {"fields": ["business_unit", "start"], "name": "unit_start"},
+            {"fields": ["staff", "start"], "name": "staff_start"},
+            {"fields": ["customer", "start"], "name": "customer_start"},
+            {"fields": ["reminder_wanted", "reminder_sent_at", "start"], "name": "reminder_due"},
+        ],
+        "ordering": ["start"],
+    }
+
+    def clean(self):
+        errors = {}
+        if self.start and self.end and self.end <= self.start:
+            errors["end"] = me.ValidationError("The end must be after the start.")
+        unit = self.business_unit
+        for field in ("customer", "staff", "activity_type"):
+            ref = getattr(self, field)
+            if ref is not None and unit is not None and getattr(ref, "business_unit", None) is not None:
+                if ref.business_unit.pk != unit.pk:
+                    errors[field] = me.ValidationError("Belongs to another business unit.")
+        if errors:
+            raise me.ValidationError("Invalid appointment", errors=errors)
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.start:%Y-%m-%d %H:%M}" if self.start else str(self.pk)

@@ -1,0 +1,35 @@
+"""An audit event: who changed what, when, with the state before and after."""
+
+from __future__ import annotations
+
+import mongoengine as me
+
+from core.models._base import utcnow
+
+ACTOR_KINDS = ("staff", "customer", "device", "system")
+
+
+class AuditEvent(me.Document):
+    business_unit = me.ReferenceField("BusinessUnit")
+    at = me.DateTimeField(required=True, default=utcnow)
+    actor_kind = me.StringField(choices=ACTOR_KINDS, required=True, default="system")
+    actor_id = me.StringField(max_length=64)
+    actor_label = me.StringField(max_length=300)
+    action = me.StringField(required=True, max_length=64)  # create, update, delete, login, ...
+    object_type = me.StringField(max_length=64)
+    object_id = me.StringField(max_length=64)
+    summary = me.StringField(max_length=500)
+    before = me.DictField()
+    after = me.DictField()
+
+    meta = {
+        "collection": "audit_events",
+        "indexes": [
+            {"fields": ["business_unit", "-at"], "name": "unit_at"},
+            {"fields": ["object_type", "object_id"], "name": "object"},
+        ],
+        "ordering": ["-at"],
+    }
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.action} {self.object_type}"

@@ -1,0 +1,38 @@
+"""An outgoing e-mail or SMS. Without SMTP configuration it stays here, visible in the admin."""
+
+from __future__ import annotations
+
+import mongoengine as me
+
+from core.models._base import utcnow
+
+CHANNELS = ("email", "sms")
+STATES = ("queued", "sent", "stored", "failed")
+
+
+class OutboxMessage(me.Document):
+    business_unit = me.ReferenceField("BusinessUnit")
+    channel = me.StringField(choices=CHANNELS, required=True, default="email")
+    to = me.StringField(required=True, max_length=254)
+    subject = me.StringField(max_length=300)
+    body = me.StringField(required=True)
+    #: what the message is about, e.g. "appointment:<id>" (kept for deletion and lookups)
+    customer_id = me.StringField(max_length=64)
+    #: claimed before sending: one action sends at most once, whatever retries happen
+    idempotency_key = me.StringField(max_length=200)
+    status = me.StringField(choices=STATES, default="queued", required=True)
+    attempts = me.IntField(default=0)
+    error = me.StringField(max_length=1000)
+    created_at = me.DateTimeField(default=utcnow)
+    sent_at = me.DateTimeField()
+
+    meta = {
+        "collection": "outbox",
+        "indexes": [
+            {"fields": ["idempotency_key"], "unique": True,
+             "partialFilterExpression": {"idempotency_key": {"$type": "string"}}, "name": "idempotency"},
+            {"fields": ["status", "created_at"], "name": "status_created"},
+            {"fields": ["customer_id"], "name": "customer"},
+        ],
+        "ordering": ["-created_at"],
+    }

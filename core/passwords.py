@@ -1,0 +1,64 @@
+"""Password hashing (argon2id, OWASP parameters) and the password policy (NIST SP 800-63B).
+
+OWASP's Password Storage Cheat Sheet: argon2id with m=19 MiB, t=2, p=1 as the minimum.
+Policy: at least 12 characters, at most 128 (64-character passphrases are accepted), no common
+password (Django's list of 20,000), not the user's own e-mail or name, no composition rules.
+"""
+
+from __future__ import annotations
+
+import gzip
+from functools import cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask_babel import gettext as _
+
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16)
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+#: verified against when the account does not exist, so timing does not tell who has an account
+_DUMMY_HASH = HASHER.hash("frontdesk-dummy-password")
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True when ``password`` matches; spends the same time when there is no hash."""
+    try:
+        return HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    try:
+        return HASHER.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    path = Path(__file__).parent / "data" / "common-passwords.txt.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return frozenset(line.strip().casefold() for line in fh if line.strip())
+
+
+def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:
+    """Reasons why ``password`` is refused (empty list when it is acceptable)."""
+    problems = []
+    if len(password) < MIN_LENGTH:
+        problems.append(_("The password must have at least %(n)d characters.", n=MIN_LENGTH))
+    if len(password) > MAX_LENGTH:
+        problems.append(_("The password must have at most %(n)d characters.", n=MAX_LENGTH))
+    folded = password.casefold()
+    if folded in common_passwords() or len(set(folded)) < 4:
+        problems.append(_("This password is too common. Please choose another."))
+    local = (email or "").split("@")[0].casefold()
+    if (local and len(local) >= 4 and local in folded) or (name and name.casefold().replace(" ", "") == folded):
+        problems.append(_("The password must not contain your e-mail address or name."))
+    return problems

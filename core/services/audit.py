@@ -1,0 +1,99 @@
+"""Audit trail: every change to customers, appointments, settings and accounts is recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from bson import ObjectId
+
+from core.models import AuditEvent
+
+#: never copied into an audit event
+SECRET_FIELDS = frozenset({"password_hash", "session_version", "token_hash", "code_hash"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a staff member, a customer, a paired device or the system."""
+
+    kind: str
+    id: str | None
+    label: str
+    business_unit_id: str | None = None
+
+    @classmethod
+    def staff(cls, user) -> Actor:
+        return cls("staff", str(user.pk), f"{user.name} <{user.email}>", str(user.business_unit.pk))
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        return cls("system", None, label)
+
+
+def plain(value: Any) -> Any:
+    """Turn a BSON-ish value into plain JSON-able data for the audit record."""
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items() if k not in SECRET_FIELDS}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if hasattr(value, "id") and hasattr(value, "collection"):  # DBRef
+        return str(value.id)
+    return value
+
+
+def snapshot(doc) -> dict[str, Any]:
+    """The stored state of a document, without secrets and ``_id``/``_cls``."""
+    if doc is None:
+        return {}
+    data = plain(doc.to_mongo().to_dict())
+    for key in ("_id", "_cls", "updated_at"):
+        data.pop(key, None)
+    return data
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields that changed, as (before, after)."""
+    keys = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    return {k: before.get(k) for k in sorted(keys)}, {k: after.get(k) for k in sorted(keys)}
+
+
+def record(actor: Actor, action: str, *, object_type: str, object_id: str | None = None,
+           summary: str = "", before: dict | None = None, after: dict | None = None,
+           business_unit=None) -> AuditEvent:
+    """Store one audit event."""
+    unit_id = business_unit.pk if business_unit is not None else (
+        ObjectId(actor.business_unit_id) if actor.business_unit_id else None)
+    return AuditEvent(
+        business_unit=unit_id, actor_kind=actor.kind, actor_id=actor.id, actor_label=actor.label[:300],
+        action=action, object_type=object_type, object_id=str(object_id) if object_id else None,
+        summary=summary[:500], before=before or {}, after=after or {},
+    ).save()
+
+
+def record_change(actor: Actor, doc, before: dict[str, Any] | None, *, summary: str = "") -> AuditEvent | None:
+    """Record a create (``before is None``) or an update (only changed fields) of ``doc``."""
+    after = snapshot(doc)
+    object_type = doc._get_collection_name()
+    unit = getattr(doc, "business_unit", None)
+    if before is None:
+        return record(actor, "create", object_type=object_type, object_id=doc.pk, summary=summary,
+                      after=after, business_unit=unit)
+    old, new = diff(before, after)
+    if not old and not new:
+        return None
+    return record(actor, "update", object_type=object_type, object_id=doc.pk, summary=summary,
+                  before=old, after=new, business_unit=unit)
+
+
+def redact_object(object_type: str, object_ids: list[str]) -> int:
+    """Remove the personal data kept in audit events about deleted objects (GDPR erasure)."""
+    if not object_ids:
+        return 0
+    return AuditEvent.objects(object_type=object_type, object_id__in=[str(i) for i in object_ids]).update(
+        set__before={}, set__after={}, set__summary="(redacted: deleted)")

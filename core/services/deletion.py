@@ -1,0 +1,62 @@
+"""Deleting a customer: one service removes everything that belongs to the customer.
+
+Feature modules register what they keep about a customer with :func:`register_customer_data`;
+``delete_customer`` runs every registered cleanup, then removes the customer. Children go first:
+if the process dies half-way, the customer still exists and deleting again finishes the job, so
+nothing is ever orphaned. Audit events keep the fact of the deletion, not the personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.errors import Forbidden
+from core.models import Appointment, Customer, OutboxMessage
+from core.services.audit import Actor, record, redact_object
+
+Cleanup = Callable[[Customer], int]
+_CLEANUPS: dict[str, Cleanup] = {}
+
+
+def register_customer_data(name: str, cleanup: Cleanup) -> None:
+    """Register ``cleanup(customer) -> deleted count`` under ``name`` (idempotent by name)."""
+    _CLEANUPS[name] = cleanup
+
+
+def registered() -> list[str]:
+    return list(_CLEANUPS)
+
+
+def customer_data_counts(customer: Customer) -> dict[str, int]:
+    """What deleting would remove, for the confirmation page."""
+    return {"appointments": Appointment.objects(customer=customer).count(),
+            "messages": OutboxMessage.objects(customer_id=str(customer.pk)).count()}
+
+
+def _appointments(customer: Customer) -> int:
+    ids = [str(pk) for pk in Appointment.objects(customer=customer).scalar("pk")]
+    redact_object("appointments", ids)
+    return Appointment.objects(customer=customer).delete()
+
+
+def _outbox(customer: Customer) -> int:
+    return OutboxMessage.objects(customer_id=str(customer.pk)).delete()
+
+
+register_customer_data("appointments", _appointments)
+register_customer_data("outbox", _outbox)
+
+
+def delete_customer(actor: Actor, customer: Customer) -> dict[str, int]:
+    """Delete ``customer`` and everything registered as theirs; returns counts per kind."""
+    if actor.business_unit_id and str(customer.business_unit.pk) != actor.business_unit_id:
+        raise Forbidden("This customer belongs to another business unit.")
+    counts = {name: cleanup(customer) for name, cleanup in _CLEANUPS.items()}
+    customer_id = str(customer.pk)
+    unit = customer.business_unit
+    redact_object("customers", [customer_id])
+    customer.delete()
+    summary = "Customer deleted with " + ", ".join(f"{n} {k}" for k, n in counts.items())
+    record(actor, "delete", object_type="customers", object_id=customer_id, summary=summary,
+           business_unit=unit)
+    return counts

@@ -1,0 +1,32 @@
+"""Business-unit settings and the feature switches ("Settings > Add function")."""
+
+from __future__ import annotations
+
+from core.errors import FeatureDisabled, InvalidInput
+from core.features import get_feature
+from core.models import BusinessUnit
+from core.services.audit import Actor, record
+
+
+def set_feature(actor: Actor, unit: BusinessUnit, key: str, enabled: bool) -> BusinessUnit:
+    """Switch a feature on or off, atomically, with an audit event."""
+    feature = get_feature(key)
+    if feature is None:
+        raise InvalidInput("Unknown feature.")
+    if enabled and not feature.available:
+        raise InvalidInput("This feature is not available yet.")
+    if enabled:
+        BusinessUnit.objects(pk=unit.pk).update_one(add_to_set__features=key)
+    else:
+        BusinessUnit.objects(pk=unit.pk).update_one(pull__features=key)
+    record(actor, "feature_on" if enabled else "feature_off", object_type="business_units", object_id=unit.pk,
+           summary=f"Feature {key} {'on' if enabled else 'off'}", before={"feature": key, "enabled": not enabled},
+           after={"feature": key, "enabled": enabled}, business_unit=unit)
+    unit.reload()
+    return unit
+
+
+def require_feature(unit: BusinessUnit | None, key: str) -> None:
+    """Raise FeatureDisabled unless ``unit`` has switched on ``key``."""
+    if unit is None or not unit.has_feature(key):
+        raise FeatureDisabled("This function is switched off.")

@@ -1,0 +1,22 @@
+"""E-mail delivery tasks. They take ids and call the mail service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core.models import OutboxMessage
+from core.services.mail import deliver_message
+
+
+@shared_task(name="tasks.mail.deliver", ignore_result=False)
+def deliver(message_id: str) -> str:
+    return deliver_message(message_id)
+
+
+@shared_task(name="tasks.mail.retry_queued")
+def retry_queued() -> int:
+    """Periodic: deliver what is still queued (a lost task, an SMTP outage)."""
+    ids = [str(pk) for pk in OutboxMessage.objects(status="queued", attempts__lt=5).scalar("pk")[:200]]
+    for message_id in ids:
+        deliver_message(message_id)
+    return len(ids)

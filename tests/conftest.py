@@ -1,0 +1,172 @@
+"""Shared fixtures: a fresh app + mongomock database per test, factories, login helpers.
+
+Outbound SMTP and network are blocked: tests that need mail start their own aiosmtpd server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import socket
+import uuid
+
+import jinja2
+import mongoengine
+import pytest
+
+from core.app import create_app
+
+DEFAULT_PASSWORD = "korrekt-Pferd-Batterie-42"
+_seq = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_network(monkeypatch):
+    """Only loopback connections are allowed (Redis, local SMTP, the app's own server)."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")
+                                          or host.startswith("/")):
+            raise OSError(f"network access to {host!r} blocked in tests")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def make_app(tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "MONGODB_URI": "mongomock://localhost",
+        "MONGODB_DB": f"test_{uuid.uuid4().hex[:12]}",
+        "SECRET_KEY": "test-secret-key",
+        "FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION": True,
+        "CELERY_TASK_ALWAYS_EAGER": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    app = create_app(config)
+    app.jinja_env.undefined = jinja2.StrictUndefined
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    yield app
+    mongoengine.disconnect()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def make_unit(app):
+    from core.models import BusinessUnit
+
+    def factory(**kw):
+        n = next(_seq)
+        kw.setdefault("name", f"Salon {n}")
+        kw.setdefault("slug", f"salon-{n}")
+        with app.app_context():
+            return BusinessUnit(**kw).save()
+
+    return factory
+
+
+@pytest.fixture
+def unit(make_unit):
+    return make_unit(name="Salon Sonnenschein", features=["reminders"])
+
+
+@pytest.fixture
+def make_user(app, unit):
+    from core.models import StaffUser
+    from core.passwords import hash_password
+
+    hashed = hash_password(DEFAULT_PASSWORD)
+
+    def factory(role="owner", **kw):
+        n = next(_seq)
+        kw.setdefault("email", f"{role}{n}@example.com")
+        kw.setdefault("name", f"{role.title()} {n}")
+        kw.setdefault("business_unit", unit)
+        kw.setdefault("password_hash", hashed)
+        with app.app_context():
+            return StaffUser(role=role, **kw).save()
+
+    return factory
+
+
+@pytest.fixture
+def make_customer(app, unit):
+    from core.models import Customer
+
+    def factory(**kw):
+        n = next(_seq)
+        kw.setdefault("first_name", "Jürgen")
+        kw.setdefault("last_name", f"Müller{n}")
+        kw.setdefault("business_unit", unit)
+        with app.app_context():
+            return Customer(**kw).save()
+
+    return factory
+
+
+@pytest.fixture
+def make_appointment(app, unit, make_customer, make_user):
+    from datetime import datetime, timedelta
+
+    from core.models import Appointment
+
+    def factory(**kw):
+        kw.setdefault("business_unit", unit)
+        if "customer" not in kw:
+            kw["customer"] = make_customer(business_unit=kw["business_unit"])
+        if "staff" not in kw:
+            kw["staff"] = make_user("staff", business_unit=kw["business_unit"])
+        kw.setdefault("start", datetime(2030, 1, 7, 9, 0))
+        kw.setdefault("end", kw["start"] + timedelta(minutes=45))
+        with app.app_context():
+            return Appointment(**kw).save()
+
+    return factory
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def login(client, email: str, password: str = DEFAULT_PASSWORD, **extra):
+    token = csrf_token(client, "/admin/login")
+    return client.post("/admin/login", data={"email": email, "password": password, "csrf_token": token, **extra},
+                       environ_base=extra.pop("environ_base", None) or {})
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user("owner", name="Olivia Owner")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    response = login(client, owner.email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
