@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from admin import auth
 from admin.forms import to_local
-from admin.views.appointments import ActivityTypeView, AppointmentView
+from admin.views.appointments import ActivityTypeView, AppointmentView, ReminderView
 from admin.views.calendar import CalendarView
 from admin.views.customers import CustomerView
 from admin.views.dashboard import DashboardView
@@ -39,6 +39,7 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(CalendarView(name=_l("Calendar"), endpoint="calendar", url="/admin/calendar"))
     admin.add_view(CustomerView(Customer, name=_l("Customers"), endpoint="customer"))
     admin.add_view(AppointmentView(Appointment, name=_l("Appointments"), endpoint="appointment"))
+    admin.add_view(ReminderView(Appointment, name=_l("Reminders"), endpoint="reminders", url="/admin/reminders"))
     admin.add_view(OutboxView(OutboxMessage, name=_l("Outbox"), endpoint="outbox", category=_l("Records")))
     admin.add_view(AuditView(AuditEvent, name=_l("Audit log"), endpoint="audit", category=_l("Records")))
     admin.add_view(SettingsView(name=_l("General"), endpoint="settings", url="/admin/settings",

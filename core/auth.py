@@ -74,6 +74,26 @@ def roles_required(*roles: str):
     return decorator
 
 
+def feature_required(key: str, unit_getter=None):
+    """Decorator for blueprint views: 404 unless the business unit has switched on ``key``.
+
+    ``unit_getter`` returns the unit of the request (the staff member's by default; kiosk and
+    portal pass their own: the paired device's or the customer's unit).
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            unit = (unit_getter or current_unit)()
+            if unit is None or not unit.has_feature(key):
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 def current_unit():
     """The business unit of the logged-in staff member (None when logged out)."""
     if current_user and current_user.is_authenticated:

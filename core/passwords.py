@@ -41,6 +41,15 @@ def needs_rehash(stored_hash: str) -> bool:
         return True
 
 
+#: NIST SP 800-63B: refuse sequential and keyboard-walk passwords too (German and US layouts)
+SEQUENCES = ("0123456789" * 3, "9876543210" * 3, "abcdefghijklmnopqrstuvwxyz" * 2,
+             "qwertyuiopasdfghjklzxcvbnm" * 2, "qwertzuiopasdfghjklyxcvbnm" * 2, "1qaz2wsx3edc4rfv5tgb6yhn")
+
+
+def _is_sequence(folded: str) -> bool:
+    return any(folded in seq for seq in SEQUENCES)
+
+
 @cache
 def common_passwords() -> frozenset[str]:
     path = Path(__file__).parent / "data" / "common-passwords.txt.gz"
@@ -56,7 +65,7 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     if len(password) > MAX_LENGTH:
         problems.append(_("The password must have at most %(n)d characters.", n=MAX_LENGTH))
     folded = password.casefold()
-    if folded in common_passwords() or len(set(folded)) < 4:
+    if folded in common_passwords() or len(set(folded)) < 4 or _is_sequence(folded):
         problems.append(_("This password is too common. Please choose another."))
     local = (email or "").split("@")[0].casefold()
     if (local and len(local) >= 4 and local in folded) or (name and name.casefold().replace(" ", "") == folded):

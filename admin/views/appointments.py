@@ -85,3 +85,24 @@ class ActivityTypeView(SecureModelView):
     form_columns = ("name", "duration_minutes", "colour", "active")
     column_formatters = {"colour": lambda v, c, m, n: Markup(
         '<span class="fd-swatch" style="background:{}"></span> {}').format(m.colour, m.colour)}
+
+
+class ReminderView(SecureModelView):
+    """Upcoming appointments that asked for a reminder, and whether it went out (feature "reminders")."""
+
+    roles = ("owner", "staff")
+    feature = "reminders"
+    can_create = can_edit = can_delete = False
+    audited = False
+    column_list = ("start", "customer", "staff", "status", "reminder_sent_at")
+    column_labels = {"start": _l("Start"), "customer": _l("Customer"), "staff": _l("Staff"), "status": _l("Status"),
+                     "reminder_sent_at": _l("Reminder sent")}
+    column_formatters = {"start": _local, "reminder_sent_at": _local,
+                         "status": lambda v, c, m, n: STATUS_LABELS.get(m.status, m.status)}
+    column_default_sort = ("start", False)
+    column_filters = ("start", "reminder_sent_at")
+
+    def get_query(self):
+        from core.models._base import utcnow
+
+        return super().get_query().filter(reminder_wanted=True, start__gte=utcnow())

@@ -8,7 +8,10 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
+from flask_admin.actions import action
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from mongoengine import NotUniqueError
 from mongoengine import ValidationError as MEValidationError
@@ -58,7 +61,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_one(self, pk):
         return self.model.objects(pk=pk, business_unit=current_user.business_unit).first()
 
-    def get_list(self, term, offset=0, limit=20):
+    def get_list(self, term, offset=0, limit=20):  # noqa: D401 (Flask-Admin signature)
         query = self.model.objects(business_unit=current_user.business_unit)
         term = (term or "").strip()[:100]
         if term:
@@ -70,7 +73,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
                 q = Q(**{field.name: pattern})
                 criteria = q if criteria is None else criteria | q
             query = query.filter(criteria)
-        return query.skip(max(offset, 0)).limit(min(limit, 50))
+        return query.skip(max(offset or 0, 0)).limit(min(limit or 20, 50))
 
 
 class SecureModelView(AccessMixin, ModelView):
@@ -134,6 +137,12 @@ class SecureModelView(AccessMixin, ModelView):
 
     def _field_errors(self, form, exc: MEValidationError) -> None:
         errors = exc.to_dict() if exc.errors else {}
+        # Document.validate() files the errors raised by clean() under "__all__": unwrap them
+        nested = errors.pop("__all__", None)
+        if isinstance(nested, dict):
+            errors.update(nested)
+        elif nested:
+            errors["__all__"] = nested
         shown = False
         for name, message in errors.items():
             field = getattr(form, name, None)
@@ -165,6 +174,23 @@ class SecureModelView(AccessMixin, ModelView):
         return ok
 
     # --- hardening -------------------------------------------------------------------------
+    @action("delete", _l("Delete"), _l("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        """Bulk delete within the scoped query only.
+
+        Flask-Admin's version loads rows with ``get_query().in_bulk(ids)``, and mongoengine's
+        ``in_bulk`` ignores the queryset's filters: any id of any business unit would be deleted.
+        """
+        valid = []
+        for pk in ids[:1000]:
+            try:
+                valid.append(self.object_id_converter(pk))
+            except Exception:  # malformed id: skip it
+                continue
+        count = sum(1 for obj in self.get_query().filter(pk__in=valid) if self.delete_model(obj))
+        flash(ngettext("Record was successfully deleted.", "%(num)d records were successfully deleted.", count),
+              "success")
+
     def get_export_value(self, model, name):
         return escape_csv_formula(super().get_export_value(model, name))
 

@@ -48,13 +48,15 @@ class CustomerView(SecureModelView):
     column_sortable_list = (("last_name", "last_name_key"), "first_name", "birthday", "updated_at")
     column_default_sort = [("last_name_key", False), ("first_name", False)]
     column_searchable_list = ("last_name", "first_name", "email")
-    column_filters = (FilterEqual(Customer.tags, _l("Tag")), "created_at")
+    column_filters = (FilterEqual("tags", _l("Tag")), "created_at")
     column_formatters = {
         "phone": lambda v, c, m, n: phone_display(m.phone),
         "tags": lambda v, c, m, n: ", ".join(m.tags or []),
         "last_name": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             url_for("customer.file_view", id=str(m.pk)), m.last_name),
     }
+    column_formatters_export = {"tags": lambda v, c, m, n: ", ".join(m.tags or []),
+                                "address": lambda v, c, m, n: str(m.address or "")}
     column_export_list = ("salutation", "title", "first_name", "last_name", "birthday", "email", "phone",
                           "address", "tags", "notes", "created_at")
     form_columns = ("salutation", "title", "first_name", "last_name", "birthday", "email", "phone",

@@ -59,8 +59,11 @@ def snapshot(doc) -> dict[str, Any]:
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields that changed, as (before, after)."""
-    keys = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-    return {k: before.get(k) for k in sorted(keys)}, {k: after.get(k) for k in sorted(keys)}
+    def norm(value: Any) -> Any:
+        return None if value in ("", [], {}) else value
+
+    keys = {k for k in set(before) | set(after) if norm(before.get(k)) != norm(after.get(k))}
+    return {k: norm(before.get(k)) for k in sorted(keys)}, {k: norm(after.get(k)) for k in sorted(keys)}
 
 
 def record(actor: Actor, action: str, *, object_type: str, object_id: str | None = None,
