@@ -68,6 +68,10 @@ def _register_surfaces(app: Flask) -> None:
     def landing():
         return render_template("landing.html")
 
+    @site.route("/favicon.ico")
+    def favicon():
+        return app.send_static_file("favicon.svg")
+
     @site.route("/healthz")
     def healthz():
         from core.db import get_db

@@ -42,9 +42,21 @@ def register_app_commands(app: Flask) -> None:
     def create_user_command(email, role, name, unit_slug, password):
         """Create a staff account."""
         from core.models import BusinessUnit
+        from core.passwords import password_problems
         from core.services.audit import Actor
         from core.services.staff import create_user
 
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problems = password_problems(password, email=email, name=name or "")
+        if problems:  # checked before anything is written
+            raise click.ClickException(" ".join(problems))
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise click.ClickException(f"Invalid e-mail address: {exc}") from exc
         units = BusinessUnit.objects(slug=unit_slug) if unit_slug else BusinessUnit.objects
         count = units.count()
         if count == 0 and not unit_slug:
@@ -55,8 +67,6 @@ def register_app_commands(app: Flask) -> None:
                                    f"No business unit with slug {unit_slug!r}.")
         else:
             unit = units.first()
-        if password is None:
-            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         try:
             user = create_user(Actor.system("cli"), unit, email=email, name=name or email.split("@")[0],
                                role=role, password=password)

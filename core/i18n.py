@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["DEFAULT_LANGUAGE"]
     forced = getattr(g, "force_language", None)
     if forced in languages:
         return forced
@@ -22,6 +24,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return current_app.config["TIMEZONE"]
     user = current_user
     if user and getattr(user, "is_authenticated", False) and getattr(user, "business_unit", None):
         return user.business_unit.timezone

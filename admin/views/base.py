@@ -59,7 +59,10 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     """AJAX reference loader limited to the current business unit, prefix search on given fields."""
 
     def get_one(self, pk):
-        return self.model.objects(pk=pk, business_unit=current_user.business_unit).first()
+        try:
+            return self.model.objects(pk=pk, business_unit=current_user.business_unit).first()
+        except (MEValidationError, TypeError, ValueError):  # malformed id from the client
+            return None
 
     def get_list(self, term, offset=0, limit=20):  # noqa: D401 (Flask-Admin signature)
         query = self.model.objects(business_unit=current_user.business_unit)

@@ -94,9 +94,11 @@ def record_change(actor: Actor, doc, before: dict[str, Any] | None, *, summary: 
                   before=old, after=new, business_unit=unit)
 
 
-def redact_object(object_type: str, object_ids: list[str]) -> int:
-    """Remove the personal data kept in audit events about deleted objects (GDPR erasure)."""
+def erase_object(object_type: str, object_ids: list[str]) -> int:
+    """Remove the audit events about deleted objects: they hold personal data (GDPR erasure).
+
+    The deletion itself is recorded afterwards by the caller, without personal data.
+    """
     if not object_ids:
         return 0
-    return AuditEvent.objects(object_type=object_type, object_id__in=[str(i) for i in object_ids]).update(
-        set__before={}, set__after={}, set__summary="(redacted: deleted)")
+    return AuditEvent.objects(object_type=object_type, object_id__in=[str(i) for i in object_ids]).delete()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from core.errors import Forbidden
 from core.models import Appointment, Customer, OutboxMessage
-from core.services.audit import Actor, record, redact_object
+from core.services.audit import Actor, record, erase_object
 
 Cleanup = Callable[[Customer], int]
 _CLEANUPS: dict[str, Cleanup] = {}
@@ -35,7 +35,7 @@ def customer_data_counts(customer: Customer) -> dict[str, int]:
 
 def _appointments(customer: Customer) -> int:
     ids = [str(pk) for pk in Appointment.objects(customer=customer).scalar("pk")]
-    redact_object("appointments", ids)
+    erase_object("appointments", ids)
     return Appointment.objects(customer=customer).delete()
 
 
@@ -54,7 +54,7 @@ def delete_customer(actor: Actor, customer: Customer) -> dict[str, int]:
     counts = {name: cleanup(customer) for name, cleanup in _CLEANUPS.items()}
     customer_id = str(customer.pk)
     unit = customer.business_unit
-    redact_object("customers", [customer_id])
+    erase_object("customers", [customer_id])
     customer.delete()
     summary = "Customer deleted with " + ", ".join(f"{n} {k}" for k, n in counts.items())
     record(actor, "delete", object_type="customers", object_id=customer_id, summary=summary,

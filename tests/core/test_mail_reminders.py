@@ -1,0 +1,88 @@
+"""Mail delivery (outbox / SMTP) and the appointment-reminder sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.models import Appointment, OutboxMessage
+from core.models._base import utcnow
+from core.services.mail import deliver_message, queue_email
+from core.services.reminders import send_due_reminders
+from tests.conftest import make_app
+
+
+def test_without_smtp_messages_stay_in_the_outbox(app):
+    with app.app_context():
+        msg = queue_email(to="a@example.com", subject="Hallo", body="Grüße")
+        msg.reload()
+        assert msg.status == "stored" and msg.attempts == 1
+        assert deliver_message(str(msg.pk)) == "stored"  # a second run sends nothing
+        assert OutboxMessage.objects.get(pk=msg.pk).attempts == 1
+
+
+def test_idempotency_key(app):
+    with app.app_context():
+        a = queue_email(to="a@example.com", subject="x", body="y", idempotency_key="k1")
+        b = queue_email(to="a@example.com", subject="x", body="y", idempotency_key="k1")
+        assert a.pk == b.pk and OutboxMessage.objects.count() == 1
+
+
+def test_smtp_delivery_once(tmp_path, smtp_server):
+    app = make_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port)
+    with app.app_context():
+        msg = queue_email(to="käthe@example.com", subject="Erinnerung für Käthe", body="Grüße aus München – €")
+        assert OutboxMessage.objects.get(pk=msg.pk).status == "sent"
+        assert deliver_message(str(msg.pk)) == "sent"
+    assert len(smtp_server.messages) == 1
+    content = smtp_server.messages[0].content.decode()
+    assert "Erinnerung" in content or "=?utf-8?" in content
+
+
+def test_smtp_failure_is_retried_later(tmp_path):
+    from tests.conftest import free_port
+
+    app = make_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_TIMEOUT=2)
+    with app.app_context():
+        msg = queue_email(to="a@example.com", subject="x", body="y")
+        again = OutboxMessage.objects.get(pk=msg.pk)
+        assert again.status == "queued" and again.error
+
+
+@pytest.fixture
+def due(app, make_appointment, make_customer):
+    customer = make_customer(email="kunde@example.com")
+    soon = make_appointment(customer=customer, reminder_wanted=True, start=utcnow() + timedelta(hours=3),
+                            end=utcnow() + timedelta(hours=4))
+    later = make_appointment(customer=customer, reminder_wanted=True, start=utcnow() + timedelta(days=5),
+                             end=utcnow() + timedelta(days=5, hours=1))
+    unwanted = make_appointment(customer=customer, reminder_wanted=False, start=utcnow() + timedelta(hours=2),
+                                end=utcnow() + timedelta(hours=3))
+    return soon, later, unwanted
+
+
+def test_reminder_sweep_sends_once(app, due):
+    soon, later, unwanted = due
+    with app.app_context():
+        assert send_due_reminders() == 1
+        assert send_due_reminders() == 0
+        msg = OutboxMessage.objects.get()
+        assert msg.idempotency_key == f"reminder:{soon.pk}" and msg.to == "kunde@example.com"
+        assert "Erinnerung" in msg.subject
+        assert Appointment.objects.get(pk=soon.pk).reminder_sent_at is not None
+        assert Appointment.objects.get(pk=later.pk).reminder_sent_at is None
+
+
+def test_reminders_need_the_feature(app, due, unit):
+    with app.app_context():
+        unit.update(pull__features="reminders")
+        assert send_due_reminders() == 0
+        assert OutboxMessage.objects.count() == 0
+
+
+def test_reminder_task_runs(app, due):
+    from tasks.reminders import sweep
+
+    with app.app_context():
+        assert sweep.delay().get(timeout=10) == 1
