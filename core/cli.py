@@ -109,8 +109,8 @@ def register_app_commands(app: Flask) -> None:
             click.echo(f"{name}: {n}")
 
 
-def _print_logins(logins) -> None:
-    click.echo("\nDemo logins (http://127.0.0.1:5000/admin/):")
+def _print_logins(logins, base: str = "http://127.0.0.1:5000") -> None:
+    click.echo(f"\nDemo logins ({base}/admin/):")
     for email, _name, role, password in logins:
         click.echo(f"  {role:<9} {email:<28} {password}")
 
@@ -133,7 +133,7 @@ def run_command(host: str, port: int, worker: bool):
         load_demo()
     demo = [d for d in DEMO_LOGINS if StaffUser.objects(email=d[0]).count()]
     if demo:
-        _print_logins(demo)
+        _print_logins(demo, f"http://{host}:{port}")
     proc = None
     if worker and not app.config["CELERY_TASK_ALWAYS_EAGER"]:
         env = dict(os.environ, FRONTDESK_INSTANCE_PATH=app.instance_path)

@@ -68,6 +68,7 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     if folded in common_passwords() or len(set(folded)) < 4 or _is_sequence(folded):
         problems.append(_("This password is too common. Please choose another."))
     local = (email or "").split("@")[0].casefold()
-    if (email and email.casefold() in folded) or (local and len(local) >= 4 and local in folded) or (name and name.casefold().replace(" ", "") == folded):
+    contains_email = bool(email and email.casefold() in folded) or bool(local and len(local) >= 4 and local in folded)
+    if contains_email or (name and name.casefold().replace(" ", "") == folded):
         problems.append(_("The password must not contain your e-mail address or name."))
     return problems

@@ -6,9 +6,9 @@ import re
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView
+from flask_admin.actions import action
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
-from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -64,7 +64,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         except (MEValidationError, TypeError, ValueError):  # malformed id from the client
             return None
 
-    def get_list(self, term, offset=0, limit=20):  # noqa: D401 (Flask-Admin signature)
+    def get_list(self, term, offset=0, limit=20):
         query = self.model.objects(business_unit=current_user.business_unit)
         term = (term or "").strip()[:100]
         if term:
@@ -188,7 +188,7 @@ class SecureModelView(AccessMixin, ModelView):
         for pk in ids[:1000]:
             try:
                 valid.append(self.object_id_converter(pk))
-            except Exception:  # malformed id: skip it
+            except Exception:  # noqa: S112 (a malformed id from the client is simply skipped)
                 continue
         count = sum(1 for obj in self.get_query().filter(pk__in=valid) if self.delete_model(obj))
         flash(ngettext("Record was successfully deleted.", "%(num)d records were successfully deleted.", count),

@@ -63,7 +63,7 @@ class CustomerView(SecureModelView):
                     "address", "tags", "notes")
     form_overrides = {"tags": TagsField}
     form_args = {"phone": {"validators": [Optional()], "description": _l("e.g. 030 1234567 or +49 30 1234567")}}
-    form_choices = {"salutation": [(k, v) for k, v in SALUTATION_LABELS.items()]}
+    form_choices = {"salutation": list(SALUTATION_LABELS.items())}
     delete_confirm_endpoint = ".delete_confirm_view"
     details_template = "admin/customer_details.html"
 

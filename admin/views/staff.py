@@ -10,7 +10,6 @@ from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from admin.views.base import SecureModelView
-from core.models import StaffUser
 from core.passwords import hash_password, password_problems
 
 ROLE_LABELS = {"owner": _l("Owner"), "staff": _l("Staff"), "designer": _l("Form designer")}

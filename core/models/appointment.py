@@ -44,9 +44,9 @@ class Appointment(TimestampedMixin, me.Document):
         unit = self.business_unit
         for field in ("customer", "staff", "activity_type"):
             ref = getattr(self, field)
-            if ref is not None and unit is not None and getattr(ref, "business_unit", None) is not None:
-                if ref.business_unit.pk != unit.pk:
-                    errors[field] = me.ValidationError("Belongs to another business unit.")
+            ref_unit = getattr(ref, "business_unit", None) if ref is not None else None
+            if unit is not None and ref_unit is not None and ref_unit.pk != unit.pk:
+                errors[field] = me.ValidationError("Belongs to another business unit.")
         if errors:
             raise me.ValidationError("Invalid appointment", errors=errors)
 

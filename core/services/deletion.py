@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from core.errors import Forbidden
 from core.models import Appointment, Customer, OutboxMessage
-from core.services.audit import Actor, record, erase_object
+from core.services.audit import Actor, erase_object, record
 
 Cleanup = Callable[[Customer], int]
 _CLEANUPS: dict[str, Cleanup] = {}

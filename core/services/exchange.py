@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from bson import json_util
-from bson.json_util import JSONOptions, JSONMode
+from bson.json_util import JSONMode, JSONOptions
 
 from core.db import ensure_indexes, get_db
 from core.errors import Conflict, InvalidInput

@@ -27,7 +27,7 @@ def queue_email(*, to: str, subject: str, body: str, business_unit=None, custome
     except NotUniqueError:
         return OutboxMessage.objects.get(idempotency_key=idempotency_key)
     if send:
-        from tasks.mail import deliver  # noqa: PLC0415 (import cycle: the task imports this module)
+        from tasks.mail import deliver
 
         deliver.delay(str(msg.pk))
     return msg

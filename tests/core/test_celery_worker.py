@@ -35,7 +35,7 @@ def worker_env(tmp_path, smtp_server):
         "FRONTDESK_SECRET_KEY": "test",
         "FRONTDESK_SMTP_HOST": "127.0.0.1",
         "FRONTDESK_SMTP_PORT": str(smtp_server.port),
-        "FRONTDESK_CELERY": '{"task_default_queue": "%s"}' % queue,
+        "FRONTDESK_CELERY": f'{{"task_default_queue": "{queue}"}}',
     }
     return env, queue
 

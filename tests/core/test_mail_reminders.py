@@ -63,7 +63,7 @@ def due(app, make_appointment, make_customer):
 
 
 def test_reminder_sweep_sends_once(app, due):
-    soon, later, unwanted = due
+    soon, later, _unwanted = due
     with app.app_context():
         assert send_due_reminders() == 1
         assert send_due_reminders() == 0
