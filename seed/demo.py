@@ -43,7 +43,8 @@ def _email(first: str, last: str, n: int) -> str:
 
 def load_demo(today: date | None = None) -> dict[str, int]:
     """Create the demo data where it is missing; returns counts of what was created."""
-    created = {"business_units": 0, "staff_users": 0, "customers": 0, "activity_types": 0, "appointments": 0}
+    created = {"business_units": 0, "staff_users": 0, "customers": 0, "activity_types": 0, "appointments": 0,
+               "questionnaires": 0}
     actor = Actor.system("seed")
     unit = BusinessUnit.objects(slug=UNIT_SLUG).first()
     if unit is None:
@@ -93,6 +94,10 @@ def load_demo(today: date | None = None) -> dict[str, int]:
             customer = Customer(business_unit=unit, **fields).save()
             created["customers"] += 1
         customers.append(customer)
+
+    from seed.questionnaires import load_samples
+
+    created["questionnaires"] = load_samples(unit)
 
     today = today or datetime.now(ZoneInfo(unit.timezone)).date()
     monday = today - timedelta(days=today.weekday())

@@ -6,9 +6,12 @@ from core.models.audit_event import AuditEvent
 from core.models.business_unit import BusinessUnit, UnitSettings
 from core.models.customer import Address, Customer
 from core.models.outbox_message import OutboxMessage
+from core.models.questionnaire import Questionnaire, QuestionnaireVersion
 from core.models.staff_user import StaffUser
+from core.models.submission import Consent, Submission
 
-ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, AuditEvent, OutboxMessage]
+ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, AuditEvent, OutboxMessage,
+              Questionnaire, QuestionnaireVersion, Submission]
 
 __all__ = [
     "ALL_MODELS",
@@ -17,8 +20,12 @@ __all__ = [
     "Appointment",
     "AuditEvent",
     "BusinessUnit",
+    "Consent",
     "Customer",
     "OutboxMessage",
+    "Questionnaire",
+    "QuestionnaireVersion",
     "StaffUser",
+    "Submission",
     "UnitSettings",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.errors import Forbidden
-from core.models import Appointment, Customer, OutboxMessage
+from core.models import Appointment, Customer, OutboxMessage, Submission
 from core.services.audit import Actor, erase_object, record
 
 Cleanup = Callable[[Customer], int]
@@ -30,7 +30,8 @@ def registered() -> list[str]:
 def customer_data_counts(customer: Customer) -> dict[str, int]:
     """What deleting would remove, for the confirmation page."""
     return {"appointments": Appointment.objects(customer=customer).count(),
-            "messages": OutboxMessage.objects(customer_id=str(customer.pk)).count()}
+            "messages": OutboxMessage.objects(customer_id=str(customer.pk)).count(),
+            "questionnaires": Submission.objects(customer=customer).count()}
 
 
 def _appointments(customer: Customer) -> int:
@@ -43,8 +44,13 @@ def _outbox(customer: Customer) -> int:
     return OutboxMessage.objects(customer_id=str(customer.pk)).delete()
 
 
+def _submissions(customer: Customer) -> int:
+    return Submission.objects(customer=customer).delete()
+
+
 register_customer_data("appointments", _appointments)
 register_customer_data("outbox", _outbox)
+register_customer_data("submissions", _submissions)
 
 
 def delete_customer(actor: Actor, customer: Customer) -> dict[str, int]:

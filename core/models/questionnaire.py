@@ -1,0 +1,65 @@
+"""Questionnaires ("Fragebögen"): an editable draft plus immutable published versions."""
+
+from __future__ import annotations
+
+import mongoengine as me
+
+from core.models._base import TimestampedMixin, utcnow
+
+KINDS = ("master_data", "consent", "anamnesis", "survey", "custom")
+STATUSES = ("active", "archived")
+
+
+class Questionnaire(TimestampedMixin, me.Document):
+    business_unit = me.ReferenceField("BusinessUnit", required=True)
+    name = me.StringField(required=True, max_length=200)
+    kind = me.StringField(required=True, choices=KINDS, default="custom")
+    description = me.StringField(max_length=2000)
+    #: the Form.io definition designers edit; linted on publish
+    draft = me.DictField(default=lambda: {"display": "form", "components": []})
+    status = me.StringField(choices=STATUSES, default="active")
+    #: number of the newest published version (0: never published); incremented atomically
+    latest_version = me.IntField(default=0, min_value=0)
+    created_at = me.DateTimeField()
+    updated_at = me.DateTimeField()
+
+    meta = {
+        "collection": "questionnaires",
+        "indexes": [{"fields": ["business_unit", "name"], "unique": True, "name": "unit_name"},
+                    {"fields": ["business_unit", "kind", "status"], "name": "unit_kind"}],
+        "ordering": ["name"],
+    }
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QuestionnaireVersion(me.Document):
+    """A published, frozen definition. Never updated after insert."""
+
+    questionnaire = me.ReferenceField("Questionnaire", required=True)
+    business_unit = me.ReferenceField("BusinessUnit", required=True)
+    number = me.IntField(required=True, min_value=1)
+    name = me.StringField(required=True, max_length=200)
+    kind = me.StringField(required=True, choices=KINDS)
+    schema = me.DictField(required=True)
+    #: SHA-256 of the canonical JSON of ``schema``
+    sha256 = me.StringField(required=True, regex=r"^[0-9a-f]{64}$")
+    renderer_version = me.StringField(required=True)
+    published_at = me.DateTimeField(required=True, default=utcnow)
+    published_by = me.StringField(max_length=300)
+
+    meta = {
+        "collection": "questionnaire_versions",
+        "indexes": [{"fields": ["questionnaire", "number"], "unique": True, "name": "questionnaire_number"},
+                    {"fields": ["business_unit", "kind"], "name": "unit_kind"}],
+        "ordering": ["-number"],
+    }
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and QuestionnaireVersion.objects(pk=self.pk).count():
+            raise me.OperationError("A published questionnaire version is immutable.")
+        return super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.number}"

@@ -1,0 +1,261 @@
+"""Questionnaires: drafts, publishing immutable versions, import/export, submitting answers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mongoengine import NotUniqueError
+from mongoengine import ValidationError as MEValidationError
+
+import forms
+from core.errors import Conflict, InvalidInput, NotFound
+from core.models import Customer, Questionnaire, QuestionnaireVersion, Submission
+from core.models._base import utcnow
+from core.models.questionnaire import KINDS
+from core.models.submission import Consent
+from core.services import mapping
+from core.services.audit import Actor, record
+
+MAX_DEFINITION_BYTES = 1024 * 1024
+#: the Form.io definitions a published version can contain: stored as MongoDB documents
+_BAD_KEY_CHARS = (".", "$", "\x00")
+
+
+class SubmissionInvalid(InvalidInput):
+    """The answers do not pass validation; ``errors`` maps Form.io paths to messages."""
+
+    def __init__(self, errors: dict[str, list[str]], renderer_errors: list[dict]):
+        super().__init__("Please correct the marked fields.", {k: " ".join(v) for k, v in errors.items()})
+        self.errors = errors
+        self.renderer_errors = renderer_errors
+
+
+def canonical_json(definition: dict) -> str:
+    return json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256(definition: dict) -> str:
+    return hashlib.sha256(canonical_json(definition).encode("utf-8")).hexdigest()
+
+
+def _check_keys(value: Any, path: str = "") -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or not key or key.startswith("$") or any(c in key for c in _BAD_KEY_CHARS):
+                raise InvalidInput(f"{path or 'definition'}: property name {key!r} is not allowed.")
+            _check_keys(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_keys(item, f"{path}[{i}]")
+
+
+def parse_definition(raw: str | bytes | dict) -> dict:
+    """A definition from JSON text (import, builder) — shape-checked, not yet linted."""
+    if isinstance(raw, bytes | str):
+        if len(raw) > MAX_DEFINITION_BYTES:
+            raise InvalidInput("The definition is too large (at most 1 MB).")
+        try:
+            raw = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"The definition is not valid JSON: {exc}") from exc
+    if isinstance(raw, dict) and "schema" in raw and isinstance(raw["schema"], dict):
+        raw = raw["schema"]  # our own export format
+    if not isinstance(raw, dict) or not isinstance(raw.get("components"), list):
+        raise InvalidInput("A Form.io definition needs a 'components' list.")
+    _check_keys(raw)
+    return raw
+
+
+def lint(definition: dict) -> forms.Form:
+    """Load with the engine (whitelist, no JavaScript) and check the customer-field mapping."""
+    try:
+        form = forms.load(definition)
+    except forms.DefinitionError as exc:
+        raise InvalidInput(f"{exc.path}: {exc.reason}", {"definition": str(exc)}) from exc
+    problems = mapping.check_definition(form)
+    if problems:
+        path, reason = problems[0]
+        raise InvalidInput(f"{path}: {reason}", {"definition": "; ".join(f"{p}: {r}" for p, r in problems)})
+    return form
+
+
+def create(actor: Actor, unit, *, name: str, kind: str, definition: dict | None = None,
+           description: str = "") -> Questionnaire:
+    if kind not in KINDS:
+        raise InvalidInput("Unknown kind.", {"kind": "unknown"})
+    q = Questionnaire(business_unit=unit, name=(name or "").strip(), kind=kind, description=description)
+    if definition is not None:
+        q.draft = parse_definition(definition)
+    try:
+        q.save()
+    except NotUniqueError as exc:
+        raise Conflict("A questionnaire with this name exists already.", {"name": "exists"}) from exc
+    except MEValidationError as exc:
+        raise InvalidInput("Invalid questionnaire.", {k: str(v) for k, v in exc.to_dict().items()}) from exc
+    record(actor, "create", object_type="questionnaires", object_id=q.pk, summary=q.name, business_unit=unit)
+    return q
+
+
+def save_draft(actor: Actor, q: Questionnaire, raw: str | dict) -> list[str]:
+    """Store a new draft. Returns lint warnings (the draft is kept even when it would not publish yet)."""
+    definition = parse_definition(raw)
+    Questionnaire.objects(pk=q.pk).update_one(set__draft=definition, set__updated_at=utcnow())
+    q.reload()
+    record(actor, "update", object_type="questionnaires", object_id=q.pk, summary="Draft saved",
+           business_unit=q.business_unit)
+    try:
+        lint(definition)
+    except InvalidInput as exc:
+        return [exc.message]
+    return []
+
+
+def publish(actor: Actor, q: Questionnaire) -> QuestionnaireVersion:
+    """Lint the draft and freeze it as the next immutable version."""
+    form = lint(q.draft)
+    schema = form.definition  # sanitised (HTML cleaned by nh3)
+    digest = sha256(schema)
+    newest = QuestionnaireVersion.objects(questionnaire=q).order_by("-number").first()
+    if newest is not None and newest.sha256 == digest:
+        raise Conflict("Nothing changed since the last published version.")
+    claimed = Questionnaire.objects(pk=q.pk).modify(new=True, inc__latest_version=1, set__updated_at=utcnow())
+    version = QuestionnaireVersion(
+        questionnaire=q, business_unit=q.business_unit, number=claimed.latest_version, name=q.name, kind=q.kind,
+        schema=schema, sha256=digest, renderer_version=forms.RENDERER_VERSION, published_by=actor.label,
+    ).save()
+    q.reload()
+    record(actor, "publish", object_type="questionnaires", object_id=q.pk,
+           summary=f"Version {version.number} published ({digest[:12]})", business_unit=q.business_unit)
+    return version
+
+
+def set_archived(actor: Actor, q: Questionnaire, archived: bool) -> None:
+    Questionnaire.objects(pk=q.pk).update_one(set__status="archived" if archived else "active")
+    record(actor, "archive" if archived else "unarchive", object_type="questionnaires", object_id=q.pk,
+           summary=q.name, business_unit=q.business_unit)
+
+
+def duplicate(actor: Actor, q: Questionnaire, name: str | None = None) -> Questionnaire:
+    base = name or f"{q.name} (Kopie)"
+    candidate, n = base, 2
+    while Questionnaire.objects(business_unit=q.business_unit, name=candidate).count():
+        candidate, n = f"{base} {n}", n + 1
+    return create(actor, q.business_unit, name=candidate, kind=q.kind, definition=q.draft,
+                  description=q.description or "")
+
+
+def export(version_or_questionnaire) -> dict:
+    """A portable JSON document: name, kind and the schema (a version's, or the draft)."""
+    if isinstance(version_or_questionnaire, QuestionnaireVersion):
+        v = version_or_questionnaire
+        return {"name": v.name, "kind": v.kind, "version": v.number, "sha256": v.sha256,
+                "renderer_version": v.renderer_version, "schema": v.schema}
+    q = version_or_questionnaire
+    return {"name": q.name, "kind": q.kind, "schema": q.draft}
+
+
+def latest_version(q: Questionnaire) -> QuestionnaireVersion | None:
+    return QuestionnaireVersion.objects(questionnaire=q).order_by("-number").first()
+
+
+def published_for_unit(unit, kinds: tuple[str, ...] | None = None) -> list[tuple[Questionnaire, QuestionnaireVersion]]:
+    """Active questionnaires with a published version (what staff can start)."""
+    out = []
+    query = Questionnaire.objects(business_unit=unit, status="active", latest_version__gt=0)
+    if kinds:
+        query = query.filter(kind__in=kinds)
+    for q in query.order_by("name"):
+        version = latest_version(q)
+        if version is not None:
+            out.append((q, version))
+    return out
+
+
+# --- filling in ---------------------------------------------------------------------------------
+
+_FORMS: dict[str, forms.Form] = {}
+
+
+def form_for(version: QuestionnaireVersion) -> forms.Form:
+    """The loaded engine form of a version, cached by its hash (versions never change)."""
+    form = _FORMS.get(version.sha256)
+    if form is None:
+        if len(_FORMS) > 256:
+            _FORMS.clear()
+        form = _FORMS[version.sha256] = forms.load(version.schema)
+    return form
+
+
+def prefill_for(version: QuestionnaireVersion, customer: Customer) -> dict:
+    return mapping.prefill(form_for(version), customer)
+
+
+@dataclass
+class Outcome:
+    submission: Submission
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def submit(actor: Actor, *, customer: Customer, version: QuestionnaireVersion, data: Any, source: str,
+           source_label: str = "", prefill: dict | None = None, started_at: datetime | None = None,
+           lang: str = "de") -> Outcome:
+    """Validate on the server, write mapped master data back, store the submission.
+
+    Raises SubmissionInvalid (errors by Form.io path, plus the renderer's shape) and changes
+    nothing when anything is wrong, including a mapped value the customer record would refuse.
+    """
+    if customer is None or version is None:
+        raise NotFound("Nothing to submit to.")
+    if customer.business_unit.pk != version.business_unit.pk:
+        raise NotFound("Nothing to submit to.")
+    form = form_for(version)
+    prefill = prefill if prefill is not None else mapping.prefill(form, customer)
+    locked = {path: mapping.get_path(prefill, path) for path, node in mapping._nodes(form).items()
+              if node.defn.get("disabled") and mapping.get_path(prefill, path) is not None}
+    result = form.validate(data if isinstance(data, dict) else {}, lang=lang, locked=locked)
+    if not result.valid:
+        raise SubmissionInvalid(result.errors, form.renderer_errors(result))
+    try:
+        changes = mapping.compute_changes(form, customer, result.data, lang=lang)
+    except mapping.MappingError as exc:
+        raise SubmissionInvalid(exc.errors, _renderer_errors(form, exc.errors)) from exc
+    now = utcnow()
+    consents = [Consent(key=c["path"], label=c["label"][:1000], text=c["text"],
+                        text_sha256=hashlib.sha256(c["text"].encode("utf-8")).hexdigest(),
+                        answer=bool(mapping.get_path(result.data, c["path"])), at=now)
+                for c in form.consent_components()]
+    summary = f"changed by customer on {source_label}" if source_label else f"changed via {source}"
+    try:
+        mapping.apply_changes(actor, customer, changes, summary=summary, lang=lang)
+    except mapping.MappingError as exc:
+        raise SubmissionInvalid(exc.errors, _renderer_errors(form, exc.errors)) from exc
+    submission = Submission(
+        business_unit=customer.business_unit, customer=customer, questionnaire=version.questionnaire,
+        version=version, version_number=version.number, data=result.data, prefill=prefill,
+        applied_changes={f: {"before": mapping._plain(c["before"]), "after": mapping._plain(c["after"])}
+                         for f, c in changes.items()},
+        consents=consents, source=source, source_label=source_label, started_at=started_at, completed_at=now,
+    ).save()
+    return Outcome(submission, changes)
+
+
+def _renderer_errors(form: forms.Form, errors: dict[str, list[str]]) -> list[dict]:
+    out = []
+    for path, messages in errors.items():
+        for message in messages:
+            out.append({"message": message, "level": "error", "path": path.split("."),
+                        "context": {"key": path.split(".")[-1], "path": path, "label": path}})
+    return out
+
+
+def render_submission(submission: Submission, lang: str = "de"):
+    """Read-only HTML of a submission, rendered against the version it was made with."""
+    return form_for(submission.version).render_answers(submission.data, lang=lang)
+
+
+def submissions_of(customer: Customer, limit: int = 50) -> list[Submission]:
+    return list(Submission.objects(customer=customer).order_by("-completed_at").limit(limit))

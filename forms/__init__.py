@@ -1,0 +1,23 @@
+"""Frontdesk's Form.io engine: lint definitions, validate submissions, render answers.
+
+Pure Python (no Flask, no MongoDB).  @formio/core is the reference for every rule; see FORMS.md.
+"""
+
+from forms.components import Component
+from forms.errors import DefinitionError
+from forms.form import RENDERER_VERSION, Form, Issue, Result, load, to_renderer_errors, validate
+from forms.registry import REGISTRY, SUPPORTED_TYPES
+
+__all__ = [
+    "REGISTRY",
+    "RENDERER_VERSION",
+    "SUPPORTED_TYPES",
+    "Component",
+    "DefinitionError",
+    "Form",
+    "Issue",
+    "Result",
+    "load",
+    "to_renderer_errors",
+    "validate",
+]

@@ -1,0 +1,689 @@
+"""One class per supported Form.io component type.
+
+A component is compiled once by :func:`forms.load`; it knows its data key, its children, its
+condition and the list of validation rules that can apply to it.  The registry of types lives in
+:mod:`forms.registry`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from forms import rules
+from forms.conditions import Condition
+from forms.errors import DefinitionError
+from forms.jsvalues import UNDEF, is_number, js_string, js_truthy
+
+__all__ = ["Component"]
+
+_B64_RE = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+SIGNATURE_PREFIX = "data:image/png;base64,"
+
+
+class Component:
+    """Base class: a data component holding one value at ``key``."""
+
+    type_name: ClassVar[str] = ""
+    #: "value" (a leaf value), "layout" (children at the same data level), "container" (a dict
+    #: level), "grid" (a list of dict rows) or "none" (no data, no children).
+    kind: ClassVar[str] = "value"
+    model_type: ClassVar[str] = "any"
+    multiple_allowed: ClassVar[bool] = False
+    has_options: ClassVar[bool] = False
+
+    def __init__(self, defn: dict[str, Any], path: str, parent: Component | None, strict: bool) -> None:
+        self.defn = defn
+        self.type: str = defn["type"]
+        key = defn.get("key")
+        self.key: str = key if isinstance(key, str) else ""
+        self.parts: tuple[str, ...] = tuple(self.key.split(".")) if self.key else ()
+        label = defn.get("label")
+        self.label: str = label if isinstance(label, str) and label else self.key
+        self.def_path = path
+        self.parent = parent
+        self.children: list[Component] = []
+        self.condition: Condition | None = None
+        self.strict = strict
+        v = defn.get("validate")
+        self.validate_def: dict[str, Any] = v if isinstance(v, dict) else {}
+        self.multiple = bool(js_truthy(defn.get("multiple"))) and self.multiple_allowed
+        if js_truthy(defn.get("multiple")) and not self.multiple_allowed:
+            raise DefinitionError(f"{path}.multiple", f"'multiple' is not supported for {self.type}")
+        self.clear_on_hide = js_truthy(defn.get("clearOnHide", True))
+        self.hidden_prop = js_truthy(defn.get("hidden"))
+        self.validate_when_hidden = js_truthy(defn.get("validateWhenHidden"))
+        self.is_input = ("input" not in defn) or js_truthy(defn.get("input"))
+        persistent = defn.get("persistent", True)
+        self.value_hidden = not js_truthy(defn.get("protected")) and (
+            ("persistent" in defn and not js_truthy(persistent)) or persistent == "client-only"
+        )
+        self.truncate_spaces = js_truthy(defn.get("truncateMultipleSpaces"))
+        # paths (set by the Form)
+        self.data_path = ""  # Form.io "path": data keys only, no row indices
+        self.full_path = ""  # Form.io "fullPath": includes layout keys
+        self.grids: tuple[Component, ...] = ()
+        self.pattern_re: re.Pattern[str] | None = None
+        self.mask_array: list[Any] | None = None
+        self.option_values: list[Any] = []
+        self.option_labels: dict[str, str] = {}
+        self._compile_options()
+        self._compile_validation()
+        errors = defn.get("errors")
+        self.error_overrides: dict[str, str] = (
+            {k: v for k, v in errors.items() if isinstance(v, str)} if isinstance(errors, dict) else {}
+        )
+        cm = self.validate_def.get("customMessage")
+        self.custom_message: str | None = cm if isinstance(cm, str) and cm else None
+        field = defn.get("errorLabel") or defn.get("label") or defn.get("placeholder") or self.key
+        self.error_field = field if isinstance(field, str) else self.key
+        props = defn.get("properties")
+        self.properties: dict[str, Any] = props if isinstance(props, dict) else {}
+
+    # -- information ------------------------------------------------------------------------------
+
+    @property
+    def has_data(self) -> bool:
+        """Whether this component stores a value of its own (or a level of values)."""
+        return self.kind in ("value", "container", "grid")
+
+    def iter_data_children(self) -> Iterator[Component]:
+        """Data components directly at the level below (looking through layout components)."""
+        for child in self.children:
+            if child.kind == "layout":
+                yield from child.iter_data_children()
+            elif child.has_data:
+                yield child
+
+    def get_in(self, row: Any) -> Any:
+        """This component's value in ``row`` (``UNDEF`` when absent)."""
+        cur = row
+        for p in self.parts:
+            if not isinstance(cur, dict):
+                return UNDEF
+            cur = cur.get(p, UNDEF)
+            if cur is UNDEF:
+                return UNDEF
+        return cur
+
+    def v_get(self, name: str) -> Any:
+        """``component.validate[name]`` or ``UNDEF``."""
+        return self.validate_def.get(name, UNDEF)
+
+    # -- compilation ------------------------------------------------------------------------------
+
+    def _compile_options(self) -> None:
+        pass
+
+    def _compile_validation(self) -> None:
+        v = self.validate_def
+        path = f"{self.def_path}.validate"
+        pat = v.get("pattern")
+        if js_truthy(pat):
+            if not isinstance(pat, str):
+                raise DefinitionError(f"{path}.pattern", "must be a string")
+            try:
+                self.pattern_re = re.compile("^" + pat + r"\Z")
+            except re.error as exc:
+                raise DefinitionError(f"{path}.pattern", f"invalid regular expression: {exc}") from exc
+        mask = self.defn.get("inputMask")
+        if js_truthy(mask) and self.type != "time" and not js_truthy(v.get("skipMaskValidation")):
+            if not isinstance(mask, str):
+                raise DefinitionError(f"{self.def_path}.inputMask", "must be a string")
+            self.mask_array = rules._mask_array(mask)
+        if js_truthy(self.defn.get("allowMultipleMasks")):
+            raise DefinitionError(f"{self.def_path}.allowMultipleMasks", "multiple input masks are not supported")
+        # (check, applies-to-multiple) in @formio/core's rule order: with a customMessage only the
+        # first failing rule is reported (errors are de-duplicated by message), so order matters.
+        t = self.type
+        j = v.get("json")
+        has_json = js_truthy(j) and isinstance(j, (dict, list))
+        if has_json:
+            from forms import jsonlogic
+
+            jsonlogic.check(j, f"{path}.json")
+        fields = self.defn.get("fields")
+        req_day = (
+            t == "day"
+            and isinstance(fields, dict)
+            and any(isinstance(f, dict) and js_truthy(f.get("required")) for f in fields.values())
+        )
+        table: list[tuple[bool, rules.Check, Any]] = [
+            (t == "datetime", rules.date, True),
+            (t == "day", rules.day, True),
+            (t == "email", rules.email, True),
+            (has_json, rules.json_rule, True),
+            (self.mask_array is not None, rules.mask, True),
+            ("maxLength" in v, rules.max_length, False),
+            ("maxSelectedCount" in v, rules.max_selected_count, True),
+            ("max" in v, rules.maximum, True),
+            ("maxWords" in v, rules.max_words, True),
+            ("minLength" in v, rules.min_length, True),
+            ("minSelectedCount" in v, rules.min_selected_count, True),
+            ("min" in v, rules.minimum, rules._min_prefilter),
+            ("minWords" in v, rules.min_words, False),
+            (True, rules.multiple, None),  # validateMultiple: a full-value rule
+            (self.pattern_re is not None, rules.pattern, False),
+            (js_truthy(v.get("required")), rules.required, True),
+            (req_day, rules.required_day, True),
+            (t == "number", rules.number, True),
+            (
+                js_truthy(v.get("onlyAvailableItems")) and t in ("radio", "select", "selectboxes"),
+                rules.available_items,
+                True,
+            ),
+        ]
+        self.item_rules: list[tuple[rules.Check, Any]] = [(fn, multi) for on, fn, multi in table if on]
+        self.strict_rules: list[rules.Check] = self.make_strict_rules() if self.strict else []
+
+    def make_strict_rules(self) -> list[rules.Check]:
+        """Our own extra checks (strict mode): value types, option membership, shapes."""
+        return [rules.strict_type]
+
+    # -- validateMultiple support -----------------------------------------------------------------
+
+    @property
+    def multiple_eligible(self) -> bool:
+        return True
+
+    @property
+    def empty_value_is_array(self) -> bool:
+        return True
+
+    model_array: ClassVar[bool] = False
+
+    # -- strict helpers ---------------------------------------------------------------------------
+
+    def accepts(self, value: Any) -> bool:
+        """Whether ``value`` has an acceptable JSON type for this component (strict mode)."""
+        return True
+
+    def invalid_options(self, value: Any) -> bool:
+        return False
+
+    # -- validation -------------------------------------------------------------------------------
+
+    def validate(self, value: Any, ctx: Any) -> list[rules.Issue]:
+        """All issues for ``value`` (the caller has already decided the component is validated).
+
+        Issues are de-duplicated like @formio/core does: by message key, or by the custom message
+        when ``validate.customMessage`` is set (then only the first failing rule is reported).
+        """
+        out: list[rules.Issue] = []
+        seen: set[str] = set()
+        custom = self.custom_message
+
+        def add(issue: rules.Issue | None) -> None:
+            if issue is None:
+                return
+            token = custom if custom is not None else issue[1]
+            if token not in seen:
+                seen.add(token)
+                out.append(issue)
+
+        if self.truncate_spaces and isinstance(value, str):
+            value = re.sub(r"\s{2,}", " ", rules.js_trim(value))
+        if self.multiple and isinstance(value, list) and value:
+            active = [
+                fn
+                for fn, multi in self.item_rules
+                if multi is True or (multi not in (None, False) and multi(self, value))
+            ]
+            for item in value:
+                for fn in active:
+                    add(fn(self, item, ctx))
+            add(rules.multiple(self, value, ctx))
+        else:
+            for fn, _multi in self.item_rules:
+                add(fn(self, value, ctx))
+        for fn in self.strict_rules:
+            if fn is rules.strict_type and out:
+                continue  # the value is already reported (e.g. "not a valid number")
+            add(fn(self, value, ctx))
+        return out
+
+    # -- rendering --------------------------------------------------------------------------------
+
+    def option_label(self, value: Any) -> str:
+        """The label of option ``value`` (the value itself when unknown)."""
+        return self.option_labels.get(js_string(value), js_string(value)) if value is not None else ""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.full_path or self.key!r}>"
+
+
+# --- value components ----------------------------------------------------------------------------
+
+
+class _StringComponent(Component):
+    model_type = "string"
+    multiple_allowed = True
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str)
+
+
+class TextField(_StringComponent):
+    """``textfield``."""
+
+    type_name = "textfield"
+
+    @property
+    def empty_value_is_array(self) -> bool:
+        return self.multiple
+
+
+class TextArea(_StringComponent):
+    """``textarea`` (model type "any" in @formio/core)."""
+
+    type_name = "textarea"
+    model_type = "any"
+
+    @property
+    def multiple_eligible(self) -> bool:
+        return self.defn.get("as") == "json" and self.multiple
+
+
+class Email(_StringComponent):
+    """``email``."""
+
+    type_name = "email"
+
+
+class PhoneNumber(_StringComponent):
+    """``phoneNumber`` (the input mask, if set, is checked)."""
+
+    type_name = "phoneNumber"
+
+
+class Number(Component):
+    """``number``."""
+
+    type_name = "number"
+    model_type = "number"
+    multiple_allowed = True
+
+    def accepts(self, value: Any) -> bool:
+        return is_number(value) or value == ""
+
+
+class Checkbox(Component):
+    """``checkbox`` (a boolean)."""
+
+    type_name = "checkbox"
+    model_type = "boolean"
+
+    def _compile_options(self) -> None:
+        if self.defn.get("inputType") == "radio":
+            raise DefinitionError(f"{self.def_path}.inputType", "radio-style checkboxes are not supported")
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, bool)
+
+
+def _compile_value_list(comp: Component, values: Any, path: str) -> None:
+    if values is None:
+        values = []
+    if not isinstance(values, list):
+        raise DefinitionError(path, "must be a list of {label, value}")
+    for i, opt in enumerate(values):
+        if not isinstance(opt, dict) or "value" not in opt:
+            raise DefinitionError(f"{path}[{i}]", "option must be an object with 'value' and 'label'")
+        val = opt["value"]
+        if isinstance(val, (dict, list)):
+            raise DefinitionError(f"{path}[{i}].value", "option values must be scalars")
+        comp.option_values.append(val)
+        label = opt.get("label")
+        comp.option_labels[js_string(val)] = label if isinstance(label, str) else js_string(val)
+
+
+class Radio(Component):
+    """``radio`` (static ``values``)."""
+
+    type_name = "radio"
+    model_type = "boolean"
+    has_options = True
+
+    def _compile_options(self) -> None:
+        if self.defn.get("dataSrc") not in (None, "values"):
+            raise DefinitionError(f"{self.def_path}.dataSrc", "only static values are supported")
+        _compile_value_list(self, self.defn.get("values"), f"{self.def_path}.values")
+
+    def make_strict_rules(self) -> list[rules.Check]:
+        out = [rules.strict_type]
+        if not js_truthy(self.validate_def.get("onlyAvailableItems")):
+            out.append(rules.strict_options)
+        return out
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, (str, bool)) or is_number(value)
+
+    def invalid_options(self, value: Any) -> bool:
+        if value is None or value is UNDEF or value == "" or not self.accepts(value):
+            return False
+        return not any(rules._strict_eq_opt(o, value) or js_string(o) == js_string(value) for o in self.option_values)
+
+
+class Select(Component):
+    """``select`` with static ``data.values`` (``dataSrc`` "values" or absent); ``multiple`` allowed."""
+
+    type_name = "select"
+    multiple_allowed = True
+    has_options = True
+
+    def _compile_options(self) -> None:
+        src = self.defn.get("dataSrc")
+        if src not in (None, "values"):
+            raise DefinitionError(f"{self.def_path}.dataSrc", "only static values are supported")
+        data = self.defn.get("data")
+        values = data.get("values") if isinstance(data, dict) else None
+        _compile_value_list(self, values, f"{self.def_path}.data.values")
+
+    @property
+    def multiple_eligible(self) -> bool:
+        return False
+
+    @property
+    def empty_value_is_array(self) -> bool:
+        return self.multiple
+
+    def make_strict_rules(self) -> list[rules.Check]:
+        out = [rules.strict_type]
+        if not js_truthy(self.validate_def.get("onlyAvailableItems")):
+            out.append(rules.strict_options)
+        return out
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, (str, bool)) or is_number(value)
+
+    def invalid_options(self, value: Any) -> bool:
+        items = value if (self.multiple and isinstance(value, list)) else [value]
+        for v in items:
+            if v is None or v is UNDEF or v == "" or not self.accepts(v):
+                continue
+            if not any(rules._strict_eq_opt(o, v) or js_string(o) == js_string(v) for o in self.option_values):
+                return True
+        return False
+
+
+class SelectBoxes(Component):
+    """``selectboxes``: ``{option: bool}``."""
+
+    type_name = "selectboxes"
+    has_options = True
+
+    def _compile_options(self) -> None:
+        if self.defn.get("dataSrc") not in (None, "values"):
+            raise DefinitionError(f"{self.def_path}.dataSrc", "only static values are supported")
+        _compile_value_list(self, self.defn.get("values"), f"{self.def_path}.values")
+
+    def make_strict_rules(self) -> list[rules.Check]:
+        out = [rules.strict_type]
+        if not js_truthy(self.validate_def.get("onlyAvailableItems")):
+            out.append(rules.strict_options)
+        return out
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, dict) and all(isinstance(v, bool) for v in value.values())
+
+    def invalid_options(self, value: Any) -> bool:
+        if not isinstance(value, dict):
+            return False
+        allowed = {js_string(o) for o in self.option_values}
+        return any(k not in allowed for k in value)
+
+
+class Survey(Component):
+    """``survey`` (Likert grid): ``{question: answer}``."""
+
+    type_name = "survey"
+    has_options = True
+
+    def _compile_options(self) -> None:
+        self.questions: list[tuple[str, str]] = []
+        qs = self.defn.get("questions") or []
+        if not isinstance(qs, list):
+            raise DefinitionError(f"{self.def_path}.questions", "must be a list of {label, value}")
+        for i, q in enumerate(qs):
+            if not isinstance(q, dict) or not isinstance(q.get("value"), str):
+                raise DefinitionError(f"{self.def_path}.questions[{i}]", "question must have a string 'value'")
+            label = q.get("label")
+            self.questions.append((q["value"], label if isinstance(label, str) else q["value"]))
+        _compile_value_list(self, self.defn.get("values"), f"{self.def_path}.values")
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(v, (str, bool)) or is_number(v) or v is None for v in value.values()
+        )
+
+    def invalid_options(self, value: Any) -> bool:
+        if not isinstance(value, dict):
+            return False
+        questions = {q for q, _ in self.questions}
+        allowed = {js_string(o) for o in self.option_values}
+        for k, v in value.items():
+            if k not in questions:
+                return True
+            if v not in (None, "") and js_string(v) not in allowed:
+                return True
+        return False
+
+    def make_strict_rules(self) -> list[rules.Check]:
+        return [rules.strict_type, rules.strict_options]
+
+
+class Day(_StringComponent):
+    """``day``: ``MM/DD/YYYY`` (or ``DD/MM/YYYY`` with ``dayFirst``)."""
+
+    type_name = "day"
+    multiple_allowed = False
+
+
+class DateTime(_StringComponent):
+    """``datetime`` (ISO 8601)."""
+
+    type_name = "datetime"
+
+    def make_strict_rules(self) -> list[rules.Check]:
+        return [rules.strict_type, rules.strict_iso_date]
+
+
+def _signature_ok(c: Component, value: Any, ctx: Any) -> rules.Issue | None:
+    if not isinstance(value, str) or value == "":
+        return None
+    if value.startswith(SIGNATURE_PREFIX) and _B64_RE.fullmatch(value[len(SIGNATURE_PREFIX) :]):
+        return None
+    return ("signature", "invalidSignature", {})
+
+
+class Signature(_StringComponent):
+    """``signature``: a ``data:image/png;base64,`` URL."""
+
+    type_name = "signature"
+    multiple_allowed = False
+
+    def make_strict_rules(self) -> list[rules.Check]:
+        return [rules.strict_type, _signature_ok]
+
+
+def file_entry_ok(entry: Any) -> bool:
+    """Shape of one uploaded file: ``{name, size?, type?, url? | id?}`` (never fetched)."""
+    if not isinstance(entry, dict):
+        return False
+    name = entry.get("name", entry.get("originalName"))
+    if not isinstance(name, str) or not name or len(name) > 255:
+        return False
+    size = entry.get("size", 0)
+    if not is_number(size) or size < 0:
+        return False
+    if not isinstance(entry.get("type", ""), str):
+        return False
+    url, ident = entry.get("url"), entry.get("id")
+    if url is None and ident is None:
+        return False
+    if url is not None and not isinstance(url, str):
+        return False
+    return ident is None or isinstance(ident, str)
+
+
+def _files_ok(c: Component, value: Any, ctx: Any) -> rules.Issue | None:
+    if not isinstance(value, list):
+        return None
+    return None if all(file_entry_ok(e) for e in value) else ("file", "invalidFile", {})
+
+
+class File(Component):
+    """``file``: a list of uploaded-file descriptors (validated for shape, never fetched)."""
+
+    type_name = "file"
+    multiple_allowed = True
+
+    def _compile_options(self) -> None:
+        storage = self.defn.get("storage")
+        if storage not in (None, "", "url"):
+            raise DefinitionError(f"{self.def_path}.storage", "only 'url' storage (our upload endpoint) is supported")
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, list)
+
+    def validate(self, value: Any, ctx: Any) -> list[rules.Issue]:
+        # multiple only means "several files"; the value is always a list
+        return super().validate(value, ctx)
+
+    def make_strict_rules(self) -> list[rules.Check]:
+        return [rules.strict_type, _files_ok]
+
+
+class Hidden(Component):
+    """``hidden``: any JSON value, usually set by the app (e.g. locked prefill)."""
+
+    type_name = "hidden"
+
+    @property
+    def multiple_eligible(self) -> bool:
+        return False
+
+
+# --- structure -----------------------------------------------------------------------------------
+
+
+class Content(Component):
+    """``content``: sanitised HTML, no data."""
+
+    type_name = "content"
+    kind = "none"
+    model_type = "content"
+
+
+class HtmlElement(Content):
+    """``htmlelement``: sanitised HTML, no data."""
+
+    type_name = "htmlelement"
+
+
+class Button(Component):
+    """``button``: no data is accepted from it."""
+
+    type_name = "button"
+    kind = "none"
+
+
+class Panel(Component):
+    """``panel`` (a wizard page when top-level in a wizard)."""
+
+    type_name = "panel"
+    kind = "layout"
+    model_type = "none"
+
+
+class Fieldset(Panel):
+    """``fieldset``."""
+
+    type_name = "fieldset"
+
+
+class Well(Panel):
+    """``well``."""
+
+    type_name = "well"
+
+
+class Columns(Panel):
+    """``columns``: children in ``columns[].components``."""
+
+    type_name = "columns"
+
+
+class Table(Panel):
+    """``table``: children in ``rows[][].components``."""
+
+    type_name = "table"
+
+
+class Container(Component):
+    """``container``: a nested object level."""
+
+    type_name = "container"
+    kind = "container"
+    model_type = "object"
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, dict)
+
+
+def _rows_rule(c: Component, value: Any, ctx: Any) -> rules.Issue | None:
+    if not isinstance(value, list):
+        return None
+    n = len(value)
+    lo = rules.parse_int(c.validate_def["minLength"]) if "minLength" in c.validate_def else None
+    hi = rules.parse_int(c.validate_def["maxLength"]) if "maxLength" in c.validate_def else None
+    if lo is not None and lo == lo and n < lo:
+        return ("minRows", "minRows", {"length": int(lo)})
+    if hi is not None and hi == hi and n > hi:
+        return ("maxRows", "maxRows", {"length": int(hi)})
+    return None
+
+
+class DataGrid(Component):
+    """``datagrid``: a list of row objects; ``validate.minLength/maxLength`` count rows (strict mode)."""
+
+    type_name = "datagrid"
+    kind = "grid"
+    model_type = "nestedArray"
+    model_array = True
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(r, dict) or r is None for r in value)
+
+    def make_strict_rules(self) -> list[rules.Check]:
+        return [rules.strict_type, _rows_rule]
+
+
+ALL_CLASSES: tuple[type[Component], ...] = (
+    TextField,
+    TextArea,
+    Number,
+    Email,
+    PhoneNumber,
+    Checkbox,
+    Radio,
+    Select,
+    SelectBoxes,
+    Day,
+    DateTime,
+    Signature,
+    File,
+    Survey,
+    Hidden,
+    Content,
+    HtmlElement,
+    Button,
+    Panel,
+    Columns,
+    Fieldset,
+    Well,
+    Table,
+    Container,
+    DataGrid,
+)

@@ -1,0 +1,101 @@
+"""Validation messages worded as Form.io's own translations (@formio/core ``EN_ERRORS``) plus German."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["MESSAGES", "interpolate", "message"]
+
+EN: dict[str, str] = {
+    "invalidOption": "{{field}} is an invalid value.",
+    "invalidDay": "{{field}} is not a valid day.",
+    "required": "{{field}} is required",
+    "array": "{{field}} must be an array",
+    "array_nonempty": "{{field}} must be a non-empty array",
+    "nonarray": "{{field}} must not be an array",
+    "select": "{{field}} contains an invalid selection",
+    "pattern": "{{field}} does not match the pattern {{pattern}}",
+    "minLength": "{{field}} must have at least {{length}} characters.",
+    "maxLength": "{{field}} must have no more than {{length}} characters.",
+    "minWords": "{{field}} must have at least {{length}} words.",
+    "maxWords": "{{field}} must have no more than {{length}} words.",
+    "min": "{{field}} cannot be less than {{min}}.",
+    "max": "{{field}} cannot be greater than {{max}}.",
+    "minSelectedCount": "You must select at least {{minCount}} items",
+    "maxSelectedCount": "You may only select up to {{maxCount}} items",
+    "invalid_email": "{{field}} must be a valid email.",
+    "invalid_regex": "{{field}} does not match the pattern {{regex}}.",
+    "invalid_date": "{{field}} is not a valid date.",
+    "invalid_day": "{{field}} is not a valid day.",
+    "mask": "{{field}} does not match the mask.",
+    "invalidDate": "{{field}} is not a valid date",
+    "number": "{{field}} is not a valid number.",
+    "requiredDayField": "{{field}} is required",
+    "requiredMonthField": "{{field}} is required",
+    "requiredYearField": "{{field}} is required",
+    "requiredDayEmpty": "{{field}} is required",
+    # Not in EN_ERRORS (Form.io falls back to the key); worded in the same style:
+    "jsonLogic": "{{field}} is not valid.",
+    "minRows": "{{field}} must have at least {{length}} rows.",
+    "maxRows": "{{field}} must have no more than {{length}} rows.",
+    "invalidType": "{{field}} has an invalid value.",
+    "invalidFile": "{{field}} contains an invalid file.",
+    "invalidSignature": "{{field}} is not a valid signature.",
+}
+
+DE: dict[str, str] = {
+    "invalidOption": "{{field}} ist ein ungültiger Wert.",
+    "invalidDay": "{{field}} ist kein gültiger Tag.",
+    "required": "{{field}} ist ein Pflichtfeld",
+    "array": "{{field}} muss eine Liste sein",
+    "array_nonempty": "{{field}} muss eine nicht leere Liste sein",
+    "nonarray": "{{field}} darf keine Liste sein",
+    "select": "{{field}} enthält eine ungültige Auswahl",
+    "pattern": "{{field}} entspricht nicht dem Muster {{pattern}}",
+    "minLength": "{{field}} muss mindestens {{length}} Zeichen haben.",
+    "maxLength": "{{field}} darf nicht mehr als {{length}} Zeichen haben.",
+    "minWords": "{{field}} muss mindestens {{length}} Wörter haben.",
+    "maxWords": "{{field}} darf nicht mehr als {{length}} Wörter haben.",
+    "min": "{{field}} darf nicht kleiner als {{min}} sein.",
+    "max": "{{field}} darf nicht größer als {{max}} sein.",
+    "minSelectedCount": "Sie müssen mindestens {{minCount}} Einträge auswählen",
+    "maxSelectedCount": "Sie dürfen höchstens {{maxCount}} Einträge auswählen",
+    "invalid_email": "{{field}} muss eine gültige E-Mail-Adresse sein.",
+    "invalid_regex": "{{field}} entspricht nicht dem Muster {{regex}}.",
+    "invalid_date": "{{field}} ist kein gültiges Datum.",
+    "invalid_day": "{{field}} ist kein gültiger Tag.",
+    "mask": "{{field}} entspricht nicht der Eingabemaske.",
+    "invalidDate": "{{field}} ist kein gültiges Datum",
+    "number": "{{field}} ist keine gültige Zahl.",
+    "requiredDayField": "{{field}} ist ein Pflichtfeld",
+    "requiredMonthField": "{{field}} ist ein Pflichtfeld",
+    "requiredYearField": "{{field}} ist ein Pflichtfeld",
+    "requiredDayEmpty": "{{field}} ist ein Pflichtfeld",
+    "jsonLogic": "{{field}} ist ungültig.",
+    "minRows": "{{field}} muss mindestens {{length}} Zeilen haben.",
+    "maxRows": "{{field}} darf nicht mehr als {{length}} Zeilen haben.",
+    "invalidType": "{{field}} hat einen ungültigen Wert.",
+    "invalidFile": "{{field}} enthält eine ungültige Datei.",
+    "invalidSignature": "{{field}} ist keine gültige Unterschrift.",
+}
+
+MESSAGES: dict[str, dict[str, str]] = {"en": EN, "de": DE}
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
+
+
+def interpolate(template: str, params: dict[str, Any]) -> str:
+    """Replace ``{{ name }}`` placeholders (unknown names become empty, as Form.io's interpolate does)."""
+
+    def repl(m: re.Match[str]) -> str:
+        v = params.get(m.group(1))
+        return "" if v is None else str(v)
+
+    return _PLACEHOLDER.sub(repl, template)
+
+
+def message(key: str, lang: str, params: dict[str, Any]) -> str:
+    """The message for ``key`` (a translation key or a literal message) in ``lang`` ("de" or "en")."""
+    table = MESSAGES.get(lang, DE)
+    return interpolate(table.get(key, key), params)
