@@ -15,10 +15,11 @@ from admin.views.appointments import ActivityTypeView, AppointmentView, Reminder
 from admin.views.calendar import CalendarView
 from admin.views.customers import CustomerView
 from admin.views.dashboard import DashboardView
+from admin.views.questionnaires import QuestionnaireView
 from admin.views.records import AuditView, OutboxView
 from admin.views.settings import FeaturesView, SettingsView
 from admin.views.staff import StaffUserView
-from core.models import ActivityType, Appointment, AuditEvent, Customer, OutboxMessage, StaffUser
+from core.models import ActivityType, Appointment, AuditEvent, Customer, OutboxMessage, Questionnaire, StaffUser
 from core.security import csp_nonce
 
 
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(CalendarView(name=_l("Calendar"), endpoint="calendar", url="/admin/calendar"))
     admin.add_view(CustomerView(Customer, name=_l("Customers"), endpoint="customer"))
     admin.add_view(AppointmentView(Appointment, name=_l("Appointments"), endpoint="appointment"))
+    admin.add_view(QuestionnaireView(Questionnaire, name=_l("Questionnaires"), endpoint="questionnaire"))
     admin.add_view(ReminderView(Appointment, name=_l("Reminders"), endpoint="reminders", url="/admin/reminders"))
     admin.add_view(OutboxView(OutboxMessage, name=_l("Outbox"), endpoint="outbox", category=_l("Records")))
     admin.add_view(AuditView(AuditEvent, name=_l("Audit log"), endpoint="audit", category=_l("Records")))

@@ -144,14 +144,15 @@ def make_appointment(app, unit, make_customer, make_user):
     return factory
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+                     r'|data-csrf-token="([^"]+)"')
 
 
 def csrf_token(client, url: str) -> str:
     html = client.get(url).get_data(as_text=True)
     match = CSRF_RE.search(html)
     assert match, f"no CSRF token on {url}"
-    return match.group(1) or match.group(2)
+    return match.group(1) or match.group(2) or match.group(3)
 
 
 def login(client, email: str, password: str = DEFAULT_PASSWORD, **extra):

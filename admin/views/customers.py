@@ -7,6 +7,7 @@ import re
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -94,6 +95,34 @@ class CustomerView(SecureModelView):
                            salutation=SALUTATION_LABELS.get(customer.salutation or "", ""),
                            phone=phone_display(customer.phone))
 
+    @expose("/fill/", methods=("GET", "POST"))
+    def fill_view(self):
+        """Staff fill a published questionnaire together with the customer (source "staff")."""
+        from flask import jsonify
+
+        from core.security import allow_eval
+        from core.services import questionnaires as qs
+
+        customer = self.get_one(request.args.get("id", ""))
+        version = _version_of_unit(request.args.get("version", ""), current_user.business_unit)
+        if customer is None or version is None:
+            abort(404)
+        lang = str(get_locale() or "de")
+        if request.method == "POST":
+            payload = request.get_json(silent=True)
+            data = payload.get("data") if isinstance(payload, dict) else None
+            try:
+                qs.submit(actor(), customer=customer, version=version, data=data, source="staff",
+                          source_label=current_user.name, lang=lang)
+            except qs.SubmissionInvalid as exc:
+                return jsonify(errors=exc.renderer_errors), 422
+            flash(_("The questionnaire was saved."), "success")
+            return jsonify(redirect=url_for(".file_view", id=str(customer.pk)))
+        allow_eval()
+        return self.render("admin/questionnaire_fill.html", customer=customer, version=version,
+                           definition=version.schema, prefill=qs.prefill_for(version, customer), lang=lang,
+                           submit_url=url_for(".fill_view", id=str(customer.pk), version=str(version.pk)))
+
     @expose("/delete-confirm/", methods=("GET", "POST"))
     def delete_confirm_view(self):
         customer = self.get_one(request.values.get("id", ""))
@@ -106,6 +135,21 @@ class CustomerView(SecureModelView):
             return redirect(url_for(".index_view"))
         return self.render("admin/customer_delete.html", customer=customer,
                            counts=customer_data_counts(customer))
+
+
+def _version_of_unit(raw_id: str, unit):
+    from core.models import QuestionnaireVersion
+
+    try:
+        return QuestionnaireVersion.objects(pk=raw_id, business_unit=unit).first()
+    except Exception:  # malformed id
+        return None
+
+
+def _questionnaires_context(customer: Customer) -> dict:
+    from core.services.questionnaires import published_for_unit
+
+    return {"available": published_for_unit(customer.business_unit), "customer_id": str(customer.pk)}
 
 
 def _appointments_context(customer: Customer) -> dict:
@@ -122,6 +166,8 @@ def _history_context(customer: Customer) -> dict:
 
 add_file_section(FileSection("appointments", _l("Appointments"), "admin/sections/appointments.html",
                              _appointments_context, order=10))
+add_file_section(FileSection("fill", _l("Fill in a questionnaire"), "admin/sections/fill.html",
+                             _questionnaires_context, order=25))
 add_file_section(FileSection("history", _l("Change history"), "admin/sections/history.html",
                              _history_context, order=90))
 
