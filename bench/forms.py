@@ -2,7 +2,7 @@
 
 1. Validations per second of the SEEDED anamnesis questionnaire (seed/questionnaires/anamnesebogen.json)
    in Python and in @formio/core under Node on the same submissions, in the same run, and the ratio
-   (target ≥ 0.5×). Needs `npm install` in tests/forms/reference for the Node side.
+   (target ≥ 0.5x). Needs `npm install` in tests/forms/reference for the Node side.
 2. ``render_answers`` p50/p95 for a 40-field form (target p50 < 5 ms).
 3. Time until the kiosk page (kiosk/templates/kiosk/questionnaire.html, the shared renderer) shows a
    40-field form in headless Chromium, p50 of 20 loads (target < 1 s): from navigation start until the
@@ -14,8 +14,8 @@ Run: ``.venv/bin/python bench/forms.py [--seconds 2] [--loads 20]``
 from __future__ import annotations
 
 import argparse
-import logging
 import json
+import logging
 import random
 import statistics
 import sys
