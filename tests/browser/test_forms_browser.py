@@ -1,0 +1,187 @@
+"""Questionnaires in real headless Chromium, on the product's own pages.
+
+* a designer builds a small form in the builder, saves the draft and publishes it;
+* one definition renders the same DOM in the kiosk and the portal templates;
+* a server-side validation error appears next to its field (staff fill-in page).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+
+import mongoengine
+import pytest
+from flask import Blueprint, render_template
+from werkzeug.serving import make_server
+
+from tests.conftest import DEFAULT_PASSWORD, make_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+SEED = Path(__file__).resolve().parents[2] / "seed" / "questionnaires"
+READY = ("document.addEventListener('frontdesk:ready', function () { window.__fdReady = true; });"
+         "document.addEventListener('frontdesk:builder-ready', function () { window.__fdBuilder = true; });")
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+@pytest.fixture
+def live(tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does it)")
+    app = make_app(tmp_path, SERVER_NAME=None)
+    pages = Blueprint("test_pages", __name__)
+
+    @pages.route("/test/<surface>/<name>")
+    def surface_page(surface: str, name: str):
+        from core.security import allow_eval
+
+        allow_eval()
+        definition = json.loads((SEED / f"{name}.json").read_text(encoding="utf-8"))["schema"]
+        template = {"kiosk": "kiosk/questionnaire.html", "portal": "portal/questionnaire.html"}[surface]
+        return render_template(template, definition=definition, submit_url="/test/submit", lang="de",
+                               prefill={"firstName": "Jürgen"}, title="Test")
+
+    app.register_blueprint(pages)
+    from core.models import BusinessUnit, Customer, StaffUser
+    from core.passwords import hash_password
+
+    with app.app_context():
+        unit = BusinessUnit(name="Salon", slug="salon", features=["kiosk", "portal"]).save()
+        hashed = hash_password(DEFAULT_PASSWORD)
+        for email, role in (("designerin@example.com", "designer"), ("inhaberin@example.com", "owner")):
+            StaffUser(email=email, name=role.title(), role=role, business_unit=unit, password_hash=hashed).save()
+        Customer(business_unit=unit, first_name="Käthe", last_name="Kühn", email="kaethe@example.com").save()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield app, f"http://127.0.0.1:{server.server_port}", unit
+    server.shutdown()
+    mongoengine.disconnect()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def new_page(browser, base, problems):
+    context = browser.new_context(locale="de-DE")
+    context.add_init_script(READY)
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("request", lambda r: None if r.url.startswith((base, "data:", "blob:")) else problems.append(r.url))
+    return page
+
+
+def login(page, base, email):
+    page.goto(base + "/admin/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/admin/")
+
+
+def test_designer_builds_and_publishes(live, browser):
+    app, base, unit = live
+    from core.services import questionnaires as qs
+    from core.services.audit import Actor
+
+    with app.app_context():
+        q = qs.create(Actor.system(), unit, name="Kurzumfrage", kind="survey")
+    problems: list[str] = []
+    page = new_page(browser, base, problems)
+    login(page, base, "designerin@example.com")
+    page.goto(f"{base}/admin/questionnaire/builder/?id={q.pk}")
+    page.wait_for_function("window.__fdBuilder === true")
+    assert page.locator("text=Logik").count() == 0 and page.locator("text=Logic").count() == 0
+    source = page.locator(".formcomponent[data-type=textfield]").first
+    target = page.locator(".formio-builder-form .drag-container, .formarea .drag-container").first
+    source.drag_to(target)
+    page.wait_for_selector(".formio-dialog .component-edit-container, .component-edit-container")
+    label = page.locator(".component-edit-container input[name='data[label]']").first
+    label.fill("Lieblingsfarbe")
+    page.locator(".component-edit-container [ref=saveButton]").first.click()
+    page.wait_for_function("document.getElementById('fd-definition').value.indexOf('Lieblingsfarbe') >= 0")
+    page.click("[data-testid=save-draft]")
+    page.wait_for_load_state("networkidle")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=publish]")
+    page.wait_for_selector("[data-testid=version]")
+    with app.app_context():
+        from core.models import QuestionnaireVersion
+
+        version = QuestionnaireVersion.objects.get(questionnaire=q.pk)
+        labels = [c.get("label") for c in version.schema["components"]]
+        assert "Lieblingsfarbe" in labels
+    assert problems == []
+
+
+def _normalised_form_dom(page) -> str:
+    html = page.evaluate("document.querySelector('[data-frontdesk-form] [data-frontdesk-target]').innerHTML")
+    html = re.sub(r"\be[a-z0-9]{3,9}\b", "ID", html)  # Form.io's random component ids ("e" + base36)
+    # layout the stylesheet computes (the kiosk differs only by CSS): the signature canvas is sized to
+    # its box, and its blank image is drawn at that size
+    html = re.sub(r'\s(style|width|height)="[^"]*"', "", html)
+    html = re.sub(r'src="data:image/[^"]*"', 'src="DATA"', html)
+    return re.sub(r"\s+", " ", html)
+
+
+def test_same_dom_in_kiosk_and_portal(live, browser):
+    app, base, unit = live
+    problems: list[str] = []
+    for name in ("anamnesebogen", "stammdatenpflege", "datenschutzeinwilligung", "zufriedenheitsumfrage"):
+        doms = []
+        for surface in ("kiosk", "portal"):
+            page = new_page(browser, base, problems)
+            page.goto(f"{base}/test/{surface}/{name}")
+            page.wait_for_function("window.__fdReady === true")
+            doms.append(_normalised_form_dom(page))
+            page.context.close()
+        assert doms[0] == doms[1], name
+        assert len(doms[0]) > 500
+    assert problems == []
+
+
+def test_server_error_appears_next_to_its_field(live, browser):
+    app, base, unit = live
+    from core.models import Customer
+    from core.services import questionnaires as qs
+    from core.services.audit import Actor
+
+    with app.app_context():
+        sample = json.loads((SEED / "stammdatenpflege.json").read_text(encoding="utf-8"))
+        q = qs.create(Actor.system(), unit, name=sample["name"], kind=sample["kind"], definition=sample["schema"])
+        version = qs.publish(Actor.system(), q)
+        Customer(business_unit=unit, first_name="Belegt", last_name="Schon", email="belegt@example.com").save()
+        customer = Customer.objects.get(email="kaethe@example.com")
+    problems: list[str] = []
+    page = new_page(browser, base, problems)
+    login(page, base, "inhaberin@example.com")
+    page.goto(f"{base}/admin/customer/fill/?id={customer.pk}&version={version.pk}")
+    page.wait_for_function("window.__fdReady === true")
+    assert page.input_value("input[name='data[firstName]']") == "Käthe"  # prefilled from the record
+    # the browser accepts this address; only the server knows it belongs to another customer
+    page.fill("input[name='data[email]']", "belegt@example.com")
+    page.click("button[name='data[submit]']")
+    error = page.locator(".formio-component-email .formio-errors, .formio-component-email .invalid-feedback")
+    error.first.wait_for(timeout=10_000)
+    assert "bereits" in error.first.inner_text()
+    with app.app_context():
+        assert Customer.objects.get(pk=customer.pk).email == "kaethe@example.com"
+    page.fill("input[name='data[email]']", "kaethe.kuehn@example.com")
+    page.fill("input[name='data[city]']", "Köln")
+    page.click("button[name='data[submit]']")
+    page.wait_for_url(f"**/admin/customer/file/?id={customer.pk}")
+    with app.app_context():
+        again = Customer.objects.get(pk=customer.pk)
+        assert again.email == "kaethe.kuehn@example.com" and again.address.city == "Köln"
+    assert [p for p in problems if "console" not in p] == []
