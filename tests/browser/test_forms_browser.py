@@ -136,7 +136,7 @@ def _normalised_form_dom(page) -> str:
 
 
 def test_same_dom_in_kiosk_and_portal(live, browser):
-    app, base, unit = live
+    _app, base, _unit = live
     problems: list[str] = []
     for name in ("anamnesebogen", "stammdatenpflege", "datenschutzeinwilligung", "zufriedenheitsumfrage"):
         doms = []
