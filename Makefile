@@ -34,9 +34,7 @@ bench: $(STAMP)
 	$(PY) bench/admin_list.py
 
 translations: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o core/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i core/translations/messages.pot -d core/translations --no-fuzzy-matching
-	$(VENV)/bin/pybabel compile -d core/translations
+	$(PY) scripts/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

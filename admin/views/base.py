@@ -96,6 +96,15 @@ class SecureModelView(AccessMixin, ModelView):
     column_exclude_list = ("business_unit",)
     column_details_exclude_list = ("business_unit",)
 
+    def scaffold_form(self):
+        """Form fields get the (translated) ``column_labels`` as their labels, like the list does."""
+        form_class = super().scaffold_form()
+        for name, label in (self.column_labels or {}).items():
+            unbound = getattr(form_class, name, None)
+            if unbound is not None and hasattr(unbound, "kwargs") and not unbound.args:
+                unbound.kwargs["label"] = label
+        return form_class
+
     # --- scoping -------------------------------------------------------------------------
     def get_query(self):
         query = super().get_query()

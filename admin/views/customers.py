@@ -63,6 +63,9 @@ class CustomerView(SecureModelView):
     form_columns = ("salutation", "title", "first_name", "last_name", "birthday", "email", "phone",
                     "address", "tags", "notes")
     form_overrides = {"tags": TagsField}
+    form_subdocuments = {"address": {"form_args": {
+        "street": {"label": _l("Street and number")}, "postal_code": {"label": _l("Postal code")},
+        "city": {"label": _l("City")}, "country": {"label": _l("Country (ISO code, e.g. DE)")}}}}
     form_args = {"phone": {"validators": [Optional()], "description": _l("e.g. 030 1234567 or +49 30 1234567")}}
     form_choices = {"salutation": list(SALUTATION_LABELS.items())}
     delete_confirm_endpoint = ".delete_confirm_view"
