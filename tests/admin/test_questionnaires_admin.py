@@ -166,3 +166,13 @@ def test_staff_fill_in_with_the_customer(app, owner_client, make_customer, surve
     with app.app_context():
         sub = Submission.objects.get()
         assert sub.source == "staff" and sub.customer.pk == customer.pk
+
+
+def test_preview_shows_kiosk_and_portal_side_by_side(designer_client, survey):
+    r = designer_client.get(f"/admin/questionnaire/preview/?id={survey.pk}")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "'unsafe-eval'" in r.headers["Content-Security-Policy"]
+    assert 'data-testid="preview-kiosk"' in page and 'data-testid="preview-portal"' in page
+    assert page.count("data-frontdesk-form") == 2 and 'data-mode="kiosk"' in page and 'data-mode="portal"' in page
+    assert f"/admin/questionnaire/preview-check/?id={survey.pk}" in page
+    assert designer_client.get("/admin/questionnaire/preview/?id=nope").status_code == 404
