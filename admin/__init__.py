@@ -15,6 +15,7 @@ from admin.views.appointments import ActivityTypeView, AppointmentView, Reminder
 from admin.views.calendar import CalendarView
 from admin.views.customers import CustomerView
 from admin.views.dashboard import DashboardView
+from admin.views.devices import DevicesView, KioskView  # kiosk (issue 4)
 from admin.views.questionnaires import QuestionnaireView
 from admin.views.records import AuditView, OutboxView
 from admin.views.settings import FeaturesView, SettingsView
@@ -52,6 +53,9 @@ def init_app(app: Flask) -> Admin:
                                     category=_l("Settings")))
     admin.add_view(StaffUserView(StaffUser, name=_l("Staff accounts"), endpoint="staffuser",
                                  category=_l("Settings")))
+    # kiosk (issue 4): Settings > Devices (owners) and the start/run pages (owners and staff, not in the menu)
+    admin.add_view(DevicesView(name=_l("Devices"), endpoint="devices", url="/admin/devices", category=_l("Settings")))
+    admin.add_view(KioskView(name=_l("Tablet questionnaires"), endpoint="kiosk_admin", url="/admin/kiosk"))
     app.extensions["frontdesk_admin"] = admin
     return admin
 

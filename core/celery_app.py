@@ -17,6 +17,7 @@ from flask import Flask
 BEAT_SCHEDULE = {
     "appointment-reminders": {"task": "tasks.reminders.sweep", "schedule": timedelta(minutes=5)},
     "outbox-retry": {"task": "tasks.mail.retry_queued", "schedule": timedelta(minutes=5)},
+    "kiosk-expire-runs": {"task": "tasks.kiosk.expire_runs", "schedule": timedelta(minutes=1)},  # issue 4
 }
 
 

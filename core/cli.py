@@ -115,6 +115,13 @@ def _print_logins(logins, base: str = "http://127.0.0.1:5000") -> None:
         click.echo(f"  {role:<9} {email:<28} {password}")
 
 
+def serve_threaded(app: Flask) -> bool:
+    """Threads only with a real MongoDB (or mongomock): the embedded store keeps one SQLite
+    connection per collection, which SQLite allows only in the thread that opened it, so the
+    embedded web server handles requests one after another in the main thread."""
+    return bool(app.config["MONGODB_URI"])
+
+
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -143,7 +150,7 @@ def run_command(host: str, port: int, worker: bool):
         click.echo(f"Worker + beat started (pid {proc.pid}).")
     click.echo(f"Frontdesk on http://{host}:{port}/  (Ctrl+C stops web and worker)")
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+        run_simple(host, port, app, threaded=serve_threaded(app), use_reloader=False, use_debugger=False)
     finally:
         if proc is not None:
             proc.send_signal(signal.SIGTERM)

@@ -1,5 +1,5 @@
 """Celery tasks: short, take id strings, call a service, idempotent."""
 
-from tasks import mail, reminders
+from tasks import kiosk, mail, reminders  # kiosk: issue 4
 
-__all__ = ["mail", "reminders"]
+__all__ = ["kiosk", "mail", "reminders"]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from core.errors import Forbidden
 from core.models import Appointment, Customer, OutboxMessage, Submission
 from core.services.audit import Actor, erase_object, record
+from core.services.kiosk import delete_customer_runs  # kiosk (issue 4)
 
 Cleanup = Callable[[Customer], int]
 _CLEANUPS: dict[str, Cleanup] = {}
@@ -51,6 +52,9 @@ def _submissions(customer: Customer) -> int:
 register_customer_data("appointments", _appointments)
 register_customer_data("outbox", _outbox)
 register_customer_data("submissions", _submissions)
+
+# kiosk (issue 4): the customer's tablet runs (and the audit events about them)
+register_customer_data("kiosk_runs", delete_customer_runs)
 
 
 def delete_customer(actor: Actor, customer: Customer) -> dict[str, int]:
