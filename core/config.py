@@ -59,6 +59,17 @@ DEFAULTS: dict[str, Any] = {
     "FLASK_ADMIN_FLUID_LAYOUT": True,
     # Run-time
     "EMBEDDED_WORKER": True,
+    # portal (issue 5): login codes (NIST SP 800-63B / OWASP ASVS numbers), sessions, uploads
+    "PORTAL_CODE_MINUTES": 10,
+    "PORTAL_CODE_MAX_FAILURES": 5,
+    "PORTAL_CODE_RESEND_SECONDS": 60,
+    "PORTAL_CODE_SENDS_PER_HOUR": 5,
+    "PORTAL_CODE_MIN_RESPONSE_SECONDS": 0.4,  # every code request answers after the same time
+    "PORTAL_CODE_IP_LIMIT": "20 per hour",
+    "PORTAL_LOGIN_IP_LIMIT": "20 per 15 minutes",
+    "PORTAL_IDLE_MINUTES": 30,
+    "PORTAL_ABSOLUTE_HOURS": 12,
+    "PORTAL_UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
     "CELERY_TASK_ALWAYS_EAGER": False,
 }
 

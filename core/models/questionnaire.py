@@ -18,6 +18,8 @@ class Questionnaire(TimestampedMixin, me.Document):
     #: the Form.io definition designers edit; linted on publish
     draft = me.DictField(default=lambda: {"display": "form", "components": []})
     status = me.StringField(choices=STATUSES, default="active")
+    #: dialogs (issue 6): the designer's scoring model (forms/scoring.py), validated and frozen on publish
+    scoring = me.DictField()
     #: number of the newest published version (0: never published); incremented atomically
     latest_version = me.IntField(default=0, min_value=0)
     created_at = me.DateTimeField()
@@ -48,6 +50,8 @@ class QuestionnaireVersion(me.Document):
     renderer_version = me.StringField(required=True)
     published_at = me.DateTimeField(required=True, default=utcnow)
     published_by = me.StringField(max_length=300)
+    #: dialogs (issue 6): the frozen scoring model of this version (empty: no results)
+    scoring = me.DictField()
 
     meta = {
         "collection": "questionnaire_versions",

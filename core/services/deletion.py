@@ -13,7 +13,9 @@ from collections.abc import Callable
 from core.errors import Forbidden
 from core.models import Appointment, Customer, OutboxMessage, Submission
 from core.services.audit import Actor, erase_object, record
+from core.services.dialogs import delete_customer_dialogs  # dialogs (issue 6)
 from core.services.kiosk import delete_customer_runs  # kiosk (issue 4)
+from core.services.reports import delete_customer_reports  # dialogs (issue 6)
 
 Cleanup = Callable[[Customer], int]
 _CLEANUPS: dict[str, Cleanup] = {}
@@ -55,6 +57,25 @@ register_customer_data("submissions", _submissions)
 
 # kiosk (issue 4): the customer's tablet runs (and the audit events about them)
 register_customer_data("kiosk_runs", delete_customer_runs)
+
+# dialogs (issue 6): reports (file chunks included) first, then dialogs with their answers and results
+register_customer_data("reports", delete_customer_reports)
+register_customer_data("dialogs", delete_customer_dialogs)
+
+
+def _portal_cleanups() -> None:  # portal (issue 5): accounts, sessions, tasks, messages, documents, projects
+    from core.services.documents import delete_customer_documents
+    from core.services.messages import delete_customer_messages
+    from core.services.portal import delete_customer_portal
+    from core.services.projects import delete_customer_projects
+
+    register_customer_data("portal", delete_customer_portal)
+    register_customer_data("portal_messages", delete_customer_messages)
+    register_customer_data("portal_documents", delete_customer_documents)
+    register_customer_data("projects", delete_customer_projects)
+
+
+_portal_cleanups()  # portal (issue 5)
 
 
 def delete_customer(actor: Actor, customer: Customer) -> dict[str, int]:

@@ -119,18 +119,35 @@ def publish(actor: Actor, q: Questionnaire) -> QuestionnaireVersion:
     form = lint(q.draft)
     schema = form.definition  # sanitised (HTML cleaned by nh3)
     digest = sha256(schema)
+    # dialogs (issue 6): the scoring model is validated against the form and frozen with the version
+    scoring_model = _checked_scoring(q.scoring or {}, form)
     newest = QuestionnaireVersion.objects(questionnaire=q).order_by("-number").first()
-    if newest is not None and newest.sha256 == digest:
+    if newest is not None and newest.sha256 == digest and (newest.scoring or {}) == scoring_model:
         raise Conflict("Nothing changed since the last published version.")
     claimed = Questionnaire.objects(pk=q.pk).modify(new=True, inc__latest_version=1, set__updated_at=utcnow())
     version = QuestionnaireVersion(
         questionnaire=q, business_unit=q.business_unit, number=claimed.latest_version, name=q.name, kind=q.kind,
         schema=schema, sha256=digest, renderer_version=forms.RENDERER_VERSION, published_by=actor.label,
+        scoring=scoring_model,  # dialogs (issue 6)
     ).save()
     q.reload()
     record(actor, "publish", object_type="questionnaires", object_id=q.pk,
            summary=f"Version {version.number} published ({digest[:12]})", business_unit=q.business_unit)
     return version
+
+
+def _checked_scoring(model: dict, form: forms.Form) -> dict:
+    """dialogs (issue 6): an empty model means "no results"; anything else must pass forms.scoring."""
+    from forms import scoring
+
+    if not model:
+        return {}
+    problems = scoring.check(model, form.data_paths())
+    if problems:
+        where, what = problems[0]
+        raise InvalidInput(f"Scoring model, {where}: {what}",
+                           {"scoring": "; ".join(f"{w}: {m}" for w, m in problems)})
+    return model
 
 
 def set_archived(actor: Actor, q: Questionnaire, archived: bool) -> None:

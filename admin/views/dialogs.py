@@ -1,0 +1,183 @@
+"""Dialogs on the customer file: start, remind, delete; the customer dashboard; reports; scoring models."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, jsonify, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from admin.sections import FileSection, add_file_section
+from admin.views.base import SecureView, actor
+from core.errors import FrontdeskError
+from core.models import Customer, Dialog, Questionnaire, QuestionnaireVersion, Report
+from core.services import dialogs as service
+from core.services import reports
+from core.services import scoring as scoring_service
+from core.services.questionnaires import published_for_unit
+
+STATUS_LABELS = {"not_opened": _l("Not yet opened"), "running": _l("Running"), "done": _l("Done")}
+REPORT_LABELS = {"customer": _l("Customer report"), "tips": _l("Consulting tips")}
+SECTIONS = (("overview", _l("Overview")), ("categories", _l("Categories")), ("tips", _l("Consulting tips")),
+            ("history", _l("History")))
+
+
+def _by_id(model, raw, **filters):
+    if not raw or len(str(raw)) > 64:
+        return None
+    try:
+        return model.objects(pk=raw, **filters).first()
+    except Exception:  # malformed id
+        return None
+
+
+def _message(exc: FrontdeskError) -> str:
+    return _(exc.message)
+
+
+class DialogView(SecureView):
+    """Not in the menu: reached from the customer file."""
+
+    roles = ("owner", "staff")
+
+    def is_visible(self) -> bool:
+        return False
+
+    def _customer(self, raw) -> Customer:
+        customer = _by_id(Customer, raw, business_unit=current_user.business_unit)
+        if customer is None:
+            abort(404)
+        return customer
+
+    def _dialog(self, raw) -> Dialog:
+        dialog = _by_id(Dialog, raw, business_unit=current_user.business_unit)
+        if dialog is None:
+            abort(404)
+        return dialog
+
+    @expose("/")
+    def index(self):
+        return redirect(url_for("customer.index_view"))
+
+    @expose("/start", methods=("GET", "POST"))
+    def start_view(self):
+        customer = self._customer(request.values.get("customer"))
+        published = published_for_unit(current_user.business_unit)
+        status = 200
+        if request.method == "POST":
+            version = _by_id(QuestionnaireVersion, request.form.get("version"),
+                             business_unit=current_user.business_unit)
+            try:
+                service.start(actor(), customer, version)
+            except FrontdeskError as exc:
+                flash(_message(exc), "error")
+                status = exc.status
+            else:
+                flash(_("The dialog was started and the invitation is on its way."), "success")
+                return redirect(url_for(".dashboard_view", customer=str(customer.pk)))
+        return self.render("admin/dialog_start.html", customer=customer, published=published), status
+
+    @expose("/remind", methods=("POST",))
+    def remind_view(self):
+        dialog = self._dialog(request.form.get("id"))
+        try:
+            service.send_reminder(actor(), dialog)
+        except FrontdeskError as exc:
+            flash(_message(exc), "error")
+        else:
+            flash(_("The reminder is on its way."), "success")
+        return redirect(url_for(".dashboard_view", customer=str(dialog.customer.pk)))
+
+    @expose("/delete", methods=("POST",))
+    def delete_view(self):
+        dialog = self._dialog(request.form.get("id"))
+        customer_id = str(dialog.customer.pk)
+        service.delete(actor(), dialog)
+        flash(_("The dialog was deleted."), "success")
+        return redirect(url_for(".dashboard_view", customer=customer_id))
+
+    @expose("/dashboard")
+    def dashboard_view(self):
+        """The customer dashboard: exactly one of four states (see ``service.dashboard_state``)."""
+        customer = self._customer(request.args.get("customer"))
+        state, ctx = service.dashboard_state(customer)
+        # state 4 shows the results; state 3 only when staff ask for the previous results
+        shown = ctx["latest"] if state == 4 or (state == 3 and request.args.get("previous")) else None
+        charts, report_state = {}, {}
+        if shown is not None:
+            earlier = [d for d in ctx["history"] if d.completed_at < shown.completed_at]
+            prev_cats = (earlier[0].results or {}).get("categories") if earlier else None
+            charts["overview"] = Markup(reports.chart_svg(shown.results.get("categories", []),  # noqa: S704 (reportlab SVG, text XML-escaped)
+                                                          previous=prev_cats))
+            report_state = reports.latest_reports(shown)
+        return self.render("admin/dashboard_customer.html", customer=customer, state=state, ctx=ctx, shown=shown,
+                           charts=charts, sections=SECTIONS, labels=STATUS_LABELS, report_labels=REPORT_LABELS,
+                           reports_by_kind=report_state)
+
+    @expose("/report", methods=("POST",))
+    def report_view(self):
+        dialog = self._dialog(request.form.get("dialog"))
+        try:
+            reports.request_report(actor(), dialog, request.form.get("kind", ""))
+        except FrontdeskError as exc:
+            flash(_message(exc), "error")
+        else:
+            flash(_("The report is being prepared."), "info")
+        return redirect(url_for(".dashboard_view", customer=str(dialog.customer.pk)))
+
+    @expose("/report/status")
+    def report_status_view(self):
+        report = _by_id(Report, request.args.get("id"), business_unit=current_user.business_unit)
+        if report is None:
+            abort(404)
+        return jsonify(status=report.status,
+                       download=url_for(".report_download_view", id=str(report.pk)) if report.status == "ready"
+                       else None)
+
+    @expose("/report/download")
+    def report_download_view(self):
+        report = _by_id(Report, request.args.get("id"), business_unit=current_user.business_unit)
+        if report is None or report.status != "ready":
+            abort(404)
+        return Response(reports.report_bytes(report), mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{report.filename}"', "Cache-Control": "no-store"})
+
+
+class ScoringView(SecureView):
+    """Designers edit a questionnaire's scoring model (JSON); it is validated and frozen on publish."""
+
+    roles = ("owner", "designer")
+
+    def is_visible(self) -> bool:
+        return False
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        q = _by_id(Questionnaire, request.args.get("questionnaire"), business_unit=current_user.business_unit)
+        if q is None:
+            abort(404)
+        text = scoring_service.as_text(q)
+        problems: list[str] = []
+        status = 200
+        if request.method == "POST":
+            text = request.form.get("scoring", "")
+            try:
+                problems = scoring_service.save(actor(), q, text)
+            except FrontdeskError as exc:
+                flash(_message(exc), "error")
+                status = exc.status
+            else:
+                flash(_("The scoring model was saved. It is checked and frozen when you publish."), "success")
+        return self.render("admin/dialog_scoring.html", questionnaire=q, text=text, problems=problems), status
+
+
+def _file_context(customer: Customer) -> dict:
+    return {"dialogs": service.dialogs_of(customer)[:10], "labels": STATUS_LABELS,
+            "dashboard_url": url_for("dialogs_admin.dashboard_view", customer=str(customer.pk)),
+            "start_url": url_for("dialogs_admin.start_view", customer=str(customer.pk))}
+
+
+add_file_section(FileSection("dialogs", _l("Dialogs and results"), "admin/dialog_section.html", _file_context,
+                             order=27))

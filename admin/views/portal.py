@@ -1,0 +1,236 @@
+"""Customer portal in the admin (feature "portal", issue 5): accounts, projects, work times,
+requested questionnaires, documents, messages with unread counts, the welcome text, the login
+link with its QR code, and "view as customer" (a customer-file section posts to the portal).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import segno
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from admin.sections import FileSection, add_file_section
+from admin.views.base import SecureView, actor
+from core.errors import FrontdeskError
+from core.models import Customer, Document, Message, PortalAccount, PortalTask, Project, QuestionnaireVersion
+from core.models.portal_account import PERMISSIONS
+from core.services import documents as docs
+from core.services import messages as msgs
+from core.services import portal as service
+from core.services import projects as projects_service
+from core.services.questionnaires import published_for_unit
+
+PERMISSION_LABELS = {"documents": _l("Documents"), "work_times": _l("Work times"), "planning": _l("Planning"),
+                     "messages": _l("Messages")}
+
+#: service messages (English, stable) → what staff read
+MESSAGES = {
+    "This username is taken.": _l("This username is taken."),
+    "Please give the project a name.": _l("Please give the project a name."),
+    "Invalid time entry.": _l("Please check the date and the minutes."),
+    "Please write a message.": _l("Please write a message."),
+}
+
+
+def _message(exc: FrontdeskError) -> str:
+    if exc.message in MESSAGES:
+        return str(MESSAGES[exc.message])
+    if exc.field_errors.get("username") or exc.field_errors.get("name"):
+        return _("Please check the name and the username (3–64 characters: a–z, 0–9, . _ @ -).")
+    if exc.field_errors.get("password"):
+        return exc.message  # already translated by core.passwords
+    if "file" in exc.message or "empty" in exc.message:
+        return _("The file was refused: empty, too large or not an allowed type (%(types)s).",
+                 types=docs.ALLOWED_LABEL)
+    return _("This did not work. Please check your input.")
+
+
+def _by_id(model, raw: str | None, **scope):
+    try:
+        return model.objects(pk=raw, **scope).first() if raw else None
+    except Exception:  # malformed id from the client
+        return None
+
+
+def login_url(unit) -> str:
+    return url_for("portal.unit_login", slug=unit.slug, _external=True)
+
+
+class PortalAdminView(SecureView):
+    """Customer portal (owners and staff): messages overview, welcome text, and the actions the
+    customer-file section posts to. Every id is looked up inside the staff member's unit."""
+
+    roles = ("owner", "staff")
+    feature = "portal"
+
+    def _unit(self):
+        return current_user.business_unit
+
+    def _customer(self) -> Customer:
+        customer = _by_id(Customer, request.values.get("customer"), business_unit=self._unit())
+        if customer is None:
+            abort(404)
+        return customer
+
+    def _project(self) -> Project:
+        project = _by_id(Project, request.values.get("project"), business_unit=self._unit())
+        if project is None:
+            abort(404)
+        return project
+
+    def _back(self, customer) -> str:
+        return url_for("customer.file_view", id=str(customer.pk)) + "#section-portal"
+
+    @expose("/")
+    def index(self):
+        unit = self._unit()
+        unread = {}
+        for ref in Message.objects(business_unit=unit, sender="customer", read_at=None).scalar("project"):
+            unread[ref.pk] = unread.get(ref.pk, 0) + 1
+        projects = list(Project.objects(pk__in=list(unread))) if unread else []
+        url = login_url(unit)
+        return self.render("admin/portal_index.html", unread=unread, projects=projects, login_url=url,
+                           qr=segno.make(url, error="m").svg_data_uri(scale=4),
+                           welcome=service.welcome_text(unit), total=msgs.unread_for_staff(unit))
+
+    @expose("/welcome", methods=("POST",))
+    def welcome(self):
+        if current_user.role != "owner":
+            abort(403)
+        try:
+            service.set_welcome_text(actor(), self._unit(), request.form.get("welcome_text", ""))
+        except FrontdeskError:
+            flash(_("The text is too long (at most 5,000 characters)."), "error")
+        else:
+            flash(_("The welcome text was saved."), "success")
+        return redirect(url_for(".index"))
+
+    @expose("/account", methods=("POST",))
+    def create_account(self):
+        customer = self._customer()
+        project = _by_id(Project, request.form.get("project"), customer=customer) if request.form.get("project") \
+            else None
+        if request.form.get("project") and project is None:
+            abort(404)
+        permissions = [p for p in request.form.getlist("permissions") if p in PERMISSIONS]
+        try:
+            account, generated = service.create_account(
+                actor(), customer, name=request.form.get("name", ""), username=request.form.get("username", ""),
+                password=request.form.get("password") or None, permissions=permissions, project=project)
+        except FrontdeskError as exc:
+            flash(_message(exc), "error")
+            return redirect(self._back(customer))
+        # shown once, in this response only (printable sheet); never stored in clear text
+        url = login_url(customer.business_unit)
+        return self.render("admin/portal_account_sheet.html", account=account, password=generated, login_url=url,
+                           qr=segno.make(url, error="m").svg_data_uri(scale=4), labels=PERMISSION_LABELS,
+                           back=self._back(customer))
+
+    @expose("/account/active", methods=("POST",))
+    def account_active(self):
+        account = _by_id(PortalAccount, request.form.get("account"), business_unit=self._unit())
+        if account is None:
+            abort(404)
+        active = request.form.get("active") == "1"
+        service.set_account_active(actor(), account, active)
+        flash(_("The account was activated.") if active else _("The account was deactivated."), "success")
+        return redirect(self._back(account.customer))
+
+    @expose("/project", methods=("POST",))
+    def create_project(self):
+        customer = self._customer()
+        try:
+            projects_service.create_project(actor(), customer, request.form.get("name", ""))
+        except FrontdeskError as exc:
+            flash(_message(exc), "error")
+        else:
+            flash(_("The project was created."), "success")
+        return redirect(self._back(customer))
+
+    @expose("/request", methods=("POST",))
+    def request_questionnaire(self):
+        customer = self._customer()
+        version = _by_id(QuestionnaireVersion, request.form.get("version"), business_unit=self._unit())
+        if version is None:
+            abort(404)
+        service.request_questionnaire(actor(), customer, version)
+        flash(_("The questionnaire is waiting in the customer's portal."), "success")
+        return redirect(self._back(customer))
+
+    @expose("/time", methods=("POST",))
+    def book_time(self):
+        project = self._project()
+        try:
+            day = date.fromisoformat(request.form.get("day", ""))
+            minutes = int(request.form.get("minutes", ""))
+        except ValueError:
+            flash(_("Please check the date and the minutes."), "error")
+            return redirect(url_for(".project_view", project=str(project.pk)))
+        try:
+            projects_service.book_time(actor(), project, day=day, minutes=minutes,
+                                       description=request.form.get("description", "")[:1000],
+                                       staff_name=current_user.name)
+        except FrontdeskError as exc:
+            flash(_message(exc), "error")
+        else:
+            flash(_("The work time was booked."), "success")
+        return redirect(url_for(".project_view", project=str(project.pk)))
+
+    @expose("/document", methods=("POST",))
+    def upload(self):
+        project = self._project()
+        file = request.files.get("file")
+        from flask import current_app
+
+        data = file.stream.read(current_app.config["PORTAL_UPLOAD_MAX_BYTES"] + 1) if file else b""
+        try:
+            docs.store(actor(), project.customer, data, file.filename if file else "", project=project,
+                       uploaded_by="staff")
+        except FrontdeskError as exc:
+            flash(_message(exc), "error")
+        else:
+            flash(_("The file was uploaded."), "success")
+        return redirect(url_for(".project_view", project=str(project.pk)))
+
+    @expose("/project/view")
+    def project_view(self):
+        project = self._project()
+        thread = msgs.thread(project)
+        msgs.mark_read(project, reader="staff")
+        return self.render("admin/portal_project.html", project=project, thread=thread,
+                           entries=projects_service.time_entries(project),
+                           files=docs.documents_for(project.customer, project), allowed=docs.ALLOWED_LABEL)
+
+    @expose("/message", methods=("POST",))
+    def reply(self):
+        project = self._project()
+        try:
+            msgs.post(actor(), project, request.form.get("body", ""), sender="staff")
+        except FrontdeskError as exc:
+            flash(_message(exc), "error")
+        else:
+            flash(_("Your message was sent."), "success")
+        return redirect(url_for(".project_view", project=str(project.pk)))
+
+
+def _section_context(customer: Customer) -> dict:
+    unit = customer.business_unit
+    return {
+        "customer": customer,
+        "accounts": list(PortalAccount.objects(customer=customer).order_by("username")),
+        "projects": list(Project.objects(customer=customer).order_by("-created_at")),
+        "tasks": list(PortalTask.objects(customer=customer).order_by("-created_at").limit(10)),
+        "documents": Document.objects(customer=customer, complete=True).count(),
+        "published": published_for_unit(unit),
+        "permissions": PERMISSION_LABELS,
+        "login_url": login_url(unit),
+    }
+
+
+add_file_section(FileSection("portal", _l("Customer portal"), "admin/portal_section.html", _section_context,
+                             feature="portal", order=30))

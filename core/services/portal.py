@@ -1,0 +1,455 @@
+"""Customer portal (issue 5): login codes, password accounts, sessions, "view as customer",
+the welcome text and the questionnaires staff request.
+
+Numbers (NIST SP 800-63B, OWASP ASVS; settings ``PORTAL_*`` in ``core.config``):
+
+* login code: 6 digits, valid 10 minutes, single use, stored as HMAC-SHA256 (key: ``SECRET_KEY``);
+  5 wrong entries per address void the code; a new code keeps the failure count (reset by a
+  successful login or one hour after the last wrong entry);
+* sending: 60 s between sends, at most 5 per hour per address; per-IP limits in the blueprint;
+* an unknown address goes through the same steps (a state document, a code that is never sent)
+  and the blueprint answers after the same minimum time, so nothing tells the two apart;
+* sessions: a random token in the (signed) cookie session, SHA-256 on the server; 30 minutes idle,
+  12 hours absolute; logout, deactivation and customer switch-off end them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from markupsafe import Markup, escape
+from mongoengine import NotUniqueError
+from mongoengine import ValidationError as MEValidationError
+
+from core.errors import Conflict, FeatureDisabled, Forbidden, InvalidInput, NotFound
+from core.models import (
+    BusinessUnit,
+    Customer,
+    PortalAccount,
+    PortalLoginCode,
+    PortalSession,
+    PortalSettings,
+    PortalTask,
+    Project,
+    QuestionnaireVersion,
+    StaffUser,
+)
+from core.models._base import utcnow
+from core.models.portal_account import PERMISSIONS
+from core.passwords import hash_password, password_problems, verify_password
+from core.services import questionnaires as qs
+from core.services.audit import Actor, record
+from core.services.mail import queue_email
+
+FEATURE = "portal"
+CODE_DIGITS = 6
+MAX_PARTIAL_BYTES = 256 * 1024
+
+
+class CodeThrottled(InvalidInput):
+    """A code was sent less than a minute ago, or five within the hour (known or unknown address)."""
+
+
+class LoginFailed(InvalidInput):
+    """Wrong, expired, used or voided code / wrong username or password (one message for all)."""
+
+
+def _cfg(name: str):
+    return current_app.config[name]
+
+
+def _hmac(purpose: str, value: str) -> str:
+    key = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return hmac.new(key, f"portal-{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def normalise_address(text: str | None) -> str:
+    return (text or "").strip().casefold()[:254]
+
+
+def portal_unit(slug: str | None) -> BusinessUnit | None:
+    """The unit of a portal address, only when it has switched the portal on."""
+    if not slug or not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", slug):
+        return None
+    unit = BusinessUnit.objects(slug=slug).first()
+    return unit if unit is not None and unit.has_feature(FEATURE) else None
+
+
+def customer_may_log_in(customer: Customer | None) -> bool:
+    return bool(customer is not None and customer.portal_enabled and customer.business_unit.has_feature(FEATURE))
+
+
+def customer_actor(customer: Customer, account: PortalAccount | None = None) -> Actor:
+    label = f"{customer.full_name} (portal{': ' + account.username if account else ''})"
+    return Actor("customer", str(customer.pk), label, str(customer.business_unit.pk))
+
+
+# --- login codes --------------------------------------------------------------------------------
+
+def request_code(unit: BusinessUnit, address_text: str, *, lang: str = "de") -> None:
+    """Create and send a login code for ``address_text`` if a portal customer of ``unit`` has it.
+
+    Known and unknown addresses take the same path and give the same result; only the e-mail
+    differs. Raises CodeThrottled (for both alike) when the address asks too often.
+    """
+    address = normalise_address(address_text)
+    if not address or "@" not in address:
+        raise InvalidInput("Please enter your e-mail address.", {"address": "required"})
+    customer = Customer.objects(business_unit=unit, email=address).first()
+    if not customer_may_log_in(customer):
+        customer = None
+    key = _hmac("address", f"{unit.pk}:{address}")
+    now = utcnow()
+    state = PortalLoginCode.objects(address_hash=key).first()
+    if state is None:
+        try:
+            state = PortalLoginCode(business_unit=unit, address_hash=key).save()
+        except NotUniqueError:
+            state = PortalLoginCode.objects.get(address_hash=key)
+    hour_ago = now - timedelta(hours=1)
+    sends = [t for t in (state.sends or []) if t > hour_ago]
+    if (state.last_sent_at and state.last_sent_at > now - timedelta(seconds=_cfg("PORTAL_CODE_RESEND_SECONDS"))) \
+            or len(sends) >= _cfg("PORTAL_CODE_SENDS_PER_HOUR"):
+        raise CodeThrottled("Please wait before asking for a new code.")
+    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    updates: dict[str, Any] = {
+        "set__code_hash": _hmac("code", f"{state.pk}:{code}"),
+        "set__expires_at": now + timedelta(minutes=_cfg("PORTAL_CODE_MINUTES")),
+        "set__sends": [*sends, now], "set__last_sent_at": now,
+        "set__customer": customer,
+    }
+    if state.last_failure_at and state.last_failure_at <= hour_ago:
+        updates["set__failures"] = 0
+    # optimistic: only one of two simultaneous requests for the same address sends
+    claimed = PortalLoginCode.objects(pk=state.pk, last_sent_at=state.last_sent_at).update_one(**updates)
+    if not claimed:
+        raise CodeThrottled("Please wait before asking for a new code.")
+    if customer is not None:
+        minutes = _cfg("PORTAL_CODE_MINUTES")
+        if lang == "en":
+            subject = f"Your login code for {unit.name}"
+            body = (f"Hello {customer.first_name},\n\nyour login code for the customer portal of {unit.name} is:\n\n"
+                    f"    {code}\n\nIt is valid for {minutes} minutes and works once. If you did not ask for it, "
+                    "ignore this e-mail.\n")
+        else:
+            subject = f"Ihr Anmeldecode für {unit.name}"
+            body = (f"Guten Tag {customer.first_name},\n\nIhr Anmeldecode für das Kundenportal von {unit.name} "
+                    f"lautet:\n\n    {code}\n\nEr gilt {minutes} Minuten und nur einmal. Falls Sie ihn nicht "
+                    "angefordert haben, ignorieren Sie diese E-Mail.\n")
+        queue_email(to=customer.email, subject=subject, body=body, business_unit=unit,
+                    customer_id=str(customer.pk), idempotency_key=f"portal-code:{state.pk}:{now.isoformat()}")
+
+
+def verify_code(unit: BusinessUnit, address_text: str, code_text: str) -> Customer:
+    """The customer whose code this is; raises LoginFailed for anything wrong (one message)."""
+    address = normalise_address(address_text)
+    code = "".join((code_text or "").split())[:16]
+    key = _hmac("address", f"{unit.pk}:{address}")
+    state = PortalLoginCode.objects(address_hash=key).first()
+    now = utcnow()
+    if state is None or not re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code):
+        if state is not None:
+            _charge_failure(state, now)
+        raise LoginFailed("This code is not valid.")
+    if state.last_failure_at and state.last_failure_at <= now - timedelta(hours=1) and state.failures:
+        PortalLoginCode.objects(pk=state.pk, failures=state.failures).update_one(set__failures=0)
+        state.reload()
+    digest = _hmac("code", f"{state.pk}:{code}")
+    ok = state.code_hash is not None and hmac.compare_digest(state.code_hash, digest)
+    if not ok:
+        _charge_failure(state, now)
+        raise LoginFailed("This code is not valid.")
+    used = PortalLoginCode.objects(
+        pk=state.pk, code_hash=digest, expires_at__gt=now,
+        failures__lt=_cfg("PORTAL_CODE_MAX_FAILURES")).modify(
+        new=True, unset__code_hash=True, unset__expires_at=True, set__failures=0, unset__last_failure_at=True)
+    if used is None or used.customer is None:
+        raise LoginFailed("This code is not valid.")
+    customer = Customer.objects(pk=used.customer.pk).first()
+    if not customer_may_log_in(customer) or customer.business_unit.pk != unit.pk:
+        raise LoginFailed("This code is not valid.")
+    record(customer_actor(customer), "login", object_type="customers", object_id=customer.pk,
+           summary="Portal login with an e-mail code", business_unit=unit)
+    return customer
+
+
+def _charge_failure(state: PortalLoginCode, now) -> None:
+    state = PortalLoginCode.objects(pk=state.pk).modify(new=True, inc__failures=1, set__last_failure_at=now)
+    if state is not None and state.failures >= _cfg("PORTAL_CODE_MAX_FAILURES"):
+        PortalLoginCode.objects(pk=state.pk).update_one(unset__code_hash=True, unset__expires_at=True)
+
+
+# --- password accounts --------------------------------------------------------------------------
+
+def create_account(actor: Actor, customer: Customer, *, name: str, username: str, password: str | None = None,
+                   permissions: list[str] | tuple[str, ...] = (), project: Project | None = None
+                   ) -> tuple[PortalAccount, str | None]:
+    """Create an account; returns it and the generated password (None when staff gave one)."""
+    _same_unit(actor, customer.business_unit)
+    generated = None
+    if not password:
+        password = generated = generate_password()
+    problems = password_problems(password, name=name)
+    if problems:
+        raise InvalidInput(problems[0], {"password": " ".join(problems)})
+    if any(p not in PERMISSIONS for p in permissions):
+        raise InvalidInput("Unknown permission.", {"permissions": "unknown"})
+    if project is not None and project.customer.pk != customer.pk:
+        raise NotFound("Not found.")
+    account = PortalAccount(business_unit=customer.business_unit, customer=customer, project=project,
+                            name=(name or "").strip(), username=(username or "").strip().lower(),
+                            password_hash=hash_password(password), permissions=list(permissions),
+                            created_by=actor.label[:300])
+    try:
+        account.save()
+    except NotUniqueError as exc:
+        raise Conflict("This username is taken.", {"username": "exists"}) from exc
+    except MEValidationError as exc:
+        raise InvalidInput("Please check the name and the username (3–64 characters: a–z, 0–9, . _ @ -).",
+                           {k: str(v) for k, v in exc.to_dict().items()}) from exc
+    record(actor, "create", object_type="portal_accounts", object_id=account.pk,
+           summary=f"Portal account {account.username} for customer {customer.pk}",
+           business_unit=customer.business_unit)
+    return account, generated
+
+
+def generate_password() -> str:
+    words = secrets.token_urlsafe(12)
+    return f"{words[:4]}-{words[4:8]}-{words[8:12]}-{secrets.randbelow(100):02d}"
+
+
+def set_account_active(actor: Actor, account: PortalAccount, active: bool) -> None:
+    _same_unit(actor, account.business_unit)
+    PortalAccount.objects(pk=account.pk).update_one(set__active=active, set__updated_at=utcnow())
+    if not active:
+        PortalSession.objects(account=account).delete()
+    record(actor, "activate" if active else "deactivate", object_type="portal_accounts", object_id=account.pk,
+           summary=f"Portal account {account.username} {'activated' if active else 'deactivated'}",
+           business_unit=account.business_unit)
+
+
+def password_login(unit: BusinessUnit, username: str, password: str) -> PortalAccount:
+    account = PortalAccount.objects(business_unit=unit, username=(username or "").strip().lower()[:64]).first()
+    ok = verify_password(account.password_hash if account else None, password or "")
+    if not ok or account is None or not account.active or not customer_may_log_in(account.customer):
+        raise LoginFailed("Wrong username or password.")
+    PortalAccount.objects(pk=account.pk).update_one(set__last_login_at=utcnow())
+    record(customer_actor(account.customer, account), "login", object_type="portal_accounts",
+           object_id=account.pk, summary="Portal login with a password", business_unit=unit)
+    return account
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+def start_session(customer: Customer, *, account: PortalAccount | None = None, staff: StaffUser | None = None
+                  ) -> str:
+    """A new server-side session; returns the token for the cookie session."""
+    token = secrets.token_urlsafe(32)
+    method = "staff" if staff is not None else ("password" if account is not None else "code")
+    PortalSession(token_hash=sha256_hex(token), business_unit=customer.business_unit, customer=customer,
+                  account=account, staff=staff, method=method).save()
+    return token
+
+
+@dataclass
+class Viewer:
+    """Who looks at the portal in this request, and what they may see."""
+
+    session: PortalSession
+    customer: Customer
+    account: PortalAccount | None
+    read_only: bool
+
+    @property
+    def unit(self) -> BusinessUnit:
+        return self.customer.business_unit
+
+    @property
+    def project(self) -> Project | None:
+        return self.account.project if self.account is not None else None
+
+    def may(self, permission: str) -> bool:
+        return self.account is None or self.account.may(permission)
+
+    @property
+    def whole_customer(self) -> bool:
+        """Not bound to one project: questionnaires and master data too."""
+        return self.account is None or self.account.project is None
+
+    @property
+    def actor(self) -> Actor:
+        return customer_actor(self.customer, self.account)
+
+
+def load_session(token: str | None) -> Viewer | None:
+    """The viewer of a session token, or None (unknown, idle/absolute timeout, switched off)."""
+    if not token or len(token) > 100:
+        return None
+    session = PortalSession.objects(token_hash=sha256_hex(token)).first()
+    if session is None:
+        return None
+    now = utcnow()
+    idle = timedelta(minutes=_cfg("PORTAL_IDLE_MINUTES"))
+    absolute = timedelta(hours=_cfg("PORTAL_ABSOLUTE_HOURS"))
+    customer = session.customer if isinstance(session.customer, Customer) else None
+    account = session.account
+    expired = session.last_seen_at <= now - idle or session.created_at <= now - absolute
+    if expired or not customer_may_log_in(customer) or (account is not None and not account.active) \
+            or (session.staff is not None and not session.staff.active):
+        session.delete()
+        return None
+    if session.last_seen_at <= now - timedelta(minutes=1):
+        PortalSession.objects(pk=session.pk).update_one(set__last_seen_at=now)
+    return Viewer(session, customer, account, session.read_only)
+
+
+def end_session(token: str | None) -> None:
+    if token and len(token) <= 100:
+        PortalSession.objects(token_hash=sha256_hex(token)).delete()
+
+
+def view_as(actor: Actor, staff: StaffUser, customer: Customer) -> str:
+    """Staff see the portal exactly as the customer does, read-only (a session marked with the staff)."""
+    _same_unit(actor, customer.business_unit)
+    if not customer.business_unit.has_feature(FEATURE):
+        raise FeatureDisabled("This function is switched off.")
+    if not customer.portal_enabled:
+        raise Conflict("The portal is switched off for this customer.")
+    record(actor, "view_as", object_type="customers", object_id=customer.pk, summary="Viewed the portal as customer",
+           business_unit=customer.business_unit)
+    return start_session(customer, staff=staff)
+
+
+def _same_unit(actor: Actor, unit) -> None:
+    if actor.business_unit_id and str(unit.pk) != actor.business_unit_id:
+        raise NotFound("Not found.")
+
+
+# --- welcome text -------------------------------------------------------------------------------
+
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\.([a-z_]+)\s*\}\}")
+
+
+def welcome_text(unit: BusinessUnit) -> str:
+    settings = PortalSettings.objects(business_unit=unit).first()
+    return (settings.welcome_text or "") if settings else ""
+
+
+def set_welcome_text(actor: Actor, unit: BusinessUnit, text: str) -> None:
+    _same_unit(actor, unit)
+    text = (text or "").strip()
+    if len(text) > 5000:
+        raise InvalidInput("The text is too long (at most 5,000 characters).")
+    PortalSettings.objects(business_unit=unit).update_one(upsert=True, set__welcome_text=text,
+                                                          set__updated_at=utcnow())
+    record(actor, "update", object_type="portal_settings", object_id=unit.pk, summary="Portal welcome text",
+           business_unit=unit)
+
+
+def render_welcome(text: str, customer: Customer) -> Markup:
+    """Escape the text, then replace the few known placeholders with escaped values (no template engine)."""
+    values = {
+        ("customer", "first_name"): customer.first_name, ("customer", "last_name"): customer.last_name,
+        ("customer", "full_name"): customer.full_name, ("customer", "title"): customer.title or "",
+        ("unit", "name"): customer.business_unit.name,
+    }
+    escaped = str(escape(text or ""))
+
+    def substitute(match: re.Match) -> str:
+        value = values.get((match.group(1), match.group(2)))
+        return str(escape(value)) if value is not None else ""
+
+    # every part is escaped above: the text itself and each substituted value
+    return Markup(PLACEHOLDER.sub(substitute, escaped).replace("\n", "<br>\n"))  # noqa: S704
+
+
+# --- questionnaires staff request ---------------------------------------------------------------
+
+def request_questionnaire(actor: Actor, customer: Customer, version: QuestionnaireVersion) -> PortalTask:
+    _same_unit(actor, customer.business_unit)
+    if version.business_unit.pk != customer.business_unit.pk:
+        raise NotFound("Not found.")
+    task = PortalTask(business_unit=customer.business_unit, customer=customer, version=version, title=version.name,
+                      requested_by=actor.label[:300]).save()
+    record(actor, "create", object_type="portal_tasks", object_id=task.pk,
+           summary=f"Questionnaire {version.name} requested in the portal", business_unit=customer.business_unit)
+    return task
+
+
+def open_tasks(customer: Customer) -> list[PortalTask]:
+    return list(PortalTask.objects(customer=customer, status="open").order_by("-created_at").limit(100))
+
+
+def task_for(viewer: Viewer, task_id: str) -> PortalTask:
+    """An open task of the viewer's customer (NotFound otherwise, and for project-bound accounts)."""
+    if not viewer.whole_customer:
+        raise Forbidden("Not allowed.")
+    task = _by_id(PortalTask, task_id, customer=viewer.customer, status="open")
+    if task is None:
+        raise NotFound("Not found.")
+    return task
+
+
+def prefill_for_task(task: PortalTask) -> dict:
+    return task.partial or qs.prefill_for(task.version, task.customer)
+
+
+def save_partial(viewer: Viewer, task: PortalTask, data: Any) -> None:
+    """Keep what the customer typed so far (not validated; never mapped to the customer record)."""
+    if viewer.read_only:
+        raise Forbidden("Read-only.")
+    if not isinstance(data, dict):
+        raise InvalidInput("No data.")
+    try:
+        qs._check_keys(data)
+    except InvalidInput as exc:
+        raise InvalidInput("Invalid data.") from exc
+    if len(qs.canonical_json(data).encode("utf-8")) > MAX_PARTIAL_BYTES:
+        raise InvalidInput("Too much data.")
+    PortalTask.objects(pk=task.pk, status="open").update_one(
+        set__partial=data, set__updated_at=utcnow(),
+        **({} if task.started_at else {"set__started_at": utcnow()}))
+
+
+def submit_task(viewer: Viewer, task: PortalTask, data: Any, *, lang: str = "de") -> None:
+    """Validate and store like the tablet does (source "portal"); raises qs.SubmissionInvalid."""
+    if viewer.read_only:
+        raise Forbidden("Read-only.")
+    claimed = PortalTask.objects(pk=task.pk, status="open").modify(new=True, set__status="submitting")
+    if claimed is None:
+        raise Conflict("This questionnaire was already sent.")
+    try:
+        outcome = qs.submit(viewer.actor, customer=viewer.customer, version=task.version, data=data,
+                            source="portal", source_label="Kundenportal", started_at=task.started_at, lang=lang)
+    except BaseException:
+        PortalTask.objects(pk=task.pk, status="submitting").update_one(set__status="open")
+        raise
+    PortalTask.objects(pk=task.pk).update_one(set__status="done", set__completed_at=utcnow(), set__partial={},
+                                              set__submission=outcome.submission)
+
+
+def _by_id(model, raw: str | None, **scope):
+    try:
+        return model.objects(pk=raw, **scope).first() if raw else None
+    except (MEValidationError, TypeError, ValueError):
+        return None
+
+
+def delete_customer_portal(customer: Customer) -> int:
+    """Deletion service hook: accounts, sessions, code state, requested questionnaires."""
+    n = PortalSession.objects(customer=customer).delete()
+    n += PortalAccount.objects(customer=customer).delete()
+    n += PortalLoginCode.objects(customer=customer).delete()
+    n += PortalTask.objects(customer=customer).delete()
+    return n

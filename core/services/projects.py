@@ -1,0 +1,75 @@
+"""Projects ("Aufträge") of customers, and the work times staff book on them (portal, issue 5)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from mongoengine import ValidationError as MEValidationError
+
+from core.errors import InvalidInput, NotFound
+from core.models import Appointment, Customer, Project, TimeEntry
+from core.models._base import utcnow
+from core.services.audit import Actor, erase_object, record
+
+
+def create_project(actor: Actor, customer: Customer, name: str, description: str = "") -> Project:
+    if actor.business_unit_id and str(customer.business_unit.pk) != actor.business_unit_id:
+        raise NotFound("Not found.")
+    project = Project(business_unit=customer.business_unit, customer=customer, name=(name or "").strip(),
+                      description=description or "")
+    try:
+        project.save()
+    except MEValidationError as exc:
+        raise InvalidInput("Please give the project a name.", {"name": "required"}) from exc
+    record(actor, "create", object_type="projects", object_id=project.pk, summary=project.name,
+           business_unit=customer.business_unit)
+    return project
+
+
+def visible_projects(customer: Customer, project: Project | None = None) -> list[Project]:
+    """What a viewer may see: all of the customer's projects, or only the one an account is bound to."""
+    query = Project.objects(customer=customer, status__ne="archived")
+    if project is not None:
+        query = query.filter(pk=project.pk)
+    return list(query.order_by("-created_at").limit(200))
+
+
+def project_for(customer: Customer, project_id: str, bound: Project | None = None) -> Project:
+    """The customer's project ``project_id`` (NotFound for anyone else's, or another than ``bound``)."""
+    try:
+        project = Project.objects(pk=project_id, customer=customer, status__ne="archived").first()
+    except (MEValidationError, TypeError, ValueError):
+        project = None
+    if project is None or (bound is not None and bound.pk != project.pk):
+        raise NotFound("Not found.")
+    return project
+
+
+def book_time(actor: Actor, project: Project, *, day: date, minutes: int, description: str = "",
+              staff_name: str = "") -> TimeEntry:
+    entry = TimeEntry(business_unit=project.business_unit, project=project, day=day, minutes=minutes,
+                      description=description, staff_name=staff_name or actor.label[:200])
+    try:
+        entry.save()
+    except MEValidationError as exc:
+        raise InvalidInput("Invalid time entry.", {k: str(v) for k, v in exc.to_dict().items()}) from exc
+    record(actor, "create", object_type="time_entries", object_id=entry.pk, summary=f"{minutes} min on {project.name}",
+           business_unit=project.business_unit)
+    return entry
+
+
+def time_entries(project: Project, limit: int = 200) -> list[TimeEntry]:
+    return list(TimeEntry.objects(project=project).order_by("-day").limit(limit))
+
+
+def upcoming_appointments(customer: Customer, limit: int = 50) -> list[Appointment]:
+    return list(Appointment.objects(customer=customer, start__gte=utcnow(), status__in=["planned", "running"])
+                .order_by("start").limit(limit))
+
+
+def delete_customer_projects(customer: Customer) -> int:
+    """Deletion service hook: time entries and projects (and the audit events about them)."""
+    ids = [str(pk) for pk in Project.objects(customer=customer).scalar("pk")]
+    erase_object("projects", ids)
+    erase_object("time_entries", [str(pk) for pk in TimeEntry.objects(customer=customer).scalar("pk")])
+    return TimeEntry.objects(customer=customer).delete() + Project.objects(customer=customer).delete()

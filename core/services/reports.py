@@ -1,0 +1,224 @@
+"""PDF reports of a dialog's results: the customer report and the consulting-tips report.
+
+Rendered by a Celery task (``tasks.reports.render``) with xhtml2pdf from Jinja templates that get plain
+data only (dicts, strings, numbers: no database objects). Charts are reportlab charts turned into SVG
+server-side (the dashboard shows the same SVG inline). The embedded font is Bitstream Vera, shipped with
+reportlab (umlauts, ß, €). ``link_callback`` resolves only our own font files and ``data:`` images;
+every other URL (``file://``, http, relative paths) is refused. The bytes are stored in chunks (see
+``core.models.report``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from pathlib import Path
+from typing import Any
+
+import reportlab
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from core.errors import Conflict, NotFound
+from core.models import Dialog, Report, ReportChunk
+from core.models._base import utcnow
+from core.models.report import CHUNK_SIZE
+from core.services.audit import Actor
+
+FONT_DIR = Path(reportlab.__file__).resolve().parent / "fonts"
+#: the only resources a report may load: name used in the template → file
+ALLOWED_FILES = {"fd-font/Vera.ttf": FONT_DIR / "Vera.ttf", "fd-font/VeraBd.ttf": FONT_DIR / "VeraBd.ttf"}
+TEMPLATES = {"customer": "reports/customer.html", "tips": "reports/tips.html"}
+
+
+class BlockedResource(Exception):
+    pass
+
+
+def link_callback(uri: str, rel: str | None = None) -> str:
+    """Resolve template resources: our font files and inline ``data:`` images, nothing else."""
+    if uri.startswith("data:image/"):
+        return uri
+    path = ALLOWED_FILES.get(uri)
+    if path is None:
+        raise BlockedResource(f"report resource not allowed: {uri[:100]!r}")
+    return str(path)
+
+
+# --- charts (server-side, reportlab) ------------------------------------------------------------
+
+def chart_svg(categories: list[dict], *, previous: list[dict] | None = None, width: int = 420) -> str:
+    """A horizontal bar chart of category percentages (and the previous dialog's, when given) as SVG."""
+    from reportlab.graphics import renderSVG
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+
+    rows = max(len(categories), 1)
+    height = 30 + rows * (34 if previous else 22)
+    drawing = Drawing(width, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 130, 10, width - 150, height - 20
+    data = [tuple(c["percent"] for c in categories) or (0,)]
+    if previous:
+        prev = {c["key"]: c["percent"] for c in previous}
+        data.append(tuple(prev.get(c["key"], 0) for c in categories) or (0,))
+    chart.data = data
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 25
+    chart.categoryAxis.categoryNames = [c["label"][:24] for c in categories] or [""]
+    chart.categoryAxis.labels.fontName = "Helvetica"
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.bars[0].fillColor = colors.HexColor("#2f6db5")
+    if previous:
+        chart.bars[1].fillColor = colors.HexColor("#b8c7d9")
+    drawing.add(chart)
+    svg = renderSVG.drawToString(drawing)
+    return svg[svg.index("<svg"):]
+
+
+def svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+# --- plain data for the templates ---------------------------------------------------------------
+
+def report_data(dialog: Dialog) -> dict[str, Any]:
+    """Everything a report shows, as plain data (no documents reach the template)."""
+    from core.services import questionnaires as qs
+
+    customer, unit, version = dialog.customer, dialog.business_unit, dialog.version
+    results = dialog.results or {}
+    categories = results.get("categories", [])
+    previous = Dialog.objects(customer=customer, status="done", completed_at__lt=dialog.completed_at) \
+        .order_by("-completed_at").first() if dialog.completed_at else None
+    prev_cats = (previous.results or {}).get("categories", []) if previous else []
+    answers = []
+    if dialog.submission is not None:
+        form = qs.form_for(version)
+        labels = {c.data_path: (c.defn.get("label") or c.data_path) for c in form.components
+                  if getattr(c, "data_path", "")}
+        from forms import scoring
+
+        for path, label in labels.items():
+            value = scoring.get_path(dialog.submission.data, path)
+            if value not in (None, "", [], {}):
+                answers.append({"question": str(label), "answer": _answer_text(value)})
+    history = [{"date": d.completed_at.strftime("%d.%m.%Y"), "percent": (d.results or {}).get("total", {})
+                .get("percent", 0)} for d in Dialog.objects(customer=customer, status="done").order_by("completed_at")
+               if d.results]
+    return {
+        "unit": {"name": unit.name},
+        "customer": {"name": customer.full_name},
+        "questionnaire": version.name,
+        "completed": dialog.completed_at.strftime("%d.%m.%Y") if dialog.completed_at else "",
+        "created": utcnow().strftime("%d.%m.%Y"),
+        "total": results.get("total", {"score": 0, "max": 0, "percent": 0}),
+        "categories": [{**c, "chart": svg_data_uri(chart_svg([c], previous=[p for p in prev_cats
+                                                                           if p["key"] == c["key"]] or None))}
+                       for c in categories],
+        "overview_chart": svg_data_uri(chart_svg(categories, previous=prev_cats or None)),
+        "previous": {"date": previous.completed_at.strftime("%d.%m.%Y"),
+                     "categories": {c["key"]: c for c in prev_cats}} if previous else None,
+        "answers": answers,
+        "history": history,
+    }
+
+
+def _answer_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dict):
+        return ", ".join(str(k) for k, v in value.items() if v is True)
+    if isinstance(value, list):
+        return ", ".join(_answer_text(v) for v in value)
+    return str(value)
+
+
+def render_pdf(kind: str, data: dict[str, Any], lang: str = "de") -> bytes:
+    """Render the ``kind`` report of ``data`` (plain data only) to PDF bytes."""
+    from xhtml2pdf import pisa
+
+    with force_locale(lang):
+        html = render_template(TEMPLATES[kind], r=data)
+    out = io.BytesIO()
+    status = pisa.CreatePDF(html, dest=out, link_callback=link_callback, encoding="utf-8")
+    if status.err:
+        raise RuntimeError(f"PDF rendering failed ({status.err} errors)")
+    return out.getvalue()
+
+
+# --- requests, storage ----------------------------------------------------------------------------
+
+def request_report(actor: Actor, dialog: Dialog, kind: str) -> Report:
+    """Create a report in "preparing" and hand its id to the render task."""
+    if kind not in TEMPLATES:
+        raise NotFound("Unknown report.")
+    if dialog.status != "done" or not dialog.results:
+        raise Conflict("Reports exist only for completed dialogs with results.")
+    report = Report(business_unit=dialog.business_unit, customer=dialog.customer, dialog=dialog, kind=kind,
+                    requested_by=actor.label).save()
+    current_app.extensions["celery"].tasks["tasks.reports.render"].delay(str(report.pk))
+    return report
+
+
+def render_report(report_id: str) -> str:
+    """The task body. Idempotent: a ready report is left alone; a rerun replaces partial chunks."""
+    report = Report.objects(pk=report_id).first()
+    if report is None:
+        return "missing"
+    if report.status == "ready":
+        return "ready"
+    try:
+        pdf = render_pdf(report.kind, report_data(report.dialog), lang=report.business_unit.language or "de")
+    except Exception as exc:
+        Report.objects(pk=report.pk).update_one(set__status="failed", set__error=str(exc)[:1000])
+        raise
+    ReportChunk.objects(report=report).delete()
+    for n, start in enumerate(range(0, len(pdf), CHUNK_SIZE)):
+        ReportChunk(report=report, n=n, data=pdf[start:start + CHUNK_SIZE]).save()
+    pages = _page_count(pdf)
+    name = f"{report.kind}-{report.customer.last_name}-{utcnow():%Y%m%d}.pdf".replace(" ", "_")
+    Report.objects(pk=report.pk).update_one(set__status="ready", set__length=len(pdf), set__pages=pages,
+                                            set__sha256=hashlib.sha256(pdf).hexdigest(), set__filename=name,
+                                            set__ready_at=utcnow(), unset__error=True)
+    return "ready"
+
+
+def _page_count(pdf: bytes) -> int:
+    """Pages as the PDF's page tree says (pypdf when installed, else a count of /Type /Page objects)."""
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        import re
+
+        return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def report_bytes(report: Report) -> bytes:
+    data = b"".join(c.data for c in ReportChunk.objects(report=report).order_by("n"))
+    if report.sha256 and hashlib.sha256(data).hexdigest() != report.sha256:
+        raise NotFound("The report file is incomplete.")
+    return data
+
+
+def latest_reports(dialog: Dialog) -> dict[str, Report]:
+    out: dict[str, Report] = {}
+    for report in Report.objects(dialog=dialog).order_by("-created_at"):
+        out.setdefault(report.kind, report)
+    return out
+
+
+def delete_for_dialogs(dialogs: list[Dialog]) -> int:
+    reports = list(Report.objects(dialog__in=[d.pk for d in dialogs])) if dialogs else []
+    if reports:
+        ReportChunk.objects(report__in=[r.pk for r in reports]).delete()
+    return Report.objects(pk__in=[r.pk for r in reports]).delete() if reports else 0
+
+
+def delete_customer_reports(customer) -> int:
+    reports = list(Report.objects(customer=customer))
+    ReportChunk.objects(report__in=[r.pk for r in reports]).delete()
+    return Report.objects(customer=customer).delete()

@@ -1,0 +1,47 @@
+"""Scoring models on questionnaire drafts (designer-edited JSON; frozen into the version on publish)."""
+
+from __future__ import annotations
+
+import json
+
+from core.errors import InvalidInput
+from core.models import Questionnaire
+from core.models._base import utcnow
+from core.services.audit import Actor, record
+from forms import scoring
+
+MAX_BYTES = 256 * 1024
+
+
+def as_text(q: Questionnaire) -> str:
+    return json.dumps(q.scoring or {}, ensure_ascii=False, indent=2) if q.scoring else ""
+
+
+def save(actor: Actor, q: Questionnaire, raw: str) -> list[str]:
+    """Store the draft's scoring model (empty text removes it). Returns problems found now (the model
+    is kept; publishing refuses it until they are fixed). Raises InvalidInput for text that is not JSON."""
+    raw = (raw or "").strip()
+    if len(raw) > MAX_BYTES:
+        raise InvalidInput("The scoring model is too large.")
+    model = {}
+    if raw:
+        try:
+            model = json.loads(raw)
+        except ValueError as exc:
+            raise InvalidInput("The scoring model is not valid JSON.") from exc
+        if not isinstance(model, dict):
+            raise InvalidInput("The scoring model is not valid JSON.")
+    from core.services.questionnaires import _check_keys, lint
+
+    _check_keys(model)
+    Questionnaire.objects(pk=q.pk).update_one(set__scoring=model, set__updated_at=utcnow())
+    q.reload()
+    record(actor, "update", object_type="questionnaires", object_id=q.pk, summary="Scoring model saved",
+           business_unit=q.business_unit)
+    if not model:
+        return []
+    try:
+        paths = lint(q.draft).data_paths()
+    except InvalidInput:
+        paths = None
+    return [f"{where}: {what}" for where, what in scoring.check(model, paths)]

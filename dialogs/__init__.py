@@ -1,0 +1,91 @@
+"""Personal dialog links (``/d/<dialog id>/<token>``): a customer fills in a questionnaire on their own.
+
+No login: the link's token opens one dialog of one customer (the id in the URL and the token must
+belong together), expires, and dies when the dialog is done. Answers are saved as the customer goes
+(``…/progress``); completing validates through the questionnaire service and computes the results once.
+Every response here is ``Cache-Control: no-store`` and ``noindex``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, jsonify, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from core.errors import InvalidInput, NotFound
+from core.security import allow_eval
+from core.services import dialogs as service
+from core.services import questionnaires as qs
+
+bp = Blueprint("dialogs", __name__, url_prefix="/d", template_folder="templates", static_folder="static")
+
+
+@bp.after_request
+def no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _lang() -> str:
+    return "en" if str(get_locale() or "de") == "en" else "de"
+
+
+def _refused(exc: Exception):
+    closed = isinstance(exc, service.LinkClosed)
+    status = 410 if closed else 404
+    message = _("This link is no longer valid. Please contact us if you need a new one.") if closed \
+        else _("This link is not valid.")
+    if request.method == "POST" or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=message), status
+    return render_template("dialogs/closed.html", lang=_lang(), message=message), status
+
+
+@bp.route("/<dialog_id>/<token>", methods=["GET", "POST"])
+def fill(dialog_id: str, token: str):
+    try:
+        dialog = service.dialog_for_link(dialog_id, token)
+    except (NotFound, service.LinkClosed) as exc:
+        return _refused(exc)
+    lang = _lang()
+    if request.method == "POST":
+        payload = request.get_json(silent=True)
+        data = payload.get("data") if isinstance(payload, dict) else None
+        try:
+            service.complete(dialog, data, lang=lang)
+        except qs.SubmissionInvalid as exc:
+            return jsonify(errors=exc.renderer_errors), 422
+        except service.LinkClosed as exc:
+            return _refused(exc)
+        return jsonify(redirect=url_for(".thanks"))
+    dialog = service.open_dialog(dialog)
+    prefill = dialog.answers or qs.prefill_for(dialog.version, dialog.customer)
+    allow_eval()
+    return render_template("dialogs/questionnaire.html", lang=lang, title=dialog.version.name,
+                           definition=dialog.version.schema, prefill=prefill,
+                           submit_url=url_for(".fill", dialog_id=dialog_id, token=token),
+                           progress_url=url_for(".progress", dialog_id=dialog_id, token=token))
+
+
+@bp.route("/<dialog_id>/<token>/progress", methods=["POST"])
+def progress(dialog_id: str, token: str):
+    """Answers so far (JSON ``{"data": {...}}``), saved without validation."""
+    try:
+        dialog = service.dialog_for_link(dialog_id, token)
+        payload = request.get_json(silent=True)
+        service.save_progress(dialog, payload.get("data") if isinstance(payload, dict) else None)
+    except (NotFound, service.LinkClosed) as exc:
+        return _refused(exc)
+    except InvalidInput as exc:
+        return jsonify(error=exc.message), 422
+    return jsonify(state="saved")
+
+
+@bp.route("/thanks")
+def thanks():
+    return render_template("dialogs/thanks.html", lang=_lang())
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,12 @@
+"""PDF reports: render one report by id (xhtml2pdf), store it, mark it ready."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core.services.reports import render_report
+
+
+@shared_task(name="tasks.reports.render")
+def render(report_id: str) -> str:
+    return render_report(report_id)

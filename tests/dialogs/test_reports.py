@@ -1,0 +1,136 @@
+"""PDF reports parsed back; the delete cascade leaves nothing of the customer in any collection."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from tests.dialogs.conftest import ANSWERS
+
+
+@pytest.fixture
+def done_dialog(app, staff_actor, customer, scored_version):
+    from core.services import dialogs as service
+
+    with app.app_context():
+        earlier = service.start(staff_actor, customer, scored_version)
+        service.complete(earlier, {"nights": "good", "coffee": False})
+        dialog = service.start(staff_actor, customer, scored_version)
+        return service.complete(dialog, ANSWERS)
+
+
+def text_of(pdf: bytes) -> tuple[int, str, PdfReader]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return len(reader.pages), "\n".join(p.extract_text() for p in reader.pages), reader
+
+
+def test_customer_report_through_the_dashboard(app, owner_client, customer, done_dialog):
+    from core.models import Report
+    from tests.conftest import csrf_token
+
+    url = f"/admin/dialogs/dashboard?customer={customer.pk}"
+    token = csrf_token(owner_client, url)
+    assert 'data-testid="create-customer"' in owner_client.get(url).get_data(as_text=True)
+    response = owner_client.post("/admin/dialogs/report", data={"csrf_token": token, "dialog": str(done_dialog.pk),
+                                                                "kind": "customer"})
+    assert response.status_code == 302
+    with app.app_context():
+        report = Report.objects.get(dialog=done_dialog, kind="customer")  # eager Celery in tests: ready
+        assert report.status == "ready"
+    status = owner_client.get(f"/admin/dialogs/report/status?id={report.pk}").get_json()
+    assert status["status"] == "ready"
+    html = owner_client.get(url).get_data(as_text=True)
+    assert 'data-testid="download-customer"' in html
+    pdf = owner_client.get(status["download"])
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    pages, text, reader = text_of(pdf.data)
+    # cover, summary, 3 categories, answers + comparison, tips + imprint
+    assert pages == 7 == report.pages
+    for needle in ("Jürgen Weiß", "Schlafqualität", "Größe", "5 €", "Belastung (Geld & Arbeit)", "Wie schlafen Sie?"):
+        assert needle in text, needle
+    fonts = {str(f) for page in reader.pages for f in (page["/Resources"].get("/Font") or {}).values()
+             for f in [f.get_object()["/BaseFont"]]}
+    assert any("Vera" in f for f in fonts), fonts  # the embedded TTF, not a base-14 font
+    # the charts are drawn (reportlab bars, our blue: #2f6db5) on the summary and every category page
+    blue = re.compile(rb"\.18039\d* \.41960\d* \.70196\d* rg")
+    assert [bool(blue.search(reader.pages[i].get_contents().get_data())) for i in range(7)] == \
+        [False, True, True, True, True, False, False]
+
+
+def test_tips_report_and_preparing_state(app, owner_client, staff_actor, customer, done_dialog):
+    from core.models import Report
+    from core.services import reports
+
+    app.config["CELERY"] = {}
+    with app.app_context():
+        report = Report(business_unit=done_dialog.business_unit, customer=customer, dialog=done_dialog,
+                        kind="tips").save()
+    html = owner_client.get(f"/admin/dialogs/dashboard?customer={customer.pk}").get_data(as_text=True)
+    assert 'data-testid="preparing-tips"' in html
+    with app.app_context():
+        assert reports.render_report(str(report.pk)) == "ready"
+        assert reports.render_report(str(report.pk)) == "ready"  # idempotent
+        report.reload()
+        pages, text, _ = text_of(reports.report_bytes(report))
+    assert pages == 1 and "Kaffee nur bis 14 Uhr." in text and "Gewohnheiten" in text
+
+
+@pytest.mark.parametrize("uri", ["file:///etc/passwd", "http://example.com/x.png", "/etc/passwd",
+                                 "../../core/config.py", "fd-font/../../x.ttf", "//evil/x.css"])
+def test_link_callback_refuses_everything_not_ours(uri):
+    from core.services import reports
+
+    with pytest.raises(reports.BlockedResource):
+        reports.link_callback(uri)
+    assert reports.link_callback("fd-font/Vera.ttf").endswith("Vera.ttf")
+
+
+def test_delete_cascade_leaves_nothing_of_the_customer(app, staff_actor, customer, make_customer, done_dialog):
+    from bson import ObjectId
+
+    from core.db import get_db
+    from core.models import Report
+    from core.services import reports
+    from core.services.deletion import delete_customer
+
+    other = make_customer(email="bleibt@example.com")
+    with app.app_context():
+        for kind in ("customer", "tips"):
+            r = Report(business_unit=done_dialog.business_unit, customer=customer, dialog=done_dialog,
+                       kind=kind).save()
+            reports.render_report(str(r.pk))
+        from core.services import dialogs as service
+
+        service.start(staff_actor, other, done_dialog.version)
+        report_ids = [r.pk for r in Report.objects(customer=customer)]
+        dialog_ids = list(get_db()["dialogs"].find({"customer": customer.pk}).distinct("_id"))
+        submission_ids = get_db()["submissions"].find({"customer": customer.pk}).distinct("_id")
+        assert report_ids and dialog_ids and submission_ids
+        delete_customer(staff_actor, customer)
+        needles = {customer.pk, str(customer.pk), *report_ids, *dialog_ids, *submission_ids,
+                   *(str(i) for i in report_ids + dialog_ids)}
+        db = get_db()
+
+        def mentions(value) -> bool:
+            if isinstance(value, dict):
+                return any(mentions(v) for v in value.values())
+            if isinstance(value, list):
+                return any(mentions(v) for v in value)
+            if isinstance(value, ObjectId | str):
+                return value in needles or (isinstance(value, str) and any(str(n) in value for n in needles))
+            return False
+
+        found = {}
+        for name in db.list_collection_names():
+            if name == "audit_events":
+                continue  # keeps the fact of the deletion (checked below), not the data
+            hits = [doc["_id"] for doc in db[name].find() if mentions(doc)]
+            if hits:
+                found[name] = hits
+        assert found == {}
+        audit = list(db["audit_events"].find({"object_id": str(customer.pk)}))
+        assert all("Weiß" not in str(e) and "juergen@" not in str(e) for e in audit)
+        assert db["dialogs"].count_documents({}) == 1  # the other customer's dialog stays
