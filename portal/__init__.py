@@ -154,8 +154,10 @@ def request_code(slug: str):
     except service.CodeThrottled:
         status, notice = 429, _("A code was sent a moment ago. Please wait a minute before asking for a new one.")
     except InvalidInput:
-        return render_template("portal/login.html", unit=unit, error=_("Please enter your e-mail address.")), 400
-    session[PENDING_KEY] = {"unit": unit.slug, "address": service.normalise_address(address)}
+        return render_template("portal/login.html", unit=unit,
+                               error=_("Please enter your e-mail address or mobile number.")), 400
+    parsed = service.login_address(unit, address)
+    session[PENDING_KEY] = {"unit": unit.slug, "address": parsed[1] if parsed else address}
     floor = float(current_app.config["PORTAL_CODE_MIN_RESPONSE_SECONDS"])
     time.sleep(max(0.0, floor - (time.monotonic() - started)))
     return render_template("portal/code.html", unit=unit, address=address, notice=notice, error=None,

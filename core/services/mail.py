@@ -33,6 +33,18 @@ def queue_email(*, to: str, subject: str, body: str, business_unit=None, custome
     return msg
 
 
+def queue_sms(*, to: str, body: str, business_unit=None, customer_id: str | None = None,
+              idempotency_key: str | None = None) -> OutboxMessage:
+    """Store a text message (once per idempotency key). No SMS provider is wired in: it stays in the
+    outbox (status "stored"), where staff and tests can see it, as the embedded default describes."""
+    msg = OutboxMessage(channel="sms", to=to, body=body[:1600], business_unit=business_unit, customer_id=customer_id,
+                        idempotency_key=idempotency_key, status="stored", sent_at=utcnow())
+    try:
+        return msg.save()
+    except NotUniqueError:
+        return OutboxMessage.objects.get(idempotency_key=idempotency_key)
+
+
 def deliver_message(message_id: str) -> str:
     """Send one queued message. Returns its final status. Safe to call twice: only one sender claims it."""
     claimed = OutboxMessage.objects(pk=message_id, status="queued").modify(

@@ -46,7 +46,8 @@ from core.models.portal_account import PERMISSIONS
 from core.passwords import hash_password, password_problems, verify_password
 from core.services import questionnaires as qs
 from core.services.audit import Actor, record
-from core.services.mail import queue_email
+from core.phone import PhoneError, to_e164
+from core.services.mail import queue_email, queue_sms
 
 FEATURE = "portal"
 CODE_DIGITS = 6
@@ -78,6 +79,20 @@ def normalise_address(text: str | None) -> str:
     return (text or "").strip().casefold()[:254]
 
 
+def login_address(unit: BusinessUnit, text: str | None) -> tuple[str, str] | None:
+    """("email", address) or ("phone", E.164) for what the customer typed; None when it is neither."""
+    raw = (text or "").strip()[:254]
+    if "@" in raw:
+        return "email", normalise_address(raw)
+    if not raw:
+        return None
+    try:
+        country = (unit.settings.default_country if unit.settings else None) or "DE"
+        return "phone", to_e164(raw, country)
+    except PhoneError:
+        return None
+
+
 def portal_unit(slug: str | None) -> BusinessUnit | None:
     """The unit of a portal address, only when it has switched the portal on."""
     if not slug or not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", slug):
@@ -103,10 +118,14 @@ def request_code(unit: BusinessUnit, address_text: str, *, lang: str = "de") -> 
     Known and unknown addresses take the same path and give the same result; only the e-mail
     differs. Raises CodeThrottled (for both alike) when the address asks too often.
     """
-    address = normalise_address(address_text)
-    if not address or "@" not in address:
-        raise InvalidInput("Please enter your e-mail address.", {"address": "required"})
-    customer = Customer.objects(business_unit=unit, email=address).first()
+    parsed = login_address(unit, address_text)
+    if parsed is None:
+        raise InvalidInput("Please enter your e-mail address or mobile number.", {"address": "required"})
+    kind, address = parsed
+    if kind == "email":
+        customer = Customer.objects(business_unit=unit, email=address).first()
+    else:
+        customer = Customer.objects(business_unit=unit, phone=address).first()
     if not customer_may_log_in(customer):
         customer = None
     key = _hmac("address", f"{unit.pk}:{address}")
@@ -137,6 +156,12 @@ def request_code(unit: BusinessUnit, address_text: str, *, lang: str = "de") -> 
         raise CodeThrottled("Please wait before asking for a new code.")
     if customer is not None:
         minutes = _cfg("PORTAL_CODE_MINUTES")
+        key_id = f"portal-code:{state.pk}:{now.isoformat()}"
+        if kind == "phone":
+            text = (f"{code} is your login code for {unit.name} (valid {minutes} min)." if lang == "en" else
+                    f"{code} ist Ihr Anmeldecode für {unit.name} (gültig {minutes} Min.).")
+            queue_sms(to=address, body=text, business_unit=unit, customer_id=str(customer.pk), idempotency_key=key_id)
+            return
         if lang == "en":
             subject = f"Your login code for {unit.name}"
             body = (f"Hello {customer.first_name},\n\nyour login code for the customer portal of {unit.name} is:\n\n"
@@ -148,12 +173,13 @@ def request_code(unit: BusinessUnit, address_text: str, *, lang: str = "de") -> 
                     f"lautet:\n\n    {code}\n\nEr gilt {minutes} Minuten und nur einmal. Falls Sie ihn nicht "
                     "angefordert haben, ignorieren Sie diese E-Mail.\n")
         queue_email(to=customer.email, subject=subject, body=body, business_unit=unit,
-                    customer_id=str(customer.pk), idempotency_key=f"portal-code:{state.pk}:{now.isoformat()}")
+                    customer_id=str(customer.pk), idempotency_key=key_id)
 
 
 def verify_code(unit: BusinessUnit, address_text: str, code_text: str) -> Customer:
     """The customer whose code this is; raises LoginFailed for anything wrong (one message)."""
-    address = normalise_address(address_text)
+    parsed = login_address(unit, address_text)
+    address = parsed[1] if parsed else normalise_address(address_text)
     code = "".join((code_text or "").split())[:16]
     key = _hmac("address", f"{unit.pk}:{address}")
     state = PortalLoginCode.objects(address_hash=key).first()
@@ -180,7 +206,7 @@ def verify_code(unit: BusinessUnit, address_text: str, code_text: str) -> Custom
     if not customer_may_log_in(customer) or customer.business_unit.pk != unit.pk:
         raise LoginFailed("This code is not valid.")
     record(customer_actor(customer), "login", object_type="customers", object_id=customer.pk,
-           summary="Portal login with an e-mail code", business_unit=unit)
+           summary="Portal login with a one-time code", business_unit=unit)
     return customer
 
 

@@ -244,3 +244,22 @@ def test_csrf_and_headers(app, portal_client, portal_unit):
             csp.split("script-src")[1].split(";")[0]
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "<script>" not in html and "onclick" not in html and "javascript:" not in html
+
+
+def test_code_login_by_mobile_number(app, client, make_portal_customer, portal_unit):
+    """A customer may ask for the code with the mobile number on file: it goes out as an SMS
+    (embedded default: the outbox), and unknown numbers get the same answer."""
+    make_portal_customer(email="sms@example.com", phone="+4915123456789")
+    unknown = app.test_client()
+    a = request_code(client, portal_unit.slug, "0151 23456789")
+    b = request_code(unknown, portal_unit.slug, "0151 98765432")
+    assert a.status_code == b.status_code == 200
+    with app.app_context():
+        sms = OutboxMessage.objects.get(channel="sms")
+        assert sms.to == "+4915123456789" and sms.status == "stored"
+        assert OutboxMessage.objects.count() == 1
+        code = re.search(r"\b(\d{6})\b", sms.body).group(1)
+    response = enter_code(client, portal_unit.slug, code)
+    assert response.status_code == 302 and client.get("/portal/").status_code == 200
+    bad = request_code(app.test_client(), portal_unit.slug, "kein telefon")
+    assert bad.status_code == 400
