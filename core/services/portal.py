@@ -44,9 +44,9 @@ from core.models import (
 from core.models._base import utcnow
 from core.models.portal_account import PERMISSIONS
 from core.passwords import hash_password, password_problems, verify_password
+from core.phone import PhoneError, to_e164
 from core.services import questionnaires as qs
 from core.services.audit import Actor, record
-from core.phone import PhoneError, to_e164
 from core.services.mail import queue_email, queue_sms
 
 FEATURE = "portal"
