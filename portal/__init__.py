@@ -38,6 +38,7 @@ from core.errors import Conflict, FeatureDisabled, Forbidden, FrontdeskError, In
 from core.extensions import limiter
 from core.models import Customer
 from core.security import allow_eval
+from core.services import dialogs as dialog_service
 from core.services import documents as docs
 from core.services import messages as msgs
 from core.services import portal as service
@@ -247,8 +248,10 @@ def home():
     appointments = projects_service.upcoming_appointments(viewer.customer) \
         if viewer.whole_customer and viewer.may("planning") else []
     welcome = service.render_welcome(service.welcome_text(viewer.unit), viewer.customer)
+    open_dialogs = dialog_service.open_links(viewer.customer) \
+        if viewer.whole_customer and viewer.unit.has_feature("dialogs") else []
     return render_template("portal/home.html", viewer=viewer, projects=projects, unread=unread, tasks=tasks,
-                           appointments=appointments, welcome=welcome)
+                           appointments=appointments, welcome=welcome, open_dialogs=open_dialogs)
 
 
 @bp.route("/me")

@@ -320,6 +320,18 @@ def compute_results(version: QuestionnaireVersion, data: dict) -> dict:
 
 # --- reading ------------------------------------------------------------------------------------
 
+def open_links(customer: Customer, now: datetime | None = None) -> list[dict]:
+    """The customer's unfinished dialogs with a live personal link (shown in the customer portal)."""
+    now = now or utcnow()
+    out = []
+    for dialog in Dialog.objects(customer=customer, status__ne="done").order_by("-created_at"):
+        if not dialog.token_hash or (dialog.token_expires_at and dialog.token_expires_at <= now):
+            continue
+        out.append({"name": dialog.version.name, "status": dialog.status, "url": link_url(dialog),
+                    "created_at": dialog.created_at})
+    return out
+
+
 def dialogs_of(customer: Customer) -> list[Dialog]:
     return list(Dialog.objects(customer=customer).order_by("-created_at"))
 
