@@ -125,8 +125,22 @@ def test_designer_builds_and_publishes(live, browser):
     assert problems == []
 
 
+def _settled_html(page) -> str:
+    """The form's HTML once widgets that finish after "ready" (Choices.js selects) stopped changing."""
+    script = "document.querySelector('[data-frontdesk-form] [data-frontdesk-target]').innerHTML"
+    page.wait_for_load_state("networkidle")
+    previous = page.evaluate(script)
+    for _ in range(40):
+        page.wait_for_timeout(250)
+        current = page.evaluate(script)
+        if current == previous:
+            return current
+        previous = current
+    raise AssertionError("the form's DOM did not settle within 10 s")
+
+
 def _normalised_form_dom(page) -> str:
-    html = page.evaluate("document.querySelector('[data-frontdesk-form] [data-frontdesk-target]').innerHTML")
+    html = _settled_html(page)
     html = re.sub(r"\be[a-z0-9]{3,9}\b", "ID", html)  # Form.io's random component ids ("e" + base36)
     # layout the stylesheet computes (the kiosk differs only by CSS): the signature canvas is sized to
     # its box, and its blank image is drawn at that size
