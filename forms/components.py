@@ -124,7 +124,7 @@ class Component:
             if not isinstance(pat, str):
                 raise DefinitionError(f"{path}.pattern", "must be a string")
             try:
-                self.pattern_re = re.compile("^" + pat + r"\Z")
+                self.pattern_re = re.compile("^" + pat + r"\Z", re.ASCII)  # JS regexes: \d, \w are ASCII
             except re.error as exc:
                 raise DefinitionError(f"{path}.pattern", f"invalid regular expression: {exc}") from exc
         mask = self.defn.get("inputMask")

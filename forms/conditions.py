@@ -97,7 +97,7 @@ def _check_legacy(legacy: tuple[_Ref, str, str], walk: Walk) -> bool:
     if isinstance(value, dict) and eq in value:
         return js_string(value[eq]) == show
     if isinstance(value, list):
-        if eq.isdigit() and (eq == "0" or not eq.startswith("0")) and int(eq) < len(value):
+        if eq.isascii() and eq.isdigit() and (eq == "0" or not eq.startswith("0")) and int(eq) < len(value):
             return js_string(value[int(eq)]) == show
         if eq in (js_string(v) for v in value):
             return show == "true"
@@ -136,7 +136,7 @@ def _lodash_get_simple(value: Any, key: Any) -> Any:
     k = js_string(key)
     if isinstance(value, dict):
         return value.get(k, UNDEF)
-    if isinstance(value, list) and k.isdigit() and int(k) < len(value):
+    if isinstance(value, list) and k.isascii() and k.isdigit() and int(k) < len(value):
         return value[int(k)]
     return UNDEF
 

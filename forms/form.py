@@ -42,7 +42,7 @@ _TEMPLATE_PROPS = (
     "html",
     "content",
 )
-_LODASH_PATH = re.compile(r"[^.\[\]]+|\[(\d+)\]")
+_LODASH_PATH = re.compile(r"[^.\[\]]+|\[(\d+)\]", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def _check_key(key: Any, path: str, *, required: bool) -> None:
     if not isinstance(key, str) or len(key) > 128:
         raise DefinitionError(f"{path}.key", "key must be a short string")
     for seg in key.split("."):
-        if not _KEY_SEGMENT.fullmatch(seg) or seg.isdigit() or seg in _RESERVED_KEYS:
+        if not _KEY_SEGMENT.fullmatch(seg) or (seg.isascii() and seg.isdigit()) or seg in _RESERVED_KEYS:
             raise DefinitionError(f"{path}.key", f"invalid key {key!r} (letters, digits, '_', '-', '.')")
 
 
@@ -366,7 +366,7 @@ class Walk:
             else:
                 if isinstance(cur, dict):
                     cur = cur.get(name, UNDEF)
-                elif isinstance(cur, list) and name.isdigit() and int(name) < len(cur):
+                elif isinstance(cur, list) and name.isascii() and name.isdigit() and int(name) < len(cur):
                     cur = cur[int(name)]
                 else:
                     return UNDEF

@@ -66,7 +66,7 @@ ALLOWED_OPERATORS = frozenset(
 )
 
 _MAX_DEPTH = 64
-_INDEX_RE = re.compile(r"0|[1-9]\d*")
+_INDEX_RE = re.compile(r"0|[1-9]\d*", re.ASCII)
 
 
 class _LogicError(Exception):

@@ -37,7 +37,7 @@ EMAIL_RE = re.compile(
     r"^(([^<>()\[\]\\.,;:\s@\"]+(\.[^<>()\[\]\\.,;:\s@\"]+)*)|(\".+\"))@"
     r"((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}])|(([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,}))\Z"
 )
-_PARSE_INT_RE = re.compile(r"[+-]?\d+")
+_PARSE_INT_RE = re.compile(r"[+-]?\d+", re.ASCII)
 _WS = JS_WS
 _WORD_SPLIT = re.compile(r"[\s\ufeff]+")
 
@@ -264,7 +264,7 @@ def json_rule(c: Component, value: Any, ctx: Any) -> Issue | None:
 
 def _mask_array(mask: str) -> list[Any]:
     table = {
-        "9": re.compile(r"\d"),
+        "9": re.compile(r"\d", re.ASCII),
         "A": re.compile(r"[a-zA-Z]"),
         "a": re.compile(r"[a-z]"),
         "*": re.compile(r"[a-zA-Z0-9]"),
@@ -406,9 +406,10 @@ def parse_iso_datetime(value: str) -> datetime | None:
 
 _ISO_RE = re.compile(
     r"([+-]\d{6}|\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"
-    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?"
+    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?",
+    re.ASCII,
 )
-_LEGACY_TOKEN = re.compile(r"\d+|[A-Za-z]+|\S")
+_LEGACY_TOKEN = re.compile(r"\d+|[A-Za-z]+|\S", re.ASCII)
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _KEYWORDS = frozenset({"am", "pm", "utc", "gmt", "ut", "z", "t", "mon", "tue", "wed", "thu", "fri", "sat", "sun"})
 
@@ -433,11 +434,11 @@ def js_date_valid(value: str) -> bool:
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok.isdigit():
+        if tok.isascii() and tok.isdigit():
             seen_number = True
             if i + 1 < len(tokens) and tokens[i + 1] == ":":
                 i += 2  # a time: skip h:m[:s[.ms]]
-                while i < len(tokens) and (tokens[i].isdigit() or tokens[i] in ":."):
+                while i < len(tokens) and ((tokens[i].isascii() and tokens[i].isdigit()) or tokens[i] in ":."):
                     i += 1
                 continue
             comps.append(int(tok))
@@ -449,7 +450,8 @@ def js_date_valid(value: str) -> bool:
                 pass
             elif seen_number:
                 return False
-        elif tok in "+-" and seen_number and i + 1 < len(tokens) and tokens[i + 1].isdigit() and not comps[2:]:
+        elif (tok in "+-" and seen_number and i + 1 < len(tokens) and tokens[i + 1].isascii()
+              and tokens[i + 1].isdigit() and not comps[2:]):
             pass
         i += 1
     if named_month is not None:

@@ -245,8 +245,8 @@ def home():
     projects = projects_service.visible_projects(viewer.customer, viewer.project)
     unread = msgs.unread_for_customer(viewer.customer, viewer.project) if viewer.may("messages") else {}
     tasks = service.open_tasks(viewer.customer) if viewer.whole_customer else []
-    appointments = projects_service.upcoming_appointments(viewer.customer) \
-        if viewer.whole_customer and viewer.may("planning") else []
+    appointments = projects_service.upcoming_appointments(viewer.customer, viewer.project) \
+        if viewer.may("planning") else []
     welcome = service.render_welcome(service.welcome_text(viewer.unit), viewer.customer)
     open_dialogs = dialog_service.open_links(viewer.customer) \
         if viewer.whole_customer and viewer.unit.has_feature("dialogs") else []
@@ -259,7 +259,21 @@ def home():
 def master_data():
     if not g.viewer.whole_customer:
         abort(403)
-    return render_template("portal/me.html", viewer=g.viewer, customer=g.viewer.customer)
+    can_update = bool(qs.published_for_unit(g.viewer.unit, kinds=("master_data",))) and not g.viewer.read_only
+    return render_template("portal/me.html", viewer=g.viewer, customer=g.viewer.customer, can_update=can_update)
+
+
+@bp.route("/me/update", methods=["POST"])
+@viewer_required
+def update_master_data():
+    """Change my data: opens the master-data questionnaire (prefilled; the answers update the record)."""
+    try:
+        item = service.master_data_task(g.viewer)
+    except Forbidden:
+        abort(403)
+    except NotFound:
+        abort(404)
+    return redirect(url_for(".task", task_id=str(item.pk)))
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from admin.forms import LocalDateTimeField, to_local
 from admin.sections import options_for
 from admin.views.base import ScopedAjaxLoader, SecureModelView
-from core.models import ActivityType, Customer, StaffUser
+from core.models import ActivityType, Customer, Project, StaffUser
 
 STATUS_LABELS = {"planned": _l("planned"), "running": _l("running"), "done": _l("done"),
                  "cancelled": _l("cancelled")}
@@ -26,7 +26,8 @@ class AppointmentView(SecureModelView):
     can_export = True
     column_list = ("start", "end", "customer", "staff", "activity_type", "status", "location")
     column_labels = {"start": _l("Start"), "end": _l("End"), "customer": _l("Customer"), "staff": _l("Staff"),
-                     "activity_type": _l("Activity"), "status": _l("Status"), "location": _l("Location"),
+                     "activity_type": _l("Activity"), "project": _l("Project"), "status": _l("Status"),
+                     "location": _l("Location"),
                      "notes": _l("Notes"), "reminder_wanted": _l("Reminder wanted"), "timezone": _l("Time zone")}
     column_default_sort = ("start", True)
     column_sortable_list = ("start", "end", "status")
@@ -38,7 +39,7 @@ class AppointmentView(SecureModelView):
             url_for("customer.file_view", id=str(m.customer.pk)), m.customer) if m.customer else "",
     }
     column_formatters_detail = column_formatters
-    form_columns = ("customer", "staff", "activity_type", "start", "end", "status", "location", "notes",
+    form_columns = ("customer", "staff", "activity_type", "project", "start", "end", "status", "location", "notes",
                     "reminder_wanted")
     form_overrides = {"start": LocalDateTimeField, "end": LocalDateTimeField}
     form_choices = {"status": list(STATUS_LABELS.items())}
@@ -56,6 +57,7 @@ class AppointmentView(SecureModelView):
         unit = current_user.business_unit
         form.staff.queryset = StaffUser.objects(business_unit=unit, active=True, role__in=["owner", "staff"])
         form.activity_type.queryset = ActivityType.objects(business_unit=unit, active=True)
+        form.project.queryset = Project.objects(business_unit=unit)
         return form
 
     def create_form(self, obj=None):

@@ -14,6 +14,8 @@ class Appointment(TimestampedMixin, me.Document):
     customer = me.ReferenceField("Customer", required=True)
     staff = me.ReferenceField("StaffUser", required=True)
     activity_type = me.ReferenceField("ActivityType")
+    #: optional: the customer's project ("Auftrag") the visit belongs to (portal planning per project)
+    project = me.ReferenceField("Project")
     #: naive UTC; shown in ``timezone``
     start = me.DateTimeField(required=True)
     end = me.DateTimeField(required=True)
@@ -32,6 +34,7 @@ class Appointment(TimestampedMixin, me.Document):
             {"fields": ["business_unit", "start"], "name": "unit_start"},
             {"fields": ["staff", "start"], "name": "staff_start"},
             {"fields": ["customer", "start"], "name": "customer_start"},
+            {"fields": ["project", "start"], "name": "project_start", "sparse": True},
             {"fields": ["reminder_wanted", "reminder_sent_at", "start"], "name": "reminder_due"},
         ],
         "ordering": ["start"],
@@ -42,7 +45,9 @@ class Appointment(TimestampedMixin, me.Document):
         if self.start and self.end and self.end <= self.start:
             errors["end"] = me.ValidationError("The end must be after the start.")
         unit = self.business_unit
-        for field in ("customer", "staff", "activity_type"):
+        if self.project is not None and self.customer is not None and self.project.customer.pk != self.customer.pk:
+            errors["project"] = me.ValidationError("Belongs to another customer.")
+        for field in ("customer", "staff", "activity_type", "project"):
             ref = getattr(self, field)
             ref_unit = getattr(ref, "business_unit", None) if ref is not None else None
             if unit is not None and ref_unit is not None and ref_unit.pk != unit.pk:

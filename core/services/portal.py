@@ -413,6 +413,27 @@ def request_questionnaire(actor: Actor, customer: Customer, version: Questionnai
     return task
 
 
+def master_data_task(viewer: Viewer) -> PortalTask:
+    """Self-service: the customer opens the unit's master-data questionnaire to change their data.
+
+    Reuses an open task for the newest published version; NotFound when the unit has none.
+    """
+    if viewer.read_only or not viewer.whole_customer:
+        raise Forbidden("Not allowed.")
+    published = qs.published_for_unit(viewer.unit, kinds=("master_data",))
+    if not published:
+        raise NotFound("No master-data questionnaire is published.")
+    _q, version = published[0]
+    task = PortalTask.objects(customer=viewer.customer, version=version, status="open").first()
+    if task is None:
+        task = PortalTask(business_unit=viewer.unit, customer=viewer.customer, version=version, title=version.name,
+                          requested_by="customer").save()
+        record(viewer.actor, "create", object_type="portal_tasks", object_id=task.pk,
+               summary=f"Master data questionnaire opened by the customer ({version.name})",
+               business_unit=viewer.unit)
+    return task
+
+
 def open_tasks(customer: Customer) -> list[PortalTask]:
     return list(PortalTask.objects(customer=customer, status="open").order_by("-created_at").limit(100))
 

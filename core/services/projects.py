@@ -62,9 +62,12 @@ def time_entries(project: Project, limit: int = 200) -> list[TimeEntry]:
     return list(TimeEntry.objects(project=project).order_by("-day").limit(limit))
 
 
-def upcoming_appointments(customer: Customer, limit: int = 50) -> list[Appointment]:
-    return list(Appointment.objects(customer=customer, start__gte=utcnow(), status__in=["planned", "running"])
-                .order_by("start").limit(limit))
+def upcoming_appointments(customer: Customer, project: Project | None = None, limit: int = 50) -> list[Appointment]:
+    """Planned visits of the customer; of one project only for accounts bound to that project."""
+    query = Appointment.objects(customer=customer, start__gte=utcnow(), status__in=["planned", "running"])
+    if project is not None:
+        query = query.filter(project=project)
+    return list(query.order_by("start").limit(limit))
 
 
 def delete_customer_projects(customer: Customer) -> int:

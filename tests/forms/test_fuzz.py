@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -257,3 +258,19 @@ def test_junk_definitions_only_raise_definition_error(components: Any, data: Any
         return
     _check(form.validate(data))
     form.render_answers(data)
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "１２", "1²", "2024-０1-01", "³/²/²⁰²⁴"])
+def test_non_ascii_digits_are_not_numbers(value):
+    """Regression (found by hypothesis): '²'.isdigit() is true in Python but int('²') fails, and
+    Python's \\d matches other scripts' digits; JavaScript's \\d and Form.io see ASCII digits only."""
+    form = forms.load({"components": [
+        {"type": "datetime", "key": "dt", "input": True},
+        {"type": "day", "key": "day", "input": True},
+        {"type": "number", "key": "n", "input": True},
+        {"type": "textfield", "key": "t", "input": True, "validate": {"pattern": "\\d+"}},
+    ]})
+    result = form.validate({"dt": value, "day": value, "n": value, "t": value})
+    assert "t" in result.errors  # a pattern of ASCII digits refuses other digits
+    assert "t" not in form.validate({"t": "123"}).errors
+    assert isinstance(result.errors, dict)
