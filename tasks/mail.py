@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from core.models import OutboxMessage
-from core.services.mail import deliver_message
+from core.services.mail import deliver_message, fail_stale_claims
 
 
 @shared_task(name="tasks.mail.deliver", ignore_result=False)
@@ -15,7 +15,8 @@ def deliver(message_id: str) -> str:
 
 @shared_task(name="tasks.mail.retry_queued")
 def retry_queued() -> int:
-    """Periodic: deliver what is still queued (a lost task, an SMTP outage)."""
+    """Periodic: deliver what is still queued (a lost task, an SMTP outage); flag dead claims."""
+    fail_stale_claims()
     ids = [str(pk) for pk in OutboxMessage.objects(status="queued", attempts__lt=5).scalar("pk")[:200]]
     for message_id in ids:
         deliver_message(message_id)

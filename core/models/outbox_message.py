@@ -7,7 +7,7 @@ import mongoengine as me
 from core.models._base import utcnow
 
 CHANNELS = ("email", "sms")
-STATES = ("queued", "sent", "stored", "failed")
+STATES = ("queued", "sending", "sent", "stored", "failed")
 
 
 class OutboxMessage(me.Document):
@@ -22,6 +22,8 @@ class OutboxMessage(me.Document):
     idempotency_key = me.StringField(max_length=200)
     status = me.StringField(choices=STATES, default="queued", required=True)
     attempts = me.IntField(default=0)
+    #: when a sender claimed it ("sending"); a claim older than the lease means the sender died
+    claimed_at = me.DateTimeField()
     error = me.StringField(max_length=1000)
     created_at = me.DateTimeField(default=utcnow)
     sent_at = me.DateTimeField()

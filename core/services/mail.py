@@ -7,6 +7,7 @@ never produces two messages; delivery claims the message atomically before talki
 from __future__ import annotations
 
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -48,7 +49,7 @@ def queue_sms(*, to: str, body: str, business_unit=None, customer_id: str | None
 def deliver_message(message_id: str) -> str:
     """Send one queued message. Returns its final status. Safe to call twice: only one sender claims it."""
     claimed = OutboxMessage.objects(pk=message_id, status="queued").modify(
-        new=True, set__status="sending", inc__attempts=1)
+        new=True, set__status="sending", inc__attempts=1, set__claimed_at=utcnow())
     if claimed is None:
         existing = OutboxMessage.objects(pk=message_id).first()
         return existing.status if existing else "missing"
@@ -64,6 +65,22 @@ def deliver_message(message_id: str) -> str:
         return "failed" if final else "queued"
     OutboxMessage.objects(pk=claimed.pk).update_one(set__status="sent", set__sent_at=utcnow(), unset__error=True)
     return "sent"
+
+
+#: a sender that has not finished within this time has died (SMTP_TIMEOUT is seconds)
+SENDING_LEASE = timedelta(minutes=10)
+
+
+def fail_stale_claims(now=None) -> int:
+    """Messages whose sender died mid-delivery: marked failed, never re-sent automatically.
+
+    The SMTP server may or may not have received them (exactly once cannot be known here), and
+    sending twice is what the claim exists to prevent; staff see the reason in the outbox and decide.
+    """
+    now = now or utcnow()
+    return OutboxMessage.objects(status="sending", claimed_at__lt=now - SENDING_LEASE).update(
+        set__status="failed",
+        set__error="The sender stopped during delivery; it may or may not have arrived. Check before resending.")
 
 
 def _smtp_send(msg: OutboxMessage) -> None:

@@ -86,3 +86,21 @@ def test_reminder_task_runs(app, due):
 
     with app.app_context():
         assert sweep.delay().get(timeout=10) == 1
+
+
+def test_a_dead_senders_claim_is_flagged_not_resent(app):
+    from datetime import timedelta
+
+    from core.services.mail import fail_stale_claims
+    from tasks.mail import retry_queued
+
+    with app.app_context():
+        msg = OutboxMessage(to="a@example.com", subject="x", body="y", status="sending", attempts=1,
+                            claimed_at=utcnow() - timedelta(minutes=11)).save()
+        fresh = OutboxMessage(to="b@example.com", subject="x", body="y", status="sending", attempts=1,
+                              claimed_at=utcnow()).save()
+        assert retry_queued.delay().get(timeout=10) == 0
+        assert OutboxMessage.objects.get(pk=msg.pk).status == "failed"
+        assert "may or may not have arrived" in OutboxMessage.objects.get(pk=msg.pk).error
+        assert OutboxMessage.objects.get(pk=fresh.pk).status == "sending"
+        assert fail_stale_claims() == 0
