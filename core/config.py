@@ -60,6 +60,11 @@ DEFAULTS: dict[str, Any] = {
     # Run-time
     "EMBEDDED_WORKER": True,
     # portal (issue 5): login codes (NIST SP 800-63B / OWASP ASVS numbers), sessions, uploads
+    # Links in e-mails (dialog invitations) point here; set it to the public address in production
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "DIALOG_LINK_DAYS": 30,
+    "DIALOG_REMINDER_AFTER_DAYS": 7,
+    "DIALOG_REMINDER_MAX": 2,
     "PORTAL_CODE_MINUTES": 10,
     "PORTAL_CODE_MAX_FAILURES": 5,
     "PORTAL_CODE_RESEND_SECONDS": 60,
