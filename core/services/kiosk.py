@@ -2,7 +2,8 @@
 
 Security numbers (details in ``kiosk/SECURITY.md``):
 
-* Freischaltcode: 8 characters from ``BCDFGHJKLMNPQRSTVWXZ`` (20^8 ≈ 2^34.6), shown ``XXXX-XXXX``,
+* Freischaltcode: 8 characters from ``BCDFGHJKLMNPQRSTVWXZ`` (20^8 ≈ 2^34.6), shown as two groups
+  of four (``BCDF-GHJK``),
   valid 10 minutes, single use, stored as HMAC-SHA256 keyed with the app's ``SECRET_KEY``.
   A wrong entry cannot be attributed to one unit, so it is charged to *every* pending code;
   a code that has absorbed 5 wrong entries voids all pending codes of its unit.
@@ -56,7 +57,7 @@ def code_hash(code: str) -> str:
 
 
 def generate_code() -> str:
-    """A fresh Freischaltcode, ``XXXX-XXXX``."""
+    """A fresh Freischaltcode: two groups of four letters, e.g. ``BCDF-GHJK``."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     return f"{raw[:4]}-{raw[4:]}"
 
