@@ -16,9 +16,8 @@ import pytest
 from flask import Blueprint, Flask, abort, jsonify, render_template_string, request
 from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, require_chromium
+
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 
 # The production CSP for pages that render forms ('unsafe-eval': Form.io compiles its templates
@@ -107,8 +106,7 @@ def build_app(state: RendererApp) -> Flask:
 
 @pytest.fixture(scope="session")
 def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -129,19 +127,10 @@ def renderer_app():
     thread.join(5)
 
 
-# Runs before any page script; CDP-injected, so the page's CSP does not apply to it.
-_CSP_WATCH = """
-window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', function (e) {
-  window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
-});
-"""
-
-
 @pytest.fixture
 def watched_page(chromium, renderer_app):
     context = chromium.new_context(locale="de-DE", viewport={"width": 1400, "height": 1000})
-    context.add_init_script(_CSP_WATCH)
+    context.add_init_script(CSP_WATCH)
     page = context.new_page()
     base = renderer_app.base
     requests: list[str] = []

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.conftest import DEFAULT_PASSWORD, make_app
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture
 def live_admin(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does it)")
+    require_chromium()
     app = make_app(tmp_path, SERVER_NAME=None)
     from core.models import BusinessUnit, StaffUser
     from core.passwords import hash_password
@@ -44,7 +39,7 @@ def test_login_and_create_customer(live_admin):
     app, base = live_admin
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(locale="de-DE")
         page.on("console", lambda m: problems.append(f"{m.text} @ {m.location}") if m.type == "error" else None)
         page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)

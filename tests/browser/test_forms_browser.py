@@ -17,11 +17,9 @@ import pytest
 from flask import Blueprint, render_template
 from werkzeug.serving import make_server
 
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.conftest import DEFAULT_PASSWORD, make_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 SEED = Path(__file__).resolve().parents[2] / "seed" / "questionnaires"
 READY = ("document.addEventListener('frontdesk:ready', function () { window.__fdReady = true; });"
          "document.addEventListener('frontdesk:builder-ready', function () { window.__fdBuilder = true; });")
@@ -31,8 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 @pytest.fixture
 def live(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does it)")
+    require_chromium()
     app = make_app(tmp_path, SERVER_NAME=None)
     pages = Blueprint("test_pages", __name__)
 
@@ -68,7 +65,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

@@ -9,32 +9,20 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, require_chromium
 from tests.conftest import DEFAULT_PASSWORD, make_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
-
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-_CSP_WATCH = """
-window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', function (e) {
-  window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
-});
-"""
 
 
 @pytest.fixture
 def live_kiosk(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does it)")
+    require_chromium()
     app = make_app(tmp_path, SERVER_NAME=None)
     from core.models import Address, Appointment, BusinessUnit, Customer, StaffUser
     from core.passwords import hash_password
@@ -80,11 +68,11 @@ def test_pair_start_fill_submit(live_kiosk):
     app, base, customer_id, appt_id = live_kiosk
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         staff_ctx = browser.new_context(locale="de-DE")
         tablet_ctx = browser.new_context(locale="de-DE", viewport={"width": 1024, "height": 1366}, has_touch=True)
         for ctx in (staff_ctx, tablet_ctx):
-            ctx.add_init_script(_CSP_WATCH)
+            ctx.add_init_script(CSP_WATCH)
         staff, tablet = staff_ctx.new_page(), tablet_ctx.new_page()
         _watch(staff, base, problems, "staff")
         _watch(tablet, base, problems, "tablet")

@@ -13,27 +13,17 @@ import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, require_chromium
 from tests.conftest import make_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-_CSP_WATCH = """
-window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', function (e) {
-  window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
-});
-"""
-
 
 @pytest.fixture
 def live_portal(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does it)")
+    require_chromium()
     app = make_app(tmp_path, SERVER_NAME=None, PORTAL_CODE_MIN_RESPONSE_SECONDS=0.0)
     from core.models import Address, BusinessUnit, Customer, Questionnaire
     from core.services import documents, portal, projects
@@ -68,9 +58,9 @@ def test_code_login_questionnaire_message_download_logout(live_portal):
     app, base, customer = live_portal
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="de-DE", accept_downloads=True)
-        context.add_init_script(_CSP_WATCH)
+        context.add_init_script(CSP_WATCH)
         page = context.new_page()
         page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
