@@ -19,7 +19,7 @@ from core.models import Customer
 from core.models._base import utcnow
 from core.models.customer import SALUTATIONS
 from core.phone import PhoneError, to_e164
-from core.services.audit import Actor, record
+from core.services.audit import Actor, plain, record
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def check_definition(form) -> list[tuple[str, str]]:
             problems.append((path, f"customerField '{field}' is not a mappable customer field"))
         elif types.get(path) not in spec.types:
             problems.append((path, f"a {types.get(path)} component cannot write '{field}'"))
-        elif _in_grid(_nodes(form).get(path)):
+        elif _in_grid(nodes_by_path(form).get(path)):
             problems.append((path, "fields inside a data grid cannot be mapped"))
         elif field in seen:
             problems.append((path, f"'{field}' is already mapped by {seen[field]}"))
@@ -71,7 +71,8 @@ def check_definition(form) -> list[tuple[str, str]]:
     return problems
 
 
-def _nodes(form) -> dict[str, Any]:
+def nodes_by_path(form) -> dict[str, Any]:
+    """Data components of ``form`` by their data path."""
     return {c.data_path: c for c in form.components if getattr(c, "data_path", "")}
 
 
@@ -112,7 +113,7 @@ def _day_format(component: dict) -> str:
 def prefill(form, customer: Customer) -> dict[str, Any]:
     """The submission data the form starts with: mapped customer values, renderer-shaped."""
     data: dict[str, Any] = {}
-    components = _nodes(form)
+    components = nodes_by_path(form)
     types = form.data_paths()
     for path, field in form.mapped_fields().items():
         value = customer_value(customer, field)
@@ -182,7 +183,7 @@ def normalise(spec: MappableField, raw: Any, component: dict, country: str, lang
 
 def compute_changes(form, customer: Customer, data: dict, *, lang: str = "de") -> dict[str, dict[str, Any]]:
     """{customer field: {"before", "after", "path"}} for mapped values that differ; MappingError if any is bad."""
-    components = {path: node.defn for path, node in _nodes(form).items()}
+    components = {path: node.defn for path, node in nodes_by_path(form).items()}
     country = (customer.business_unit.settings.default_country if customer.business_unit.settings else "DE") or "DE"
     changes: dict[str, dict[str, Any]] = {}
     errors: dict[str, list[str]] = {}
@@ -202,10 +203,6 @@ def compute_changes(form, customer: Customer, data: dict, *, lang: str = "de") -
     if errors:
         raise MappingError(errors)
     return changes
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def apply_changes(actor: Actor, customer: Customer, changes: dict[str, dict[str, Any]], *, summary: str,
@@ -232,5 +229,5 @@ def apply_changes(actor: Actor, customer: Customer, changes: dict[str, dict[str,
         message = "Diese E-Mail-Adresse wird bereits verwendet." if lang == "de" else "This e-mail address is in use."
         raise MappingError({path: [message]}) from exc
     record(actor, "update", object_type="customers", object_id=customer.pk, summary=summary,
-           before={f: _plain(c["before"]) for f, c in changes.items()},
-           after={f: _plain(c["after"]) for f, c in changes.items()}, business_unit=customer.business_unit)
+           before={f: plain(c["before"]) for f, c in changes.items()},
+           after={f: plain(c["after"]) for f, c in changes.items()}, business_unit=customer.business_unit)

@@ -18,7 +18,7 @@ from core.models._base import utcnow
 from core.models.questionnaire import KINDS
 from core.models.submission import Consent
 from core.services import mapping
-from core.services.audit import Actor, record
+from core.services.audit import Actor, plain, record
 
 MAX_DEFINITION_BYTES = 1024 * 1024
 #: the Form.io definitions a published version can contain: stored as MongoDB documents
@@ -231,8 +231,10 @@ def submit(actor: Actor, *, customer: Customer, version: QuestionnaireVersion, d
         raise NotFound("Nothing to submit to.")
     form = form_for(version)
     prefill = prefill if prefill is not None else mapping.prefill(form, customer)
-    locked = {path: mapping.get_path(prefill, path) for path, node in mapping._nodes(form).items()
-              if node.defn.get("disabled") and mapping.get_path(prefill, path) is not None}
+    # disabled (locked) prefilled fields are re-set from the server, never taken from the client
+    prefilled = {path: mapping.get_path(prefill, path) for path, node in mapping.nodes_by_path(form).items()
+                 if node.defn.get("disabled")}
+    locked = {path: value for path, value in prefilled.items() if value is not None}
     result = form.validate(data if isinstance(data, dict) else {}, lang=lang, locked=locked)
     if not result.valid:
         raise SubmissionInvalid(result.errors, form.renderer_errors(result))
@@ -253,7 +255,7 @@ def submit(actor: Actor, *, customer: Customer, version: QuestionnaireVersion, d
     submission = Submission(
         business_unit=customer.business_unit, customer=customer, questionnaire=version.questionnaire,
         version=version, version_number=version.number, data=result.data, prefill=prefill,
-        applied_changes={f: {"before": mapping._plain(c["before"]), "after": mapping._plain(c["after"])}
+        applied_changes={f: {"before": plain(c["before"]), "after": plain(c["after"])}
                          for f, c in changes.items()},
         consents=consents, source=source, source_label=source_label, started_at=started_at, completed_at=now,
     ).save()
