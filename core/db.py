@@ -10,6 +10,7 @@ Connections are lazy (``connect=False``) so a forked Celery worker never inherit
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import mongoengine
@@ -32,6 +33,26 @@ def embedded_client_class(folder: Path) -> type:
     return EmbeddedClient
 
 
+class _ClientOptions:
+    """The part of pymongo's ``ClientOptions`` that pymongo's own GridFS reads from a client."""
+
+    timeout = None
+
+
+@functools.cache
+def mock_client_class() -> type:
+    """mongomock's client plus ``options``: GridFS reads ``client.options.timeout``, and without the
+    property mongomock's ``__getattr__`` answers with a database object (litemongo has the same fix)."""
+    import mongomock
+
+    class MockClient(mongomock.MongoClient):
+        @property
+        def options(self):
+            return _ClientOptions()
+
+    return MockClient
+
+
 def connect_db(app: Flask) -> None:
     """(Re)connect mongoengine's default alias according to the app's configuration."""
     uri: str = app.config["MONGODB_URI"]
@@ -45,10 +66,8 @@ def connect_db(app: Flask) -> None:
             mongo_client_class=embedded_client_class(folder), uuidRepresentation="standard",
         )
     elif uri.startswith("mongomock://"):
-        import mongomock
-
         mongoengine.connect(
-            db=name, alias=ALIAS, host="mongodb://localhost", mongo_client_class=mongomock.MongoClient,
+            db=name, alias=ALIAS, host="mongodb://localhost", mongo_client_class=mock_client_class(),
             uuidRepresentation="standard",
         )
     else:
