@@ -1,13 +1,13 @@
 """Benchmark of the customer portal (a script, not a test).
 
-Seeds, in a temporary instance folder, one business unit with N customers (default 10,000), two
-projects each, and M messages + documents' metadata (default 100,000: half messages, half document
-records with one small chunk each) spread over the projects; the measured customer has 3 projects with
-200 messages and 40 documents on the first. Then, in one thread (the embedded store is single-threaded),
+Seeds, in a temporary instance folder, one business unit with N customers (default 10,000), two projects
+each, and M messages + documents' metadata (default 100,000: half messages, half document records) spread
+over the projects; the measured customer has 3 projects with 200 messages and 40 documents on the first,
+each of those 40 with a small GridFS file. Then, in one thread (the embedded store is single-threaded),
 through Flask's test client with a real portal session: ``GET /portal/`` (home: welcome text, open
-questionnaires, projects with unread counts, appointments) and ``GET /portal/projects/<id>`` (the
-message thread, documents, work times), W warm-ups then R timed requests each (default 200).
-Prints p50 / p95 / max in ms; exits 1 when a p95 misses the target (150 ms).
+questionnaires, projects with unread counts, appointments) and ``GET /portal/projects/<id>`` (the message
+thread, documents, work times), W warm-ups then R timed requests each (default 200). Prints p50 / p95 /
+max in ms; exits 1 when a p95 misses the target (150 ms).
 
 Run: ``.venv/bin/python bench/portal.py [--customers 10000] [--records 100000] [--requests 200]
 [--backend embedded|mongomock]``
@@ -40,7 +40,8 @@ LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner"
 
 
 def seed(app, customers: int, records: int) -> tuple[str, str]:
-    from core.models import BusinessUnit, Customer, Document, DocumentChunk, Message, Project
+    from core import files
+    from core.models import BusinessUnit, Customer, Document, Message, Project
     from core.models._base import utcnow
 
     rnd = random.Random(5)
@@ -67,7 +68,7 @@ def seed(app, customers: int, records: int) -> tuple[str, str]:
               "created_at": now, "updated_at": now}]
     Project._get_collection().insert_many(projects + extra)
     target_projects = [p["_id"] for p in projects[:2]] + [extra[0]["_id"]]
-    messages, documents, chunks = [], [], []
+    messages, documents = [], []
     half = records // 2
     for i in range(half):
         p = rnd.choice(projects)
@@ -79,7 +80,7 @@ def seed(app, customers: int, records: int) -> tuple[str, str]:
         documents.append({"_id": ObjectId(), "business_unit": unit.pk, "customer": p["customer"],
                           "project": p["_id"], "filename": f"doc{i}.pdf", "content_type": "application/pdf",
                           "length": 40, "sha256": "0" * 64, "uploaded_by": "staff", "uploaded_label": "X",
-                          "complete": True, "created_at": now - timedelta(minutes=i)})
+                          "file_id": ObjectId(), "created_at": now - timedelta(minutes=i)})
     for i in range(200):
         messages.append({"business_unit": unit.pk, "customer": target, "project": target_projects[0],
                          "sender": "staff" if i % 2 else "customer", "sender_label": "X", "body": f"Hallo {i}",
@@ -88,11 +89,12 @@ def seed(app, customers: int, records: int) -> tuple[str, str]:
         documents.append({"_id": ObjectId(), "business_unit": unit.pk, "customer": target,
                           "project": target_projects[0], "filename": f"plan{i}.pdf", "content_type": "application/pdf",
                           "length": 40, "sha256": "0" * 64, "uploaded_by": "staff", "uploaded_label": "X",
-                          "complete": True, "created_at": now - timedelta(minutes=i)})
-    chunks = [{"files_id": d["_id"], "n": 0, "data": b"%PDF-1.4 bench"} for d in documents[-40:]]
+                          "file_id": ObjectId(), "created_at": now - timedelta(minutes=i)})
+    for d in documents[-40:]:
+        d["file_id"] = files.put("documents", b"%PDF-1.4 bench", filename=d["filename"], content_type="application/pdf",
+                                 customer=target, business_unit=unit.pk)
     Message._get_collection().insert_many(messages)
     Document._get_collection().insert_many(documents)
-    DocumentChunk._get_collection().insert_many(chunks)
     return str(target), str(target_projects[0])
 
 

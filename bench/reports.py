@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/reports.py [--runs 15]
 
-Renders through the same service the Celery task calls (plain data → Jinja → xhtml2pdf → chunks in
-the store), on mongomock, in one process (= one worker with concurrency 1). Target: < 2 s per report.
+Renders through the same service the Celery task calls (plain data → Jinja → xhtml2pdf → GridFS
+bucket ``reports``), on mongomock, in one process (= one worker with concurrency 1). Target: < 2 s per report.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from core.auth import init_auth
 from core.celery_app import celery_init_app
 from core.config import load_config
 from core.db import connect_db, ensure_indexes
+from core.errors import FrontdeskError
 from core.extensions import babel, csrf, limiter
 from core.i18n import select_locale, select_timezone
 from core.security import csp_nonce, init_security
@@ -141,6 +142,14 @@ def _register_errors(app: Flask) -> None:
             return jsonify(error=message), exc.code
         response = render_template("error.html", code=exc.code, message=message), exc.code
         return response
+
+    @app.errorhandler(FrontdeskError)
+    def domain_error(exc: FrontdeskError):
+        """A service refused something a view did not handle itself: its status and (safe) message."""
+        message = _(exc.message)
+        if wants_json():
+            return jsonify(error=message), exc.status
+        return render_template("error.html", code=exc.status, message=message), exc.status
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -82,7 +82,9 @@ def get_db():
 
 def ensure_indexes() -> None:
     """Create the indexes every model declares in ``meta`` (idempotent)."""
+    from core import files
     from core.models import ALL_MODELS
 
     for model in ALL_MODELS:
         model.ensure_indexes()
+    files.ensure_indexes()  # GridFS buckets

@@ -388,9 +388,10 @@ def download(document_id: str):
     _need("documents")
     try:
         doc = docs.document_for(g.viewer.customer, document_id, g.viewer.project)
+        body = docs.read(doc)
     except NotFound:
         abort(404)
-    response = Response(stream_with_context(docs.read(doc)), mimetype=doc.content_type)
+    response = Response(stream_with_context(body), mimetype=doc.content_type)
     response.headers["Content-Length"] = str(doc.length)
     response.headers.set("Content-Disposition", "attachment", filename=doc.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -225,7 +225,7 @@ def _section_context(customer: Customer) -> dict:
         "accounts": list(PortalAccount.objects(customer=customer).order_by("username")),
         "projects": list(Project.objects(customer=customer).order_by("-created_at")),
         "tasks": list(PortalTask.objects(customer=customer).order_by("-created_at").limit(10)),
-        "documents": Document.objects(customer=customer, complete=True).count(),
+        "documents": Document.objects(customer=customer).count(),
         "published": published_for_unit(unit),
         "permissions": PERMISSION_LABELS,
         "login_url": login_url(unit),

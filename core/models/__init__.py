@@ -8,7 +8,7 @@ from core.models.customer import Address, Customer
 from core.models.device import Device  # kiosk (issue 4)
 from core.models.dialog import Dialog  # dialogs (issue 6)
 from core.models.dialog_lock import TaskLock  # dialogs (issue 6)
-from core.models.document import Document, DocumentChunk  # portal (issue 5)
+from core.models.document import Document  # portal (issue 5)
 from core.models.kiosk_run import KioskRun  # kiosk (issue 4)
 from core.models.message import Message  # portal (issue 5)
 from core.models.outbox_message import OutboxMessage
@@ -21,7 +21,7 @@ from core.models.portal_account import (  # portal (issue 5)
 )
 from core.models.project import Project  # portal (issue 5)
 from core.models.questionnaire import Questionnaire, QuestionnaireVersion
-from core.models.report import Report, ReportChunk  # dialogs (issue 6)
+from core.models.report import Report  # dialogs (issue 6)
 from core.models.staff_user import StaffUser
 from core.models.submission import Consent, Submission
 from core.models.time_entry import TimeEntry  # portal (issue 5)
@@ -29,9 +29,9 @@ from core.models.time_entry import TimeEntry  # portal (issue 5)
 ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, AuditEvent, OutboxMessage,
               Questionnaire, QuestionnaireVersion, Submission,
               Device, KioskRun,  # kiosk (issue 4)
-              Dialog, TaskLock, Report, ReportChunk]  # dialogs (issue 6)
+              Dialog, TaskLock, Report]  # dialogs (issue 6)
 ALL_MODELS += [Project, PortalAccount, PortalLoginCode, PortalSession, PortalSettings, PortalTask,  # portal (issue 5)
-               Message, Document, DocumentChunk, TimeEntry]
+               Message, Document, TimeEntry]
 
 __all__ = [
     "ALL_MODELS",
@@ -45,7 +45,6 @@ __all__ = [
     "Device",
     "Dialog",  # dialogs (issue 6)
     "Document",
-    "DocumentChunk",
     "KioskRun",
     "Message",
     "OutboxMessage",
@@ -58,7 +57,6 @@ __all__ = [
     "Questionnaire",
     "QuestionnaireVersion",
     "Report",  # dialogs (issue 6)
-    "ReportChunk",  # dialogs (issue 6)
     "StaffUser",
     "Submission",
     "TaskLock",  # dialogs (issue 6)

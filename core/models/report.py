@@ -1,8 +1,5 @@
-"""A generated PDF report of a dialog's results and its bytes.
-
-The bytes are stored GridFS-style (a file document plus ordered chunks of at most 255 KiB) in our own
-``report_chunks`` collection, because the embedded store and mongomock have no GridFS of their own.
-"""
+"""A generated PDF report of a dialog's results; the PDF itself is in the GridFS bucket ``reports``
+(see core/files.py), referenced by ``file_id`` once the report is ready."""
 
 from __future__ import annotations
 
@@ -12,7 +9,6 @@ from core.models._base import utcnow
 
 KINDS = ("customer", "tips")
 STATUSES = ("preparing", "ready", "failed")
-CHUNK_SIZE = 255 * 1024
 
 
 class Report(me.Document):
@@ -25,6 +21,8 @@ class Report(me.Document):
     length = me.IntField(default=0)
     pages = me.IntField(default=0)
     sha256 = me.StringField(regex=r"^[0-9a-f]{64}$")
+    #: the GridFS file (bucket ``reports``); set together with status "ready"
+    file_id = me.ObjectIdField()
     error = me.StringField(max_length=1000)
     requested_by = me.StringField(max_length=300)
     created_at = me.DateTimeField(required=True, default=utcnow)
@@ -37,13 +35,3 @@ class Report(me.Document):
         "ordering": ["-created_at"],
     }
 
-
-class ReportChunk(me.Document):
-    report = me.ReferenceField("Report", required=True)
-    n = me.IntField(required=True, min_value=0)
-    data = me.BinaryField(required=True)
-
-    meta = {
-        "collection": "report_chunks",
-        "indexes": [{"fields": ["report", "n"], "unique": True, "name": "report_n"}],
-    }

@@ -1,4 +1,4 @@
-"""Documents shared in the portal: upload with size and type limits (content sniffed), chunked storage.
+"""Documents shared in the portal: upload with size and type limits (content sniffed), bytes in GridFS.
 
 The type is decided by the file's first bytes, never by its name or the browser's claim; what
 is not on the list is refused. Files are always served as attachments with
@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from flask import current_app
 from mongoengine import ValidationError as MEValidationError
 
+from core import files
 from core.errors import InvalidInput, NotFound
-from core.models import Customer, Document, DocumentChunk, Project
-from core.models.document import CHUNK_SIZE
+from core.models import Customer, Document, Project
 from core.services.audit import Actor, record
+
+BUCKET = "documents"
 
 #: (magic prefix, MIME type, extension)
 SIGNATURES = (
@@ -66,7 +68,8 @@ def safe_filename(name: str, ext: str) -> str:
 
 def store(actor: Actor, customer: Customer, data: bytes, filename: str, *, project: Project | None,
           uploaded_by: str) -> Document:
-    """Check and store one file; chunks first, then the document is marked complete."""
+    """Check and store one file: the GridFS file first, then the document that lists it (so nothing
+    half-written is ever listed); if the document cannot be saved, the file is removed again."""
     limit = current_app.config["PORTAL_UPLOAD_MAX_BYTES"]
     if not data:
         raise UploadRefused("The file is empty.")
@@ -78,26 +81,31 @@ def store(actor: Actor, customer: Customer, data: bytes, filename: str, *, proje
     if project is not None and project.customer.pk != customer.pk:
         raise NotFound("Not found.")
     mime, ext = kind
+    name = safe_filename(filename, ext)
     doc = Document(business_unit=customer.business_unit, customer=customer, project=project,
-                   filename=safe_filename(filename, ext), content_type=mime, length=len(data),
+                   filename=name, content_type=mime, length=len(data),
                    sha256=hashlib.sha256(data).hexdigest(), uploaded_by=uploaded_by,
                    uploaded_label=actor.label[:300])
+    doc.file_id = files.put(BUCKET, data, filename=name, content_type=mime, customer=customer.pk,
+                            business_unit=customer.business_unit.pk)
     try:
         doc.save()
-    except MEValidationError as exc:
-        raise UploadRefused("The file could not be stored.") from exc
-    for n, start in enumerate(range(0, len(data), CHUNK_SIZE)):
-        DocumentChunk(files_id=doc.pk, n=n, data=data[start:start + CHUNK_SIZE]).save()
-    Document.objects(pk=doc.pk).update_one(set__complete=True)
-    doc.complete = True
+    except Exception as exc:
+        files.delete(BUCKET, doc.file_id)
+        if isinstance(exc, MEValidationError):
+            raise UploadRefused("The file could not be stored.") from exc
+        raise
     record(actor, "create", object_type="documents", object_id=doc.pk, summary=f"Document {doc.filename}",
            business_unit=customer.business_unit)
     return doc
 
 
 def read(doc: Document) -> Iterator[bytes]:
-    for chunk in DocumentChunk.objects(files_id=doc.pk).order_by("n"):
-        yield chunk.data
+    """The document's bytes, one GridFS chunk at a time. NotFound when the file has gone missing."""
+    try:
+        return files.stream(BUCKET, doc.file_id)
+    except files.FileMissing as exc:
+        raise NotFound("Not found.") from exc
 
 
 LIST_FIELDS = ("filename", "length", "created_at", "uploaded_label")
@@ -105,7 +113,7 @@ LIST_FIELDS = ("filename", "length", "created_at", "uploaded_label")
 
 def documents_for(customer: Customer, project: Project | None = None, limit: int = 200) -> list[dict]:
     """Complete documents of the customer (of ``project`` only, when given) as plain dicts with ``pk``."""
-    query = Document.objects(customer=customer, complete=True)
+    query = Document.objects(customer=customer)
     if project is not None:
         query = query.filter(project=project)
     rows = list(query.only(*LIST_FIELDS).order_by("-created_at").limit(limit).as_pymongo())
@@ -116,7 +124,7 @@ def documents_for(customer: Customer, project: Project | None = None, limit: int
 
 def document_for(customer: Customer, document_id: str, project: Project | None = None) -> Document:
     try:
-        doc = Document.objects(pk=document_id, customer=customer, complete=True).first()
+        doc = Document.objects(pk=document_id, customer=customer).first()
     except (MEValidationError, TypeError, ValueError):
         doc = None
     if doc is None or (project is not None and (doc.project is None or doc.project.pk != project.pk)):
@@ -125,13 +133,14 @@ def document_for(customer: Customer, document_id: str, project: Project | None =
 
 
 def delete_document(actor: Actor, doc: Document) -> None:
-    DocumentChunk.objects(files_id=doc.pk).delete()
-    doc.delete()
+    doc.delete()  # first: a document whose file is gone would be listed but not downloadable
+    files.delete(BUCKET, doc.file_id)
     record(actor, "delete", object_type="documents", object_id=doc.pk, summary="Document deleted",
            business_unit=doc.business_unit)
 
 
 def delete_customer_documents(customer: Customer) -> int:
-    ids = list(Document.objects(customer=customer).scalar("pk"))
-    DocumentChunk.objects(files_id__in=ids).delete()
-    return Document.objects(customer=customer).delete()
+    """Every document of the customer and every GridFS file tagged with them (orphans included)."""
+    count = Document.objects(customer=customer).delete()
+    files.delete_where(BUCKET, {"customer": customer.pk})
+    return count

@@ -4,8 +4,8 @@ Rendered by a Celery task (``tasks.reports.render``) with xhtml2pdf from Jinja t
 data only (dicts, strings, numbers: no database objects). Charts are reportlab charts turned into SVG
 server-side (the dashboard shows the same SVG inline). The embedded font is Bitstream Vera, shipped with
 reportlab (umlauts, ß, €). ``link_callback`` resolves only our own font files and ``data:`` images;
-every other URL (``file://``, http, relative paths) is refused. The bytes are stored in chunks (see
-``core.models.report``).
+every other URL (``file://``, http, relative paths) is refused. The PDF is stored in the GridFS bucket
+``reports`` (see core/files.py).
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from core import files
 from core.errors import Conflict, NotFound
-from core.models import Dialog, Report, ReportChunk
+from core.models import Dialog, Report
 from core.models._base import utcnow
-from core.models.report import CHUNK_SIZE
 from core.services.audit import Actor
+
+BUCKET = "reports"
 
 FONT_DIR = Path(reportlab.__file__).resolve().parent / "fonts"
 #: the only resources a report may load: name used in the template → file
@@ -164,7 +166,9 @@ def request_report(actor: Actor, dialog: Dialog, kind: str) -> Report:
 
 
 def render_report(report_id: str) -> str:
-    """The task body. Idempotent: a ready report is left alone; a rerun replaces partial chunks."""
+    """The task body. Idempotent: a ready report is left alone. The PDF goes to GridFS first; the report
+    is then marked ready *only if it is not ready yet* (one atomic update), so when two runs race, the
+    loser's file is deleted and the winner's stays; files of crashed earlier runs are swept too."""
     report = Report.objects(pk=report_id).first()
     if report is None:
         return "missing"
@@ -175,14 +179,17 @@ def render_report(report_id: str) -> str:
     except Exception as exc:
         Report.objects(pk=report.pk).update_one(set__status="failed", set__error=str(exc)[:1000])
         raise
-    ReportChunk.objects(report=report).delete()
-    for n, start in enumerate(range(0, len(pdf), CHUNK_SIZE)):
-        ReportChunk(report=report, n=n, data=pdf[start:start + CHUNK_SIZE]).save()
     pages = _page_count(pdf)
     name = f"{report.kind}-{report.customer.last_name}-{utcnow():%Y%m%d}.pdf".replace(" ", "_")
-    Report.objects(pk=report.pk).update_one(set__status="ready", set__length=len(pdf), set__pages=pages,
-                                            set__sha256=hashlib.sha256(pdf).hexdigest(), set__filename=name,
-                                            set__ready_at=utcnow(), unset__error=True)
+    file_id = files.put(BUCKET, pdf, filename=name, content_type="application/pdf", customer=report.customer.pk,
+                        business_unit=report.business_unit.pk, report=report.pk)
+    won = Report.objects(pk=report.pk, status__ne="ready").update_one(
+        set__status="ready", set__file_id=file_id, set__length=len(pdf), set__pages=pages,
+        set__sha256=hashlib.sha256(pdf).hexdigest(), set__filename=name, set__ready_at=utcnow(), unset__error=True)
+    if not won:  # another run finished first, or the report was deleted meanwhile
+        files.delete(BUCKET, file_id)
+        return "ready" if Report.objects(pk=report.pk).count() else "missing"
+    files.delete_where(BUCKET, {"report": report.pk}, keep=file_id)  # leftovers of crashed runs
     return "ready"
 
 
@@ -198,7 +205,12 @@ def _page_count(pdf: bytes) -> int:
 
 
 def report_bytes(report: Report) -> bytes:
-    data = b"".join(c.data for c in ReportChunk.objects(report=report).order_by("n"))
+    if report.status != "ready" or report.file_id is None:
+        raise NotFound("The report is not ready.")
+    try:
+        data = files.read(BUCKET, report.file_id)
+    except files.FileMissing as exc:
+        raise NotFound("The report file is missing.") from exc
     if report.sha256 and hashlib.sha256(data).hexdigest() != report.sha256:
         raise NotFound("The report file is incomplete.")
     return data
@@ -212,13 +224,17 @@ def latest_reports(dialog: Dialog) -> dict[str, Report]:
 
 
 def delete_for_dialogs(dialogs: list[Dialog]) -> int:
-    reports = list(Report.objects(dialog__in=[d.pk for d in dialogs])) if dialogs else []
-    if reports:
-        ReportChunk.objects(report__in=[r.pk for r in reports]).delete()
-    return Report.objects(pk__in=[r.pk for r in reports]).delete() if reports else 0
+    """Delete the dialogs' reports and their GridFS files (also files of runs that never finished)."""
+    if not dialogs:
+        return 0
+    ids = list(Report.objects(dialog__in=[d.pk for d in dialogs]).scalar("pk"))
+    count = Report.objects(pk__in=ids).delete() if ids else 0
+    for report_id in ids:
+        files.delete_where(BUCKET, {"report": report_id})
+    return count
 
 
 def delete_customer_reports(customer) -> int:
-    reports = list(Report.objects(customer=customer))
-    ReportChunk.objects(report__in=[r.pk for r in reports]).delete()
-    return Report.objects(customer=customer).delete()
+    count = Report.objects(customer=customer).delete()
+    files.delete_where(BUCKET, {"customer": customer.pk})
+    return count

@@ -61,6 +61,7 @@ def test_customer_report_through_the_dashboard(app, owner_client, customer, done
 
 
 def test_tips_report_and_preparing_state(app, owner_client, staff_actor, customer, done_dialog):
+    from core.db import get_db
     from core.models import Report
     from core.services import reports
 
@@ -75,6 +76,7 @@ def test_tips_report_and_preparing_state(app, owner_client, staff_actor, custome
         assert reports.render_report(str(report.pk)) == "ready"  # idempotent
         report.reload()
         pages, text, _ = text_of(reports.report_bytes(report))
+        assert get_db()["reports.files"].count_documents({"metadata.report": report.pk}) == 1
     assert pages == 1 and "Kaffee nur bis 14 Uhr." in text and "Gewohnheiten" in text
 
 
@@ -106,12 +108,14 @@ def test_delete_cascade_leaves_nothing_of_the_customer(app, staff_actor, custome
 
         service.start(staff_actor, other, done_dialog.version)
         report_ids = [r.pk for r in Report.objects(customer=customer)]
+        file_ids = [r.file_id for r in Report.objects(customer=customer)]
+        assert all(file_ids) and get_db()["reports.chunks"].count_documents({"files_id": {"$in": file_ids}}) == 2
         dialog_ids = list(get_db()["dialogs"].find({"customer": customer.pk}).distinct("_id"))
         submission_ids = get_db()["submissions"].find({"customer": customer.pk}).distinct("_id")
         assert report_ids and dialog_ids and submission_ids
         delete_customer(staff_actor, customer)
-        needles = {customer.pk, str(customer.pk), *report_ids, *dialog_ids, *submission_ids,
-                   *(str(i) for i in report_ids + dialog_ids)}
+        needles = {customer.pk, str(customer.pk), *report_ids, *dialog_ids, *submission_ids, *file_ids,
+                   *(str(i) for i in report_ids + dialog_ids + file_ids)}
         db = get_db()
 
         def mentions(value) -> bool:
@@ -124,6 +128,7 @@ def test_delete_cascade_leaves_nothing_of_the_customer(app, staff_actor, custome
             return False
 
         found = {}
+        assert {"reports.files", "reports.chunks"} <= set(db.list_collection_names())  # GridFS was used
         for name in db.list_collection_names():
             if name == "audit_events":
                 continue  # keeps the fact of the deletion (checked below), not the data
@@ -134,3 +139,47 @@ def test_delete_cascade_leaves_nothing_of_the_customer(app, staff_actor, custome
         audit = list(db["audit_events"].find({"object_id": str(customer.pk)}))
         assert all("Weiß" not in str(e) and "juergen@" not in str(e) for e in audit)
         assert db["dialogs"].count_documents({}) == 1  # the other customer's dialog stays
+
+
+def test_racing_render_runs_keep_one_file(app, customer, done_dialog, monkeypatch):
+    """Two workers render the same report (acks_late redelivery): the first to finish wins, the other's
+    GridFS file is deleted; a crashed earlier run's file is swept; the download is the winner's PDF."""
+    from core import files
+    from core.db import get_db
+    from core.models import Report
+    from core.services import reports
+
+    with app.app_context():
+        report = Report(business_unit=done_dialog.business_unit, customer=customer, dialog=done_dialog,
+                        kind="tips").save()
+        crashed = files.put(reports.BUCKET, b"%PDF-half", filename="x.pdf", content_type="application/pdf",
+                            customer=customer.pk, business_unit=customer.business_unit.pk, report=report.pk)
+        real_put = files.put
+
+        def put_then_other_run_finishes(*args, **kwargs):
+            file_id = real_put(*args, **kwargs)
+            monkeypatch.setattr(files, "put", real_put)
+            assert reports.render_report(str(report.pk)) == "ready"  # the other worker, meanwhile
+            return file_id
+
+        monkeypatch.setattr(files, "put", put_then_other_run_finishes)
+        assert reports.render_report(str(report.pk)) == "ready"
+        report.reload()
+        stored = list(get_db()["reports.files"].find({"metadata.report": report.pk}))
+        assert [f["_id"] for f in stored] == [report.file_id] and crashed != report.file_id
+        assert get_db()["reports.chunks"].count_documents({"files_id": {"$ne": report.file_id}}) == 0
+        assert reports.report_bytes(report).startswith(b"%PDF-1.")
+
+
+def test_missing_file_is_a_404_not_a_500(app, owner_client, customer, done_dialog):
+    from core import files
+    from core.models import Report
+    from core.services import reports
+
+    with app.app_context():
+        report = Report(business_unit=done_dialog.business_unit, customer=customer, dialog=done_dialog,
+                        kind="tips").save()
+        reports.render_report(str(report.pk))
+        report.reload()
+        files.delete(reports.BUCKET, report.file_id)
+    assert owner_client.get(f"/admin/dialogs/report/download?id={report.pk}").status_code == 404

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, timedelta
 
-from core.models import AuditEvent, Document, DocumentChunk, Message, OutboxMessage, PortalTask, Submission
+from core import files
+from core.models import AuditEvent, Document, Message, OutboxMessage, PortalTask, Submission
 from core.models._base import utcnow
 from core.services import documents as docs
 from core.services import messages as msgs
@@ -132,7 +133,10 @@ def test_documents_upload_download_and_limits(app, portal_client, make_project):
     with app.app_context():
         doc = Document.objects.get()
         assert doc.filename == "Angebot_1_.pdf" and doc.content_type == "application/pdf"
-        assert DocumentChunk.objects(files_id=doc.pk).count() == 1
+        assert files.chunks_collection("documents").count_documents({"files_id": doc.file_id}) == 1
+        stored = files.files_collection("documents").find_one({"_id": doc.file_id})
+        assert stored["length"] == len(PDF) and stored["filename"] == "Angebot_1_.pdf"
+        assert stored["metadata"]["customer"] == doc.customer.pk
     response = client.get(f"/portal/documents/{doc.pk}")
     assert response.status_code == 200 and response.data == PDF
     assert response.headers["Content-Disposition"].startswith("attachment")
@@ -146,7 +150,7 @@ def test_big_document_is_chunked(app, portal_client, make_project):
     data = PDF + bytes(range(256)) * 3000  # ~768 kB: 3 chunks of 255 KiB
     with app.app_context():
         doc = docs.store(Actor.system(), customer, data, "plan.pdf", project=project, uploaded_by="staff")
-        assert DocumentChunk.objects(files_id=doc.pk).count() == 3
+        assert files.chunks_collection("documents").count_documents({"files_id": doc.file_id}) == 3
     assert client.get(f"/portal/documents/{doc.pk}").data == data
 
 

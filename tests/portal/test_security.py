@@ -8,9 +8,9 @@ import io
 
 import pytest
 
+from core import files
 from core.models import (
     Document,
-    DocumentChunk,
     Message,
     OutboxMessage,
     PortalAccount,
@@ -70,8 +70,9 @@ def _call(client, method, url, payload, token):
 
 def _state(app):
     with app.app_context():
-        return (Message.objects.count(), Document.objects.count(), DocumentChunk.objects.count(),
-                Submission.objects.count(), [(t.status, t.partial) for t in PortalTask.objects.order_by("id")])
+        return (Message.objects.count(), Document.objects.count(),
+                files.chunks_collection("documents").count_documents({}), Submission.objects.count(),
+                [(t.status, t.partial) for t in PortalTask.objects.order_by("id")])
 
 
 def _assert_refused(app, client, routes, allowed=(401, 403, 404), token=None):
@@ -170,7 +171,10 @@ def test_deleting_a_customer_removes_portal_data(app, world, make_account, owner
         for model in (PortalAccount, PortalSession, PortalTask, PortalLoginCode, Message, Document, Project,
                       TimeEntry):
             assert model.objects(customer=alice.pk).count() == 0, model.__name__
-        assert DocumentChunk.objects(files_id=world["a_other_doc"].pk).count() == 0
+        gone = world["a_other_doc"].file_id
+        assert files.files_collection("documents").count_documents({"_id": gone}) == 0
+        assert files.chunks_collection("documents").count_documents({"files_id": gone}) == 0
+        assert files.files_collection("documents").count_documents({"metadata.customer": alice.pk}) == 0
         assert OutboxMessage.objects(customer_id=str(alice.pk)).count() == 0
         # Bob keeps everything
         assert Project.objects(customer=world["bob"]).count() == 1 and Document.objects(customer=world["bob"]).count()
