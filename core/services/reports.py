@@ -51,6 +51,35 @@ def link_callback(uri: str, rel: str | None = None) -> str:
 
 # --- charts (server-side, reportlab) ------------------------------------------------------------
 
+CHART_FONT, CHART_FONT_SIZE, CHART_LABEL_WIDTH = "Helvetica", 9, 140
+
+
+def wrap_label(text: str, width: float = CHART_LABEL_WIDTH, max_lines: int = 3) -> str:
+    """A category name broken into lines that fit ``width`` points (reportlab does not wrap axis
+    labels; a long one was cut off). More than ``max_lines`` lines, or one word wider than the column,
+    end in an ellipsis."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def fits(line: str) -> bool:
+        return stringWidth(line, CHART_FONT, CHART_FONT_SIZE) <= width
+
+    lines: list[str] = []
+    for word in text.split():
+        if lines and fits(f"{lines[-1]} {word}"):
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] += "…"
+    out = []
+    for line in lines:
+        while not fits(line) and len(line) > 2:
+            line = line[:-2].rstrip() + "…"
+        out.append(line)
+    return "\n".join(out) or ""
+
+
 def chart_svg(categories: list[dict], *, previous: list[dict] | None = None, width: int = 420) -> str:
     """A horizontal bar chart of category percentages (and the previous dialog's, when given) as SVG."""
     from reportlab.graphics import renderSVG
@@ -58,20 +87,28 @@ def chart_svg(categories: list[dict], *, previous: list[dict] | None = None, wid
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib import colors
 
-    rows = max(len(categories), 1)
-    height = 30 + rows * (34 if previous else 22)
+    labels = [wrap_label(c["label"]) for c in categories] or [""]
+    lines = max(label.count("\n") + 1 for label in labels)
+    row = max(34 if previous else 22, lines * (CHART_FONT_SIZE + 2) + 8)
+    height = 40 + max(len(categories), 1) * row
+    left = CHART_LABEL_WIDTH + 10
     drawing = Drawing(width, height)
     chart = HorizontalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 130, 10, width - 150, height - 20
+    # 22 pt below the bars for the value axis' numbers, 10 pt above
+    chart.x, chart.y, chart.width, chart.height = left, 22, width - left - 20, height - 32
+    chart.valueAxis.labels.fontName, chart.valueAxis.labels.fontSize = CHART_FONT, CHART_FONT_SIZE
     data = [tuple(c["percent"] for c in categories) or (0,)]
     if previous:
         prev = {c["key"]: c["percent"] for c in previous}
         data.append(tuple(prev.get(c["key"], 0) for c in categories) or (0,))
     chart.data = data
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 25
-    chart.categoryAxis.categoryNames = [c["label"][:24] for c in categories] or [""]
-    chart.categoryAxis.labels.fontName = "Helvetica"
+    chart.categoryAxis.categoryNames = labels
+    chart.categoryAxis.labels.fontName = CHART_FONT
+    chart.categoryAxis.labels.fontSize = CHART_FONT_SIZE
+    chart.categoryAxis.labels.leading = CHART_FONT_SIZE + 2
     chart.categoryAxis.labels.boxAnchor = "e"
+    chart.categoryAxis.labels.textAnchor = "end"
     chart.bars[0].fillColor = colors.HexColor("#2f6db5")
     if previous:
         chart.bars[1].fillColor = colors.HexColor("#b8c7d9")

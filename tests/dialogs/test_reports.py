@@ -183,3 +183,22 @@ def test_missing_file_is_a_404_not_a_500(app, owner_client, customer, done_dialo
         report.reload()
         files.delete(reports.BUCKET, report.file_id)
     assert owner_client.get(f"/admin/dialogs/report/download?id={report.pk}").status_code == 404
+
+
+def test_chart_labels_are_wrapped_not_cut():
+    """reportlab does not wrap axis labels: long category names are broken into lines that fit."""
+    import re as _re
+
+    from core.services import reports
+
+    assert reports.wrap_label("Belastung (Geld & Arbeit)") == "Belastung (Geld & Arbeit)"
+    long = "Eine sehr lange Kategorie mit vielen Wörtern, die nicht in eine Zeile passt"
+    wrapped = reports.wrap_label(long)
+    assert 2 <= wrapped.count("\n") + 1 <= 3 and wrapped.replace("\n", " ") == long
+    assert reports.wrap_label(long * 3).endswith("…")
+    assert reports.wrap_label("Donaudampfschifffahrtsgesellschaftskapitänsmütze").endswith("…")
+    svg = reports.chart_svg([{"key": "a", "label": long, "percent": 40},
+                             {"key": "b", "label": "Belastung (Geld & Arbeit)", "percent": 80}])
+    texts = [t.replace("&amp;", "&") for t in _re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+    assert "Belastung (Geld & Arbeit)" in texts
+    assert " ".join(t for t in texts if not t.isdigit() and t not in ("Belastung (Geld & Arbeit)",)) == long
