@@ -79,12 +79,19 @@ def load_viewer():
     if request.endpoint == "portal.static":
         return None
     viewer = service.load_session(session.get(SESSION_KEY))
+    if viewer is not None and viewer.session.staff is not None and not _same_staff(viewer.session.staff):
+        service.end_session(session.get(SESSION_KEY))  # "view as" lives only inside that staff login
+        viewer = None
     if viewer is None and SESSION_KEY in session:
         session.pop(SESSION_KEY, None)
     g.viewer = viewer
     if viewer is not None and viewer.read_only and request.method == "POST" and request.endpoint != "portal.logout":
         abort(403)  # "view as customer" changes nothing
     return None
+
+
+def _same_staff(staff) -> bool:
+    return bool(current_user.is_authenticated and str(current_user.pk) == str(staff.pk))
 
 
 def no_store(response):

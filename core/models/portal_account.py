@@ -99,6 +99,9 @@ class PortalSession(me.Document):
     account = me.ReferenceField("PortalAccount")
     #: "View as customer": the staff member looking; the session is read-only
     staff = me.ReferenceField("StaffUser")
+    #: the staff member's ``session_version`` at the start: their logout, password change or
+    #: deactivation bumps it and so ends the view-as session too
+    staff_session_version = me.IntField()
     method = me.StringField(choices=("code", "password", "staff"), required=True)
     created_at = me.DateTimeField(required=True, default=utcnow)
     last_seen_at = me.DateTimeField(required=True, default=utcnow)

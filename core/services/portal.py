@@ -284,7 +284,8 @@ def start_session(customer: Customer, *, account: PortalAccount | None = None, s
     token = secrets.token_urlsafe(32)
     method = "staff" if staff is not None else ("password" if account is not None else "code")
     PortalSession(token_hash=sha256_hex(token), business_unit=customer.business_unit, customer=customer,
-                  account=account, staff=staff, method=method).save()
+                  account=account, staff=staff, method=method,
+                  staff_session_version=staff.session_version if staff is not None else None).save()
     return token
 
 
@@ -332,7 +333,8 @@ def load_session(token: str | None) -> Viewer | None:
     account = session.account
     expired = session.last_seen_at <= now - idle or session.created_at <= now - absolute
     if expired or not customer_may_log_in(customer) or (account is not None and not account.active) \
-            or (session.staff is not None and not session.staff.active):
+            or (session.staff is not None and (not session.staff.active
+                                               or session.staff.session_version != session.staff_session_version)):
         session.delete()
         return None
     if session.last_seen_at <= now - timedelta(minutes=1):

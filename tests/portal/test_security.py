@@ -157,6 +157,40 @@ def test_view_as_customer_is_read_only(app, world, owner_client, make_user, make
         assert PortalSession.objects(staff__ne=None).count() == 1
 
 
+def test_view_as_ends_with_the_staff_login(app, world, owner_client, owner):
+    """A view-as session is part of the staff member's login: their logout ends it, also for a copied
+    cookie, and it never works without that staff login in the same browser."""
+    alice = world["alice"]
+
+    def view_as(client):
+        token = csrf_token(client, f"/admin/customer/file/?id={alice.pk}")
+        assert client.post("/portal/view-as", data={"customer": str(alice.pk), "csrf_token": token}).status_code == 302
+        assert client.get("/portal/").status_code == 200
+
+    view_as(owner_client)
+    thief = app.test_client()
+    thief.set_cookie("frontdesk_session", owner_client.get_cookie("frontdesk_session").value, domain="localhost")
+    assert thief.get("/portal/").status_code == 200
+    owner_client.post("/admin/logout", data={"csrf_token": csrf_token(owner_client, "/admin/")})
+    assert thief.get("/portal/").status_code == 302
+    assert owner_client.get("/portal/").status_code == 302
+    with app.app_context():
+        assert PortalSession.objects(staff__ne=None).count() == 0
+    # a view-as token carried into a browser without that staff login is ended on first use
+    login(owner_client, owner.email)
+    view_as(owner_client)
+    with app.app_context():
+        portal_token = next(iter(PortalSession.objects(staff__ne=None))).token_hash
+    other = app.test_client()
+    with owner_client.session_transaction() as theirs:
+        carried = dict(theirs)
+    with other.session_transaction() as mine:
+        mine.update({k: v for k, v in carried.items() if not k.startswith("_")})  # no Flask-Login keys
+    assert other.get("/portal/").status_code == 302
+    with app.app_context():
+        assert PortalSession.objects(token_hash=portal_token).count() == 0
+
+
 def test_deleting_a_customer_removes_portal_data(app, world, make_account, owner):
     alice = world["alice"]
     client = code_login(app, app.test_client(), alice)
