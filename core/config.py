@@ -74,6 +74,7 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_LOGIN_IP_LIMIT": "20 per 15 minutes",
     "PORTAL_IDLE_MINUTES": 30,
     "PORTAL_ABSOLUTE_HOURS": 12,
+    "PORTAL_ENROLMENT_HOURS": 72,  # an enrolment link (set your own password) expires after this
     "PORTAL_UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
     "CELERY_TASK_ALWAYS_EAGER": False,
 }

@@ -23,6 +23,7 @@ from flask import (
     flash,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -37,6 +38,7 @@ from flask_login import current_user
 from core.errors import Conflict, FeatureDisabled, Forbidden, FrontdeskError, InvalidInput, NotFound
 from core.extensions import limiter
 from core.models import Customer
+from core.passwords import MIN_LENGTH
 from core.security import allow_eval
 from core.services import dialogs as dialog_service
 from core.services import documents as docs
@@ -210,6 +212,38 @@ def _start(customer: Customer, account=None):
     session[SESSION_KEY] = service.start_session(customer, account=account)
     session.permanent = True
     return redirect(url_for(".home"))
+
+
+@bp.route("/enrol/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["GET", "POST"], deduct_when=_failed)
+def enrol(token: str):
+    """The enrolment link staff handed over: the customer sets their own password. Opening the page
+    changes nothing (mail scanners open links first); only the form's POST uses the link up."""
+    def page(account, error=None, status=200):
+        response = make_response(render_template("portal/enrol.html", account=account, token=token, error=error,
+                                                 min_length=MIN_LENGTH), status)
+        response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the address
+        return response
+
+    try:
+        account = service.enrolment_account(token)
+    except service.EnrolmentInvalid:
+        g.portal_login_failed = True
+        return page(None, status=410)
+    if request.method == "GET":
+        return page(account)
+    password, confirm = request.form.get("password", ""), request.form.get("confirm", "")
+    if password != confirm:
+        return page(account, _("The two passwords are not the same."), 400)
+    try:
+        account = service.complete_enrolment(token, password, confirm)
+    except service.EnrolmentInvalid:
+        g.portal_login_failed = True
+        return page(None, status=410)
+    except InvalidInput as exc:
+        return page(account, exc.message, 400)
+    flash(_("Your password is set. From now on you log in with your username and this password."), "success")
+    return _start(account.customer, account=account)
 
 
 @bp.route("/logout", methods=["POST"])

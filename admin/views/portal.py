@@ -18,6 +18,7 @@ from admin.sections import FileSection, add_file_section
 from admin.views.base import SecureView, actor
 from core.errors import FrontdeskError
 from core.models import Customer, Document, Message, PortalAccount, PortalTask, Project, QuestionnaireVersion
+from core.models._base import utcnow
 from core.models.portal_account import PERMISSIONS
 from core.services import documents as docs
 from core.services import messages as msgs
@@ -34,6 +35,7 @@ MESSAGES = {
     "Please give the project a name.": _l("Please give the project a name."),
     "Invalid time entry.": _l("Please check the date and the minutes."),
     "Please write a message.": _l("Please write a message."),
+    "The account is deactivated.": _l("The account is deactivated. Reactivate it first."),
 }
 
 
@@ -119,23 +121,52 @@ class PortalAdminView(SecureView):
             abort(404)
         permissions = [p for p in request.form.getlist("permissions") if p in PERMISSIONS]
         try:
-            account, generated = service.create_account(
+            account, token = service.create_account(
                 actor(), customer, name=request.form.get("name", ""), username=request.form.get("username", ""),
                 password=request.form.get("password") or None, permissions=permissions, project=project)
         except FrontdeskError as exc:
             flash(_message(exc), "error")
             return redirect(self._back(customer))
-        # shown once, in this response only (printable sheet); never stored in clear text
-        url = login_url(customer.business_unit)
-        return self.render("admin/portal_account_sheet.html", account=account, password=generated, login_url=url,
-                           qr=segno.make(url, error="m").svg_data_uri(scale=4), labels=PERMISSION_LABELS,
-                           back=self._back(customer))
+        return self._sheet(account, token)
 
-    @expose("/account/active", methods=("POST",))
-    def account_active(self):
+    def _sheet(self, account: PortalAccount, token: str | None):
+        """The printable hand-over sheet. The enrolment link exists only in this response (stored as a
+        hash); it lets the customer set their own password. Never a password on paper."""
+        url = login_url(account.business_unit)
+        link = service.enrolment_url(token) if token else None
+        return self.render("admin/portal_account_sheet.html", account=account, login_url=url, enrolment_url=link,
+                           qr=segno.make(link or url, error="m").svg_data_uri(scale=4), labels=PERMISSION_LABELS,
+                           back=self._back(account.customer))
+
+    def _account(self) -> PortalAccount:
         account = _by_id(PortalAccount, request.form.get("account"), business_unit=self._unit())
         if account is None:
             abort(404)
+        return account
+
+    @expose("/account/enrolment", methods=("POST",))
+    def account_enrolment(self):
+        """A new enrolment link (the earlier one stops working), e.g. when the first one expired."""
+        account = self._account()
+        try:
+            token = service.issue_enrolment(actor(), account)
+        except FrontdeskError as exc:
+            flash(_message(exc), "error")
+            return redirect(self._back(account.customer))
+        return self._sheet(account, token)
+
+    @expose("/account/enrolment/revoke", methods=("POST",))
+    def account_enrolment_revoke(self):
+        account = self._account()
+        if service.revoke_enrolment(actor(), account):
+            flash(_("The link was withdrawn; it no longer works."), "success")
+        else:
+            flash(_("This account has no open link."), "info")
+        return redirect(self._back(account.customer))
+
+    @expose("/account/active", methods=("POST",))
+    def account_active(self):
+        account = self._account()
         active = request.form.get("active") == "1"
         service.set_account_active(actor(), account, active)
         flash(_("The account was activated.") if active else _("The account was deactivated."), "success")
@@ -229,6 +260,7 @@ def _section_context(customer: Customer) -> dict:
         "published": published_for_unit(unit),
         "permissions": PERMISSION_LABELS,
         "login_url": login_url(unit),
+        "now": utcnow(),
     }
 
 

@@ -23,7 +23,11 @@ class PortalAccount(TimestampedMixin, me.Document):
     name = me.StringField(required=True, max_length=200)
     #: lower-cased; unique within the business unit
     username = me.StringField(required=True, max_length=64, regex=r"^[a-z0-9][a-z0-9._@-]{2,63}$")
+    #: None until the customer has set a password through the enrolment link
     password_hash = me.StringField()
+    #: the pending enrolment link (single use, expiring, revocable): SHA-256 of its token, and its end
+    enrolment_hash = me.StringField(regex=r"^[0-9a-f]{64}$")
+    enrolment_expires_at = me.DateTimeField()
     permissions = me.ListField(me.StringField(choices=PERMISSIONS))
     active = me.BooleanField(default=True)
     last_login_at = me.DateTimeField()
@@ -36,6 +40,8 @@ class PortalAccount(TimestampedMixin, me.Document):
         "indexes": [
             {"fields": ["business_unit", "username"], "unique": True, "name": "unit_username"},
             {"fields": ["customer"], "name": "customer"},
+            {"fields": ["enrolment_hash"], "name": "enrolment",
+             "partialFilterExpression": {"enrolment_hash": {"$type": "string"}}},
         ],
         "ordering": ["username"],
     }

@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from mongoengine import NotUniqueError
 from mongoengine import ValidationError as MEValidationError
 
-from core.errors import Conflict, FeatureDisabled, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, FeatureDisabled, Forbidden, FrontdeskError, InvalidInput, NotFound
 from core.models import (
     BusinessUnit,
     Customer,
@@ -221,22 +221,30 @@ def _charge_failure(state: PortalLoginCode, now) -> None:
 def create_account(actor: Actor, customer: Customer, *, name: str, username: str, password: str | None = None,
                    permissions: list[str] | tuple[str, ...] = (), project: Project | None = None
                    ) -> tuple[PortalAccount, str | None]:
-    """Create an account; returns it and the generated password (None when staff gave one)."""
+    """Create an account; returns it and the token of its enrolment link.
+
+    Without ``password`` (the normal case) the account has no password yet: the customer sets their own
+    through the enrolment link (single use, expiring, revocable) that staff hand over on the printed
+    sheet. With ``password`` (the customer typed it at the desk) there is no link and the token is None.
+    Staff never see or print a customer's password."""
     _same_unit(actor, customer.business_unit)
-    generated = None
-    if not password:
-        password = generated = generate_password()
-    problems = password_problems(password, name=name)
-    if problems:
-        raise InvalidInput(problems[0], {"password": " ".join(problems)})
+    if password:
+        problems = password_problems(password, name=name)
+        if problems:
+            raise InvalidInput(problems[0], {"password": " ".join(problems)})
     if any(p not in PERMISSIONS for p in permissions):
         raise InvalidInput("Unknown permission.", {"permissions": "unknown"})
     if project is not None and project.customer.pk != customer.pk:
         raise NotFound("Not found.")
     account = PortalAccount(business_unit=customer.business_unit, customer=customer, project=project,
                             name=(name or "").strip(), username=(username or "").strip().lower(),
-                            password_hash=hash_password(password), permissions=list(permissions),
-                            created_by=actor.label[:300])
+                            password_hash=hash_password(password) if password else None,
+                            permissions=list(permissions), created_by=actor.label[:300])
+    token = None
+    if not password:
+        token = secrets.token_urlsafe(32)
+        account.enrolment_hash = sha256_hex(token)
+        account.enrolment_expires_at = utcnow() + timedelta(hours=_cfg("PORTAL_ENROLMENT_HOURS"))
     try:
         account.save()
     except NotUniqueError as exc:
@@ -247,12 +255,77 @@ def create_account(actor: Actor, customer: Customer, *, name: str, username: str
     record(actor, "create", object_type="portal_accounts", object_id=account.pk,
            summary=f"Portal account {account.username} for customer {customer.pk}",
            business_unit=customer.business_unit)
-    return account, generated
+    return account, token
 
 
-def generate_password() -> str:
-    words = secrets.token_urlsafe(12)
-    return f"{words[:4]}-{words[4:8]}-{words[8:12]}-{secrets.randbelow(100):02d}"
+# --- enrolment links: the customer sets their own password ----------------------------------------
+
+class EnrolmentInvalid(FrontdeskError):
+    """Unknown, expired, revoked or already used enrolment link (one message for all)."""
+
+    status = 410
+
+
+def issue_enrolment(actor: Actor, account: PortalAccount) -> str:
+    """A new enrolment link for the account (an earlier one stops working); returns its token."""
+    _same_unit(actor, account.business_unit)
+    if not account.active:
+        raise Conflict("The account is deactivated.")
+    token = secrets.token_urlsafe(32)
+    PortalAccount.objects(pk=account.pk).update_one(
+        set__enrolment_hash=sha256_hex(token), set__updated_at=utcnow(),
+        set__enrolment_expires_at=utcnow() + timedelta(hours=_cfg("PORTAL_ENROLMENT_HOURS")))
+    account.reload()
+    record(actor, "enrolment_link", object_type="portal_accounts", object_id=account.pk,
+           summary=f"Enrolment link for portal account {account.username}", business_unit=account.business_unit)
+    return token
+
+
+def revoke_enrolment(actor: Actor, account: PortalAccount) -> bool:
+    _same_unit(actor, account.business_unit)
+    done = PortalAccount.objects(pk=account.pk, enrolment_hash__exists=True).update_one(
+        unset__enrolment_hash=True, unset__enrolment_expires_at=True, set__updated_at=utcnow())
+    if done:
+        record(actor, "enrolment_revoked", object_type="portal_accounts", object_id=account.pk,
+               summary=f"Enrolment link of portal account {account.username} revoked",
+               business_unit=account.business_unit)
+    return bool(done)
+
+
+def enrolment_account(token: str | None) -> PortalAccount:
+    """The account a valid enrolment link belongs to (looking does not use the link up)."""
+    if not token or len(token) > 100:
+        raise EnrolmentInvalid("This link is not valid (expired, already used or withdrawn).")
+    account = PortalAccount.objects(enrolment_hash=sha256_hex(token), enrolment_expires_at__gt=utcnow()).first()
+    if account is None or not account.active or not customer_may_log_in(account.customer):
+        raise EnrolmentInvalid("This link is not valid (expired, already used or withdrawn).")
+    return account
+
+
+def complete_enrolment(token: str | None, password: str, confirm: str) -> PortalAccount:
+    """Set the customer's own password and use the link up, in one atomic update (a second request
+    with the same link finds nothing). Existing sessions of the account end."""
+    account = enrolment_account(token)
+    if password != confirm:
+        raise InvalidInput("The two passwords are not the same.", {"confirm": "mismatch"})
+    problems = password_problems(password or "", name=account.name, email=account.username)
+    if problems:
+        raise InvalidInput(problems[0], {"password": " ".join(problems)})
+    used = PortalAccount.objects(pk=account.pk, enrolment_hash=sha256_hex(token),
+                                 enrolment_expires_at__gt=utcnow(), active=True).update_one(
+        set__password_hash=hash_password(password), unset__enrolment_hash=True, unset__enrolment_expires_at=True,
+        set__updated_at=utcnow())
+    if not used:
+        raise EnrolmentInvalid("This link is not valid (expired, already used or withdrawn).")
+    PortalSession.objects(account=account).delete()
+    record(customer_actor(account.customer, account), "enrolled", object_type="portal_accounts",
+           object_id=account.pk, summary="Portal password set through the enrolment link",
+           business_unit=account.business_unit)
+    return account
+
+
+def enrolment_url(token: str) -> str:
+    return _cfg("PUBLIC_BASE_URL").rstrip("/") + f"/portal/enrol/{token}"
 
 
 def set_account_active(actor: Actor, account: PortalAccount, active: bool) -> None:

@@ -123,3 +123,52 @@ def test_code_login_questionnaire_message_download_logout(live_portal):
         assert PortalTask.objects.get().status == "done"
         assert Message.objects.get().body == "Wann geht es los?"
     assert problems == []
+
+
+def test_enrolment_link_sets_own_password_then_password_login(live_portal):
+    """The link from the printed sheet: the customer chooses a password (browser's own validation
+    first, our policy second), is logged in, and later logs in with username and password."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from core.services import portal
+    from core.services.audit import Actor
+
+    app, base, customer = live_portal
+    with app.app_context():
+        _, token = portal.create_account(Actor.system(), customer, name="Bärbel Größmann", username="baerbel",
+                                         permissions=["messages"])
+    password = "Blauer-Himmel-über-Bau-7"
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="de-DE")
+        context.add_init_script(CSP_WATCH)
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+        page.goto(f"{base}/portal/enrol/{token}")
+        expect(page.locator("h1")).to_have_text("Passwort festlegen")
+        page.fill("#password", password)
+        page.fill("#confirm", password + "x")
+        page.click("[data-testid=enrol-submit]")
+        expect(page.locator("[data-testid=portal-error]")).to_contain_text("nicht gleich")
+        page.fill("#password", password)
+        page.fill("#confirm", password)
+        page.click("[data-testid=enrol-submit]")
+        page.wait_for_url(base + "/portal/")
+        expect(page.locator("body")).to_contain_text("Ihr Passwort ist festgelegt")
+        problems.extend(f"CSP {v}" for v in page.evaluate("window.__cspViolations || []"))
+        page.click("[data-testid=portal-logout]")
+
+        page.goto(f"{base}/portal/enrol/{token}")  # used up
+        expect(page.locator("[data-testid=enrol-invalid]")).to_be_visible()
+        page.goto(base + "/portal/bau/login")
+        page.fill("#username", "baerbel")
+        page.fill("#password", password)
+        page.click("[data-testid=password-login]")
+        page.wait_for_url(base + "/portal/")
+        problems.extend(f"CSP {v}" for v in page.evaluate("window.__cspViolations || []"))
+        browser.close()
+    # the refused form (400) and the used-up link (410) are answered with those statuses on purpose
+    assert [p for p in problems if "status of 400" not in p and "status of 410" not in p] == []

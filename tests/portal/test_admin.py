@@ -9,7 +9,7 @@ import re
 from core.models import Customer, Document, PortalAccount, PortalTask, Project, TimeEntry
 from core.passwords import verify_password
 from tests.conftest import csrf_token, login
-from tests.portal.conftest import PDF_BYTES, password_login
+from tests.portal.conftest import PDF_BYTES, page_csrf, password_login
 
 
 def test_feature_off_hides_everything(app, owner_client, make_customer):
@@ -47,18 +47,28 @@ def test_accounts_projects_time_documents_and_tasks(app, owner_client, make_port
         "project": str(project.pk), "permissions": ["messages", "documents", "bogus"]})
     html = sheet.get_data(as_text=True)
     assert sheet.status_code == 200 and 'data-testid="account-sheet"' in html and "data:image/svg+xml" in html
-    password = re.search(r'data-testid="sheet-password">([^<]+)<', html).group(1)
+    assert "sheet-password" not in html  # never a password on the sheet
+    link = re.search(r'data-testid="sheet-enrolment-url">([^<]+)<', html).group(1)
+    assert link.startswith("http://127.0.0.1:5000/portal/enrol/")
+    enrol_path = link.removeprefix("http://127.0.0.1:5000")
     with app.app_context():
         account = PortalAccount.objects.get(username="kai.dach")
         assert account.permissions == ["documents", "messages"] and account.project.pk == project.pk
-        assert password not in str(account.to_mongo()) and verify_password(account.password_hash, password)
-    assert password not in owner_client.get(file_url).get_data(as_text=True)  # shown once only
+        assert account.password_hash is None and enrol_path.rsplit("/", 1)[1] not in str(account.to_mongo())
+    assert enrol_path not in owner_client.get(file_url).get_data(as_text=True)  # shown once only
     # a taken username is refused
     owner_client.post("/admin/portal/account", data={"csrf_token": token, "customer": str(customer.pk),
                                                      "name": "X", "username": "kai.dach"})
     with app.app_context():
         assert PortalAccount.objects.count() == 1
-    # the customer logs in with it
+    # the customer sets their own password through the link, then logs in with it
+    client = app.test_client()
+    password = "Mein-eigenes-Dach-2030"
+    customer_token = page_csrf(client, enrol_path)
+    assert client.post(enrol_path, data={"csrf_token": customer_token, "password": password, "confirm": password}
+                       ).status_code == 302
+    with app.app_context():
+        assert verify_password(PortalAccount.objects.get(pk=account.pk).password_hash, password)
     client = app.test_client()
     assert password_login(client, portal_unit.slug, "kai.dach", password).status_code == 302
     # deactivate from the file
