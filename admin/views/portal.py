@@ -36,6 +36,10 @@ MESSAGES = {
     "Invalid time entry.": _l("Please check the date and the minutes."),
     "Please write a message.": _l("Please write a message."),
     "The account is deactivated.": _l("The account is deactivated. Reactivate it first."),
+    "Please enter the initial password.": _l("Please enter the initial password."),
+    "Unknown way to hand over the password.": _l("Please choose how the customer gets their password."),
+    "A typed password needs the choice 'This initial password'.":
+        _l("You typed a password: please also choose “This initial password” (or empty the field)."),
 }
 
 
@@ -121,20 +125,23 @@ class PortalAdminView(SecureView):
             abort(404)
         permissions = [p for p in request.form.getlist("permissions") if p in PERMISSIONS]
         try:
-            account, token = service.create_account(
+            account, handover = service.create_account(
                 actor(), customer, name=request.form.get("name", ""), username=request.form.get("username", ""),
-                password=request.form.get("password") or None, permissions=permissions, project=project)
+                password=request.form.get("password") or None, permissions=permissions, project=project,
+                initial=request.form.get("initial") or None)
         except FrontdeskError as exc:
             flash(_message(exc), "error")
             return redirect(self._back(customer))
-        return self._sheet(account, token)
+        return self._sheet(account, handover)
 
-    def _sheet(self, account: PortalAccount, token: str | None):
-        """The printable hand-over sheet. The enrolment link exists only in this response (stored as a
-        hash); it lets the customer set their own password. Never a password on paper."""
+    def _sheet(self, account: PortalAccount, handover: service.Handover):
+        """The printable hand-over sheet: username plus either the initial password or the enrolment
+        link. Both exist only in this response (we store hashes). The QR code carries the portal address
+        or the enrolment link, never a password."""
         url = login_url(account.business_unit)
-        link = service.enrolment_url(token) if token else None
+        link = service.enrolment_url(handover.enrolment_token) if handover.enrolment_token else None
         return self.render("admin/portal_account_sheet.html", account=account, login_url=url, enrolment_url=link,
+                           password=handover.password,
                            qr=segno.make(link or url, error="m").svg_data_uri(scale=4), labels=PERMISSION_LABELS,
                            back=self._back(account.customer))
 
@@ -153,7 +160,7 @@ class PortalAdminView(SecureView):
         except FrontdeskError as exc:
             flash(_message(exc), "error")
             return redirect(self._back(account.customer))
-        return self._sheet(account, token)
+        return self._sheet(account, service.Handover(enrolment_token=token))
 
     @expose("/account/enrolment/revoke", methods=("POST",))
     def account_enrolment_revoke(self):

@@ -218,15 +218,40 @@ def _charge_failure(state: PortalLoginCode, now) -> None:
 
 # --- password accounts --------------------------------------------------------------------------
 
-def create_account(actor: Actor, customer: Customer, *, name: str, username: str, password: str | None = None,
-                   permissions: list[str] | tuple[str, ...] = (), project: Project | None = None
-                   ) -> tuple[PortalAccount, str | None]:
-    """Create an account; returns it and the token of its enrolment link.
+@dataclass(frozen=True)
+class Handover:
+    """What the printed sheet carries, in that one response only (we keep hashes): an initial password
+    (typed by staff or generated) or the token of an enrolment link, never both."""
 
-    Without ``password`` (the normal case) the account has no password yet: the customer sets their own
-    through the enrolment link (single use, expiring, revocable) that staff hand over on the printed
-    sheet. With ``password`` (the customer typed it at the desk) there is no link and the token is None.
-    Staff never see or print a customer's password."""
+    password: str | None = None
+    enrolment_token: str | None = None
+
+
+INITIAL_MODES = ("link", "generate", "typed")
+
+
+def create_account(actor: Actor, customer: Customer, *, name: str, username: str, password: str | None = None,
+                   permissions: list[str] | tuple[str, ...] = (), project: Project | None = None,
+                   initial: str | None = None) -> tuple[PortalAccount, Handover]:
+    """Create an account; returns it and what staff hand over.
+
+    ``initial``: "link" (default without ``password``) — no password yet, an enrolment link (single use,
+    expiring, revocable) lets the customer set their own; "generate" — a strong initial password is
+    generated; "typed" (default with ``password``) — the password staff typed in. A password is shown
+    once, on the printable sheet, and stored only as an argon2 hash."""
+    initial = initial or ("typed" if password else "link")
+    if initial not in INITIAL_MODES:
+        raise InvalidInput("Unknown way to hand over the password.", {"initial": "unknown"})
+    if initial == "typed" and not password:
+        raise InvalidInput("Please enter the initial password.", {"password": "missing"})
+    if initial != "typed" and password:
+        raise InvalidInput("A typed password needs the choice 'This initial password'.", {"password": "unexpected"})
+    if initial == "generate":
+        password = generate_password()
+        while password_problems(password, name=name):  # e.g. a keyboard run by chance
+            password = generate_password()
+    elif initial == "link":
+        password = None
     _same_unit(actor, customer.business_unit)
     if password:
         problems = password_problems(password, name=name)
@@ -241,7 +266,7 @@ def create_account(actor: Actor, customer: Customer, *, name: str, username: str
                             password_hash=hash_password(password) if password else None,
                             permissions=list(permissions), created_by=actor.label[:300])
     token = None
-    if not password:
+    if initial == "link":
         token = secrets.token_urlsafe(32)
         account.enrolment_hash = sha256_hex(token)
         account.enrolment_expires_at = utcnow() + timedelta(hours=_cfg("PORTAL_ENROLMENT_HOURS"))
@@ -255,7 +280,13 @@ def create_account(actor: Actor, customer: Customer, *, name: str, username: str
     record(actor, "create", object_type="portal_accounts", object_id=account.pk,
            summary=f"Portal account {account.username} for customer {customer.pk}",
            business_unit=customer.business_unit)
-    return account, token
+    return account, Handover(password=password, enrolment_token=token)
+
+
+def generate_password() -> str:
+    """About 72 bits from the OS's CSPRNG, grouped for reading aloud and typing: xxxx-xxxx-xxxx-NN."""
+    words = secrets.token_urlsafe(12)
+    return f"{words[:4]}-{words[4:8]}-{words[8:12]}-{secrets.randbelow(100):02d}"
 
 
 # --- enrolment links: the customer sets their own password ----------------------------------------

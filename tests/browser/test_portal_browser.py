@@ -135,8 +135,9 @@ def test_enrolment_link_sets_own_password_then_password_login(live_portal):
 
     app, base, customer = live_portal
     with app.app_context():
-        _, token = portal.create_account(Actor.system(), customer, name="Bärbel Größmann", username="baerbel",
-                                         permissions=["messages"])
+        _, handover = portal.create_account(Actor.system(), customer, name="Bärbel Größmann", username="baerbel",
+                                            permissions=["messages"])
+    token = handover.enrolment_token
     password = "Blauer-Himmel-über-Bau-7"
     problems: list[str] = []
     with sync_playwright() as p:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
+import segno
 
 from core.models import AuditEvent, PortalAccount, PortalSession
 from core.models._base import utcnow
@@ -166,3 +168,46 @@ def test_a_new_password_ends_existing_sessions(app, enrolment, portal_unit):
     assert old.get("/portal/").status_code == 302
     with app.app_context():
         assert PortalSession.objects(account=account.pk).count() == 1  # only the new one
+
+
+def test_generated_or_typed_initial_password_is_shown_once(app, owner_client, make_portal_customer, portal_unit):
+    """The other two ways: a generated initial password (printable sheet, shown once, hash only) or
+    the one staff typed; the QR code never carries a password."""
+    customer = make_portal_customer(email="paul@example.com")
+    file_url = f"/admin/customer/file/?id={customer.pk}"
+    token = csrf_token(owner_client, file_url)
+
+    def create(**form):
+        return owner_client.post("/admin/portal/account", data={
+            "csrf_token": token, "customer": str(customer.pk), "name": "Paul", **form})
+
+    html = create(username="paul.gen", initial="generate").get_data(as_text=True)
+    generated = re.search(r'data-testid="sheet-password">([^<]+)<', html).group(1)
+    assert re.fullmatch(r"[\w-]{4}-[\w-]{4}-[\w-]{4}-\d\d", generated) and "sheet-enrolment-url" not in html
+    with app.app_context():
+        account = PortalAccount.objects.get(username="paul.gen")
+        assert verify_password(account.password_hash, generated) and generated not in str(account.to_mongo())
+        assert account.enrolment_hash is None
+    qr = re.search(r'<img src="([^"]+)"[^>]*data-testid="sheet-qr"', html).group(1)
+    portal_address = f"http://localhost/portal/{portal_unit.slug}/login"
+    assert portal_address in html
+    assert unescape(qr) == segno.make(portal_address, error="m").svg_data_uri(scale=4)  # the address, no password
+    assert generated not in owner_client.get(file_url).get_data(as_text=True)
+    assert password_login(app.test_client(), portal_unit.slug, "paul.gen", generated).status_code == 302
+
+    typed = "Selbst-getippt-am-Tresen-5"
+    html = create(username="paul.typed", initial="typed", password=typed).get_data(as_text=True)
+    assert 'data-testid="sheet-password">' + typed in html
+    assert password_login(app.test_client(), portal_unit.slug, "paul.typed", typed).status_code == 302
+
+    # contradictory or incomplete choices are refused with a clear message and create nothing
+    for form in ({"username": "paul.x", "initial": "typed"}, {"username": "paul.y", "initial": "link",
+                                                               "password": typed},
+                 {"username": "paul.z", "initial": "magic"}, {"username": "paul.w", "initial": "typed",
+                                                              "password": "kurz"}):
+        response = create(**form)
+        assert response.status_code == 302
+        flashed = owner_client.get(file_url).get_data(as_text=True)
+        assert "alert-danger" in flashed or "alert-error" in flashed, form
+    with app.app_context():
+        assert PortalAccount.objects(customer=customer.pk).count() == 2
