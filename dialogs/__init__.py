@@ -11,8 +11,9 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from core.errors import InvalidInput, NotFound
+from core.errors import FrontdeskError, InvalidInput, NotFound
 from core.security import allow_eval
 from core.services import dialogs as service
 from core.services import questionnaires as qs
@@ -26,6 +27,18 @@ def no_store(response):
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+#: service messages (English, stable; core/services/dialogs.py save_progress) → what the customer reads
+MESSAGES = {
+    "Answers must be an object.": _l("Your answers could not be saved."),
+    "These answers cannot be stored.": _l("Your answers could not be saved."),
+    "The answers are too large.": _l("Your answers are too long to be saved."),
+}
+
+
+def _message(exc: FrontdeskError) -> str:
+    return str(MESSAGES.get(exc.message, MESSAGES["These answers cannot be stored."]))
 
 
 def _lang() -> str:
@@ -63,7 +76,7 @@ def fill(dialog_id: str, token: str):
     prefill = dialog.answers or qs.prefill_for(dialog.version, dialog.customer)
     allow_eval()
     return render_template("dialogs/questionnaire.html", lang=lang, title=dialog.version.name,
-                           definition=dialog.version.schema, prefill=prefill,
+                           definition=dialog.version.schema, prefill=prefill, restored=bool(dialog.answers),
                            submit_url=url_for(".fill", dialog_id=dialog_id, token=token),
                            progress_url=url_for(".progress", dialog_id=dialog_id, token=token))
 
@@ -78,7 +91,7 @@ def progress(dialog_id: str, token: str):
     except (NotFound, service.LinkClosed) as exc:
         return _refused(exc)
     except InvalidInput as exc:
-        return jsonify(error=exc.message), 422
+        return jsonify(error=_message(exc)), 422
     return jsonify(state="saved")
 
 

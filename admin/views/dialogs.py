@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, jsonify, redirect, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -33,8 +33,31 @@ def _by_id(model, raw, **filters):
         return None
 
 
+#: service messages (English, stable; core/services/dialogs.py, scoring.py, reports.py) → what staff read
+MESSAGES = {
+    "This dialog is complete.": _l("This dialog is already complete."),
+    "This belongs to another business unit.": _l("Belongs to another business unit."),
+    "Please choose a questionnaire.": _l("Please choose a questionnaire."),
+    "The customer has no e-mail address.": _l("The customer has no e-mail address."),
+    "The scoring model is too large.": _l("The scoring model is too large."),
+    "The scoring model is not valid JSON.": _l("The scoring model is not valid JSON."),
+    "The scoring model uses a property name that is not allowed.":
+        _l("The scoring model uses a property name that is not allowed."),
+    "Unknown report.": _l("This report does not exist."),
+    "Reports exist only for completed dialogs with results.":
+        _l("Reports exist only for completed dialogs with results."),
+    "The report is not ready.": _l("The report is not ready yet."),
+    "The report file is missing.": _l("The report file is missing. Please create the report again."),
+    "The report file is incomplete.": _l("The report file is incomplete. Please create the report again."),
+}
+
+
 def _message(exc: FrontdeskError) -> str:
-    return _(exc.message)
+    text = MESSAGES.get(exc.message)
+    if text is None:
+        return _(exc.message)  # not listed above: its catalogue entry if there is one, else as raised
+    detail = exc.field_errors.get("scoring")  # where in the model (JSON path), not translated
+    return f"{text} ({detail})" if detail else str(text)
 
 
 class DialogView(SecureView):
@@ -141,7 +164,11 @@ class DialogView(SecureView):
         report = _by_id(Report, request.args.get("id"), business_unit=current_user.business_unit)
         if report is None or report.status != "ready":
             abort(404)
-        return Response(reports.report_bytes(report), mimetype="application/pdf", headers={
+        try:
+            data = reports.report_bytes(report)
+        except FrontdeskError as exc:  # the file is gone or damaged: the error page, in the staff's language
+            return render_template("error.html", code=exc.status, message=_message(exc)), exc.status
+        return Response(data, mimetype="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="{report.filename}"', "Cache-Control": "no-store"})
 
 

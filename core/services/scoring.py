@@ -19,7 +19,9 @@ def as_text(q: Questionnaire) -> str:
 
 def save(actor: Actor, q: Questionnaire, raw: str) -> list[str]:
     """Store the draft's scoring model (empty text removes it). Returns problems found now (the model
-    is kept; publishing refuses it until they are fixed). Raises InvalidInput for text that is not JSON."""
+    is kept; publishing refuses it until they are fixed). Raises InvalidInput for text that is not a
+    storable JSON object: stable English messages the admin view translates (``field_errors["scoring"]``
+    tells where a property name is refused)."""
     raw = (raw or "").strip()
     if len(raw) > MAX_BYTES:
         raise InvalidInput("The scoring model is too large.")
@@ -33,7 +35,11 @@ def save(actor: Actor, q: Questionnaire, raw: str) -> list[str]:
             raise InvalidInput("The scoring model is not valid JSON.")
     from core.services.questionnaires import _check_keys, lint
 
-    _check_keys(model)
+    try:
+        _check_keys(model)
+    except InvalidInput as exc:  # e.g. "points[0]: property name '$x' is not allowed."
+        raise InvalidInput("The scoring model uses a property name that is not allowed.",
+                           {"scoring": exc.message}) from exc
     Questionnaire.objects(pk=q.pk).update_one(set__scoring=model, set__updated_at=utcnow())
     q.reload()
     record(actor, "update", object_type="questionnaires", object_id=q.pk, summary="Scoring model saved",
