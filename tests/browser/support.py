@@ -24,3 +24,32 @@ document.addEventListener('securitypolicyviolation', function (e) {
 def require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does it)")
+
+
+def watch(page, base: str, problems: list[str], name: str = "", *, allowed_statuses: tuple[int, ...] = ()) -> None:
+    """Record on ``problems`` what must not happen: console errors, page errors, requests to other
+    hosts, HTTP errors (except ``allowed_statuses``), failed requests."""
+    prefix = f"{name} " if name else ""
+    page.on("console", lambda m: problems.append(f"{prefix}console: {m.text} @ {m.location}")
+            if m.type == "error" and not any(f"status of {s}" in m.text for s in allowed_statuses) else None)
+    page.on("pageerror", lambda e: problems.append(f"{prefix}page error: {e}"))
+    page.on("request", lambda r: None if r.url.startswith(base + "/") or r.url.startswith("data:")
+            else problems.append(f"{prefix}outside request {r.url}"))
+    page.on("response", lambda r: problems.append(f"{prefix}HTTP {r.status} {r.url}")
+            if r.status >= 400 and r.status not in allowed_statuses else None)
+    page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "")
+            else problems.append(f"{prefix}failed {r.url} {r.failure}"))
+
+
+def watched_page(browser, base: str, problems: list[str], name: str = "", *, allowed_statuses=(), **context_kw):
+    """A fresh context (German unless told otherwise) with the CSP recorder and :func:`watch` on its page."""
+    context_kw.setdefault("locale", "de-DE")
+    context = browser.new_context(**context_kw)
+    context.add_init_script(CSP_WATCH)
+    page = context.new_page()
+    watch(page, base, problems, name, allowed_statuses=allowed_statuses)
+    return context, page
+
+
+def csp_violations(page) -> list[str]:
+    return [f"CSP {v}" for v in page.evaluate("window.__cspViolations || []")]

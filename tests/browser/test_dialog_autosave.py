@@ -16,7 +16,7 @@ import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, require_chromium
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, csp_violations, require_chromium, watch
 from tests.conftest import make_app
 from tests.dialogs.conftest import DEFINITION, SCORING
 
@@ -86,21 +86,6 @@ def _wait_for_saved(app, dialog_id, expected: dict, timeout: float = 15.0):
         time.sleep(0.1)
 
 
-def _watch(page, base: str, problems: list[str], name: str) -> None:
-    page.on("console", lambda m: problems.append(f"{name} console: {m.text} @ {m.location}")
-            if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"{name} page error: {e}"))
-    page.on("request", lambda r: None if r.url.startswith(base + "/") or r.url.startswith("data:")
-            else problems.append(f"{name} outside request {r.url}"))
-    page.on("response", lambda r: problems.append(f"{name} HTTP {r.status} {r.url}") if r.status >= 400 else None)
-    page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "")
-            else problems.append(f"{name} failed {r.url} {r.failure}"))
-
-
-def _csp(page) -> list[str]:
-    return [f"CSP {v}" for v in page.evaluate("window.__cspViolations || []")]
-
-
 def _ready(page, expect):
     expect(page.locator("[data-frontdesk-form][data-frontdesk-ready=true]")).to_have_count(1, timeout=15000)
 
@@ -118,7 +103,7 @@ def test_answers_are_autosaved_restored_and_submitted(live_dialog):
         context = browser.new_context(locale="de-DE")
         context.add_init_script(CSP_WATCH)
         page = context.new_page()
-        _watch(page, base, problems, "first")
+        watch(page, base, problems, "first")
 
         # open the personal link: the dialog is running, nothing is saved yet
         page.goto(base + link)
@@ -153,14 +138,14 @@ def test_answers_are_autosaved_restored_and_submitted(live_dialog):
         expect(page.locator(STRESSORS.format("work"))).to_be_checked()
         expect(page.locator(STRESSORS.format("money"))).not_to_be_checked()
         expect(page.locator("input[name='data[remark]']")).to_have_value("Schlafe schlecht")
-        problems.extend(_csp(page))
+        problems.extend(csp_violations(page))
         context.close()
 
         # the link opened again in a fresh browser (another device: no cookies, no cache)
         context = browser.new_context(locale="de-DE")
         context.add_init_script(CSP_WATCH)
         page = context.new_page()
-        _watch(page, base, problems, "second")
+        watch(page, base, problems, "second")
         page.goto(base + link)
         _ready(page, expect)
         expect(page.locator(NIGHTS.format("bad"))).to_be_checked()
@@ -186,7 +171,7 @@ def test_answers_are_autosaved_restored_and_submitted(live_dialog):
         expect(page.locator("[data-testid=dialog-thanks]")).to_be_visible()
         page.wait_for_timeout(1500)  # longer than the debounce
         assert saves_after_submit == []
-        problems.extend(_csp(page))
+        problems.extend(csp_violations(page))
         context.close()
 
         # the link is dead now (a plain request: the browser would log the intended 410 as an error)
@@ -221,7 +206,7 @@ def test_autosave_survives_a_late_script_a_refused_submit_and_leaving_the_page(l
         context = browser.new_context(locale="de-DE")
         context.add_init_script(CSP_WATCH)
         page = context.new_page()
-        _watch(page, base, problems, "page")
+        watch(page, base, problems, "page")
 
         # hold dialog.js back until the form has rendered, then let it through
         held = []
@@ -246,6 +231,6 @@ def test_autosave_survives_a_late_script_a_refused_submit_and_leaving_the_page(l
         page.goto(base + "/d/thanks")
         saved = _wait_for_saved(app, dialog_id, {"remark": "Tschüss", "coffee": True})
         assert saved.status == "running" and saved.submission is None
-        problems.extend(_csp(page))
+        problems.extend(csp_violations(page))
         browser.close()
     assert problems == []

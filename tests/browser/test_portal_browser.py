@@ -13,7 +13,7 @@ import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, require_chromium
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, csp_violations, require_chromium, watched_page
 from tests.conftest import make_app
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -142,11 +142,8 @@ def test_enrolment_link_sets_own_password_then_password_login(live_portal):
     problems: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="de-DE")
-        context.add_init_script(CSP_WATCH)
-        page = context.new_page()
-        page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        # the refused form (400) and the used-up link (410) answer with those statuses on purpose
+        _, page = watched_page(browser, base, problems, allowed_statuses=(400, 410))
 
         page.goto(f"{base}/portal/enrol/{token}")
         expect(page.locator("h1")).to_have_text("Passwort festlegen")
@@ -159,7 +156,7 @@ def test_enrolment_link_sets_own_password_then_password_login(live_portal):
         page.click("[data-testid=enrol-submit]")
         page.wait_for_url(base + "/portal/")
         expect(page.locator("body")).to_contain_text("Ihr Passwort ist festgelegt")
-        problems.extend(f"CSP {v}" for v in page.evaluate("window.__cspViolations || []"))
+        problems.extend(csp_violations(page))
         page.click("[data-testid=portal-logout]")
 
         page.goto(f"{base}/portal/enrol/{token}")  # used up
@@ -169,7 +166,6 @@ def test_enrolment_link_sets_own_password_then_password_login(live_portal):
         page.fill("#password", password)
         page.click("[data-testid=password-login]")
         page.wait_for_url(base + "/portal/")
-        problems.extend(f"CSP {v}" for v in page.evaluate("window.__cspViolations || []"))
+        problems.extend(csp_violations(page))
         browser.close()
-    # the refused form (400) and the used-up link (410) are answered with those statuses on purpose
-    assert [p for p in problems if "status of 400" not in p and "status of 410" not in p] == []
+    assert problems == []
