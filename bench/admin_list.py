@@ -12,8 +12,12 @@ engine on SQLite files, in a temporary instance folder) and in-memory mongomock.
 checked against the expected total, so a fast but wrong page fails the run. Target: p95 < 300 ms on
 the embedded store.
 
+On the embedded store it also times a few list pages that each follow a write by another connection
+(what the Celery worker's writes cost the web process: cache and hash index are rebuilt), for
+information.
+
 Run: ``.venv/bin/python bench/admin_list.py [--customers 20000] [--requests 50]
-[--backend embedded|mongomock|both] [--profile]``
+[--backend embedded|mongomock|both] [--profile] [--other-writes 5]``
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ OWNER_EMAIL = "inhaberin@example.com"
 SEARCH = "Mül"
 WARMUPS = 3
 TARGET_P95_MS = 300.0
+#: the informational row (not part of the target): list page right after another connection wrote
+INFO_LABEL = "list, other wrote"
 
 SURNAMES = (
     "Müller", "Müller-Lüdenscheidt", "Mülhaupt", "Möller", "Mühlbauer", "Schmidt", "Schneider", "Fischer",
@@ -183,6 +189,29 @@ def time_requests(client, url: str, requests: int, expected: int, first: str | N
     return timings
 
 
+def time_after_other_writes(app, client, url: str, expected: int, first: str | None, writes: int) -> list[float]:
+    """Each request follows a commit to the customers file by another connection, as the Celery worker's
+    or a CLI command's would be: the store drops its document cache and litemongo's hash index and
+    rebuilds both from the file (informational; the target is about the steady state above)."""
+    import litemongo
+
+    from core.models import Customer
+
+    with app.app_context():
+        some = Customer.objects.only("id").first().pk
+    timings = []
+    with litemongo.MongoClient(str(Path(app.instance_path) / "db"), tz_aware=False) as other:
+        customers = other[app.config["MONGODB_DB"]]["customers"]
+        for i in range(writes):
+            customers.update_one({"_id": some}, {"$set": {"notes": f"touched {i}"}})
+            start = time.perf_counter()
+            response = client.get(url)
+            html = response.get_data(as_text=True)
+            timings.append((time.perf_counter() - start) * 1000)
+            _check(html, expected, url, first)
+    return timings
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     if len(ordered) == 1:
@@ -191,7 +220,7 @@ def percentile(values: list[float], pct: float) -> float:
     return statistics.quantiles(ordered, n=100, method="inclusive")[int(pct) - 1]
 
 
-def run_backend(backend: str, customers: int, requests: int, profile: bool) -> list[tuple]:
+def run_backend(backend: str, customers: int, requests: int, profile: bool, other_writes: int = 0) -> list[tuple]:
     with tempfile.TemporaryDirectory(prefix="frontdesk-bench-") as tmp:
         overrides = {
             "INSTANCE_PATH": tmp,
@@ -220,6 +249,11 @@ def run_backend(backend: str, customers: int, requests: int, profile: bool) -> l
                 timings = time_requests(client, url, requests, expected, first)
                 rows.append((backend, label, expected, percentile(timings, 50), percentile(timings, 95),
                              max(timings)))
+            if backend == "embedded" and other_writes:
+                timings = time_after_other_writes(app, client, cases[0][1], counts["total"], counts["first"],
+                                                  other_writes)
+                rows.append((backend, INFO_LABEL, counts["total"], percentile(timings, 50),
+                             percentile(timings, 95), max(timings)))
             print(f"{backend}: seeded {counts['total']:,} + {counts['other_unit']:,} (other unit) customers "
                   f"in {seed_s:.1f} s; search hits {counts['search_hits']:,}", flush=True)
             return rows
@@ -249,19 +283,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--backend", choices=("embedded", "mongomock", "both"), default="both")
     parser.add_argument("--profile", action="store_true", help="cProfile 3 requests per case first")
+    parser.add_argument("--other-writes", type=int, default=5, metavar="N",
+                        help="embedded: also time N list pages, each right after a write by another connection "
+                             "(informational, 0 = skip)")
     args = parser.parse_args(argv)
     backends = ("embedded", "mongomock") if args.backend == "both" else (args.backend,)
 
     rows = []
     for backend in backends:
-        rows.extend(run_backend(backend, args.customers, args.requests, args.profile))
+        rows.extend(run_backend(backend, args.customers, args.requests, args.profile, args.other_writes))
 
     print()
     print(f"{args.customers:,} customers, {args.requests} requests each (after {WARMUPS} warm-ups), ms")
-    print(f"{'backend':<10} {'request':<14} {'rows':>6} {'p50':>8} {'p95':>8} {'max':>8}")
+    print(f"{'backend':<10} {'request':<18} {'rows':>6} {'p50':>8} {'p95':>8} {'max':>8}")
     for backend, label, expected, p50, p95, worst in rows:
-        print(f"{backend:<10} {label:<14} {expected:>6} {p50:>8.1f} {p95:>8.1f} {worst:>8.1f}")
-    missed = [r for r in rows if r[0] == "embedded" and r[4] >= TARGET_P95_MS]
+        print(f"{backend:<10} {label:<18} {expected:>6} {p50:>8.1f} {p95:>8.1f} {worst:>8.1f}")
+    if any(r[1] == INFO_LABEL for r in rows):
+        print(f'"{INFO_LABEL}": {args.other_writes} requests, each after a write by another connection '
+              "(informational, not part of the target)")
+    missed = [r for r in rows if r[0] == "embedded" and r[1] != INFO_LABEL and r[4] >= TARGET_P95_MS]
     if "embedded" in backends:
         print(f"target: embedded p95 < {TARGET_P95_MS:.0f} ms — {'MISSED' if missed else 'met'}")
     return 1 if missed else 0

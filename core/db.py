@@ -20,15 +20,18 @@ ALIAS = mongoengine.DEFAULT_CONNECTION_NAME
 
 
 def embedded_client_class(folder: Path) -> type:
-    """A litemongo client class bound to ``folder`` that mongoengine can instantiate."""
-    import litemongo
+    """A litemongo client class bound to ``folder`` that mongoengine can instantiate.
 
-    class EmbeddedClient(litemongo.MongoClient):
+    The store is litemongo's SQLite store plus a document cache that stays coherent across processes,
+    and the client answers counts and sorted pages from it (see :mod:`core.embedded`)."""
+    from core.embedded import MongoClient, ServerStore
+
+    class EmbeddedClient(MongoClient):
         def __init__(self, host=None, **kwargs):  # mongoengine passes host, port, ...
             for key in ("read_preference", "port", "connect", "username", "password", "authentication_source"):
                 kwargs.pop(key, None)
             kwargs.setdefault("tz_aware", False)
-            super().__init__(str(folder), **kwargs)
+            super().__init__(ServerStore(folder), **kwargs)
 
     return EmbeddedClient
 

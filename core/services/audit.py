@@ -52,7 +52,7 @@ def snapshot(doc) -> dict[str, Any]:
     if doc is None:
         return {}
     data = plain(doc.to_mongo().to_dict())
-    for key in ("_id", "_cls", "updated_at"):
+    for key in ("_id", "_cls", "updated_at", *getattr(doc, "audit_exclude", ())):  # derived fields
         data.pop(key, None)
     return data
 

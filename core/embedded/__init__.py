@@ -1,0 +1,20 @@
+"""The embedded store: litemongo (mongomock's engine on SQLite files) made fast enough for the admin lists.
+
+litemongo reads and BSON-decodes every candidate document from SQLite for every query, and mongomock sorts
+with a slow BSON comparator and copies every result before it applies skip/limit. This package keeps
+litemongo's files, formats and cross-process behaviour, and adds
+
+* :mod:`core.embedded.store` — a decoded-document cache per collection, coherent across connections and
+  processes through SQLite's ``PRAGMA data_version``;
+* :mod:`core.embedded.client` — a client whose collections answer ``count_documents`` and cursors
+  (filter, sort, skip, limit) from that cache, with a fast path for simple equality filters and
+  plain sort keys, and copy only the requested page.
+
+Results are the ones the unmodified litemongo path gives (same filter semantics, same order including
+ties); tests/core/test_embedded_store_cache.py compares them.
+"""
+
+from core.embedded.client import MongoClient
+from core.embedded.store import ServerStore
+
+__all__ = ["MongoClient", "ServerStore"]

@@ -1,0 +1,275 @@
+"""A litemongo client whose read-only queries use the store's document cache.
+
+mongomock (which litemongo vendors) answers ``find(...).sort(...).limit(n)`` by filtering every
+candidate with its generic matcher, sorting all matches with a BSON comparator written in Python,
+copying every match and only then applying skip/limit; ``count_documents`` is another full pass.
+The classes here change only *how* those results are computed:
+
+* candidates come from :meth:`core.embedded.store.CollectionStore.readonly_candidates` (cached,
+  already decoded documents once a collection is queried at scale);
+* filters made only of equalities with a string or ObjectId on top-level fields (``{"business_unit":
+  oid}``) are matched by a compiled predicate with mongomock's exact semantics; anything else uses
+  mongomock's ``filter_applies`` itself;
+* sort keys on top-level fields: when every document holds one plain type per field (the usual case,
+  e.g. strings) the values are compared directly; otherwise strings, numbers, None/missing, booleans,
+  ObjectIds and datetimes become tuples ordered exactly like mongomock's comparator (type order first);
+  any other value (or a dotted path) uses mongomock's comparator. Ties keep natural order, as in
+  mongomock; with a limit, ``heapq`` picks the page instead of sorting everything;
+* only the documents of the requested window are copied.
+
+Writes, updates, deletes, aggregation and everything else are mongomock's/litemongo's own code.
+Only the client built by :func:`core.db.embedded_client_class` uses these classes: plain mongomock
+(the tests' database) is untouched.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import operator
+from datetime import datetime
+
+import litemongo
+from bson import ObjectId
+from litemongo._vendor.mongomock import collection as mm_collection
+from litemongo._vendor.mongomock import database as mm_database
+from litemongo._vendor.mongomock import filtering, helpers
+
+_MISSING = object()
+_ARRAYS = (list, tuple)
+
+
+def _specialise(obj, base: type, cls: type):
+    """Give an object that mongomock built as ``base`` our subclass ``cls`` (which adds no state).
+
+    mongomock creates its databases, collections and cursors by module-level class names; switching
+    the class of the instances we hand out keeps the change local to this client."""
+    if type(obj) is base:
+        obj.__class__ = cls
+    return obj
+
+
+# --- filters ---------------------------------------------------------------------------------
+def _equals(field: str, value):
+    """mongomock's match of ``{field: value}`` for a str/ObjectId value on a top-level field: equal, or an
+    array holding it (for an ObjectId mongomock also accepts an array holding its string form)."""
+    also = str(value) if isinstance(value, ObjectId) else value
+
+    def match(doc):
+        found = doc.get(field, _MISSING)
+        # a str or ObjectId never equals an array, so "== found" on arrays can be left out
+        return found == value or (found.__class__ in _ARRAYS and (value in found or also in found))
+    return match
+
+
+def _simple_conditions(spec) -> list | None:
+    if not isinstance(spec, dict):
+        return None
+    conditions = []
+    for field, value in spec.items():
+        if field == "$and" and isinstance(value, list) and value:
+            for sub in value:
+                nested = _simple_conditions(sub)
+                if nested is None:
+                    return None
+                conditions.extend(nested)
+        elif not field or field.startswith("$") or "." in field:
+            return None
+        elif type(value) is str or type(value) is ObjectId:
+            conditions.append(_equals(field, value))
+        else:
+            return None
+    return conditions
+
+
+def compile_filter(spec):
+    """A fast predicate equivalent to ``filter_applies(spec, doc)`` for simple filters, else None."""
+    conditions = _simple_conditions(spec)
+    if conditions is None:
+        return None
+    if not conditions:
+        return lambda doc: True
+    if len(conditions) == 1:
+        return conditions[0]
+    return lambda doc: all(match(doc) for match in conditions)
+
+
+# --- sorting ---------------------------------------------------------------------------------
+class _Unsupported(Exception):
+    """A sort value the fast keys do not cover: use mongomock's comparator."""
+
+
+def _fast_value(value):
+    """(array flag, BSON type order, value): orders like ``filtering.resolve_sort_key`` does."""
+    if isinstance(value, list):
+        if not value:
+            return (0, 5, 0)  # mongomock puts empty arrays before everything
+        value = value[0]  # mongomock sorts arrays by their first element
+    if value is _MISSING or value is None:
+        return (1, 5, 0)
+    if isinstance(value, str):
+        return (1, 15, value)
+    if isinstance(value, bool):
+        return (1, 40, value)
+    if isinstance(value, (int, float)):
+        if value != value:  # NaN: no consistent order, leave it to mongomock
+            raise _Unsupported
+        return (1, 10, value)
+    if isinstance(value, ObjectId):
+        return (1, 35, value)
+    if isinstance(value, datetime):
+        return (1, 45, value)
+    raise _Unsupported
+
+
+def _field_key(field: str):
+    return lambda doc: _fast_value(doc.get(field, _MISSING))
+
+
+def sort_documents(docs: list, sort: list, needed: int | None) -> list:
+    """``docs`` in mongomock's order for ``sort`` (at least the first ``needed`` of them)."""
+    if all("." not in field for field, _ in sort):
+        try:
+            return _fast_sort(docs, sort, needed)
+        except (_Unsupported, TypeError):
+            pass  # TypeError: e.g. naive and aware datetimes; mongomock's comparator decides
+    for field, direction in reversed(sort):  # mongomock's own algorithm (stable passes)
+        docs = sorted(docs, key=lambda doc, f=field: filtering.resolve_sort_key(f, doc), reverse=direction < 0)
+    return docs
+
+
+#: value types that, when a field holds only one of them (ints and floats mix), compare like mongomock
+_PLAIN_TYPES = ({str}, {ObjectId}, {datetime}, {bool}, {int}, {float}, {int, float})
+
+
+def _plain_fields(docs: list, fields: list) -> bool:
+    """Every document has every field, each field holding one plain type (no NaN): the values can be
+    compared directly (the usual case; checked with C-level passes)."""
+    for field in fields:
+        try:
+            values = list(map(operator.itemgetter(field), docs))
+        except KeyError:
+            return False
+        types = set(map(type, values))
+        if types not in _PLAIN_TYPES:
+            return False
+        if float in types and any(value != value for value in values):
+            return False
+    return True
+
+
+def _fast_sort(docs: list, sort: list, needed: int | None) -> list:
+    fields = [field for field, _ in sort]
+    if _plain_fields(docs, fields):
+        keys = [operator.itemgetter(field) for field in fields]
+        composite = operator.itemgetter(*fields)
+    else:
+        keys = [_field_key(field) for field in fields]
+        if len(keys) == 1:
+            composite = keys[0]
+        else:
+            def composite(doc):
+                return tuple(key(doc) for key in keys)
+    descending = {direction < 0 for _, direction in sort}
+    if needed is not None and len(descending) == 1 and needed * 4 < len(docs):
+        # documented as equivalent to sorted(docs, key=..., reverse=...)[:needed], ties included
+        pick = heapq.nlargest if descending == {True} else heapq.nsmallest
+        return pick(needed, docs, key=composite)
+    for key, (_, direction) in zip(reversed(keys), reversed(sort), strict=True):
+        docs = sorted(docs, key=key, reverse=direction < 0)
+    return docs
+
+
+# --- the client ------------------------------------------------------------------------------
+class Cursor(mm_collection.Cursor):
+    """Computes only the skip/limit window, from the store's cache, when it can."""
+
+    _window = None
+    _window_key = None
+
+    def _compute_results(self, with_limit_and_skip=False):
+        if with_limit_and_skip:
+            key = (self._factory, self._skip, self._limit)
+            if self._window is not None and self._window_key == key:
+                return self._window
+            window = self.collection._window(self._spec, self._sort, self._projection, self._skip, self._limit)
+            if window is not None:
+                if self.collection.codec_options.tz_aware:
+                    window = [helpers.make_datetime_timezone_aware_in_document(doc) for doc in window]
+                self._window, self._window_key = window, key
+                return window
+        return super()._compute_results(with_limit_and_skip)
+
+    def clone(self):
+        return _specialise(super().clone(), mm_collection.Cursor, Cursor)
+
+
+class Collection(mm_collection.Collection):
+    #: while True, _iter_documents serves read-only callers (count_documents) from the cache
+    _readonly_scan = False
+
+    def with_options(self, *args, **kwargs):
+        return _specialise(super().with_options(*args, **kwargs), mm_collection.Collection, Collection)
+
+    def find(self, *args, **kwargs):
+        return _specialise(super().find(*args, **kwargs), mm_collection.Cursor, Cursor)
+
+    def count_documents(self, filter, **kwargs):
+        self._readonly_scan = True
+        try:
+            return super().count_documents(filter, **kwargs)
+        finally:
+            self._readonly_scan = False
+
+    def _iter_documents(self, filter):
+        if self._readonly_scan:
+            matching = self._matching(filter)
+            if matching is not None:
+                return matching
+        return super()._iter_documents(filter)
+
+    def _matching(self, spec, *, may_load: bool = True):
+        """The matching documents in natural order, possibly the cached objects (read-only!)."""
+        store = self._store
+        if not hasattr(store, "readonly_candidates"):
+            return None
+        if store.is_empty:
+            filtering.filter_applies(spec, {})  # validates the filter, like mongomock
+        docs = store.readonly_candidates(spec, may_load=may_load)
+        match = compile_filter(spec)
+        if match is None:
+            return (doc for doc in docs if filtering.filter_applies(spec, doc))
+        return filter(match, docs)
+
+    def _window(self, spec, sort, projection, skip, limit) -> list | None:
+        """Copies of the documents ``find(spec, projection).sort(sort)[skip:skip + limit]`` returns."""
+        skip = skip or 0
+        limit = abs(limit) if limit else None
+        if not isinstance(skip, int) or (limit is not None and not isinstance(limit, int)):
+            return None
+        if sort:
+            sort = list(sort.items()) if isinstance(sort, dict) else list(sort)
+            if any(not isinstance(field, str) or field.startswith("$") for field, _ in sort):
+                return None  # $natural and friends: mongomock's path
+        docs = self._matching(spec, may_load=bool(sort))
+        if docs is None:
+            return None
+        stop = skip + limit if limit is not None else None
+        if sort:
+            docs = sort_documents(list(docs), sort, stop)
+        return [self._copy_only_fields(doc, projection, dict) for doc in itertools.islice(docs, skip, stop)]
+
+
+class Database(mm_database.Database):
+    def get_collection(self, *args, **kwargs):
+        return _specialise(super().get_collection(*args, **kwargs), mm_collection.Collection, Collection)
+
+    def with_options(self, *args, **kwargs):
+        return _specialise(super().with_options(*args, **kwargs), mm_database.Database, Database)
+
+
+class MongoClient(litemongo.MongoClient):
+    """litemongo's client handing out the collections above (pass it a :class:`ServerStore`)."""
+
+    def get_database(self, *args, **kwargs):
+        return _specialise(super().get_database(*args, **kwargs), mm_database.Database, Database)
