@@ -54,6 +54,8 @@ def celery_config(app: Flask) -> dict:
             broker_transport_options={"data_folder_in": str(broker / "queue"),
                                       "data_folder_out": str(broker / "queue"),
                                       "processed_folder": str(broker / "processed"),
+                                      # fanout/broadcast tables (worker control); default is ./control
+                                      "control_folder": str(broker / "control"),
                                       "store_processed": False},
             result_backend=f"file://{instance / 'results'}",
         )

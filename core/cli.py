@@ -149,6 +149,11 @@ def run_command(host: str, port: int, worker: bool):
         proc = subprocess.Popen(cmd, env=env)  # noqa: S603 (fixed command line)
         click.echo(f"Worker + beat started (pid {proc.pid}).")
     click.echo(f"Frontdesk on http://{host}:{port}/  (Ctrl+C stops web and worker)")
+
+    def stop(signum, frame):  # SIGTERM (kill, systemd, an IDE's stop button) ends like Ctrl+C
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         run_simple(host, port, app, threaded=serve_threaded(app), use_reloader=False, use_debugger=False)
     finally:
