@@ -6,6 +6,7 @@ processes), the worker sends through a real SMTP server (aiosmtpd) running in th
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,10 +24,11 @@ REDIS = "redis://127.0.0.1:6379/15"
 pytestmark = [pytest.mark.redis, pytest.mark.xdist_group("redis")]
 
 
-@pytest.fixture
-def worker_env(tmp_path, smtp_server):
+def worker_environment(tmp_path: Path, smtp_port: int, **celery) -> tuple[dict[str, str], str]:
+    """Environment for an app and a real worker on Redis (skips without Redis): embedded store in
+    ``tmp_path``, SMTP on ``smtp_port``, a queue of its own; ``celery`` adds Celery settings."""
     if not redis_available(REDIS):
-        pytest.skip("no Redis answers on 127.0.0.1:6379; the real-worker test needs it")
+        pytest.skip("no Redis answers on 127.0.0.1:6379; the real-worker tests need it")
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {
         "FRONTDESK_INSTANCE_PATH": str(tmp_path / "instance"),
@@ -34,10 +36,15 @@ def worker_env(tmp_path, smtp_server):
         "FRONTDESK_REDIS_URL": REDIS,
         "FRONTDESK_SECRET_KEY": "test",
         "FRONTDESK_SMTP_HOST": "127.0.0.1",
-        "FRONTDESK_SMTP_PORT": str(smtp_server.port),
-        "FRONTDESK_CELERY": f'{{"task_default_queue": "{queue}"}}',
+        "FRONTDESK_SMTP_PORT": str(smtp_port),
+        "FRONTDESK_CELERY": json.dumps({"task_default_queue": queue, **celery}),
     }
     return env, queue
+
+
+@pytest.fixture
+def worker_env(tmp_path, smtp_server):
+    return worker_environment(tmp_path, smtp_server.port)
 
 
 def start_worker(env: dict, queue: str, tmp_path: Path) -> subprocess.Popen:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 import signal
 import threading
 import time
@@ -19,11 +18,10 @@ import mongoengine
 import pytest
 
 from core.app import create_app
-from tests.conftest import free_port, redis_available
-from tests.core.test_celery_worker import start_worker, stop
+from tests.conftest import free_port
+from tests.core.test_celery_worker import start_worker, stop, worker_environment
 from tests.dialogs.conftest import DEFINITION, SCORING
 
-REDIS = "redis://127.0.0.1:6379/15"
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.xdist_group("redis")]
 
 
@@ -53,21 +51,8 @@ def slow_smtp():
 
 
 def test_killed_worker_sends_the_invitation_exactly_once(tmp_path, slow_smtp, monkeypatch):
-    if not redis_available(REDIS):
-        pytest.skip("no Redis answers on 127.0.0.1:6379; the killed-worker test needs the real broker")
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        "FRONTDESK_INSTANCE_PATH": str(tmp_path / "instance"),
-        "FRONTDESK_MONGODB_URI": "",
-        "FRONTDESK_REDIS_URL": REDIS,
-        "FRONTDESK_SECRET_KEY": "test",
-        "FRONTDESK_SMTP_HOST": "127.0.0.1",
-        "FRONTDESK_SMTP_PORT": str(slow_smtp.port),
-        "FRONTDESK_CELERY": json.dumps({"task_default_queue": queue,
-                                        "broker_transport_options": {
-                                            "visibility_timeout": 2, "unacked_restore_interval": 1,
-                                            "unacked_restore_throttle": 1}}),
-    }
+    env, queue = worker_environment(tmp_path, slow_smtp.port, broker_transport_options={
+        "visibility_timeout": 2, "unacked_restore_interval": 1, "unacked_restore_throttle": 1})
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     app = create_app({"TESTING": True})
