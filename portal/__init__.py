@@ -232,16 +232,14 @@ def enrol(token: str):
         return page(None, status=410)
     if request.method == "GET":
         return page(account)
-    password, confirm = request.form.get("password", ""), request.form.get("confirm", "")
-    if password != confirm:
-        return page(account, _("The two passwords are not the same."), 400)
     try:
-        account = service.complete_enrolment(token, password, confirm)
+        account = service.complete_enrolment(token, request.form.get("password", ""), request.form.get("confirm", ""))
     except service.EnrolmentInvalid:
         g.portal_login_failed = True
         return page(None, status=410)
-    except InvalidInput as exc:
-        return page(account, exc.message, 400)
+    except InvalidInput as exc:  # password problems come translated (core.passwords)
+        mismatch = exc.field_errors.get("confirm") == "mismatch"
+        return page(account, _("The two passwords are not the same.") if mismatch else exc.message, 400)
     flash(_("Your password is set. From now on you log in with your username and this password."), "success")
     return _start(account.customer, account=account)
 

@@ -265,9 +265,10 @@ def delete_for_dialogs(dialogs: list[Dialog]) -> int:
     if not dialogs:
         return 0
     ids = list(Report.objects(dialog__in=[d.pk for d in dialogs]).scalar("pk"))
-    count = Report.objects(pk__in=ids).delete() if ids else 0
-    for report_id in ids:
-        files.delete_where(BUCKET, {"report": report_id})
+    if not ids:
+        return 0
+    count = Report.objects(pk__in=ids).delete()
+    files.delete_where(BUCKET, {"report": {"$in": ids}})
     return count
 
 

@@ -202,3 +202,27 @@ def test_chart_labels_are_wrapped_not_cut():
     texts = [t.replace("&amp;", "&") for t in _re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
     assert "Belastung (Geld & Arbeit)" in texts
     assert " ".join(t for t in texts if not t.isdigit() and t not in ("Belastung (Geld & Arbeit)",)) == long
+
+
+def test_deleting_a_dialog_removes_its_reports_and_their_files(app, staff_actor, customer, done_dialog):
+    from core.db import get_db
+    from core.models import Dialog, Report
+    from core.services import dialogs as service
+    from core.services import reports
+
+    with app.app_context():
+        earlier = Dialog.objects(customer=customer, pk__ne=done_dialog.pk).get()
+        kept = Report(business_unit=earlier.business_unit, customer=customer, dialog=earlier, kind="tips").save()
+        reports.render_report(str(kept.pk))
+        for kind in ("customer", "tips"):
+            r = Report(business_unit=done_dialog.business_unit, customer=customer, dialog=done_dialog,
+                       kind=kind).save()
+            reports.render_report(str(r.pk))
+        gone = [r.file_id for r in Report.objects(dialog=done_dialog)]
+        service.delete(staff_actor, done_dialog)
+        db = get_db()
+        assert Report.objects(dialog=done_dialog).count() == 0
+        assert db["reports.files"].count_documents({"_id": {"$in": gone}}) == 0
+        assert db["reports.chunks"].count_documents({"files_id": {"$in": gone}}) == 0
+        kept.reload()
+        assert reports.report_bytes(kept).startswith(b"%PDF-")  # the other dialog's report stays
