@@ -125,7 +125,9 @@ def test_designer_builds_and_publishes(live, browser):
 def _settled_html(page) -> str:
     """The form's HTML once widgets that finish after "ready" (Choices.js selects) stopped changing."""
     script = "document.querySelector('[data-frontdesk-form] [data-frontdesk-target]').innerHTML"
-    page.wait_for_load_state("networkidle")
+    # "load", not "networkidle": Playwright discourages the latter and it timed out (30 s) under a loaded
+    # CI run; the loop below is what decides that the form has settled
+    page.wait_for_load_state("load")
     previous = page.evaluate(script)
     for _ in range(40):
         page.wait_for_timeout(250)
