@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import signal
 import subprocess
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, ScriptInfo, shell_command, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, shell_command
 
 from core.errors import FrontdeskError
 
@@ -115,54 +117,109 @@ def _print_logins(logins, base: str = "http://127.0.0.1:5000") -> None:
         click.echo(f"  {role:<9} {email:<28} {password}")
 
 
-def serve_threaded(app: Flask) -> bool:
-    """Threads only with a real MongoDB (or mongomock): the embedded store keeps one SQLite
-    connection per collection, which SQLite allows only in the thread that opened it, so the
-    embedded web server handles requests one after another in the main thread."""
-    return bool(app.config["MONGODB_URI"])
+#: request threads of ``frontdesk run``: enough that a slow upload, download or the deliberate delay of a
+#: wrong portal code never holds the tablets and the staff (waitress buffers slow clients itself)
+DEFAULT_THREADS = 8
+
+
+@contextlib.contextmanager
+def instance_lock(instance_path: str):
+    """Hold ``<instance>/run.lock`` for as long as this ``frontdesk run`` serves that instance folder.
+
+    Two servers on one folder would start two workers and two beats (every periodic task twice); the
+    second one stops here with a clear message instead. The operating system releases the lock when the
+    process ends, however it ends (``kill -9`` included), so a stale file never blocks a restart."""
+    path = Path(instance_path)
+    path.mkdir(parents=True, exist_ok=True)
+    handle = open(path / "run.lock", "a+")  # noqa: SIM115 (held open for the whole run)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "?"
+            raise click.ClickException(
+                f"Another 'frontdesk run' (pid {owner}) already serves the instance folder {path}. "
+                "Stop it first, or give this one its own folder with FRONTDESK_INSTANCE_PATH.") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def _prepare(app: Flask, host: str, port: int) -> None:
+    """Indexes and data upgrades, demo data on the first start, the demo logins: inside an app context
+    that ends before the first request is served (requests get their own contexts from Flask)."""
+    from core.db import upgrade_database
+    from core.models import StaffUser
+    from seed.demo import DEMO_LOGINS, load_demo
+
+    with app.app_context():
+        upgrade_database()
+        if StaffUser.objects.count() == 0:
+            click.echo("First start: loading demo data ...")
+            load_demo()
+        demo = [d for d in DEMO_LOGINS if StaffUser.objects(email=d[0]).count()]
+    if demo:
+        _print_logins(demo, f"http://{host}:{port}")
+
+
+def _start_worker(app: Flask) -> subprocess.Popen:
+    env = dict(os.environ, FRONTDESK_INSTANCE_PATH=app.instance_path)
+    cmd = [sys.executable, "-m", "celery", "-A", "core.worker", "worker", "--beat", "--loglevel=INFO",
+           "--concurrency=1", "--pool=solo", "-n", "embedded@%h"]
+    proc = subprocess.Popen(cmd, env=env)  # noqa: S603 (fixed command line)
+    click.echo(f"Worker + beat started (pid {proc.pid}).")
+    return proc
+
+
+def _stop_worker(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 64),
+              help="Request threads of the web server.")
 @click.option("--worker/--no-worker", default=True, help="Start the Celery worker + beat alongside.")
-@with_appcontext
-def run_command(host: str, port: int, worker: bool):
-    """Serve the whole product: web server, Celery worker and beat; demo data on the first start."""
-    from werkzeug.serving import run_simple
+@click.pass_obj
+def run_command(info: ScriptInfo, host: str, port: int, threads: int, worker: bool):
+    """Serve the whole product: web server (waitress), Celery worker and beat; demo data on the first start.
 
-    from core.models import StaffUser
-    from seed.demo import DEMO_LOGINS, load_demo
+    The application is served outside any app context: each request gets its own (and so its own
+    ``g``: the logged-in user, the CSRF token, the CSP nonce)."""
+    from waitress.server import create_server
 
-    app = current_app._get_current_object()
-    if StaffUser.objects.count() == 0:
-        click.echo("First start: loading demo data ...")
-        load_demo()
-    demo = [d for d in DEMO_LOGINS if StaffUser.objects(email=d[0]).count()]
-    if demo:
-        _print_logins(demo, f"http://{host}:{port}")
-    proc = None
-    if worker and not app.config["CELERY_TASK_ALWAYS_EAGER"]:
-        env = dict(os.environ, FRONTDESK_INSTANCE_PATH=app.instance_path)
-        cmd = [sys.executable, "-m", "celery", "-A", "core.worker", "worker", "--beat", "--loglevel=INFO",
-               "--concurrency=1", "--pool=solo", "-n", "embedded@%h"]
-        proc = subprocess.Popen(cmd, env=env)  # noqa: S603 (fixed command line)
-        click.echo(f"Worker + beat started (pid {proc.pid}).")
-    click.echo(f"Frontdesk on http://{host}:{port}/  (Ctrl+C stops web and worker)")
+    app = info.load_app()
+    with instance_lock(app.instance_path):
+        _prepare(app, host, port)
+        try:
+            server = create_server(app, host=host, port=port, threads=threads, ident="Frontdesk")
+        except OSError as exc:
+            raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        proc = _start_worker(app) if worker and not app.config["CELERY_TASK_ALWAYS_EAGER"] else None
+        click.echo(f"Frontdesk on http://{host}:{port}/  ({threads} threads; Ctrl+C stops web and worker)")
 
-    def stop(signum, frame):  # SIGTERM (kill, systemd, an IDE's stop button) ends like Ctrl+C
-        raise SystemExit(0)
+        def stop(signum, frame):  # SIGTERM (kill, systemd, an IDE's stop button) ends like Ctrl+C
+            raise SystemExit(0)
 
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        run_simple(host, port, app, threaded=serve_threaded(app), use_reloader=False, use_debugger=False)
-    finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
+            if proc is not None:
+                _stop_worker(proc)
 
 
 cli = FlaskGroup(create_app=_make_app, add_default_commands=False, add_version_option=False,
