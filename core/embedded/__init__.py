@@ -10,6 +10,10 @@ litemongo's files, formats and cross-process behaviour, and adds
   (filter, sort, skip, limit) from that cache, with a fast path for simple equality filters and
   plain sort keys, and copy only the requested page.
 
+Both are safe when the threads of one process and several processes use the same files at once: each
+collection's connection is shared by the threads behind one lock, and every write operation is one SQLite
+transaction holding the file's write lock from its read to its write (see the store's docstring).
+
 Results are the ones the unmodified litemongo path gives (same filter semantics, same order including
 ties); tests/core/test_embedded_store_cache.py compares them.
 """

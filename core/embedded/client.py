@@ -17,16 +17,22 @@ The classes here change only *how* those results are computed:
   mongomock; with a limit, ``heapq`` picks the page instead of sorting everything;
 * only the documents of the requested window are copied.
 
-Writes, updates, deletes, aggregation and everything else are mongomock's/litemongo's own code.
+Writes, updates, deletes, aggregation and everything else are mongomock's/litemongo's own code, but every
+write operation (insert, update, replace, delete, find-and-modify, index creation) runs as one
+:meth:`core.embedded.store.CollectionStore.transaction`: its find, its check (the filter of a claim such
+as ``{"status": "queued"}``, a unique index) and its write happen under SQLite's write lock, so no
+other thread or process can change the documents in between — atomic like the same operation on MongoDB.
 Only the client built by :func:`core.db.embedded_client_class` uses these classes: plain mongomock
 (the tests' database) is untouched.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import operator
+import threading
 from datetime import datetime
 
 import litemongo
@@ -204,9 +210,28 @@ class Cursor(mm_collection.Cursor):
         return _specialise(super().clone(), mm_collection.Cursor, Cursor)
 
 
+#: the collection whose count_documents runs in this thread (its _iter_documents may use the cache);
+#: per thread because mongoengine shares one collection object between all threads
+_readonly_scan = threading.local()
+
+
+def _atomic(method):
+    """Run a write operation of mongomock's collection as one transaction of the collection's store."""
+    @functools.wraps(method)
+    def atomic(self, *args, **kwargs):
+        with self._store.transaction():
+            return method(self, *args, **kwargs)
+    return atomic
+
+
 class Collection(mm_collection.Collection):
-    #: while True, _iter_documents serves read-only callers (count_documents) from the cache
-    _readonly_scan = False
+    # mongomock's internal write paths: every public write (and bulk_write) goes through them;
+    # nested calls (find-and-modify → update → insert on upsert) join the open transaction
+    _insert = _atomic(mm_collection.Collection._insert)
+    _update = _atomic(mm_collection.Collection._update)
+    _delete = _atomic(mm_collection.Collection._delete)
+    _find_and_modify = _atomic(mm_collection.Collection._find_and_modify)
+    create_index = _atomic(mm_collection.Collection.create_index)  # checks existing documents, then stores it
 
     def with_options(self, *args, **kwargs):
         return _specialise(super().with_options(*args, **kwargs), mm_collection.Collection, Collection)
@@ -215,14 +240,15 @@ class Collection(mm_collection.Collection):
         return _specialise(super().find(*args, **kwargs), mm_collection.Cursor, Cursor)
 
     def count_documents(self, filter, **kwargs):
-        self._readonly_scan = True
+        outer = getattr(_readonly_scan, "collection", None)
+        _readonly_scan.collection = self
         try:
             return super().count_documents(filter, **kwargs)
         finally:
-            self._readonly_scan = False
+            _readonly_scan.collection = outer
 
     def _iter_documents(self, filter):
-        if self._readonly_scan:
+        if getattr(_readonly_scan, "collection", None) is self:
             matching = self._matching(filter)
             if matching is not None:
                 return matching

@@ -19,20 +19,48 @@ order), used only by read-only queries (:meth:`CollectionStore.readonly_candidat
 
 The cached documents are shared: callers must not change them (the client's read paths copy what they
 return). Writes, updates and deletes keep using litemongo's own path, which reads fresh copies.
+
+Threads and processes (litemongo opens one connection per collection for the thread that created it,
+and guards read-check-write only with in-process locks):
+
+* one SQLite connection per collection and process, opened with ``check_same_thread=False`` and
+  guarded by one re-entrant lock per collection (:attr:`CollectionStore.lock`), which also stands in
+  for mongomock's reader/writer lock: every use of the connection, its shared cursor, the hash index
+  and the cache happens under it, and read paths hand out lists, not generators over the connection.
+  One connection per thread was the alternative; it would give every thread its own ``data_version``
+  and so make the shared cache refresh after every write of a sibling thread (a full pass over the
+  collection's blobs) — the cache is what keeps the admin lists fast;
+* :meth:`CollectionStore.transaction` holds that lock and SQLite's write lock (``BEGIN IMMEDIATE``)
+  for a whole operation, catching up with other processes' commits (``data_version``) only once the
+  write lock is held. The client runs every write (insert, update, replace, delete, find-and-modify,
+  index creation) as one such transaction, so the read, the check (filter, unique index) and the
+  write see one state of the file that no other connection can change in between;
+* the connection runs in autocommit mode (``isolation_level=None``): transactions are only the explicit
+  ones above, litemongo's own ``with connection:`` blocks inside them commit nothing early;
+* WAL journal with ``synchronous=FULL``: a commit returns once it is in the write-ahead log and synced,
+  so an acknowledged write survives a killed process (WAL alone ensures that) and a power cut (the sync;
+  with litemongo's NORMAL the last commits could be lost, like an unjournaled MongoDB write). An
+  interrupted transaction is rolled back by SQLite, never seen half-written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
+import sqlite3
+import threading
 
 import bson
 from litemongo import sqlite_store
+from pymongo.errors import PyMongoError
 
 #: a read-only query with at least this many candidates switches the collection to the cache
 CACHE_AFTER_CANDIDATES = 500
 #: collections whose documents take more BSON bytes than this are not cached (read from SQLite as before);
 #: decoded documents plus their BSON take about 7-8 times the BSON size (24,000 customers: ~12 MB → ~90 MB)
 MAX_CACHE_BYTES = 32 * 1024 * 1024
+#: seconds a connection waits for another process's write transaction before giving up ("database is locked")
+BUSY_TIMEOUT = 30.0
 
 
 class ServerStore(sqlite_store.ServerStore):
@@ -42,23 +70,128 @@ class ServerStore(sqlite_store.ServerStore):
                  max_cache_bytes: int = MAX_CACHE_BYTES):
         super().__init__(dirpath)
         self._cache_options = {"cache_after": cache_after, "max_cache_bytes": max_cache_bytes}
+        self._lock = threading.Lock()
 
     def __getitem__(self, db_name) -> DatabaseStore:
-        if db_name not in self._databases:
-            self._databases[db_name] = DatabaseStore(self._dirpath / db_name, **self._cache_options)
-        return self._databases[db_name]
+        with self._lock:  # two threads must not open the same database twice
+            if db_name not in self._databases:
+                self._databases[db_name] = DatabaseStore(self._dirpath / db_name, **self._cache_options)
+            return self._databases[db_name]
 
 
 class DatabaseStore(sqlite_store.DatabaseStore):
     def __init__(self, path: pathlib.Path, codec_options: bson.CodecOptions | None = None, **cache_options):
         super().__init__(path, codec_options)
         self._cache_options = cache_options
+        self._lock = threading.Lock()
 
     def __getitem__(self, col_name) -> CollectionStore:
-        if col_name not in self._collections:
-            self._collections[col_name] = CollectionStore(
-                self._dirpath / col_name, codec_options=self._codec_options, **self._cache_options)
-        return self._collections[col_name]
+        with self._lock:  # one store (connection, lock, cache) per collection and process
+            if col_name not in self._collections:
+                self._collections[col_name] = CollectionStore(
+                    self._dirpath / col_name, codec_options=self._codec_options, **self._cache_options)
+            return self._collections[col_name]
+
+
+class _Exclusive:
+    """Stands in for mongomock's reader/writer lock: both sides take the collection's one lock, so
+    mongomock's and litemongo's own locking nests inside ours instead of ordering against it."""
+
+    def __init__(self, lock: threading.RLock):
+        self._lock = lock
+
+    def reader(self) -> threading.RLock:
+        return self._lock
+
+    def writer(self) -> threading.RLock:
+        return self._lock
+
+
+class _Rows:
+    """Reads and writes of litemongo's tables, safe with the connection shared between threads.
+
+    Every statement runs under the collection's lock (the cursor is shared); iterations are read
+    completely before the lock is released; writes run in the collection's transaction, which commits
+    them (litemongo's ``with connection:`` would commit an enclosing transaction halfway)."""
+
+    def __init__(self, *args, lock: threading.RLock, transaction, **kwargs):
+        self._lock, self._transaction = lock, transaction
+        super().__init__(*args, **kwargs)
+
+    def _put(self, key, val) -> None:
+        key = self.encode_key(key)
+        if not isinstance(val, bytes):
+            val = self._encode_doc(val)
+        with self._transaction():
+            self._connection.execute(
+                f"INSERT INTO {self._table_name} VALUES(?, ?) "
+                f"ON CONFLICT({self.ID}) DO UPDATE SET {self.DOC}=excluded.{self.DOC}", (key, val))
+
+    def _remove(self, key) -> None:
+        key = self.encode_key(key)
+        with self._transaction():
+            deleted = self._connection.execute(
+                f"DELETE FROM {self._table_name} WHERE {self.ID}=?", (key,)).rowcount  # noqa: S608
+        if deleted <= 0:
+            raise KeyError(key)
+
+
+class _Documents(_Rows, sqlite_store.TableDict):
+    def __len__(self) -> int:
+        with self._lock:
+            return super().__len__()
+
+    def __bool__(self) -> bool:
+        with self._lock:
+            return super().__bool__()
+
+    def __contains__(self, key) -> bool:
+        with self._lock:
+            return super().__contains__(key)
+
+    def __getitem__(self, key):
+        with self._lock:
+            return super().__getitem__(key)
+
+    def __iter__(self):
+        with self._lock:
+            return iter(list(super().__iter__()))
+
+    def values(self) -> list:
+        with self._lock:
+            return list(super().values())
+
+    def items(self) -> list:
+        with self._lock:
+            return list(super().items())
+
+    def get_many_encoded(self, keys: list) -> list:
+        with self._lock:
+            return list(super().get_many_encoded(keys))
+
+    def __setitem__(self, key, val) -> None:
+        self._put(key, val)
+
+    def __delitem__(self, key) -> None:
+        self._remove(key)
+
+
+class _Indexes(_Rows, sqlite_store.IndexDict):
+    def _get_cache(self) -> dict:
+        with self._lock:
+            return super()._get_cache()
+
+    def __setitem__(self, key, val) -> None:
+        try:
+            self._put(key, val)
+        finally:
+            self.invalidate()
+
+    def __delitem__(self, key) -> None:
+        try:
+            self._remove(key)
+        finally:
+            self.invalidate()
 
 
 class CollectionStore(sqlite_store.CollectionStore):
@@ -74,12 +207,163 @@ class CollectionStore(sqlite_store.CollectionStore):
     _docs_wanted = False
     #: the collection was too large to cache (tried again after the next change by another connection)
     _docs_refused = False
+    #: nesting depth of :meth:`transaction` (0: none open)
+    _depth = 0
 
     def __init__(self, filename: pathlib.Path, codec_options: bson.CodecOptions | None = None, *,
                  cache_after: int = CACHE_AFTER_CANDIDATES, max_cache_bytes: int = MAX_CACHE_BYTES):
         self._cache_after = cache_after
         self._max_cache_bytes = max_cache_bytes
+        #: guards the connection, its cursor, the hash index and the cache (re-entrant: operations nest)
+        self.lock = threading.RLock()
         super().__init__(filename, codec_options=codec_options)
+        self._rwlock = _Exclusive(self.lock)
+
+    # --- the connection and transactions ------------------------------------------------------
+    def open(self):
+        """litemongo's ``open`` with a connection that threads may share and explicit transactions."""
+        with self.lock:
+            self._connection = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT, isolation_level=None,
+                                               check_same_thread=False)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=FULL")
+            self._cur = self._connection.cursor()
+            with self._immediate():  # two processes creating the file must not both record its format
+                key_format = self._init_info()
+            self._documents, self.indexes = (
+                cls(name, self._connection, self._cur, codec_options=self._codec_options, key_format=key_format,
+                    lock=self.lock, transaction=self.transaction)
+                for cls, name in ((_Documents, self.DOCUMENTS), (_Indexes, self.INDEXES)))
+            row = self._connection.execute(
+                f"SELECT value FROM {self.INFO} WHERE key = 'force_created'").fetchone()  # noqa: S608
+            self._is_force_created = bool(row and row[0])
+            self._ttl_indexes = {name: index for name, index in self.indexes.items()
+                                 if index.get("expireAfterSeconds") is not None}
+            self._query_index = None
+            self._data_version = None
+            self._forget_documents()
+
+    @contextlib.contextmanager
+    def _immediate(self):
+        """The lock and SQLite's write lock (``BEGIN IMMEDIATE``) until the block ends; commits, or rolls
+        back on an exception other than a MongoDB error (mongomock undoes its own failed writes first,
+        and keeps what MongoDB keeps: the documents an ``insert_many`` wrote before a duplicate)."""
+        with self.lock:
+            self._connection.execute("BEGIN IMMEDIATE")  # waits up to BUSY_TIMEOUT for other writers
+            try:
+                yield
+            except PyMongoError:
+                self._finish("COMMIT")
+                raise
+            except BaseException:
+                self._finish("ROLLBACK")
+                raise
+            self._finish("COMMIT")
+
+    def _finish(self, statement: str) -> None:
+        # litemongo's ``with connection:`` blocks (create, drop, copy_from) may have committed already
+        if self._connection.in_transaction:
+            try:
+                self._connection.execute(statement)
+            except BaseException:
+                if self._connection.in_transaction:
+                    self._connection.execute("ROLLBACK")
+                self._reset()
+                raise
+        if statement == "ROLLBACK":
+            self._reset()
+
+    def _reset(self) -> None:
+        """After a rollback the file is the truth again: drop what was derived from the undone writes."""
+        self._query_index = None
+        self._data_version = None
+        self._forget_documents()
+        if self.indexes is not None:
+            self.indexes.invalidate()
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """Run the block as one atomic read-check-write against every thread and process.
+
+        The outermost call takes the lock and SQLite's write lock, then catches up with other
+        connections' commits (hash index, cache, index specifications), so what the block reads is
+        the file's latest state and stays so until it commits. Nested calls join the open transaction."""
+        with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            with self._immediate():
+                self._depth = 1
+                try:
+                    self._sync()
+                    yield
+                finally:
+                    self._depth = 0
+
+    def create(self):
+        with self.transaction():
+            super().create()
+
+    def drop(self):
+        with self.transaction():
+            super().drop()
+            self._forget_documents()
+
+    def copy_from(self, source):
+        with self.transaction(), source.lock:
+            super().copy_from(source)
+            self._forget_documents()
+
+    def create_index(self, index_name, index_dict):
+        with self.transaction():
+            super().create_index(index_name, index_dict)
+
+    def drop_index(self, index_name):
+        with self.transaction():
+            super().drop_index(index_name)
+
+    # --- reads under the lock ----------------------------------------------------------------
+    def __contains__(self, key):
+        with self.lock:
+            return super().__contains__(key)
+
+    def __getitem__(self, key):
+        with self.lock:
+            return super().__getitem__(key)
+
+    def __len__(self) -> int:
+        with self.lock:
+            return super().__len__()
+
+    @property
+    def is_empty(self):
+        with self.lock:
+            return super().is_empty
+
+    @property
+    def is_created(self):
+        with self.lock:
+            return super().is_created
+
+    @property
+    def documents(self):
+        with self.lock:
+            self._remove_expired_documents()
+            docs = self._documents.values()
+        return (doc for doc in docs)  # a generator: mongomock's create_index throws into it
+
+    def find_candidates(self, filter):
+        with self.lock:
+            return list(super().find_candidates(filter))
+
+    def _remove_expired_documents(self):
+        if self._ttl_indexes:
+            with self.lock:
+                super()._remove_expired_documents()
 
     # --- keeping the cache coherent ----------------------------------------------------------
     def _forget_documents(self) -> None:
@@ -87,21 +371,10 @@ class CollectionStore(sqlite_store.CollectionStore):
         self._docs_bytes = 0
         self._docs_refused = False
 
-    def open(self):
-        super().open()
-        self._forget_documents()
-
     def close(self):
-        super().close()
-        self._forget_documents()
-
-    def drop(self):
-        super().drop()
-        self._forget_documents()
-
-    def copy_from(self, source):
-        super().copy_from(source)
-        self._forget_documents()
+        with self.lock:
+            super().close()
+            self._forget_documents()
 
     def _sync(self) -> bool:
         """Catch up with commits of other connections; True if the hash index must be rebuilt.
@@ -156,6 +429,10 @@ class CollectionStore(sqlite_store.CollectionStore):
         return True
 
     def __setitem__(self, key, val):
+        with self.transaction():
+            self._set(key, val)
+
+    def _set(self, key, val):
         super().__setitem__(key, val)
         if self._docs is not None:
             encoded = self._documents._encode_doc(val)  # the bytes just written
@@ -168,6 +445,10 @@ class CollectionStore(sqlite_store.CollectionStore):
                 self._docs[key], self._blobs[key] = self._documents._decode_doc(encoded), encoded
 
     def __delitem__(self, key):
+        with self.transaction():
+            self._delete(key)
+
+    def _delete(self, key):
         super().__delitem__(key)
         if self._docs is not None:
             key = self._index_key(key)
@@ -208,6 +489,10 @@ class CollectionStore(sqlite_store.CollectionStore):
         They may be the cached objects themselves: the caller must not modify them. ``may_load``: this
         query may switch the collection to the cache (counts and sorted queries do; a plain scan such
         as a one-off backfill at start-up reads from SQLite unless the cache is loaded already)."""
+        with self.lock:
+            return self._readonly_candidates(filter, may_load)
+
+    def _readonly_candidates(self, filter, may_load: bool) -> list:
         self._remove_expired_documents()
         self._sync()
         if self._docs is None and self._docs_wanted and not self._docs_refused:
@@ -222,7 +507,9 @@ class CollectionStore(sqlite_store.CollectionStore):
                     keys = query_index.candidates(filter)
             if self._docs is None:  # small lookup, too large to cache, or changed meanwhile
                 # litemongo's own path: fresh documents from SQLite
-                return self.documents if keys is None else self._get_many(query_index.in_natural_order(keys))
+                if keys is None:
+                    return self._documents.values()
+                return list(self._get_many(query_index.in_natural_order(keys)))
         docs = self._docs
         if keys is None:
             return list(docs.values())
