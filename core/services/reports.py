@@ -244,13 +244,9 @@ def render_report(report_id: str) -> str:
 
 
 def _page_count(pdf: bytes) -> int:
-    """Pages as the PDF's page tree says (pypdf when installed, else a count of /Type /Page objects)."""
-    try:
-        from pypdf import PdfReader
-    except ImportError:
-        import re
+    """Pages as the PDF's page tree says."""
+    from pypdf import PdfReader
 
-        return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
