@@ -31,6 +31,7 @@ PRODUCT_IMPORTS_FROM_TEST_EXTRA = {
 TEST_RUN_TIME_ONLY = {
     "pytest-xdist": "a pytest plugin: `pytest -n 2` (make test)",
     "ruff": "the linter, run as a command (make lint)",
+    "setuptools": "the build backend: tests/test_image.py builds the wheel with it, without build isolation",
 }
 
 
@@ -109,6 +110,12 @@ def test_test_imports_equal_the_test_extra():
     assert unused == set(), "in the test extra but imported nowhere in tests/"
     assert set(TEST_RUN_TIME_ONLY) <= test_extra
     assert not (test_extra & deps), "declared twice"
+
+
+def test_the_test_extra_builds_with_the_build_systems_setuptools():
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["build-system"]["requires"]
+    tools = [spec for spec in project()["optional-dependencies"]["test"] if declared([spec]) == {"setuptools"}]
+    assert tools == [spec for spec in build if declared([spec]) == {"setuptools"}] and len(tools) == 1
 
 
 def test_every_dependency_has_an_upper_bound():
