@@ -9,7 +9,7 @@ from flask_admin.form import BaseForm
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, Email, Length
 
@@ -66,10 +66,3 @@ class LocalDateTimeField(DateTimeLocalField):
     def populate_obj(self, obj, name):
         setattr(obj, name, to_utc(self.data))
 
-
-class PasswordSetForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
-
-
-class SearchForm(FlaskForm):
-    q = StringField(_l("Search"), validators=[Length(max=100)])

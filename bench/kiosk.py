@@ -105,7 +105,7 @@ class Tablet(threading.Thread):
 def build(tmp: Path):
     return create_app({"SECRET_KEY": "bench", "INSTANCE_PATH": str(tmp / "instance"),
                        "MONGODB_URI": "mongomock://localhost", "MONGODB_DB": f"bench_{uuid.uuid4().hex[:8]}",
-                       "RATELIMIT_STORAGE_URI": "memory://", "EMBEDDED_WORKER": False})
+                       "RATELIMIT_STORAGE_URI": "memory://"})
 
 
 def main() -> int:

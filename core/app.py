@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from core.auth import init_auth
 from core.celery_app import celery_init_app
 from core.config import load_config
-from core.db import connect_db, ensure_indexes
+from core.db import connect_db
 from core.errors import FrontdeskError
 from core.extensions import babel, csrf, limiter
 from core.i18n import select_locale, select_timezone
@@ -26,7 +26,10 @@ FORMS_DIR = HERE.parent / "forms"
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """Build a Frontdesk application. ``overrides`` win over the environment (tests use them)."""
+    """Build a Frontdesk application. ``overrides`` win over the environment (tests use them).
+
+    Writes nothing to the database: indexes and data migrations are ``frontdesk db upgrade``
+    (:func:`core.db.upgrade_database`), run once per deployment, not in every process."""
     overrides = dict(overrides or {})
     instance = overrides.pop("INSTANCE_PATH", None) or os.environ.get("FRONTDESK_INSTANCE_PATH") \
         or str(Path.cwd() / "instance")
@@ -51,9 +54,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_surfaces(app)
     _register_errors(app)
     _register_cli(app)
-    if app.config.get("ENSURE_INDEXES", True):
-        with app.app_context():
-            ensure_indexes()
     return app
 
 

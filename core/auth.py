@@ -9,11 +9,10 @@ no longer loads a user.
 from __future__ import annotations
 
 import time
-from functools import wraps
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import Flask, abort, current_app, jsonify, redirect, request, session, url_for
+from flask import Flask, current_app, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -53,45 +52,6 @@ def start_session(user: StaffUser) -> None:
     session.permanent = True
     login_user(user, remember=False)
     session["login_at"] = time.time()
-
-
-def roles_required(*roles: str):
-    """Decorator for plain views: staff with one of ``roles`` (JSON callers get 403 JSON)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                if request.accept_mimetypes.best == "application/json":
-                    return jsonify(error="login required"), 401
-                return redirect(url_for("staff_auth.login", next=request.full_path))
-            if roles and current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def feature_required(key: str, unit_getter=None):
-    """Decorator for blueprint views: 404 unless the business unit has switched on ``key``.
-
-    ``unit_getter`` returns the unit of the request (the staff member's by default; kiosk and
-    portal pass their own: the paired device's or the customer's unit).
-    """
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            unit = (unit_getter or current_unit)()
-            if unit is None or not unit.has_feature(key):
-                abort(404)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def current_unit():

@@ -1,4 +1,4 @@
-"""The ``frontdesk`` command: run, config, create-user, seed, export, import."""
+"""The ``frontdesk`` command: run, config, db upgrade, create-user, seed, export, import."""
 
 from __future__ import annotations
 
@@ -33,6 +33,19 @@ def register_app_commands(app: Flask) -> None:
 
         for key, value in effective_config(current_app).items():
             click.echo(f"{key} = {value}")
+
+    @app.cli.group("db")
+    def db_group():
+        """The database: ``frontdesk db upgrade`` after installing a release."""
+
+    @db_group.command("upgrade")
+    def db_upgrade_command():
+        """Create the declared indexes and run the data migrations (idempotent; run before starting a release)."""
+        from core.db import upgrade_database
+
+        for name, count in upgrade_database().items():
+            click.echo(f"{name}: {count}")
+        click.echo("Database is up to date.")
 
     @app.cli.command("create-user")
     @click.argument("email")

@@ -52,13 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
     "RATELIMIT_STORAGE_URI": "",  # empty: Redis when REDIS_URL is set, else process memory
     "RATELIMIT_HEADERS_ENABLED": True,
-    "PASSWORD_MIN_LENGTH": 12,
-    "PASSWORD_MAX_LENGTH": 128,
     # Flask-Admin
     "FLASK_ADMIN_SWATCH": "default",
     "FLASK_ADMIN_FLUID_LAYOUT": True,
-    # Run-time
-    "EMBEDDED_WORKER": True,
     # portal (issue 5): login codes (NIST SP 800-63B / OWASP ASVS numbers), sessions, uploads
     # Links in e-mails (dialog invitations) point here; set it to the public address in production
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",

@@ -11,6 +11,8 @@ Connections are lazy (``connect=False``) so a forked Celery worker never inherit
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import mongoengine
@@ -83,11 +85,50 @@ def get_db():
     return mongoengine.get_db(ALIAS)
 
 
-def ensure_indexes() -> None:
-    """Create the indexes every model declares in ``meta`` (idempotent)."""
+@dataclass(frozen=True)
+class UpgradeStep:
+    """One step of ``frontdesk db upgrade``: idempotent, returns how many things it changed."""
+
+    name: str
+    run: Callable[[], int]
+
+
+def create_indexes() -> int:
+    """Create the indexes every model declares in ``meta`` and the GridFS buckets' indexes; returns how
+    many did not exist yet (0 when run again)."""
     from core import files
     from core.models import ALL_MODELS
 
+    db = get_db()
+    buckets = {f"{bucket}.{part}" for bucket in files.BUCKETS for part in ("files", "chunks")}
+    names = sorted({model._get_collection_name() for model in ALL_MODELS} | buckets)
+    def indexes(name: str) -> set[str]:
+        return set(db[name].index_information()) - {"_id_"}  # _id_ comes with the collection
+
+    before = {name: indexes(name) for name in names}
     for model in ALL_MODELS:
         model.ensure_indexes()
-    files.ensure_indexes()  # GridFS buckets
+    files.ensure_indexes()
+    return sum(len(indexes(name) - before[name]) for name in names)
+
+
+def _backfill_search_prefixes() -> int:
+    from core.models.customer import backfill_search_prefixes
+
+    return backfill_search_prefixes()
+
+
+#: What ``upgrade_database`` does, in order. A new migration is one more entry: a plain function that
+#: is safe to run again (it finds its own work, e.g. documents still lacking a field) and returns a count.
+UPGRADE_STEPS: list[UpgradeStep] = [
+    UpgradeStep("indexes created", create_indexes),
+    UpgradeStep("customers given search prefixes", _backfill_search_prefixes),
+]
+
+
+def upgrade_database(steps: list[UpgradeStep] | None = None) -> dict[str, int]:
+    """Bring the database up to what this release expects: indexes, then data migrations.
+
+    Run by ``frontdesk db upgrade`` before the web and worker processes start (never by the app
+    factory: every gunicorn and Celery process builds an app). Idempotent; returns step name → count."""
+    return {step.name: step.run() for step in (UPGRADE_STEPS if steps is None else steps)}

@@ -1,7 +1,7 @@
 """The feature catalogue ("Settings > Add function"): what a business unit can switch on.
 
-A switched-off feature hides its menus and refuses its routes (see ``core.auth.feature_required``
-and ``admin.views.base.SecureModelView.feature``).
+A switched-off feature hides its menus and refuses its routes (see ``admin.views.base.SecureModelView.feature``
+and the feature checks in the kiosk and portal services).
 """
 
 from __future__ import annotations

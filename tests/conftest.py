@@ -15,6 +15,7 @@ import mongoengine
 import pytest
 
 from core.app import create_app
+from core.db import upgrade_database
 
 DEFAULT_PASSWORD = "korrekt-Pferd-Batterie-42"
 _seq = itertools.count()
@@ -50,6 +51,8 @@ def make_app(tmp_path, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.jinja_env.undefined = jinja2.StrictUndefined
+    with app.app_context():
+        upgrade_database()  # what `frontdesk db upgrade` does before a release starts: indexes, migrations
     return app
 
 

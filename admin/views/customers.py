@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import StringField
 from wtforms.validators import Optional
 
@@ -183,7 +183,3 @@ add_file_section(FileSection("fill", _l("Fill in a questionnaire"), "admin/secti
                              _questionnaires_context, order=25))
 add_file_section(FileSection("history", _l("Change history"), "admin/sections/history.html",
                              _history_context, order=90))
-
-
-def safe_text(value) -> Markup:
-    return escape(value or "")

@@ -63,7 +63,7 @@ class Customer(TimestampedMixin, me.Document):
     last_name_key = me.StringField(max_length=100)
     #: derived, indexed: folded prefixes of surname, first name and e-mail (``search_prefixes()``); the admin
     #: search asks for one of them by equality before it applies its patterns. Kept by ``clean()`` (save),
-    #: by services that update these fields atomically, and filled where missing by ``ensure_indexes()``.
+    #: by services that update these fields atomically, and filled where missing by ``frontdesk db upgrade``.
     search_prefixes = me.ListField(me.StringField(max_length=SEARCH_PREFIX_LENGTH * 4))
     birthday = me.DateField()
     email = me.EmailField(max_length=254)
@@ -124,19 +124,14 @@ class Customer(TimestampedMixin, me.Document):
         if errors:
             raise me.ValidationError("Invalid customer", errors=errors)
 
-    @classmethod
-    def ensure_indexes(cls):
-        """Create the declared indexes, then fill ``search_prefixes`` where it is missing (documents
-        written before the field existed, restored from an older export or imported by other tools)."""
-        super().ensure_indexes()
-        backfill_search_prefixes()
-
     def __str__(self) -> str:
         return self.full_name
 
 
 def backfill_search_prefixes() -> int:
-    """Set ``search_prefixes`` on every customer document that lacks it; returns how many lacked it.
+    """Set ``search_prefixes`` on every customer document that lacks it (written before the field existed,
+    restored from an older export or imported by other tools); returns how many lacked it. A step of
+    ``frontdesk db upgrade`` (core.db.UPGRADE_STEPS), run again after ``frontdesk import``.
 
     Idempotent and safe next to other writers: each update only applies while the field is still
     missing, so it never overwrites what a concurrent save computed from newer names."""

@@ -132,13 +132,6 @@ def document_for(customer: Customer, document_id: str, project: Project | None =
     return doc
 
 
-def delete_document(actor: Actor, doc: Document) -> None:
-    doc.delete()  # first: a document whose file is gone would be listed but not downloadable
-    files.delete(BUCKET, doc.file_id)
-    record(actor, "delete", object_type="documents", object_id=doc.pk, summary="Document deleted",
-           business_unit=doc.business_unit)
-
-
 def delete_customer_documents(customer: Customer) -> int:
     """Every document of the customer and every GridFS file tagged with them (orphans included)."""
     count = Document.objects(customer=customer).delete()

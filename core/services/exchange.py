@@ -12,7 +12,7 @@ from pathlib import Path
 from bson import json_util
 from bson.json_util import JSONMode, JSONOptions
 
-from core.db import ensure_indexes, get_db
+from core.db import get_db, upgrade_database
 from core.errors import Conflict, InvalidInput
 
 OPTIONS: JSONOptions = json_util.CANONICAL_JSON_OPTIONS.with_options(json_mode=JSONMode.CANONICAL)
@@ -89,5 +89,5 @@ def import_all(folder: Path, *, drop: bool = False) -> dict[str, int]:
         if docs:
             db[name].insert_many(docs, ordered=True)
         counts[name] = len(docs)
-    ensure_indexes()
+    upgrade_database()  # indexes, and the data migrations an older export may need
     return counts

@@ -387,13 +387,8 @@ def expire_stale_runs(now: datetime | None = None) -> int:
     return count
 
 
-def runs_for_appointment(appointment) -> list[KioskRun]:
-    return list(KioskRun.objects(appointment=appointment).order_by("-created_at").limit(20))
-
-
 def delete_customer_runs(customer: Customer) -> int:
     """Deletion hook (core.services.deletion): the customer's runs and their audit events."""
     ids = [str(pk) for pk in KioskRun.objects(customer=customer).scalar("pk")]
     erase_object("kiosk_runs", ids)
     return KioskRun.objects(customer=customer).delete()
-

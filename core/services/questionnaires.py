@@ -274,7 +274,3 @@ def _renderer_errors(form: forms.Form, errors: dict[str, list[str]]) -> list[dic
 def render_submission(submission: Submission, lang: str = "de"):
     """Read-only HTML of a submission, rendered against the version it was made with."""
     return form_for(submission.version).render_answers(submission.data, lang=lang)
-
-
-def submissions_of(customer: Customer, limit: int = 50) -> list[Submission]:
-    return list(Submission.objects(customer=customer).order_by("-completed_at").limit(limit))

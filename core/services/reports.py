@@ -2,21 +2,23 @@
 
 Rendered by a Celery task (``tasks.reports.render``) with xhtml2pdf from Jinja templates that get plain
 data only (dicts, strings, numbers: no database objects). Charts are reportlab charts turned into SVG
-server-side (the dashboard shows the same SVG inline). The embedded font is Bitstream Vera, shipped with
-reportlab (umlauts, ß, €). ``link_callback`` resolves only our own font files and ``data:`` images;
-every other URL (``file://``, http, relative paths) is refused. The PDF is stored in the GridFS bucket
-``reports`` (see core/files.py).
+server-side (the dashboard shows the same SVG inline). The embedded font is Bitstream Vera (umlauts, ß, €),
+shipped in our package data (``core/data/fonts``, with its licence) so it is found wherever the package is
+installed. ``link_callback`` resolves only those font files and ``data:`` images; every other URL
+(``file://``, http, relative paths) is refused, and xhtml2pdf's resource policy (:data:`RESOURCE_POLICY`)
+confines local reads to the font folder, forbids the network and bounds the render. The PDF is stored in
+the GridFS bucket ``reports`` (see core/files.py).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 from pathlib import Path
 from typing import Any
 
-import reportlab
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -29,9 +31,19 @@ from core.services.audit import Actor
 
 BUCKET = "reports"
 
-FONT_DIR = Path(reportlab.__file__).resolve().parent / "fonts"
+FONT_DIR = Path(__file__).resolve().parents[1] / "data" / "fonts"
 #: the only resources a report may load: name used in the template → file
 ALLOWED_FILES = {"fd-font/Vera.ttf": FONT_DIR / "Vera.ttf", "fd-font/VeraBd.ttf": FONT_DIR / "VeraBd.ttf"}
+
+
+@functools.cache
+def resource_policy():
+    """What xhtml2pdf may read while rendering a report: files in the font folder only (its default
+    policy allows the working directory instead, so outside the source tree the font was refused and the
+    text fell back to Helvetica), no network, and its server limits on size, depth and time."""
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+    return ResourceAccessPolicy.server(base_dir=FONT_DIR, allow_remote=False)
 TEMPLATES = {"customer": "reports/customer.html", "tips": "reports/tips.html"}
 
 
@@ -182,7 +194,8 @@ def render_pdf(kind: str, data: dict[str, Any], lang: str = "de") -> bytes:
     with force_locale(lang):
         html = render_template(TEMPLATES[kind], r=data)
     out = io.BytesIO()
-    status = pisa.CreatePDF(html, dest=out, link_callback=link_callback, encoding="utf-8")
+    status = pisa.CreatePDF(html, dest=out, link_callback=link_callback, encoding="utf-8",
+                            resource_policy=resource_policy())
     if status.err:
         raise RuntimeError(f"PDF rendering failed ({status.err} errors)")
     return out.getvalue()
@@ -231,13 +244,9 @@ def render_report(report_id: str) -> str:
 
 
 def _page_count(pdf: bytes) -> int:
-    """Pages as the PDF's page tree says (pypdf when installed, else a count of /Type /Page objects)."""
-    try:
-        from pypdf import PdfReader
-    except ImportError:
-        import re
+    """Pages as the PDF's page tree says."""
+    from pypdf import PdfReader
 
-        return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.errors import FeatureDisabled, InvalidInput
+from core.errors import InvalidInput
 from core.features import get_feature
 from core.models import BusinessUnit
 from core.services.audit import Actor, record
@@ -24,9 +24,3 @@ def set_feature(actor: Actor, unit: BusinessUnit, key: str, enabled: bool) -> Bu
            after={"feature": key, "enabled": enabled}, business_unit=unit)
     unit.reload()
     return unit
-
-
-def require_feature(unit: BusinessUnit | None, key: str) -> None:
-    """Raise FeatureDisabled unless ``unit`` has switched on ``key``."""
-    if unit is None or not unit.has_feature(key):
-        raise FeatureDisabled("This function is switched off.")

@@ -31,17 +31,6 @@ def create_user(actor: Actor, unit: BusinessUnit, *, email: str, name: str, role
     return user
 
 
-def set_password(actor: Actor, user: StaffUser, password: str) -> None:
-    """Change a password (policy checked) and end the user's other sessions."""
-    problems = password_problems(password, email=user.email, name=user.name)
-    if problems:
-        raise InvalidInput(problems[0], {"password": " ".join(problems)})
-    StaffUser.objects(pk=user.pk).update_one(set__password_hash=hash_password(password), inc__session_version=1)
-    user.reload()
-    record(actor, "password", object_type="staff_users", object_id=user.pk, summary="Password changed",
-           business_unit=user.business_unit)
-
-
 def authenticate(email: str, password: str) -> StaffUser | None:
     """The active user with this e-mail and password, or None (constant work either way)."""
     user = StaffUser.objects(email=(email or "").strip().lower()[:254]).first()

@@ -144,24 +144,3 @@ def test_feature_toggle_bad_input(app, owner_client, unit):
         from core.models import BusinessUnit
 
         assert BusinessUnit.objects.get(pk=unit.pk).features == ["reminders"]
-
-
-def test_feature_required_decorator(app, unit):
-    from flask import Flask
-
-    from core.auth import feature_required
-
-    called = []
-
-    @feature_required("portal", unit_getter=lambda: unit)
-    def view():
-        called.append(1)
-        return "ok"
-
-    with app.test_request_context():
-        from werkzeug.exceptions import NotFound
-
-        with pytest.raises(NotFound):
-            view()
-    assert not called
-    assert isinstance(app, Flask)

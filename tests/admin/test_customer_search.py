@@ -165,22 +165,14 @@ def _raw_customer(unit, first, last, email=None) -> dict:
     return doc
 
 
-def test_missing_prefixes_are_backfilled_at_startup(app, tmp_path, unit, owner):
-    """Documents written before the field existed (or by other tools) get it when the app starts."""
-    from core.app import create_app
-
+def test_missing_prefixes_are_backfilled_by_db_upgrade(app, unit):
+    """Documents written before the field existed (or by other tools) get it from `frontdesk db upgrade`."""
     with app.app_context():
         Customer._get_collection().insert_many([_raw_customer(unit, "Jörg", "Weiß"),
                                                 _raw_customer(unit, "Anna", "Ähre", "anna@x.de")])
         assert Customer.objects(search_prefixes__exists=True).count() == 0
-        config = dict(app.config)
-    if config["MONGODB_URI"]:  # mongomock: the in-memory data belongs to this connection; call the hook
-        with app.app_context():
-            Customer.ensure_indexes()
-    else:  # embedded: a real restart on the same files
-        mongoengine.disconnect()
-        app = create_app({"INSTANCE_PATH": app.instance_path, "MONGODB_URI": "", "MONGODB_DB": config["MONGODB_DB"],
-                          "TESTING": True, "SECRET_KEY": "x", "RATELIMIT_STORAGE_URI": "memory://"})
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0 and "customers given search prefixes: 2" in result.output, result.output
     with app.app_context():
         found = {c.last_name: c.search_prefixes for c in Customer.objects(business_unit=unit)}
         assert found == {"Weiß": search_prefixes("Weiß", "Jörg", None),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -25,6 +26,53 @@ def done_dialog(app, staff_actor, customer, scored_version):
 def text_of(pdf: bytes) -> tuple[int, str, PdfReader]:
     reader = PdfReader(io.BytesIO(pdf))
     return len(reader.pages), "\n".join(p.extract_text() for p in reader.pages), reader
+
+
+def text_fonts(pdf: bytes, pages: list[int] | None = None) -> set[str]:
+    """The base names of the fonts that draw text on ``pages`` (all by default), subset prefixes cut off."""
+    reader = PdfReader(io.BytesIO(pdf))
+    used: set[str] = set()
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and font is not None:
+            used.add(str(font["/BaseFont"]).lstrip("/").split("+")[-1])
+
+    for i in range(len(reader.pages)) if pages is None else pages:
+        reader.pages[i].extract_text(visitor_text=visit)
+    return used
+
+
+VERA = {"BitstreamVeraSans-Roman", "BitstreamVeraSans-Bold"}
+BULLETS = "Symbol"  # xhtml2pdf draws list bullets (•) in the base-14 Symbol font
+
+
+def test_reports_embed_our_font_whatever_the_working_directory(app, done_dialog, tmp_path, monkeypatch, caplog):
+    """xhtml2pdf's default policy only reads files under the working directory; ours names the font folder."""
+    from core.services import reports
+
+    monkeypatch.chdir(tmp_path)  # not the checkout (the font lies in it)
+    caplog.set_level("WARNING")
+    with app.test_request_context():
+        customer = reports.render_pdf("customer", reports.report_data(done_dialog))
+        tips = reports.render_pdf("tips", reports.report_data(done_dialog))
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("xhtml2pdf")] == []
+    assert text_fonts(tips) - {BULLETS} == VERA
+    assert text_fonts(customer, [0, 5, 6]) - {BULLETS} == VERA  # the pages without charts (they label in Helvetica)
+    assert str(reports.FONT_DIR).startswith(str(Path(reports.__file__).resolve().parents[1]))  # our package data
+
+
+def test_the_report_policy_reads_nothing_outside_the_font_folder(tmp_path):
+    from xhtml2pdf.config.resources import ResourceAccessError
+
+    from core.services import reports
+
+    policy = reports.resource_policy()
+    policy.check_path(reports.FONT_DIR / "Vera.ttf")
+    for path in (tmp_path / "x.ttf", Path(reports.__file__), Path("/etc/passwd")):
+        with pytest.raises(ResourceAccessError):
+            policy.check_path(path)
+    with pytest.raises(ResourceAccessError):
+        policy.check_url("https://example.com/x.png")
 
 
 def test_customer_report_through_the_dashboard(app, owner_client, customer, done_dialog):
