@@ -5,7 +5,7 @@ data only (dicts, strings, numbers: no database objects). Charts are reportlab c
 server-side (the dashboard shows the same SVG inline). The embedded font is Bitstream Vera (umlauts, ß, €),
 shipped in our package data (``core/data/fonts``, with its licence) so it is found wherever the package is
 installed. ``link_callback`` resolves only those font files and ``data:`` images; every other URL
-(``file://``, http, relative paths) is refused, and xhtml2pdf's resource policy (:data:`RESOURCE_POLICY`)
+(``file://``, http, relative paths) is refused, and xhtml2pdf's resource policy (:func:`resource_policy`)
 confines local reads to the font folder, forbids the network and bounds the render. The PDF is stored in
 the GridFS bucket ``reports`` (see core/files.py).
 """
@@ -17,7 +17,7 @@ import functools
 import hashlib
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -29,22 +29,25 @@ from core.models import Dialog, Report
 from core.models._base import utcnow
 from core.services.audit import Actor
 
+if TYPE_CHECKING:
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+
 BUCKET = "reports"
 
 FONT_DIR = Path(__file__).resolve().parents[1] / "data" / "fonts"
 #: the only resources a report may load: name used in the template → file
 ALLOWED_FILES = {"fd-font/Vera.ttf": FONT_DIR / "Vera.ttf", "fd-font/VeraBd.ttf": FONT_DIR / "VeraBd.ttf"}
+TEMPLATES = {"customer": "reports/customer.html", "tips": "reports/tips.html"}
 
 
 @functools.cache
-def resource_policy():
+def resource_policy() -> ResourceAccessPolicy:
     """What xhtml2pdf may read while rendering a report: files in the font folder only (its default
     policy allows the working directory instead, so outside the source tree the font was refused and the
     text fell back to Helvetica), no network, and its server limits on size, depth and time."""
     from xhtml2pdf.config.resources import ResourceAccessPolicy
 
     return ResourceAccessPolicy.server(base_dir=FONT_DIR, allow_remote=False)
-TEMPLATES = {"customer": "reports/customer.html", "tips": "reports/tips.html"}
 
 
 class BlockedResource(Exception):
