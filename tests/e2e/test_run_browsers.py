@@ -62,6 +62,7 @@ def test_staff_stranger_second_staff_and_tablet_in_chromium(product):
 
     base = product.base
     problems: list[str] = []
+    expect.set_options(timeout=20_000)  # a loaded CI machine serves slower; nothing here is a timing claim
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -70,6 +71,8 @@ def test_staff_stranger_second_staff_and_tablet_in_chromium(product):
             _, staff = watched_page(browser, base, problems, "staff")
             tablet_ctx, tablet = watched_page(browser, base, problems, "tablet",
                                               viewport={"width": 1024, "height": 1366}, has_touch=True)
+            for page in (owner, stranger, staff, tablet):
+                page.set_default_timeout(30_000)
 
             owner_email, owner_password = product.logins["owner"]
             _login(owner, base, owner_email, owner_password)
