@@ -4,11 +4,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench translations clean help
+.PHONY: run test test-fast lint format bench translations clean help
 
 help:
 	@echo "make run    - install (first time) and serve http://127.0.0.1:5000 with worker + demo data"
 	@echo "make test   - install with test extras and run the whole suite"
+	@echo "make test-fast - everyday lane: everything except browser, real-worker, multi-process and image tests"
 	@echo "make lint   - ruff"
 	@echo "make bench  - run the benchmarks in bench/"
 
@@ -23,6 +24,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not browser and not slow and not redis"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
