@@ -29,7 +29,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Customer, Dialog, OutboxMessage, QuestionnaireVersion, Submission, TaskLock
 from core.models._base import utcnow
 from core.services import questionnaires as qs
-from core.services.audit import Actor, record
+from core.services.audit import Actor, erase_object, record
 from core.services.mail import deliver_message, queue_email
 from forms import scoring
 
@@ -115,7 +115,7 @@ def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, in
     Dialog.objects(pk=dialog.pk).update_one(set__token_hash=token_hash(link_token(dialog)))
     dialog.reload()
     record(actor, "create", object_type="dialogs", object_id=dialog.pk, summary=f"Dialog started: {version}",
-           business_unit=customer.business_unit)
+           business_unit=customer.business_unit, customer=customer)
     if invite:
         _task("tasks.dialogs.invite").delay(str(dialog.pk))
     return dialog
@@ -174,7 +174,7 @@ def send_reminder(actor: Actor, dialog: Dialog, now: datetime | None = None) -> 
         raise InvalidInput("The customer has no e-mail address.", {"email": "missing"})
     msg = _remind(dialog, now or utcnow())
     record(actor, "remind", object_type="dialogs", object_id=dialog.pk, summary="Reminder sent",
-           business_unit=dialog.business_unit)
+           business_unit=dialog.business_unit, customer=dialog)
     return msg
 
 
@@ -256,7 +256,7 @@ def delete(actor: Actor, dialog: Dialog) -> None:
     reports.delete_for_dialogs([dialog])
     Dialog.objects(pk=dialog.pk).delete()
     record(actor, "delete", object_type="dialogs", object_id=dialog.pk, summary="Dialog deleted",
-           business_unit=dialog.business_unit)
+           business_unit=dialog.business_unit, customer=dialog)
 
 
 # --- the customer's side ------------------------------------------------------------------------
@@ -357,5 +357,6 @@ def delete_customer_dialogs(customer: Customer) -> int:
     from core.services import reports
 
     dialogs = list(Dialog.objects(customer=customer))
+    erase_object("dialogs", [str(d.pk) for d in dialogs])
     reports.delete_for_dialogs(dialogs)
     return Dialog.objects(customer=customer).delete()

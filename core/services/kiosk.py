@@ -265,7 +265,8 @@ def start_run(actor: Actor, *, device: Device, customer: Customer, version: Ques
         run.delete()
         raise Conflict("This device is not paired (revoked?).")
     record(actor, "kiosk_start", object_type="kiosk_runs", object_id=run.pk,
-           summary=f"{version.name} v{version.number} started on {device.name}", business_unit=unit)
+           summary=f"{version.name} v{version.number} started on {device.name}", business_unit=unit,
+           customer=run)
     return run
 
 
@@ -367,7 +368,8 @@ def cancel_run(actor: Actor, run: KioskRun) -> bool:
     if not _end(run, "cancelled"):
         return False
     record(actor, "kiosk_cancel", object_type="kiosk_runs", object_id=run.pk,
-           summary=f"Questionnaire on {run.device.name} cancelled", business_unit=run.business_unit)
+           summary=f"Questionnaire on {run.device.name} cancelled", business_unit=run.business_unit,
+           customer=run)
     return True
 
 

@@ -46,7 +46,7 @@ from core.models.portal_account import PERMISSIONS
 from core.passwords import hash_password, password_problems, verify_password
 from core.phone import PhoneError, to_e164
 from core.services import questionnaires as qs
-from core.services.audit import Actor, record
+from core.services.audit import Actor, erase_object, record
 from core.services.mail import queue_email, queue_sms
 
 FEATURE = "portal"
@@ -279,7 +279,7 @@ def create_account(actor: Actor, customer: Customer, *, name: str, username: str
                            {k: str(v) for k, v in exc.to_dict().items()}) from exc
     record(actor, "create", object_type="portal_accounts", object_id=account.pk,
            summary=f"Portal account {account.username} for customer {customer.pk}",
-           business_unit=customer.business_unit)
+           business_unit=customer.business_unit, customer=customer)
     return account, Handover(password=password, enrolment_token=token)
 
 
@@ -308,7 +308,8 @@ def issue_enrolment(actor: Actor, account: PortalAccount) -> str:
         set__enrolment_expires_at=utcnow() + timedelta(hours=_cfg("PORTAL_ENROLMENT_HOURS")))
     account.reload()
     record(actor, "enrolment_link", object_type="portal_accounts", object_id=account.pk,
-           summary=f"Enrolment link for portal account {account.username}", business_unit=account.business_unit)
+           summary=f"Enrolment link for portal account {account.username}", business_unit=account.business_unit,
+           customer=account)
     return token
 
 
@@ -319,7 +320,7 @@ def revoke_enrolment(actor: Actor, account: PortalAccount) -> bool:
     if done:
         record(actor, "enrolment_revoked", object_type="portal_accounts", object_id=account.pk,
                summary=f"Enrolment link of portal account {account.username} revoked",
-               business_unit=account.business_unit)
+               business_unit=account.business_unit, customer=account)
     return bool(done)
 
 
@@ -366,7 +367,7 @@ def set_account_active(actor: Actor, account: PortalAccount, active: bool) -> No
         PortalSession.objects(account=account).delete()
     record(actor, "activate" if active else "deactivate", object_type="portal_accounts", object_id=account.pk,
            summary=f"Portal account {account.username} {'activated' if active else 'deactivated'}",
-           business_unit=account.business_unit)
+           business_unit=account.business_unit, customer=account)
 
 
 def password_login(unit: BusinessUnit, username: str, password: str) -> PortalAccount:
@@ -515,7 +516,8 @@ def request_questionnaire(actor: Actor, customer: Customer, version: Questionnai
     task = PortalTask(business_unit=customer.business_unit, customer=customer, version=version, title=version.name,
                       requested_by=actor.label[:300]).save()
     record(actor, "create", object_type="portal_tasks", object_id=task.pk,
-           summary=f"Questionnaire {version.name} requested in the portal", business_unit=customer.business_unit)
+           summary=f"Questionnaire {version.name} requested in the portal", business_unit=customer.business_unit,
+           customer=customer)
     return task
 
 
@@ -601,6 +603,8 @@ def _by_id(model, raw: str | None, **scope):
 
 def delete_customer_portal(customer: Customer) -> int:
     """Deletion service hook: accounts, sessions, code state, requested questionnaires."""
+    erase_object("portal_accounts", [str(pk) for pk in PortalAccount.objects(customer=customer).scalar("pk")])
+    erase_object("portal_tasks", [str(pk) for pk in PortalTask.objects(customer=customer).scalar("pk")])
     n = PortalSession.objects(customer=customer).delete()
     n += PortalAccount.objects(customer=customer).delete()
     n += PortalLoginCode.objects(customer=customer).delete()
