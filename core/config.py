@@ -50,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
     "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
+    # kiosk: failed activation-code entries per IP, and for the whole installation (kiosk/SECURITY.md)
+    "KIOSK_PAIRING_LIMIT": "10 per hour",
+    "KIOSK_PAIRING_GLOBAL_LIMIT": "1000 per hour",
     "RATELIMIT_STORAGE_URI": "",  # empty: Redis when REDIS_URL is set, else process memory
     "RATELIMIT_HEADERS_ENABLED": True,
     "PASSWORD_MIN_LENGTH": 12,

@@ -31,7 +31,16 @@ HEARTBEAT_MS = 5000
 
 
 def _pairing_limit() -> str:
-    return current_app.config.get("KIOSK_PAIRING_LIMIT", "10 per hour")
+    return current_app.config["KIOSK_PAIRING_LIMIT"]
+
+
+def _pairing_global_limit() -> str:
+    return current_app.config["KIOSK_PAIRING_GLOBAL_LIMIT"]
+
+
+def _installation() -> str:
+    """One rate-limit bucket for every address: failed pairings of the whole installation."""
+    return "kiosk-pairing-all"
 
 
 def _pairing_failed(response) -> bool:
@@ -94,6 +103,8 @@ def display():
 
 @bp.route("/pair", methods=["POST"])
 @limiter.limit(_pairing_limit, methods=["POST"], deduct_when=_pairing_failed, per_method=True)
+@limiter.limit(_pairing_global_limit, key_func=_installation, methods=["POST"], deduct_when=_pairing_failed,
+               per_method=True)
 def pair():
     if _device() is not None:
         return redirect(url_for(".display"))
