@@ -75,7 +75,7 @@ def fill(dialog_id: str, token: str):
             return _refused(exc)
         return jsonify(redirect=url_for(".thanks"))
     dialog = service.open_dialog(dialog)
-    prefill = dialog.answers or qs.prefill_for(dialog.version, dialog.customer)
+    prefill = service.resume_answers(dialog)
     allow_eval()
     return render_template("dialogs/questionnaire.html", lang=lang, title=dialog.version.name,
                            definition=dialog.version.schema, prefill=prefill, restored=bool(dialog.answers),

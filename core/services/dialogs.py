@@ -270,7 +270,8 @@ def open_dialog(dialog: Dialog, now: datetime | None = None) -> Dialog:
 
 
 def save_progress(dialog: Dialog, data: Any, now: datetime | None = None) -> None:
-    """Keep what the customer has answered so far (checked for size and shape, not validated)."""
+    """Keep what the customer has answered so far: the form's own fields with storable values (cleaned
+    as a submission is, see :func:`questionnaires.clean_draft`), checked for size, not validated."""
     import json
 
     if not isinstance(data, dict):
@@ -279,6 +280,7 @@ def save_progress(dialog: Dialog, data: Any, now: datetime | None = None) -> Non
         qs._check_keys(data)
     except InvalidInput as exc:
         raise InvalidInput("These answers cannot be stored.") from exc
+    data = qs.clean_draft(dialog.version, data)
     if len(json.dumps(data, ensure_ascii=False)) > MAX_PROGRESS_BYTES:
         raise InvalidInput("The answers are too large.")
     now = now or utcnow()
@@ -286,6 +288,13 @@ def save_progress(dialog: Dialog, data: Any, now: datetime | None = None) -> Non
         set__answers=data, set__status="running", set__last_saved_at=now)
     if not updated:
         raise LinkClosed("This dialog is complete.")
+
+
+def resume_answers(dialog: Dialog) -> dict:
+    """What the form opens with: the saved answers (cleaned again, so a draft stored before cleaning
+    existed cannot break the page), else the customer's master data."""
+    saved = qs.clean_draft(dialog.version, dialog.answers) if dialog.answers else None
+    return saved or qs.prefill_for(dialog.version, dialog.customer)
 
 
 def complete(dialog: Dialog, data: Any, *, lang: str = "de", now: datetime | None = None) -> Dialog:

@@ -557,11 +557,15 @@ def task_for(viewer: Viewer, task_id: str) -> PortalTask:
 
 
 def prefill_for_task(task: PortalTask) -> dict:
-    return task.partial or qs.prefill_for(task.version, task.customer)
+    """The saved draft (cleaned again: a draft stored before cleaning existed must not break the page),
+    else the customer's master data."""
+    return (qs.clean_draft(task.version, task.partial) if task.partial else None) or \
+        qs.prefill_for(task.version, task.customer)
 
 
 def save_partial(viewer: Viewer, task: PortalTask, data: Any) -> None:
-    """Keep what the customer typed so far (not validated; never mapped to the customer record)."""
+    """Keep what the customer typed so far: the form's own fields with storable values (cleaned as a
+    submission is), not validated, never mapped to the customer record."""
     if viewer.read_only:
         raise Forbidden("Read-only.")
     if not isinstance(data, dict):
@@ -570,6 +574,7 @@ def save_partial(viewer: Viewer, task: PortalTask, data: Any) -> None:
         qs._check_keys(data)
     except InvalidInput as exc:
         raise InvalidInput("Invalid data.") from exc
+    data = qs.clean_draft(task.version, data)
     if len(qs.canonical_json(data).encode("utf-8")) > MAX_PARTIAL_BYTES:
         raise InvalidInput("Too much data.")
     PortalTask.objects(pk=task.pk, status="open").update_one(
