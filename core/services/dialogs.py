@@ -280,9 +280,9 @@ def save_progress(dialog: Dialog, data: Any, now: datetime | None = None) -> Non
         qs._check_keys(data)
     except InvalidInput as exc:
         raise InvalidInput("These answers cannot be stored.") from exc
-    data = qs.clean_draft(dialog.version, data)
-    if len(json.dumps(data, ensure_ascii=False)) > MAX_PROGRESS_BYTES:
+    if len(json.dumps(data, ensure_ascii=False)) > MAX_PROGRESS_BYTES:  # what was sent, before cleaning
         raise InvalidInput("The answers are too large.")
+    data = qs.clean_draft(dialog.version, data)
     now = now or utcnow()
     updated = Dialog.objects(pk=dialog.pk, status__in=["not_opened", "running"]).update_one(
         set__answers=data, set__status="running", set__last_saved_at=now)

@@ -574,9 +574,9 @@ def save_partial(viewer: Viewer, task: PortalTask, data: Any) -> None:
         qs._check_keys(data)
     except InvalidInput as exc:
         raise InvalidInput("Invalid data.") from exc
-    data = qs.clean_draft(task.version, data)
-    if len(qs.canonical_json(data).encode("utf-8")) > MAX_PARTIAL_BYTES:
+    if len(qs.canonical_json(data).encode("utf-8")) > MAX_PARTIAL_BYTES:  # what was sent, before cleaning
         raise InvalidInput("Too much data.")
+    data = qs.clean_draft(task.version, data)
     PortalTask.objects(pk=task.pk, status="open").update_one(
         set__partial=data, set__updated_at=utcnow(),
         **({} if task.started_at else {"set__started_at": utcnow()}))
