@@ -150,6 +150,11 @@ def request_code(unit: BusinessUnit, address_text: str, *, lang: str = "de") -> 
     }
     if state.last_failure_at and state.last_failure_at <= hour_ago:
         updates["set__failures"] = 0
+    if customer is not None:  # the count is the customer's: their other address's wrong entries count here too
+        failures, last_failure_at = _customer_failures(customer, hour_ago)
+        if failures > (0 if "set__failures" in updates else state.failures or 0):
+            updates["set__failures"] = failures
+            updates["set__last_failure_at"] = last_failure_at
     # optimistic: only one of two simultaneous requests for the same address sends
     claimed = PortalLoginCode.objects(pk=state.pk, last_sent_at=state.last_sent_at).update_one(**updates)
     if not claimed:
@@ -205,15 +210,32 @@ def verify_code(unit: BusinessUnit, address_text: str, code_text: str) -> Custom
     customer = Customer.objects(pk=used.customer.pk).first()
     if not customer_may_log_in(customer) or customer.business_unit.pk != unit.pk:
         raise LoginFailed("This code is not valid.")
+    PortalLoginCode.objects(customer=customer).update(set__failures=0, unset__last_failure_at=True)
     record(customer_actor(customer), "login", object_type="customers", object_id=customer.pk,
            summary="Portal login with a one-time code", business_unit=unit)
     return customer
 
 
+def _customer_failures(customer: Customer, since) -> tuple[int, Any]:
+    """The highest recent failure count over the customer's addresses (e-mail and mobile) and its time."""
+    states = PortalLoginCode.objects(customer=customer, last_failure_at__gt=since).only("failures", "last_failure_at")
+    best = max(states, key=lambda s: (s.failures or 0, s.last_failure_at), default=None)
+    return (best.failures or 0, best.last_failure_at) if best is not None else (0, None)
+
+
 def _charge_failure(state: PortalLoginCode, now) -> None:
-    state = PortalLoginCode.objects(pk=state.pk).modify(new=True, inc__failures=1, set__last_failure_at=now)
-    if state is not None and state.failures >= _cfg("PORTAL_CODE_MAX_FAILURES"):
-        PortalLoginCode.objects(pk=state.pk).update_one(unset__code_hash=True, unset__expires_at=True)
+    """One wrong entry, counted for the customer (every address of theirs: e-mail and mobile share one
+    budget), or for the address alone when it belongs to no customer. Codes at the limit are void."""
+    limit = _cfg("PORTAL_CODE_MAX_FAILURES")
+    customer_id = state.to_mongo().get("customer")
+    if customer_id is None:
+        state = PortalLoginCode.objects(pk=state.pk).modify(new=True, inc__failures=1, set__last_failure_at=now)
+        if state is not None and state.failures >= limit:
+            PortalLoginCode.objects(pk=state.pk).update_one(unset__code_hash=True, unset__expires_at=True)
+        return
+    PortalLoginCode.objects(customer=customer_id).update(inc__failures=1, set__last_failure_at=now)
+    PortalLoginCode.objects(customer=customer_id, failures__gte=limit).update(unset__code_hash=True,
+                                                                             unset__expires_at=True)
 
 
 # --- password accounts --------------------------------------------------------------------------
