@@ -66,13 +66,17 @@ def init_app(app: Flask) -> None:
     app.before_request(refuse_unexpected_json)
 
 
-def nesting_depth(text: str) -> int:
-    """How deeply arrays and objects nest in ``text`` (brackets inside strings do not count)."""
+def nesting_depth(text: str, stop_above: int | None = None) -> int:
+    """How deeply arrays and objects nest in ``text`` (brackets inside strings do not count); the scan
+    stops as soon as the depth exceeds ``stop_above``."""
     depth = deepest = 0
     for bracket in _NOT_BRACKET.sub("", _STRING.sub("", text)):
         if bracket in "[{":
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > deepest:
+                deepest = depth
+                if stop_above is not None and deepest > stop_above:
+                    break
         else:
             depth -= 1
     return deepest
@@ -104,7 +108,7 @@ def loads(text: str | bytes, *, max_bytes: int, max_depth: int) -> Any:
         raise JSONTooLarge(_("The data is too large."))
     if isinstance(text, bytes):
         text = text.decode("utf-8")  # UnicodeDecodeError is a ValueError
-    if nesting_depth(text) > max_depth:
+    if nesting_depth(text, stop_above=max_depth) > max_depth:
         raise ValueError("nested too deeply")
     return json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
 
