@@ -21,6 +21,11 @@ def _login_failed(response) -> bool:
     return bool(g.get("login_failed"))
 
 
+def _account_login_failed(response) -> bool:
+    """Charge the per-account bucket only for a form that named an account (no shared empty bucket)."""
+    return _login_failed(response) and bool(request.form.get("email", "").strip())
+
+
 def _limit() -> str:
     return current_app.config["LOGIN_FAILURE_LIMIT"]
 
@@ -37,9 +42,12 @@ def safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_limit, methods=["POST"], deduct_when=_login_failed, per_method=True)
-@limiter.limit(_limit, key_func=form_account_key, methods=["POST"], deduct_when=_login_failed, per_method=True)
+@limiter.limit(_limit, key_func=form_account_key, methods=["POST"], deduct_when=_account_login_failed,
+               per_method=True)
 def login():
-    form = LoginForm()
+    # only a submitted form: the account limit is keyed on request.form, so a JSON body (which Flask-WTF
+    # would read instead) could name an account the limit never sees
+    form = LoginForm(formdata=request.form if request.method == "POST" else None)
     error = None
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)

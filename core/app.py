@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from core import web
 from core.auth import init_auth
 from core.celery_app import celery_init_app
 from core.config import load_config
@@ -52,6 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.i18n")
 
     _register_surfaces(app)
+    web.init_app(app)
     _register_errors(app)
     _register_cli(app)
     return app

@@ -48,8 +48,14 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_ABSOLUTE_LIFETIME": 12 * 3600,  # seconds since login, whatever the activity
     "SESSION_REFRESH_EACH_REQUEST": True,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # JSON bodies (core/web.py read_json): checked before parsing; deeper data cannot be stored anyway
+    "JSON_MAX_BYTES": 2 * 1024 * 1024,
+    "JSON_MAX_DEPTH": 32,
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
     "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
+    # kiosk: failed activation-code entries per IP, and for the whole installation (kiosk/SECURITY.md)
+    "KIOSK_PAIRING_LIMIT": "10 per hour",
+    "KIOSK_PAIRING_GLOBAL_LIMIT": "1000 per hour",
     "RATELIMIT_STORAGE_URI": "",  # empty: Redis when REDIS_URL is set, else process memory
     "RATELIMIT_HEADERS_ENABLED": True,
     # Flask-Admin

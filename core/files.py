@@ -152,10 +152,21 @@ def chunks_collection(name: str):
     return get_db()[f"{name}.chunks"]
 
 
+def index_specs() -> dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]]:
+    """The indexes of every bucket's collections: collection name → [(keys, create_index options)]."""
+    specs: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {}
+    for name in BUCKETS:
+        specs[f"{name}.files"] = [([("filename", 1), ("uploadDate", 1)], {"name": "filename_1_uploadDate_1"}),
+                                  ([("metadata.customer", 1)], {"name": "metadata_customer"})]
+        specs[f"{name}.chunks"] = [([("files_id", 1), ("n", 1)], {"unique": True, "name": "files_id_1_n_1"})]
+    return specs
+
+
 def ensure_indexes() -> None:
     """GridFS's own indexes (pymongo creates them on the first upload anyway) plus ours for purges."""
-    for name in BUCKETS:
-        files = files_collection(name)
-        files.create_index([("filename", 1), ("uploadDate", 1)], name="filename_1_uploadDate_1")
-        files.create_index([("metadata.customer", 1)], name="metadata_customer")
-        chunks_collection(name).create_index([("files_id", 1), ("n", 1)], unique=True, name="files_id_1_n_1")
+    from core.db import get_db
+
+    db = get_db()
+    for collection, specs in index_specs().items():
+        for keys, options in specs:
+            db[collection].create_index(keys, **options)

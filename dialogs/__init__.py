@@ -17,6 +17,7 @@ from core.errors import FrontdeskError, InvalidInput, NotFound
 from core.security import allow_eval
 from core.services import dialogs as service
 from core.services import questionnaires as qs
+from core.web import read_json, takes_json
 
 bp = Blueprint("dialogs", __name__, url_prefix="/d", template_folder="templates", static_folder="static")
 
@@ -56,6 +57,7 @@ def _refused(exc: Exception):
 
 
 @bp.route("/<dialog_id>/<token>", methods=["GET", "POST"])
+@takes_json
 def fill(dialog_id: str, token: str):
     try:
         dialog = service.dialog_for_link(dialog_id, token)
@@ -63,7 +65,7 @@ def fill(dialog_id: str, token: str):
         return _refused(exc)
     lang = _lang()
     if request.method == "POST":
-        payload = request.get_json(silent=True)
+        payload = read_json()
         data = payload.get("data") if isinstance(payload, dict) else None
         try:
             service.complete(dialog, data, lang=lang)
@@ -73,7 +75,7 @@ def fill(dialog_id: str, token: str):
             return _refused(exc)
         return jsonify(redirect=url_for(".thanks"))
     dialog = service.open_dialog(dialog)
-    prefill = dialog.answers or qs.prefill_for(dialog.version, dialog.customer)
+    prefill = service.resume_answers(dialog)
     allow_eval()
     return render_template("dialogs/questionnaire.html", lang=lang, title=dialog.version.name,
                            definition=dialog.version.schema, prefill=prefill, restored=bool(dialog.answers),
@@ -82,11 +84,12 @@ def fill(dialog_id: str, token: str):
 
 
 @bp.route("/<dialog_id>/<token>/progress", methods=["POST"])
+@takes_json
 def progress(dialog_id: str, token: str):
     """Answers so far (JSON ``{"data": {...}}``), saved without validation."""
     try:
         dialog = service.dialog_for_link(dialog_id, token)
-        payload = request.get_json(silent=True)
+        payload = read_json()
         service.save_progress(dialog, payload.get("data") if isinstance(payload, dict) else None)
     except (NotFound, service.LinkClosed) as exc:
         return _refused(exc)

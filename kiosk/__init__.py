@@ -19,6 +19,7 @@ from core.extensions import limiter
 from core.security import allow_eval
 from core.services import kiosk as service
 from core.services import questionnaires as qs
+from core.web import read_json, takes_json
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates", static_folder="static")
 
@@ -31,7 +32,16 @@ HEARTBEAT_MS = 5000
 
 
 def _pairing_limit() -> str:
-    return current_app.config.get("KIOSK_PAIRING_LIMIT", "10 per hour")
+    return current_app.config["KIOSK_PAIRING_LIMIT"]
+
+
+def _pairing_global_limit() -> str:
+    return current_app.config["KIOSK_PAIRING_GLOBAL_LIMIT"]
+
+
+def _installation() -> str:
+    """One rate-limit bucket for every address: failed pairings of the whole installation."""
+    return "kiosk-pairing-all"
 
 
 def _pairing_failed(response) -> bool:
@@ -94,6 +104,8 @@ def display():
 
 @bp.route("/pair", methods=["POST"])
 @limiter.limit(_pairing_limit, methods=["POST"], deduct_when=_pairing_failed, per_method=True)
+@limiter.limit(_pairing_global_limit, key_func=_installation, methods=["POST"], deduct_when=_pairing_failed,
+               per_method=True)
 def pair():
     if _device() is not None:
         return redirect(url_for(".display"))
@@ -132,6 +144,7 @@ def _closed():
 
 
 @bp.route("/run/<token>", methods=["GET", "POST"])
+@takes_json
 def run(token: str):
     device = _device()
     current = service.run_for(device, token) if device is not None else None
@@ -139,7 +152,7 @@ def run(token: str):
         return _closed()
     lang = _lang()
     if request.method == "POST":
-        payload = request.get_json(silent=True)
+        payload = read_json()
         data = payload.get("data") if isinstance(payload, dict) else None
         try:
             service.submit_run(device, current, data, lang=lang)
@@ -157,13 +170,14 @@ def run(token: str):
 
 
 @bp.route("/run/<token>/heartbeat", methods=["POST"])
+@takes_json
 def heartbeat(token: str):
     """The questionnaire page: "still open?" and, after user input, "the customer is active"."""
     device = _device()
     current = service.run_for(device, token) if device is not None else None
     if current is None:
         return jsonify(state="closed", redirect=url_for(".display")), 410
-    payload = request.get_json(silent=True)
+    payload = read_json()
     if isinstance(payload, dict) and payload.get("active") is True:
         service.touch_run(current, min_interval=timedelta(seconds=15))
     return jsonify(state="running")

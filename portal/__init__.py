@@ -47,6 +47,7 @@ from core.services import portal as service
 from core.services import projects as projects_service
 from core.services import questionnaires as qs
 from core.services.audit import Actor
+from core.web import read_json, takes_json
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates", static_folder="static")
 
@@ -316,6 +317,7 @@ def update_master_data():
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+@takes_json
 @viewer_required
 def task(task_id: str):
     try:
@@ -326,7 +328,7 @@ def task(task_id: str):
         abort(404)
     lang = _lang()
     if request.method == "POST":
-        payload = request.get_json(silent=True)
+        payload = read_json()
         data = payload.get("data") if isinstance(payload, dict) else None
         try:
             service.submit_task(g.viewer, item, data, lang=lang)
@@ -343,11 +345,12 @@ def task(task_id: str):
 
 
 @bp.route("/tasks/<task_id>/draft", methods=["POST"])
+@takes_json
 @viewer_required
 def task_draft(task_id: str):
     try:
         item = service.task_for(g.viewer, task_id)
-        payload = request.get_json(silent=True)
+        payload = read_json()
         service.save_partial(g.viewer, item, payload.get("data") if isinstance(payload, dict) else None)
     except NotFound:
         abort(404)

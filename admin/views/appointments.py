@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_admin.contrib.mongoengine.form import ModelSelectField
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from mongoengine import ValidationError as MEValidationError
 
 from admin.forms import LocalDateTimeField, to_local
 from admin.sections import options_for
 from admin.views.base import ScopedAjaxLoader, SecureModelView
 from core.models import ActivityType, Customer, Project, StaffUser
+
+#: the answer for any id that is not among the scoped choices (unknown, another unit's, inactive, designer)
+NOT_A_CHOICE = _l("This choice is not available.")
 
 STATUS_LABELS = {"planned": _l("planned"), "running": _l("running"), "done": _l("done"),
                  "cancelled": _l("cancelled")}
@@ -47,6 +52,12 @@ class AppointmentView(SecureModelView):
     column_details_list = ("start", "end", "customer", "staff", "activity_type", "status", "location", "notes",
                            "reminder_wanted", "reminder_sent_at")
 
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        for name in SCOPED_CHOICES:
+            getattr(form_class, name).field_class = ScopedSelectField
+        return form_class
+
     def __init__(self, *args, **kwargs):
         self.form_ajax_refs = {"customer": ScopedAjaxLoader("customer", Customer,
                                                             fields=["last_name_key", "first_name", "email"],
@@ -54,10 +65,14 @@ class AppointmentView(SecureModelView):
         super().__init__(*args, **kwargs)
 
     def _scope_form(self, form):
+        """Limit the choices to the unit's active staff (no designers), active activity types and the
+        unit's projects, and resolve a submitted id against those only: Flask-Admin resolved it against
+        every unit while building the form, so an id outside the choices is refused here, with one
+        message whatever it is (unknown, malformed, another unit's, inactive)."""
         unit = current_user.business_unit
-        form.staff.queryset = StaffUser.objects(business_unit=unit, active=True, role__in=["owner", "staff"])
-        form.activity_type.queryset = ActivityType.objects(business_unit=unit, active=True)
-        form.project.queryset = Project.objects(business_unit=unit)
+        _rescope(form.staff, StaffUser.objects(business_unit=unit, active=True, role__in=["owner", "staff"]))
+        _rescope(form.activity_type, ActivityType.objects(business_unit=unit, active=True))
+        _rescope(form.project, Project.objects(business_unit=unit))
         return form
 
     def create_form(self, obj=None):
@@ -77,6 +92,31 @@ class AppointmentView(SecureModelView):
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs["options"] = options_for(current_user.business_unit, current_user)
         return super().render(template, **kwargs)
+
+
+SCOPED_CHOICES = ("staff", "activity_type", "project")
+
+
+class ScopedSelectField(ModelSelectField):
+    """A reference select that does not look the submitted id up while the form is built (Flask-Admin
+    would query every unit, and a malformed id would raise): the view resolves it in :func:`_rescope`."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+
+
+def _rescope(field, queryset) -> None:
+    field.queryset = queryset
+    raw = (field.raw_data or [None])[0]
+    if raw in (None, "", "__None"):
+        return
+    try:
+        field.data = queryset.filter(pk=raw).first()
+    except (MEValidationError, TypeError, ValueError):  # not an ObjectId
+        field.data = None
+    if field.data is None:
+        field.process_errors.append(str(NOT_A_CHOICE))  # a plain str: Flask-Admin shows only strings
+        field.pre_validate = lambda form: None  # the field's own "Not a valid choice" would repeat it
 
 
 class ActivityTypeView(SecureModelView):

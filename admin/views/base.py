@@ -17,7 +17,7 @@ from mongoengine import NotUniqueError
 from mongoengine import ValidationError as MEValidationError
 
 from admin.forms import AdminForm
-from core.services.audit import Actor, record, record_change, snapshot
+from core.services.audit import Actor, customer_id_of, record, record_change, snapshot
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -178,11 +178,12 @@ class SecureModelView(AccessMixin, ModelView):
 
     def delete_model(self, model):
         object_id, unit, label = str(model.pk), getattr(model, "business_unit", None), str(model)
+        customer = customer_id_of(model)
         collection = model._get_collection_name()
         ok = super().delete_model(model)
         if ok and self.audited:
             record(actor(), "delete", object_type=collection, object_id=object_id,
-                   summary=f"{collection} deleted: {label}"[:500], business_unit=unit)
+                   summary=f"{collection} deleted: {label}"[:500], business_unit=unit, customer=customer)
         return ok
 
     # --- hardening -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from core.models._base import utcnow
 from core.models.customer import search_key
 from core.phone import display as phone_display
 from core.services.deletion import customer_data_counts, delete_customer
+from core.web import read_json, takes_json
 
 SALUTATION_LABELS = {"": "—", "ms": _l("Ms"), "mr": _l("Mr"), "mx": _l("Mx")}
 
@@ -109,6 +110,7 @@ class CustomerView(SecureModelView):
                            phone=phone_display(customer.phone))
 
     @expose("/fill/", methods=("GET", "POST"))
+    @takes_json
     def fill_view(self):
         """Staff fill a published questionnaire together with the customer (source "staff")."""
         from flask import jsonify
@@ -122,7 +124,7 @@ class CustomerView(SecureModelView):
             abort(404)
         lang = str(get_locale() or "de")
         if request.method == "POST":
-            payload = request.get_json(silent=True)
+            payload = read_json()
             data = payload.get("data") if isinstance(payload, dict) else None
             try:
                 qs.submit(actor(), customer=customer, version=version, data=data, source="staff",

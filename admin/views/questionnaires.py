@@ -21,6 +21,7 @@ from core.models import Customer, Questionnaire, QuestionnaireVersion, Submissio
 from core.models.questionnaire import KINDS
 from core.security import allow_eval
 from core.services import questionnaires as qs
+from core.web import read_json, takes_json
 
 KIND_LABELS = {"master_data": _l("Master data update"), "consent": _l("Privacy consent"),
                "anamnesis": _l("Anamnesis"), "survey": _l("Satisfaction survey"), "custom": _l("Custom")}
@@ -92,10 +93,11 @@ class QuestionnaireView(SecureModelView):
                            check_url=url_for(".preview_check", id=str(q.pk)))
 
     @expose("/preview-check/", methods=("POST",))
+    @takes_json
     def preview_check(self):
         """Validate preview answers on the server, exactly as a real submission would; store nothing."""
         q = self._get(request.args.get("id"))
-        payload = request.get_json(silent=True)
+        payload = read_json()
         data = payload.get("data") if isinstance(payload, dict) else None
         try:
             form = qs.lint(q.draft)

@@ -19,6 +19,8 @@ class AuditEvent(me.Document):
     object_type = me.StringField(max_length=64)
     object_id = me.StringField(max_length=64)
     summary = me.StringField(max_length=500)
+    #: the customer the event names (as actor, object or owner of the object): erased with the customer
+    customer_id = me.StringField(max_length=64)
     before = me.DictField()
     after = me.DictField()
 
@@ -27,6 +29,7 @@ class AuditEvent(me.Document):
         "indexes": [
             {"fields": ["business_unit", "-at"], "name": "unit_at"},
             {"fields": ["object_type", "object_id"], "name": "object"},
+            {"fields": ["customer_id"], "name": "customer", "sparse": True},
         ],
         "ordering": ["-at"],
     }

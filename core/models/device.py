@@ -18,6 +18,8 @@ class Device(TimestampedMixin, me.Document):
     #: HMAC-SHA256 (key: the app's SECRET_KEY) of the normalised one-time code; removed once used
     code_hash = me.StringField(regex=r"^[0-9a-f]{64}$")
     code_expires_at = me.DateTimeField()
+    #: the code's first group: public, it names the code a wrong entry is charged to (kiosk/SECURITY.md)
+    code_handle = me.StringField(regex=r"^[A-Z]{4}$")
     #: wrong code entries charged to this pending code (see kiosk/SECURITY.md)
     code_failures = me.IntField(default=0, min_value=0)
     #: SHA-256 of the device token held in the tablet's cookie; removed on revoke
@@ -38,6 +40,7 @@ class Device(TimestampedMixin, me.Document):
              "partialFilterExpression": {"token_hash": {"$type": "string"}}},
             {"fields": ["business_unit", "status"], "name": "unit_status"},
             {"fields": ["status", "code_expires_at"], "name": "pending_codes"},
+            {"fields": ["code_handle"], "name": "code_handle", "sparse": True},
         ],
         "ordering": ["name"],
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import TimestampedMixin, utcnow
+from core.models._base import TimestampedMixin, no_control_characters, utcnow
 
 KINDS = ("master_data", "consent", "anamnesis", "survey", "custom")
 STATUSES = ("active", "archived")
@@ -12,7 +12,7 @@ STATUSES = ("active", "archived")
 
 class Questionnaire(TimestampedMixin, me.Document):
     business_unit = me.ReferenceField("BusinessUnit", required=True)
-    name = me.StringField(required=True, max_length=200)
+    name = me.StringField(required=True, max_length=200, validation=no_control_characters)
     kind = me.StringField(required=True, choices=KINDS, default="custom")
     description = me.StringField(max_length=2000)
     #: the Form.io definition designers edit; linted on publish
@@ -42,7 +42,7 @@ class QuestionnaireVersion(me.Document):
     questionnaire = me.ReferenceField("Questionnaire", required=True)
     business_unit = me.ReferenceField("BusinessUnit", required=True)
     number = me.IntField(required=True, min_value=1)
-    name = me.StringField(required=True, max_length=200)
+    name = me.StringField(required=True, max_length=200, validation=no_control_characters)
     kind = me.StringField(required=True, choices=KINDS)
     schema = me.DictField(required=True)
     #: SHA-256 of the canonical JSON of ``schema``

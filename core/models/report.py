@@ -27,11 +27,17 @@ class Report(me.Document):
     requested_by = me.StringField(max_length=300)
     created_at = me.DateTimeField(required=True, default=utcnow)
     ready_at = me.DateTimeField()
+    #: when the render task was last handed the report, and how often (the stale-render sweep re-queues)
+    enqueued_at = me.DateTimeField()
+    enqueues = me.IntField(default=0, min_value=0)
+    #: when a worker last started rendering; a render older than the lease has died (killed worker)
+    render_started_at = me.DateTimeField()
 
     meta = {
         "collection": "reports",
         "indexes": [{"fields": ["dialog", "kind", "-created_at"], "name": "dialog_kind"},
-                    {"fields": ["customer"], "name": "customer"}],
+                    {"fields": ["customer"], "name": "customer"},
+                    {"fields": ["status", "created_at"], "name": "status_created"}],
         "ordering": ["-created_at"],
     }
 

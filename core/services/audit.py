@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
+from mongoengine import Q
 
 from core.models import AuditEvent
 
@@ -66,16 +67,40 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any],
     return {k: norm(before.get(k)) for k in sorted(keys)}, {k: norm(after.get(k)) for k in sorted(keys)}
 
 
+def customer_id_of(value: Any) -> str | None:
+    """The id of the customer ``value`` is or belongs to: a customer, a document with a ``customer``
+    reference (dialog, portal account, document, run, project, ...), or an id."""
+    if value is None:
+        return None
+    if isinstance(value, str | ObjectId):
+        return str(value)
+    if value._get_collection_name() == "customers":
+        return str(value.pk)
+    ref = getattr(value, "_data", {}).get("customer")  # no dereference: a DBRef, an ObjectId or a document
+    if ref is None:
+        return None
+    return str(getattr(ref, "pk", None) or getattr(ref, "id", None) or ref)
+
+
 def record(actor: Actor, action: str, *, object_type: str, object_id: str | None = None,
            summary: str = "", before: dict | None = None, after: dict | None = None,
-           business_unit=None) -> AuditEvent:
-    """Store one audit event."""
+           business_unit=None, customer=None) -> AuditEvent:
+    """Store one audit event.
+
+    ``customer`` (a customer, something of theirs, or an id) marks the event as naming that customer,
+    so deleting the customer erases it; customer actors and events about a customer are marked anyway.
+    """
     unit_id = business_unit.pk if business_unit is not None else (
         ObjectId(actor.business_unit_id) if actor.business_unit_id else None)
+    customer_id = customer_id_of(customer)
+    if customer_id is None and actor.kind == "customer":
+        customer_id = actor.id
+    if customer_id is None and object_type == "customers" and object_id:
+        customer_id = str(object_id)
     return AuditEvent(
         business_unit=unit_id, actor_kind=actor.kind, actor_id=actor.id, actor_label=actor.label[:300],
         action=action, object_type=object_type, object_id=str(object_id) if object_id else None,
-        summary=summary[:500], before=before or {}, after=after or {},
+        summary=summary[:500], before=before or {}, after=after or {}, customer_id=customer_id,
     ).save()
 
 
@@ -86,12 +111,12 @@ def record_change(actor: Actor, doc, before: dict[str, Any] | None, *, summary: 
     unit = getattr(doc, "business_unit", None)
     if before is None:
         return record(actor, "create", object_type=object_type, object_id=doc.pk, summary=summary,
-                      after=after, business_unit=unit)
+                      after=after, business_unit=unit, customer=customer_id_of(doc))
     old, new = diff(before, after)
     if not old and not new:
         return None
     return record(actor, "update", object_type=object_type, object_id=doc.pk, summary=summary,
-                  before=old, after=new, business_unit=unit)
+                  before=old, after=new, business_unit=unit, customer=customer_id_of(doc))
 
 
 def erase_object(object_type: str, object_ids: list[str]) -> int:
@@ -102,3 +127,12 @@ def erase_object(object_type: str, object_ids: list[str]) -> int:
     if not object_ids:
         return 0
     return AuditEvent.objects(object_type=object_type, object_id__in=[str(i) for i in object_ids]).delete()
+
+
+def erase_customer(customer_id: str) -> int:
+    """Remove every audit event that names the customer: marked with them, acted by them, or about them
+    (GDPR erasure). Events about their things recorded before the mark existed go through
+    :func:`erase_object` in each deletion hook."""
+    cid = str(customer_id)
+    return AuditEvent.objects(Q(customer_id=cid) | Q(actor_kind="customer", actor_id=cid)
+                              | Q(object_type="customers", object_id=cid)).delete()

@@ -3,7 +3,8 @@
 Feature modules register what they keep about a customer with :func:`register_customer_data`;
 ``delete_customer`` runs every registered cleanup, then removes the customer. Children go first:
 if the process dies half-way, the customer still exists and deleting again finishes the job, so
-nothing is ever orphaned. Audit events keep the fact of the deletion, not the personal data.
+nothing is ever orphaned. Audit events keep the fact of the deletion, not the personal data: every
+event that names the customer (as actor, as object, or as the owner of the object) is erased.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 
 from core.errors import Forbidden
 from core.models import Appointment, Customer, OutboxMessage, Submission
-from core.services.audit import Actor, erase_object, record
+from core.services.audit import Actor, erase_customer, erase_object, record
 from core.services.dialogs import delete_customer_dialogs  # dialogs (issue 6)
 from core.services.kiosk import delete_customer_runs  # kiosk (issue 4)
 from core.services.reports import delete_customer_reports  # dialogs (issue 6)
@@ -85,7 +86,7 @@ def delete_customer(actor: Actor, customer: Customer) -> dict[str, int]:
     counts = {name: cleanup(customer) for name, cleanup in _CLEANUPS.items()}
     customer_id = str(customer.pk)
     unit = customer.business_unit
-    erase_object("customers", [customer_id])
+    erase_customer(customer_id)
     customer.delete()
     summary = "Customer deleted with " + ", ".join(f"{n} {k}" for k, n in counts.items())
     record(actor, "delete", object_type="customers", object_id=customer_id, summary=summary,

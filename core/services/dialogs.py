@@ -29,7 +29,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Customer, Dialog, OutboxMessage, QuestionnaireVersion, Submission, TaskLock
 from core.models._base import utcnow
 from core.services import questionnaires as qs
-from core.services.audit import Actor, record
+from core.services.audit import Actor, erase_object, record
 from core.services.mail import deliver_message, queue_email
 from forms import scoring
 
@@ -115,7 +115,7 @@ def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, in
     Dialog.objects(pk=dialog.pk).update_one(set__token_hash=token_hash(link_token(dialog)))
     dialog.reload()
     record(actor, "create", object_type="dialogs", object_id=dialog.pk, summary=f"Dialog started: {version}",
-           business_unit=customer.business_unit)
+           business_unit=customer.business_unit, customer=customer)
     if invite:
         _task("tasks.dialogs.invite").delay(str(dialog.pk))
     return dialog
@@ -174,7 +174,7 @@ def send_reminder(actor: Actor, dialog: Dialog, now: datetime | None = None) -> 
         raise InvalidInput("The customer has no e-mail address.", {"email": "missing"})
     msg = _remind(dialog, now or utcnow())
     record(actor, "remind", object_type="dialogs", object_id=dialog.pk, summary="Reminder sent",
-           business_unit=dialog.business_unit)
+           business_unit=dialog.business_unit, customer=dialog)
     return msg
 
 
@@ -256,7 +256,7 @@ def delete(actor: Actor, dialog: Dialog) -> None:
     reports.delete_for_dialogs([dialog])
     Dialog.objects(pk=dialog.pk).delete()
     record(actor, "delete", object_type="dialogs", object_id=dialog.pk, summary="Dialog deleted",
-           business_unit=dialog.business_unit)
+           business_unit=dialog.business_unit, customer=dialog)
 
 
 # --- the customer's side ------------------------------------------------------------------------
@@ -270,7 +270,8 @@ def open_dialog(dialog: Dialog, now: datetime | None = None) -> Dialog:
 
 
 def save_progress(dialog: Dialog, data: Any, now: datetime | None = None) -> None:
-    """Keep what the customer has answered so far (checked for size and shape, not validated)."""
+    """Keep what the customer has answered so far: the form's own fields with storable values (cleaned
+    as a submission is, see :func:`questionnaires.clean_draft`), checked for size, not validated."""
     import json
 
     if not isinstance(data, dict):
@@ -279,13 +280,21 @@ def save_progress(dialog: Dialog, data: Any, now: datetime | None = None) -> Non
         qs._check_keys(data)
     except InvalidInput as exc:
         raise InvalidInput("These answers cannot be stored.") from exc
-    if len(json.dumps(data, ensure_ascii=False)) > MAX_PROGRESS_BYTES:
+    if len(json.dumps(data, ensure_ascii=False)) > MAX_PROGRESS_BYTES:  # what was sent, before cleaning
         raise InvalidInput("The answers are too large.")
+    data = qs.clean_draft(dialog.version, data)
     now = now or utcnow()
     updated = Dialog.objects(pk=dialog.pk, status__in=["not_opened", "running"]).update_one(
         set__answers=data, set__status="running", set__last_saved_at=now)
     if not updated:
         raise LinkClosed("This dialog is complete.")
+
+
+def resume_answers(dialog: Dialog) -> dict:
+    """What the form opens with: the saved answers (cleaned again, so a draft stored before cleaning
+    existed cannot break the page), else the customer's master data."""
+    saved = qs.clean_draft(dialog.version, dialog.answers) if dialog.answers else None
+    return saved or qs.prefill_for(dialog.version, dialog.customer)
 
 
 def complete(dialog: Dialog, data: Any, *, lang: str = "de", now: datetime | None = None) -> Dialog:
@@ -357,5 +366,6 @@ def delete_customer_dialogs(customer: Customer) -> int:
     from core.services import reports
 
     dialogs = list(Dialog.objects(customer=customer))
+    erase_object("dialogs", [str(d.pk) for d in dialogs])
     reports.delete_for_dialogs(dialogs)
     return Dialog.objects(customer=customer).delete()

@@ -18,7 +18,7 @@ from mongoengine import ValidationError as MEValidationError
 from core import files
 from core.errors import InvalidInput, NotFound
 from core.models import Customer, Document, Project
-from core.services.audit import Actor, record
+from core.services.audit import Actor, erase_object, record
 
 BUCKET = "documents"
 
@@ -96,7 +96,7 @@ def store(actor: Actor, customer: Customer, data: bytes, filename: str, *, proje
             raise UploadRefused("The file could not be stored.") from exc
         raise
     record(actor, "create", object_type="documents", object_id=doc.pk, summary=f"Document {doc.filename}",
-           business_unit=customer.business_unit)
+           business_unit=customer.business_unit, customer=customer)
     return doc
 
 
@@ -134,6 +134,7 @@ def document_for(customer: Customer, document_id: str, project: Project | None =
 
 def delete_customer_documents(customer: Customer) -> int:
     """Every document of the customer and every GridFS file tagged with them (orphans included)."""
+    erase_object("documents", [str(pk) for pk in Document.objects(customer=customer).scalar("pk")])
     count = Document.objects(customer=customer).delete()
     files.delete_where(BUCKET, {"customer": customer.pk})
     return count

@@ -2,11 +2,11 @@
 
 Security numbers (details in ``kiosk/SECURITY.md``):
 
-* Freischaltcode: 8 characters from ``BCDFGHJKLMNPQRSTVWXZ`` (20^8 ≈ 2^34.6), shown as two groups
-  of four (``BCDF-GHJK``),
+* Freischaltcode: 12 characters from ``BCDFGHJKLMNPQRSTVWXZ``, shown as three groups of four
+  (``BCDF-GHJK-LMNP``): a public *handle* (the first group) and an 8-character secret (20^8 ≈ 2^34.6);
   valid 10 minutes, single use, stored as HMAC-SHA256 keyed with the app's ``SECRET_KEY``.
-  A wrong entry cannot be attributed to one unit, so it is charged to *every* pending code;
-  a code that has absorbed 5 wrong entries voids all pending codes of its unit.
+  A wrong entry is charged only to the pending codes whose handle it names; a code that has absorbed
+  5 wrong entries is void (only that code). Failed entries are also limited per IP and installation-wide.
 * Device token: 256 random bits in an HttpOnly, SameSite=Strict cookie; the server keeps SHA-256.
 * Run token: 256 random bits, rotated whenever the tablet picks the run up, dead when the run ends;
   it only works together with the device cookie of the device the run belongs to.
@@ -30,7 +30,9 @@ from core.services.audit import Actor, erase_object, record
 
 FEATURE = "kiosk"
 CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
-CODE_LENGTH = 8
+HANDLE_LENGTH = 4  # public: names the code a wrong entry is charged to
+SECRET_LENGTH = 8  # 20^8 ≈ 2^34.6: with 5 entries per code, a guess succeeds with ≤ 5 / 20^8 ≈ 2^-32.3
+CODE_LENGTH = HANDLE_LENGTH + SECRET_LENGTH
 CODE_VALIDITY = timedelta(minutes=10)
 MAX_CODE_FAILURES = 5
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
@@ -57,9 +59,9 @@ def code_hash(code: str) -> str:
 
 
 def generate_code() -> str:
-    """A fresh Freischaltcode: two groups of four letters, e.g. ``BCDF-GHJK``."""
+    """A fresh Freischaltcode: three groups of four letters, e.g. ``BCDF-GHJK-LMNP`` (handle, secret)."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    return f"{raw[:4]}-{raw[4:]}"
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
 def normalise_code(text: str | None) -> str | None:
@@ -115,7 +117,9 @@ def new_code(actor: Actor, device: Device) -> str:
 def _issue_code(device: Device) -> str:
     for _attempt in range(5):
         code = generate_code()
-        device.code_hash = code_hash(normalise_code(code))
+        raw = normalise_code(code)
+        device.code_hash = code_hash(raw)
+        device.code_handle = raw[:HANDLE_LENGTH]
         device.code_expires_at = utcnow() + CODE_VALIDITY
         device.code_failures = 0
         device.status = "pending"
@@ -130,7 +134,7 @@ def _issue_code(device: Device) -> str:
 def pair(code_text: str) -> tuple[Device, str]:
     """Pair the tablet that entered ``code_text``. Returns the device and its token (for the cookie).
 
-    Raises WrongCode (charged to every pending code, see module doc) or CodeExpired.
+    Raises WrongCode (charged to the pending codes with the entry's handle, see module doc) or CodeExpired.
     """
     code = normalise_code(code_text)
     if code is None:
@@ -146,30 +150,34 @@ def pair(code_text: str) -> tuple[Device, str]:
     device = Device.objects(code_hash=digest, status="pending", code_expires_at__gt=now,
                             code_failures__lt=MAX_CODE_FAILURES).modify(
         new=True, set__status="paired", set__token_hash=sha256_hex(token), set__paired_at=now,
-        set__last_seen_at=now, set__updated_at=now, unset__code_hash=True, unset__code_expires_at=True)
+        set__last_seen_at=now, set__updated_at=now, unset__code_hash=True, unset__code_expires_at=True,
+        unset__code_handle=True)
     if device is None:
-        charge_wrong_code(now)
+        charge_wrong_code(code[:HANDLE_LENGTH], now)
         raise WrongCode("This code is not valid.")
     record(device_actor(device), "pair", object_type="devices", object_id=device.pk,
            summary=f"Device {device.name} paired", business_unit=device.business_unit)
     return device, token
 
 
-def charge_wrong_code(now: datetime | None = None) -> int:
-    """Count one wrong entry against every pending code; void the units whose codes reached the limit.
+def charge_wrong_code(handle: str, now: datetime | None = None) -> int:
+    """Count one wrong entry against the pending codes whose handle is ``handle``; void those that
+    reached the limit. Codes with another handle (of this or any other unit) are not touched.
 
-    Returns how many pending codes were voided. Atomic per statement: ``$inc`` on all pending codes,
-    then one update per affected unit; concurrent wrong entries can only void sooner, never later.
+    Returns how many pending codes were voided. Atomic per statement: one ``$inc``, then one
+    conditional update per code at the limit; concurrent wrong entries can only void sooner, never later.
     """
     now = now or utcnow()
-    Device.objects(status="pending", code_expires_at__gt=now).update(inc__code_failures=1)
-    units = Device.objects(status="pending", code_failures__gte=MAX_CODE_FAILURES).distinct("business_unit")
+    Device.objects(code_handle=handle, status="pending", code_expires_at__gt=now).update(inc__code_failures=1)
     voided = 0
-    for unit in units:
-        voided += Device.objects(business_unit=unit, status="pending").update(
-            set__status="void", unset__code_hash=True, unset__code_expires_at=True, set__updated_at=now)
-        record(Actor.system("kiosk pairing"), "void_codes", object_type="devices",
-               summary="Pending device codes voided after too many wrong entries", business_unit=unit)
+    for device in Device.objects(code_handle=handle, status="pending", code_failures__gte=MAX_CODE_FAILURES):
+        if Device.objects(pk=device.pk, status="pending").update_one(
+                set__status="void", unset__code_hash=True, unset__code_handle=True, unset__code_expires_at=True,
+                set__updated_at=now):
+            voided += 1
+            record(Actor.system("kiosk pairing"), "void_codes", object_type="devices", object_id=device.pk,
+                   summary=f"Code of {device.name} voided after too many wrong entries",
+                   business_unit=device.business_unit)
     return voided
 
 
@@ -196,7 +204,7 @@ def revoke(actor: Actor, device: Device) -> None:
     _same_unit(actor, device.business_unit)
     now = utcnow()
     Device.objects(pk=device.pk).update_one(set__status="revoked", set__revoked_at=now, set__updated_at=now,
-                                            unset__token_hash=True, unset__code_hash=True,
+                                            unset__token_hash=True, unset__code_hash=True, unset__code_handle=True,
                                             unset__code_expires_at=True)
     for run in KioskRun.objects(device=device, active=True):
         _end(run, "cancelled")
@@ -265,7 +273,8 @@ def start_run(actor: Actor, *, device: Device, customer: Customer, version: Ques
         run.delete()
         raise Conflict("This device is not paired (revoked?).")
     record(actor, "kiosk_start", object_type="kiosk_runs", object_id=run.pk,
-           summary=f"{version.name} v{version.number} started on {device.name}", business_unit=unit)
+           summary=f"{version.name} v{version.number} started on {device.name}", business_unit=unit,
+           customer=run)
     return run
 
 
@@ -367,7 +376,8 @@ def cancel_run(actor: Actor, run: KioskRun) -> bool:
     if not _end(run, "cancelled"):
         return False
     record(actor, "kiosk_cancel", object_type="kiosk_runs", object_id=run.pk,
-           summary=f"Questionnaire on {run.device.name} cancelled", business_unit=run.business_unit)
+           summary=f"Questionnaire on {run.device.name} cancelled", business_unit=run.business_unit,
+           customer=run)
     return True
 
 

@@ -58,13 +58,21 @@ def deliver_message(message_id: str) -> str:
         return "stored"
     try:
         _smtp_send(claimed)
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, smtplib.SMTPException) as exc:  # the connection or the server: worth another try
         final = claimed.attempts >= 5
         OutboxMessage.objects(pk=claimed.pk).update_one(
-            set__status="failed" if final else "queued", set__error=str(exc)[:1000])
+            set__status="failed" if final else "queued", set__error=_reason(exc))
         return "failed" if final else "queued"
+    except Exception as exc:  # the message itself cannot be sent (e.g. a line break in a header): no retry
+        OutboxMessage.objects(pk=claimed.pk).update_one(set__status="failed", set__error=_reason(exc))
+        current_app.logger.warning("Outbox message %s cannot be sent: %s", claimed.pk, _reason(exc))
+        return "failed"
     OutboxMessage.objects(pk=claimed.pk).update_one(set__status="sent", set__sent_at=utcnow(), unset__error=True)
     return "sent"
+
+
+def _reason(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:1000]
 
 
 #: a sender that has not finished within this time has died (SMTP_TIMEOUT is seconds)

@@ -46,7 +46,7 @@ from core.models.portal_account import PERMISSIONS
 from core.passwords import hash_password, password_problems, verify_password
 from core.phone import PhoneError, to_e164
 from core.services import questionnaires as qs
-from core.services.audit import Actor, record
+from core.services.audit import Actor, erase_object, record
 from core.services.mail import queue_email, queue_sms
 
 FEATURE = "portal"
@@ -150,6 +150,11 @@ def request_code(unit: BusinessUnit, address_text: str, *, lang: str = "de") -> 
     }
     if state.last_failure_at and state.last_failure_at <= hour_ago:
         updates["set__failures"] = 0
+    if customer is not None:  # the count is the customer's: their other address's wrong entries count here too
+        failures, last_failure_at = _customer_failures(customer, hour_ago)
+        if failures > (0 if "set__failures" in updates else state.failures or 0):
+            updates["set__failures"] = failures
+            updates["set__last_failure_at"] = last_failure_at
     # optimistic: only one of two simultaneous requests for the same address sends
     claimed = PortalLoginCode.objects(pk=state.pk, last_sent_at=state.last_sent_at).update_one(**updates)
     if not claimed:
@@ -205,15 +210,32 @@ def verify_code(unit: BusinessUnit, address_text: str, code_text: str) -> Custom
     customer = Customer.objects(pk=used.customer.pk).first()
     if not customer_may_log_in(customer) or customer.business_unit.pk != unit.pk:
         raise LoginFailed("This code is not valid.")
+    PortalLoginCode.objects(customer=customer).update(set__failures=0, unset__last_failure_at=True)
     record(customer_actor(customer), "login", object_type="customers", object_id=customer.pk,
            summary="Portal login with a one-time code", business_unit=unit)
     return customer
 
 
+def _customer_failures(customer: Customer, since) -> tuple[int, Any]:
+    """The highest recent failure count over the customer's addresses (e-mail and mobile) and its time."""
+    states = PortalLoginCode.objects(customer=customer, last_failure_at__gt=since).only("failures", "last_failure_at")
+    best = max(states, key=lambda s: (s.failures or 0, s.last_failure_at), default=None)
+    return (best.failures or 0, best.last_failure_at) if best is not None else (0, None)
+
+
 def _charge_failure(state: PortalLoginCode, now) -> None:
-    state = PortalLoginCode.objects(pk=state.pk).modify(new=True, inc__failures=1, set__last_failure_at=now)
-    if state is not None and state.failures >= _cfg("PORTAL_CODE_MAX_FAILURES"):
-        PortalLoginCode.objects(pk=state.pk).update_one(unset__code_hash=True, unset__expires_at=True)
+    """One wrong entry, counted for the customer (every address of theirs: e-mail and mobile share one
+    budget), or for the address alone when it belongs to no customer. Codes at the limit are void."""
+    limit = _cfg("PORTAL_CODE_MAX_FAILURES")
+    customer_id = state.to_mongo().get("customer")
+    if customer_id is None:
+        state = PortalLoginCode.objects(pk=state.pk).modify(new=True, inc__failures=1, set__last_failure_at=now)
+        if state is not None and state.failures >= limit:
+            PortalLoginCode.objects(pk=state.pk).update_one(unset__code_hash=True, unset__expires_at=True)
+        return
+    PortalLoginCode.objects(customer=customer_id).update(inc__failures=1, set__last_failure_at=now)
+    PortalLoginCode.objects(customer=customer_id, failures__gte=limit).update(unset__code_hash=True,
+                                                                             unset__expires_at=True)
 
 
 # --- password accounts --------------------------------------------------------------------------
@@ -279,7 +301,7 @@ def create_account(actor: Actor, customer: Customer, *, name: str, username: str
                            {k: str(v) for k, v in exc.to_dict().items()}) from exc
     record(actor, "create", object_type="portal_accounts", object_id=account.pk,
            summary=f"Portal account {account.username} for customer {customer.pk}",
-           business_unit=customer.business_unit)
+           business_unit=customer.business_unit, customer=customer)
     return account, Handover(password=password, enrolment_token=token)
 
 
@@ -308,7 +330,8 @@ def issue_enrolment(actor: Actor, account: PortalAccount) -> str:
         set__enrolment_expires_at=utcnow() + timedelta(hours=_cfg("PORTAL_ENROLMENT_HOURS")))
     account.reload()
     record(actor, "enrolment_link", object_type="portal_accounts", object_id=account.pk,
-           summary=f"Enrolment link for portal account {account.username}", business_unit=account.business_unit)
+           summary=f"Enrolment link for portal account {account.username}", business_unit=account.business_unit,
+           customer=account)
     return token
 
 
@@ -319,7 +342,7 @@ def revoke_enrolment(actor: Actor, account: PortalAccount) -> bool:
     if done:
         record(actor, "enrolment_revoked", object_type="portal_accounts", object_id=account.pk,
                summary=f"Enrolment link of portal account {account.username} revoked",
-               business_unit=account.business_unit)
+               business_unit=account.business_unit, customer=account)
     return bool(done)
 
 
@@ -366,7 +389,7 @@ def set_account_active(actor: Actor, account: PortalAccount, active: bool) -> No
         PortalSession.objects(account=account).delete()
     record(actor, "activate" if active else "deactivate", object_type="portal_accounts", object_id=account.pk,
            summary=f"Portal account {account.username} {'activated' if active else 'deactivated'}",
-           business_unit=account.business_unit)
+           business_unit=account.business_unit, customer=account)
 
 
 def password_login(unit: BusinessUnit, username: str, password: str) -> PortalAccount:
@@ -515,7 +538,8 @@ def request_questionnaire(actor: Actor, customer: Customer, version: Questionnai
     task = PortalTask(business_unit=customer.business_unit, customer=customer, version=version, title=version.name,
                       requested_by=actor.label[:300]).save()
     record(actor, "create", object_type="portal_tasks", object_id=task.pk,
-           summary=f"Questionnaire {version.name} requested in the portal", business_unit=customer.business_unit)
+           summary=f"Questionnaire {version.name} requested in the portal", business_unit=customer.business_unit,
+           customer=customer)
     return task
 
 
@@ -555,11 +579,15 @@ def task_for(viewer: Viewer, task_id: str) -> PortalTask:
 
 
 def prefill_for_task(task: PortalTask) -> dict:
-    return task.partial or qs.prefill_for(task.version, task.customer)
+    """The saved draft (cleaned again: a draft stored before cleaning existed must not break the page),
+    else the customer's master data."""
+    return (qs.clean_draft(task.version, task.partial) if task.partial else None) or \
+        qs.prefill_for(task.version, task.customer)
 
 
 def save_partial(viewer: Viewer, task: PortalTask, data: Any) -> None:
-    """Keep what the customer typed so far (not validated; never mapped to the customer record)."""
+    """Keep what the customer typed so far: the form's own fields with storable values (cleaned as a
+    submission is), not validated, never mapped to the customer record."""
     if viewer.read_only:
         raise Forbidden("Read-only.")
     if not isinstance(data, dict):
@@ -568,8 +596,9 @@ def save_partial(viewer: Viewer, task: PortalTask, data: Any) -> None:
         qs._check_keys(data)
     except InvalidInput as exc:
         raise InvalidInput("Invalid data.") from exc
-    if len(qs.canonical_json(data).encode("utf-8")) > MAX_PARTIAL_BYTES:
+    if len(qs.canonical_json(data).encode("utf-8")) > MAX_PARTIAL_BYTES:  # what was sent, before cleaning
         raise InvalidInput("Too much data.")
+    data = qs.clean_draft(task.version, data)
     PortalTask.objects(pk=task.pk, status="open").update_one(
         set__partial=data, set__updated_at=utcnow(),
         **({} if task.started_at else {"set__started_at": utcnow()}))
@@ -601,6 +630,8 @@ def _by_id(model, raw: str | None, **scope):
 
 def delete_customer_portal(customer: Customer) -> int:
     """Deletion service hook: accounts, sessions, code state, requested questionnaires."""
+    erase_object("portal_accounts", [str(pk) for pk in PortalAccount.objects(customer=customer).scalar("pk")])
+    erase_object("portal_tasks", [str(pk) for pk in PortalTask.objects(customer=customer).scalar("pk")])
     n = PortalSession.objects(customer=customer).delete()
     n += PortalAccount.objects(customer=customer).delete()
     n += PortalLoginCode.objects(customer=customer).delete()

@@ -22,7 +22,7 @@ def create_project(actor: Actor, customer: Customer, name: str, description: str
     except MEValidationError as exc:
         raise InvalidInput("Please give the project a name.", {"name": "required"}) from exc
     record(actor, "create", object_type="projects", object_id=project.pk, summary=project.name,
-           business_unit=customer.business_unit)
+           business_unit=customer.business_unit, customer=customer)
     return project
 
 
@@ -54,7 +54,7 @@ def book_time(actor: Actor, project: Project, *, day: date, minutes: int, descri
     except MEValidationError as exc:
         raise InvalidInput("Invalid time entry.", {k: str(v) for k, v in exc.to_dict().items()}) from exc
     record(actor, "create", object_type="time_entries", object_id=entry.pk, summary=f"{minutes} min on {project.name}",
-           business_unit=project.business_unit)
+           business_unit=project.business_unit, customer=project)
     return entry
 
 

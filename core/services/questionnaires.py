@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -195,6 +196,42 @@ def published_for_unit(unit, kinds: tuple[str, ...] | None = None) -> list[tuple
 # --- filling in ---------------------------------------------------------------------------------
 
 _FORMS: dict[str, forms.Form] = {}
+
+
+#: what BSON can store: int64, finite floats; deeper drafts are cut (MongoDB refuses documents nested > 100)
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+MAX_DRAFT_DEPTH = 32
+#: keys a browser-side object must never get from stored data (prototype pollution)
+RESERVED_KEYS = frozenset({"__proto__", "constructor", "prototype"})
+
+
+def storable(value: Any, depth: int = 0) -> Any:
+    """A copy of a JSON value that MongoDB can store and a browser can load safely: NaN, ±Infinity,
+    integers beyond int64 and anything nested deeper than ``MAX_DRAFT_DEPTH`` become None; keys that
+    are empty, reserved (``__proto__``, ``constructor``, ``prototype``) or not storable are dropped."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value if INT64_MIN <= value <= INT64_MAX else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if depth >= MAX_DRAFT_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {k: storable(v, depth + 1) for k, v in value.items()
+                if isinstance(k, str) and k and k not in RESERVED_KEYS and not k.startswith("$")
+                and not any(c in k for c in _BAD_KEY_CHARS)}
+    if isinstance(value, list | tuple):
+        return [storable(v, depth + 1) for v in value]
+    return None
+
+
+def clean_draft(version: QuestionnaireVersion, data: Any) -> dict:
+    """What a draft (autosave) keeps, cleaned as a submission is: only the form's own fields (the form
+    engine's filtering of unknown keys), with storable values. Raises InvalidInput for a non-object."""
+    if not isinstance(data, dict):
+        raise InvalidInput("Answers must be an object.")
+    return storable(form_for(version).validate(storable(data)).data)
 
 
 def form_for(version: QuestionnaireVersion) -> forms.Form:

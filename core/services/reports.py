@@ -16,12 +16,14 @@ import base64
 import functools
 import hashlib
 import io
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from mongoengine import Q
 
 from core import files
 from core.errors import Conflict, NotFound
@@ -33,6 +35,11 @@ if TYPE_CHECKING:
     from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 BUCKET = "reports"
+#: a render takes seconds; one that started (or was queued) longer ago than this has died or was lost
+RENDER_LEASE = timedelta(minutes=5)
+#: after this many hand-overs to the render task a stale report is failed instead of re-queued
+MAX_ENQUEUES = 3
+STALE_ERROR = "The report was not finished: the worker stopped or did not pick it up. Please create it again."
 
 FONT_DIR = Path(__file__).resolve().parents[1] / "data" / "fonts"
 #: the only resources a report may load: name used in the template → file
@@ -213,20 +220,47 @@ def request_report(actor: Actor, dialog: Dialog, kind: str) -> Report:
     if dialog.status != "done" or not dialog.results:
         raise Conflict("Reports exist only for completed dialogs with results.")
     report = Report(business_unit=dialog.business_unit, customer=dialog.customer, dialog=dialog, kind=kind,
-                    requested_by=actor.label).save()
-    current_app.extensions["celery"].tasks["tasks.reports.render"].delay(str(report.pk))
+                    requested_by=actor.label, enqueued_at=utcnow(), enqueues=1).save()
+    _enqueue(report.pk)
     return report
+
+
+def _enqueue(report_id) -> None:
+    current_app.extensions["celery"].tasks["tasks.reports.render"].delay(str(report_id))
+
+
+def requeue_stale_renders(now: datetime | None = None) -> dict[str, int]:
+    """Periodic (beat, every minute): reports still "preparing" whose render started, or was queued,
+    more than ``RENDER_LEASE`` ago (a killed worker, a lost task) are handed to the render task again,
+    or marked failed with a reason after ``MAX_ENQUEUES`` hand-overs. Each one is claimed with a
+    conditional update on the state that was read, so two sweeps never re-queue the same report twice;
+    a second render racing a slow first one is harmless (the first to finish keeps its file)."""
+    now = now or utcnow()
+    cut = now - RENDER_LEASE
+    stale = Report.objects(Q(status="preparing") & (
+        Q(render_started_at__lt=cut)
+        | (Q(render_started_at=None) & (Q(enqueued_at__lt=cut) | (Q(enqueued_at=None) & Q(created_at__lt=cut))))))
+    counts = {"requeued": 0, "failed": 0}
+    for report in stale.only("id", "render_started_at", "enqueued_at", "enqueues").limit(200):
+        claim = Report.objects(pk=report.pk, status="preparing", render_started_at=report.render_started_at,
+                               enqueued_at=report.enqueued_at)
+        if (report.enqueues or 1) >= MAX_ENQUEUES:
+            counts["failed"] += claim.update_one(set__status="failed", set__error=STALE_ERROR)
+        elif claim.update_one(set__enqueued_at=now, set__enqueues=(report.enqueues or 1) + 1,
+                              unset__render_started_at=True):
+            counts["requeued"] += 1
+            _enqueue(report.pk)
+    return counts
 
 
 def render_report(report_id: str) -> str:
     """The task body. Idempotent: a ready report is left alone. The PDF goes to GridFS first; the report
     is then marked ready *only if it is not ready yet* (one atomic update), so when two runs race, the
     loser's file is deleted and the winner's stays; files of crashed earlier runs are swept too."""
-    report = Report.objects(pk=report_id).first()
-    if report is None:
-        return "missing"
-    if report.status == "ready":
-        return "ready"
+    report = Report.objects(pk=report_id, status="preparing").modify(new=True, set__render_started_at=utcnow())
+    if report is None:  # ready (or failed, or deleted) meanwhile: nothing to do
+        existing = Report.objects(pk=report_id).first()
+        return existing.status if existing is not None else "missing"
     try:
         pdf = render_pdf(report.kind, report_data(report.dialog), lang=report.business_unit.language or "de")
     except Exception as exc:

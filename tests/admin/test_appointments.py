@@ -90,3 +90,47 @@ def test_options_registry(app, owner_client, make_appointment):
         assert "Testaktion" in page
     finally:
         APPOINTMENT_OPTIONS.pop("test")
+
+
+def _field_feedback(html: str) -> list[str]:
+    import re
+
+    lists = re.findall(r'class="(?:invalid-feedback|form-text text-danger)[^"]*"[^>]*>(.*?)</(?:ul|div)>', html, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", m).split()) for m in lists]
+
+
+def test_choices_are_scoped_before_they_are_resolved(app, owner_client, owner, unit, make_customer, make_unit,
+                                                     make_user):
+    """Another unit's staff, activity type or project answers exactly like an unknown id; designers,
+    deactivated staff and inactive activity types are refused with a message; nothing is stored."""
+    from bson import ObjectId
+
+    from core.models import Project
+
+    customer = make_customer()
+    other = make_unit()
+    foreign_customer = make_customer(business_unit=other)
+    with app.app_context():
+        foreign_type = ActivityType(business_unit=other, name="Fremd", duration_minutes=30).save()
+        inactive_type = ActivityType(business_unit=unit, name="Alt", duration_minutes=30, active=False).save()
+        foreign_project = Project(business_unit=other, customer=foreign_customer, name="Fremd").save()
+    foreign_staff = make_user("staff", business_unit=other)
+    designer = make_user("designer")
+    retired = make_user("staff", active=False)
+    unknown = str(ObjectId())
+    answers = {}
+    for field, value in [("staff", foreign_staff.pk), ("staff", unknown), ("staff", "nope"), ("staff", designer.pk),
+                         ("staff", retired.pk), ("activity_type", foreign_type.pk), ("activity_type", unknown),
+                         ("activity_type", inactive_type.pk), ("activity_type", "nope"),
+                         ("project", foreign_project.pk), ("project", unknown)]:
+        r = owner_client.post("/admin/appointment/new/", data=_form(owner_client, customer, owner,
+                                                                    **{field: str(value)}))
+        assert r.status_code == 200, (field, value)
+        html = r.get_data(as_text=True)
+        feedback = _field_feedback(html)
+        assert "Diese Auswahl ist nicht verfügbar." in feedback, (field, value, feedback)
+        assert "Gehört zu einem anderen Betrieb." not in html, (field, value)
+        answers.setdefault(field, set()).add(tuple(feedback))
+    assert all(len(v) == 1 for v in answers.values()), answers  # foreign ids answer like unknown ones
+    with app.app_context():
+        assert Appointment.objects.count() == 0

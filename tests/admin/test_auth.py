@@ -58,6 +58,36 @@ def test_rate_limit_per_account(app, owner):
     assert "Retry-After" in r.headers
 
 
+def _json_login(app, body, addr):
+    c = app.test_client()
+    token = csrf_token(c, "/admin/login")
+    return c, c.post("/admin/login", json=body, headers={"X-CSRFToken": token}, environ_base={"REMOTE_ADDR": addr})
+
+
+def test_a_locked_account_does_not_log_in_with_a_json_body(app, owner):
+    for i in range(5):
+        assert login(app.test_client(), owner.email, "wrong-password-123",
+                     environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code == 401
+    c, r = _json_login(app, {"email": owner.email, "password": DEFAULT_PASSWORD}, "10.0.0.99")
+    assert r.status_code in (401, 415, 429)  # refused as JSON (415) or as a form without fields (401)
+    assert c.get("/admin/").status_code == 302
+
+
+def test_json_logins_are_refused_and_share_no_bucket(app, owner):
+    """A JSON body is not the login form: it never logs in, whatever it holds, and never a 500."""
+    bodies = [{"email": owner.email, "password": DEFAULT_PASSWORD}, {"email": {"$ne": ""}, "password": "x"},
+              {"email": owner.email, "password": {"a": 1}}, [1, 2], {"email": [owner.email]}]
+    for n, body in enumerate(bodies):
+        c, r = _json_login(app, body, f"10.1.0.{n}")
+        assert r.status_code in (401, 415), body
+        assert c.get("/admin/").status_code == 302
+    # requests that name no account (JSON, or an empty e-mail) are not pooled into one "account" bucket
+    for n in range(7):
+        _c, r = _json_login(app, {"email": "", "password": ""}, f"10.2.0.{n}")
+        assert r.status_code in (401, 415)
+        assert login(app.test_client(), "", "x", environ_base={"REMOTE_ADDR": f"10.3.0.{n}"}).status_code == 401
+
+
 def test_rate_limit_per_ip(app, make_user):
     users = [make_user("staff") for _ in range(6)]
     c = app.test_client()

@@ -176,3 +176,22 @@ def test_preview_shows_kiosk_and_portal_side_by_side(designer_client, survey):
     assert page.count("data-frontdesk-form") == 2 and 'data-mode="kiosk"' in page and 'data-mode="portal"' in page
     assert f"/admin/questionnaire/preview-check/?id={survey.pk}" in page
     assert designer_client.get("/admin/questionnaire/preview/?id=nope").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["Schlaf\nCheck", "Schlaf\r\nCheck", "Tab\there", "Nul\x00", "Zeile\u2028zwei"])
+def test_questionnaire_names_refuse_control_characters(app, designer_client, unit, name):
+    """A name ends up in e-mail subjects: a line break there made every invitation fail."""
+    from core.errors import InvalidInput
+    from core.services import questionnaires as qs
+    from core.services.audit import Actor
+
+    token = csrf_token(designer_client, "/admin/questionnaire/new/")
+    r = designer_client.post("/admin/questionnaire/new/", data={"csrf_token": token, "name": name, "kind": "custom",
+                                                                "description": ""})
+    assert r.status_code == 200
+    assert "Zeilenumbrüche und andere Steuerzeichen sind hier nicht erlaubt." in r.get_data(as_text=True)
+    with app.app_context():
+        with pytest.raises(InvalidInput) as exc:
+            qs.create(Actor.system(), unit, name=name, kind="custom")
+        assert "name" in exc.value.field_errors
+        assert Questionnaire.objects(name=name).count() == 0

@@ -92,7 +92,7 @@ def test_pair_start_fill_submit(live_kiosk):
         staff.fill("#name", "Tablet 1")
         staff.click("[data-testid=create-device]")
         code = staff.locator("[data-testid=activation-code]").inner_text().strip()
-        assert len(code) == 9 and code[4] == "-"
+        assert len(code) == 14 and code[4] == code[9] == "-"
 
         # the tablet enters it
         tablet.goto(base + "/kiosk/display")

@@ -104,3 +104,31 @@ def test_a_dead_senders_claim_is_flagged_not_resent(app):
         assert "may or may not have arrived" in OutboxMessage.objects.get(pk=msg.pk).error
         assert OutboxMessage.objects.get(pk=fresh.pk).status == "sending"
         assert fail_stale_claims() == 0
+
+
+def test_a_message_that_cannot_be_sent_ends_failed_with_a_reason(tmp_path, smtp_server):
+    """A header with a line break (a questionnaire name from before names were checked) makes the mail
+    library raise ValueError: the message ends "failed" with the reason, at once, not "sending"."""
+    app = make_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port)
+    with app.app_context():
+        msg = queue_email(to="a@example.com", subject="Einladung: Schlaf\nCheck", body="Hallo")
+        stored = OutboxMessage.objects.get(pk=msg.pk)
+        assert stored.status == "failed" and stored.attempts == 1
+        assert "ValueError" in stored.error and "linefeed" in stored.error
+        assert deliver_message(str(msg.pk)) == "failed"  # nothing is retried or re-sent
+    assert smtp_server.messages == []
+
+
+def test_any_send_error_is_reported(tmp_path, smtp_server, monkeypatch):
+    from core.services import mail
+
+    app = make_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port)
+
+    def broken(msg):
+        raise UnicodeEncodeError("ascii", "ä", 0, 1, "no 8-bit address support")
+
+    monkeypatch.setattr(mail, "_smtp_send", broken)
+    with app.app_context():
+        msg = queue_email(to="ä@example.com", subject="x", body="y")
+        stored = OutboxMessage.objects.get(pk=msg.pk)
+        assert stored.status == "failed" and stored.error.startswith("UnicodeEncodeError")

@@ -274,3 +274,41 @@ def test_other_units_dialogs_are_invisible(app, client, make_unit, make_user, st
     assert client.get(f"/admin/dialogs/start?customer={customer.pk}").status_code == 404
     token = csrf_token(client, "/admin/")
     assert client.post("/admin/dialogs/delete", data={"csrf_token": token, "id": str(dialog.pk)}).status_code == 404
+
+
+HOSTILE_DRAFT = {"nights": "ok", "coffee": float("nan"), "stressors": {"work": True, "__proto__": {"admin": True}},
+                 "unknown": "kept?", "constructor": {"prototype": {"x": 1}}, "__proto__": 1,
+                 "big": 2**70, "inf": float("inf")}
+
+
+def _assert_clean(value):
+    import json
+
+    text = json.dumps(value, allow_nan=False)  # no NaN / Infinity
+    assert "__proto__" not in text and "constructor" not in text and "unknown" not in text and "big" not in text
+    assert set(value) <= {"nights", "coffee", "stressors"}
+
+
+def test_autosave_keeps_only_the_forms_fields_with_storable_values(app, client, staff_actor, customer, scored_version):
+    """Drafts are cleaned as submissions are: unknown and reserved keys go, NaN/Infinity/huge integers
+    go; and a draft stored before that (NaN in it) still opens the form."""
+    from core.models import Dialog
+    from core.services import dialogs as service
+
+    dialog = start(app, staff_actor, customer, scored_version)
+    with app.app_context():
+        service.save_progress(Dialog.objects.get(pk=dialog.pk), copy.deepcopy(HOSTILE_DRAFT))
+        saved = Dialog.objects.get(pk=dialog.pk).answers
+    assert saved["nights"] == "ok" and saved["stressors"]["work"] is True
+    _assert_clean(saved)
+    with app.app_context():  # a poisoned draft from before: the page still gets loadable JSON
+        Dialog.objects(pk=dialog.pk).update_one(set__answers={"nights": "bad", "coffee": float("nan"),
+                                                              "__proto__": {"x": 1}})
+    import html as html_lib
+    import json
+
+    page = client.get(link_of(app, dialog)).get_data(as_text=True)
+    prefill = re.search(r"data-prefill='([^']*)'", page).group(1)
+    loaded = json.loads(html_lib.unescape(prefill), parse_constant=lambda c: pytest.fail(f"{c} in prefill"))
+    assert loaded["nights"] == "bad"
+    _assert_clean(loaded)

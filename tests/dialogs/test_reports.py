@@ -274,3 +274,44 @@ def test_deleting_a_dialog_removes_its_reports_and_their_files(app, staff_actor,
         assert db["reports.chunks"].count_documents({"files_id": {"$in": gone}}) == 0
         kept.reload()
         assert reports.report_bytes(kept).startswith(b"%PDF-")  # the other dialog's report stays
+
+
+def test_a_render_killed_midway_is_requeued_within_minutes(app, owner_client, customer, done_dialog):
+    """A worker killed mid-render leaves the report "preparing" (the broker redelivers only after its
+    visibility timeout, an hour): the beat sweep re-queues it once the render is older than the lease,
+    fails it visibly after a few hand-overs, leaves fresh renders alone, and never re-queues twice."""
+    from datetime import timedelta
+
+    from core.celery_app import BEAT_SCHEDULE
+    from core.models import Report
+    from core.models._base import utcnow
+    from core.services import reports
+
+    entry = BEAT_SCHEDULE["reports-stale-renders"]
+    assert entry["task"] == "tasks.reports.requeue_stale" and entry["schedule"] <= timedelta(minutes=1)
+    now = utcnow()
+    with app.app_context():
+        def stuck(**kw):
+            return Report(business_unit=done_dialog.business_unit, customer=customer, dialog=done_dialog,
+                          kind="tips", created_at=now - timedelta(minutes=30), **kw).save()
+
+        killed = stuck(enqueued_at=now - timedelta(minutes=8), enqueues=1, render_started_at=now - timedelta(minutes=7))
+        lost = stuck(enqueued_at=now - timedelta(minutes=6), enqueues=1)  # never picked up
+        legacy = stuck()  # from before the fields existed
+        running = stuck(enqueued_at=now - timedelta(minutes=2), enqueues=1,
+                        render_started_at=now - timedelta(minutes=1))
+        hopeless = stuck(enqueued_at=now - timedelta(minutes=6), enqueues=reports.MAX_ENQUEUES,
+                         render_started_at=now - timedelta(minutes=6))
+        counts = reports.requeue_stale_renders(now)
+        assert counts == {"requeued": 3, "failed": 1}
+        # tasks run eagerly in tests: the re-queued renders have finished
+        assert {Report.objects.get(pk=r.pk).status for r in (killed, lost, legacy)} == {"ready"}
+        assert Report.objects.get(pk=killed.pk).enqueues == 2
+        assert Report.objects.get(pk=running.pk).status == "preparing"
+        failed = Report.objects.get(pk=hopeless.pk)
+        assert failed.status == "failed" and "worker" in failed.error
+        assert reports.requeue_stale_renders(now) == {"requeued": 0, "failed": 0}  # idempotent
+        Report.objects(pk__ne=hopeless.pk).delete()
+    html = owner_client.get(f"/admin/dialogs/dashboard?customer={customer.pk}").get_data(as_text=True)
+    assert 'data-testid="failed-tips"' in html and "konnte nicht erstellt werden" in html
+    assert 'data-testid="create-tips"' in html  # and staff can create it again

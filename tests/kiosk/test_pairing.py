@@ -16,11 +16,12 @@ def test_code_shape_and_entropy():
     codes = {service.generate_code() for _ in range(200)}
     assert len(codes) == 200
     for code in codes:
-        assert len(code) == 9 and code[4] == "-"
+        assert len(code) == 14 and code[4] == code[9] == "-"
         assert set(code.replace("-", "")) <= set(service.CODE_ALPHABET)
     assert len(service.CODE_ALPHABET) == 20 and len(set(service.CODE_ALPHABET)) == 20
-    assert service.normalise_code(" bcdf-ghjk ") == "BCDFGHJK"
-    assert service.normalise_code("BCDF-GHJ") is None and service.normalise_code("BCDF-GHJA") is None
+    assert len(service.CODE_ALPHABET) ** service.SECRET_LENGTH / service.MAX_CODE_FAILURES > 2 ** 32
+    assert service.normalise_code(" bcdf-ghjk-lmnp ") == "BCDFGHJKLMNP"
+    assert service.normalise_code("BCDF-GHJK-LMN") is None and service.normalise_code("BCDF-GHJK-LMNA") is None
 
 
 def test_owner_creates_device_and_code_is_only_a_hash(app, owner_client, kiosk_unit):
@@ -73,7 +74,7 @@ def test_cookie_is_secure_under_https(app, make_code):
 
 def test_wrong_code(app, client, make_code):
     device, code = make_code()
-    wrong = "BBBB-BBBB" if code != "BBBB-BBBB" else "CCCC-CCCC"
+    wrong = code[:5] + ("BBBB-BBBB" if code[5:] != "BBBB-BBBB" else "CCCC-CCCC")  # its handle, another secret
     r = pair(client, wrong)
     assert r.status_code == 400
     assert 'data-reason="wrong"' in r.get_data(as_text=True)
@@ -104,26 +105,64 @@ def test_code_is_single_use(app, make_code):
         assert Device.objects(status="paired").count() == 1
 
 
-def test_five_wrong_entries_void_all_pending_codes(app, client, make_code, make_unit):
+def _other_handle(*codes):
+    return next(h for h in ("BBBB", "CCCC", "DDDD") if all(not c.startswith(h) for c in codes))
+
+
+def test_five_wrong_entries_void_only_the_code_they_name(app, make_code, make_unit):
+    """A wrong entry is charged to the codes whose handle (first group) it carries, nobody else's."""
     device1, code1 = make_code("Tablet 1")
     device2, code2 = make_code("Tablet 2")
-    for n in range(service.MAX_CODE_FAILURES):
-        assert pair(client, f"BBBB-BB{'BCDFG'[n]}B").status_code == 400
+    other_unit = make_unit(name="Anderer Salon", features=["kiosk"])
+    device3, code3 = make_code("Tablet 3", unit=other_unit)
+    for n in range(service.MAX_CODE_FAILURES):  # five anonymous guesses at unnamed codes: nothing is void
+        entry = f"{_other_handle(code1, code2, code3)}-BBBB-BB{'BCDFG'[n]}B"
+        assert pair(app.test_client(), entry, environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code == 400
     with app.app_context():
-        assert {d.status for d in Device.objects(pk__in=[device1.pk, device2.pk])} == {"void"}
-        assert AuditEvent.objects(action="void_codes").count() == 1
-    # even the right codes are dead now; the owner issues new ones
-    assert pair(app.test_client(), code1).status_code == 400
-    assert pair(app.test_client(), code2).status_code == 400
+        assert {d.status for d in Device.objects} == {"pending"}
+        assert {d.code_failures for d in Device.objects} == {0}
+    for n in range(service.MAX_CODE_FAILURES):  # five wrong secrets under code1's handle void code1 only
+        entry = code1[:5] + ("BBBB-BB" if code1[5:12] != "BBBB-BB" else "CCCC-CC") + f"{'BCDFG'[n]}B"
+        assert pair(app.test_client(), entry, environ_base={"REMOTE_ADDR": f"10.0.1.{n}"}).status_code == 400
+    with app.app_context():
+        assert Device.objects.get(pk=device1.pk).status == "void"
+        assert {d.status for d in Device.objects(pk__in=[device2.pk, device3.pk])} == {"pending"}
+        assert AuditEvent.objects(action="void_codes", object_id=str(device1.pk)).count() == 1
+    assert pair(app.test_client(), code1).status_code == 400  # the named code is dead; the owner issues a new one
+    assert pair(app.test_client(), code2).status_code == 302
+    assert pair(app.test_client(), code3).status_code == 302
 
 
 def test_wrong_entries_are_atomic_increments(app, make_code):
-    device, _code = make_code()
+    device, code = make_code()
     with app.app_context():
         for _ in range(3):
-            service.charge_wrong_code()
+            service.charge_wrong_code(code[:4])
+        service.charge_wrong_code(_other_handle(code))
         device.reload()
         assert device.code_failures == 3 and device.status == "pending"
+
+
+def test_failed_pairings_are_limited_for_the_whole_installation(tmp_path):
+    """Many addresses together get no more than the installation-wide budget of failed entries."""
+    import mongoengine
+
+    from core.services.audit import Actor
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, KIOSK_PAIRING_GLOBAL_LIMIT="3 per hour")
+    try:
+        with app.app_context():
+            from core.models import BusinessUnit
+
+            unit = BusinessUnit(name="Salon", slug="salon", features=["kiosk"]).save()
+            _device, code = service.create_device(Actor.system(), unit, "Tablet")
+        wrong = f"{_other_handle(code)}-BBBB-BBBB"
+        statuses = [pair(app.test_client(), wrong, environ_base={"REMOTE_ADDR": f"10.9.0.{n}"}).status_code
+                    for n in range(4)]
+        assert statuses == [400, 400, 400, 429]
+    finally:
+        mongoengine.disconnect()
 
 
 def test_per_ip_rate_limit(app, make_code):

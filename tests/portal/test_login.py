@@ -263,3 +263,51 @@ def test_code_login_by_mobile_number(app, client, make_portal_customer, portal_u
     assert response.status_code == 302 and client.get("/portal/").status_code == 200
     bad = request_code(app.test_client(), portal_unit.slug, "kein telefon")
     assert bad.status_code == 400
+
+
+def test_email_and_mobile_share_one_failure_budget(app, make_portal_customer, portal_unit):
+    """Wrong codes count per customer: 3 wrong via the e-mail address and 2 via the mobile number
+    make 5, and no code of that customer works any more (not 10 guesses an hour, 5)."""
+    make_portal_customer(email="both@example.com", phone="+4915111122233")
+
+    def sent_code(channel):
+        with app.app_context():
+            msg = OutboxMessage.objects(channel=channel).order_by("-created_at").first()
+            return re.search(r"\b(\d{6})\b", msg.body).group(1)
+
+    with app.app_context():
+        service.request_code(portal_unit, "both@example.com")
+        service.request_code(portal_unit, "0151 11122233")
+    mail_code, sms_code = sent_code("email"), sent_code("sms")
+    with app.app_context():
+        for address, code, times in (("both@example.com", mail_code, 3), ("0151 11122233", sms_code, 2)):
+            for _ in range(times):
+                with pytest.raises(service.LoginFailed):
+                    service.verify_code(portal_unit, address, f"{(int(code) + 1) % 1000000:06d}")
+        for address, code in (("both@example.com", mail_code), ("0151 11122233", sms_code)):
+            with pytest.raises(service.LoginFailed):
+                service.verify_code(portal_unit, address, code)  # both right codes are void now
+        assert PortalSession.objects.count() == 0
+        PortalLoginCode.objects.update(set__last_sent_at=utcnow() - timedelta(minutes=5))
+        service.request_code(portal_unit, "0151 11122233")  # a new code for the mobile keeps the count
+    new_sms = sent_code("sms")
+    with app.app_context():
+        assert len({s.failures for s in PortalLoginCode.objects}) == 1  # one count for both addresses
+        assert PortalLoginCode.objects.first().failures >= 5
+        with pytest.raises(service.LoginFailed):
+            service.verify_code(portal_unit, "0151 11122233", new_sms)
+
+
+def test_a_new_address_of_the_customer_starts_with_their_failures(app, make_portal_customer, portal_unit):
+    make_portal_customer(email="first@example.com", phone="+4915144455566")
+    with app.app_context():
+        service.request_code(portal_unit, "first@example.com")
+        mail_code = re.search(r"\b(\d{6})\b", OutboxMessage.objects(channel="email").first().body).group(1)
+        for _ in range(5):
+            with pytest.raises(service.LoginFailed):
+                service.verify_code(portal_unit, "first@example.com", f"{(int(mail_code) + 1) % 1000000:06d}")
+        service.request_code(portal_unit, "0151 44455566")  # first code to the mobile number: no fresh budget
+        msg = OutboxMessage.objects(channel="sms").first()
+        code = re.search(r"\b(\d{6})\b", msg.body).group(1)
+        with pytest.raises(service.LoginFailed):
+            service.verify_code(portal_unit, "0151 44455566", code)

@@ -194,3 +194,26 @@ def test_permissions_hide_sections(app, make_portal_customer, make_account, make
     html = client.get(f"/portal/projects/{project.pk}").get_data(as_text=True)
     assert 'id="documents"' in html and 'id="messages"' not in html and 'id="work-times"' not in html
     assert 'id="planning"' not in client.get("/portal/").get_data(as_text=True)
+
+
+def test_portal_draft_keeps_only_the_forms_fields_with_storable_values(app, portal_client, make_task):
+    """The portal's autosave is cleaned like a submission: unknown and reserved keys, NaN/Infinity and
+    integers beyond 64 bits do not reach the task; a draft stored before that still opens."""
+    import json
+
+    client, customer = portal_client
+    task = make_task(customer)
+    with app.app_context():
+        viewer = service.Viewer(session=None, customer=customer, account=None, read_only=False)
+        service.save_partial(viewer, PortalTask.objects.get(pk=task.pk),
+                             {"city": "Halb", "__proto__": {"x": 1}, "constructor": 1, "unknownField": "x",
+                              "street": float("nan"), "big": 2**70, "inf": float("-inf")})
+        partial = PortalTask.objects.get(pk=task.pk).partial
+    text = json.dumps(partial, allow_nan=False)
+    assert partial["city"] == "Halb"
+    assert not {"__proto__", "constructor", "unknownField", "big", "inf"} & set(partial), partial
+    assert "NaN" not in text
+    with app.app_context():
+        PortalTask.objects(pk=task.pk).update_one(set__partial={"city": "Alt", "street": float("nan")})
+    page = client.get(f"/portal/tasks/{task.pk}").get_data(as_text=True)
+    assert "NaN" not in page and "Alt" in page

@@ -1,0 +1,136 @@
+"""What every surface needs at the web boundary, in one place.
+
+For now, JSON bodies:
+
+* :func:`read_json` is the one way a view reads a JSON body. Bodies are untrusted, so size and
+  nesting are checked on the raw text *before* parsing (Python's parser recurses and raises
+  ``RecursionError`` on deep nesting), and the parsed values must be storable: no ``NaN``/``Infinity``
+  and no integer beyond 64 bits (BSON cannot hold them; the store would refuse them later, with a 500).
+* :func:`takes_json` marks the views that read one; :func:`init_app` refuses a JSON body (415) on
+  every other view, before it runs — Flask-WTF forms would otherwise read a JSON body instead of the
+  form (an array, an object as a field value, deep nesting).
+
+A refused body is a 4xx with a message in the user's language, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_babel import gettext as _
+
+from core.errors import FrontdeskError
+
+#: BSON's integer range (int64)
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+class JSONRefused(FrontdeskError):
+    """The request body is not JSON we accept (malformed, too deep, unstorable numbers)."""
+
+    status = 400
+
+
+class JSONTooLarge(JSONRefused):
+    status = 413
+
+
+class JSONNotTaken(JSONRefused):
+    """A JSON body sent to a view that takes form data."""
+
+    status = 415
+
+
+def takes_json(view):
+    """Mark ``view`` as reading a JSON body with :func:`read_json` (put it under the route decorator)."""
+    view.takes_json = True
+    return view
+
+
+def refuse_unexpected_json() -> None:
+    """``before_request``: a JSON body is accepted only by the views marked with :func:`takes_json`."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if not getattr(view, "takes_json", False):
+        raise JSONNotTaken(_("This address takes form data, not JSON."))
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(refuse_unexpected_json)
+
+
+def nesting_depth(text: str, stop_above: int | None = None) -> int:
+    """How deeply arrays and objects nest in ``text`` (brackets inside strings do not count); the scan
+    stops as soon as the depth exceeds ``stop_above``."""
+    depth = deepest = 0
+    for bracket in _NOT_BRACKET.sub("", _STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if stop_above is not None and deepest > stop_above:
+                    break
+        else:
+            depth -= 1
+    return deepest
+
+
+def _int(text: str) -> int:
+    if len(text) > 20:  # longer than any int64: refuse before converting
+        raise ValueError("integer out of range")
+    value = int(text)
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError("integer out of range")
+    return value
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise ValueError("number out of range")
+    return value
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads(text: str | bytes, *, max_bytes: int, max_depth: int) -> Any:
+    """Parse ``text`` under the limits; ValueError (a JSONRefused for the too-large case) otherwise."""
+    if len(text) > max_bytes:
+        raise JSONTooLarge(_("The data is too large."))
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    if nesting_depth(text, stop_above=max_depth) > max_depth:
+        raise ValueError("nested too deeply")
+    return json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+
+
+def read_json(*, max_bytes: int | None = None, max_depth: int | None = None) -> Any:
+    """The request's JSON body, or None when the request does not carry JSON.
+
+    Raises :class:`JSONTooLarge` (413) beyond ``max_bytes`` (default ``JSON_MAX_BYTES``) and
+    :class:`JSONRefused` (400) for malformed JSON, nesting beyond ``max_depth`` (default
+    ``JSON_MAX_DEPTH``), ``NaN``/``Infinity`` and integers outside int64; the app's error handler
+    answers both with the translated message (JSON for JSON requests).
+    """
+    if not request.is_json:
+        return None
+    max_bytes = max_bytes or current_app.config["JSON_MAX_BYTES"]
+    max_depth = max_depth or current_app.config["JSON_MAX_DEPTH"]
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise JSONTooLarge(_("The data is too large."))
+    raw = request.get_data(cache=True)
+    try:
+        return loads(raw, max_bytes=max_bytes, max_depth=max_depth)
+    except JSONRefused:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise JSONRefused(_("The data could not be read.")) from exc
