@@ -129,3 +129,37 @@ def test_many_threads_mixed_reads_and_writes(embedded_app):
         for k in range(THREADS):
             kept = {c.pk for c in Customer.objects(tags=f"t{k}")}
             assert kept == set(created[k][ROUNDS // 4:])
+
+
+@pytest.mark.slow
+def test_admin_pages_from_eight_threads_at_once(tmp_path):
+    """The whole stack on the embedded store, as waitress runs it: eight clients log in and list customers."""
+    from core.models import StaffUser
+    from core.passwords import hash_password
+    from tests.conftest import DEFAULT_PASSWORD, login, make_app
+
+    app = make_app(tmp_path, MONGODB_URI="")
+    try:
+        with app.app_context():
+            unit = BusinessUnit(name="Salon", slug="salon").save()
+            hashed = hash_password(DEFAULT_PASSWORD)
+            for k in range(THREADS):
+                StaffUser(role="owner", email=f"owner{k}@example.com", name=f"Owner {k}", business_unit=unit,
+                          password_hash=hashed).save()
+            Customer.objects.insert([Customer(business_unit=unit, first_name="Anna", last_name=f"Zahn{i:03d}")
+                                     for i in range(SEEDED)])
+        pages = []
+
+        def visit(k):
+            client = app.test_client()
+            assert login(client, f"owner{k}@example.com").status_code == 302
+            for _ in range(3):
+                response = client.get("/admin/customer/")
+                assert response.status_code == 200
+                pages.append(response.get_data(as_text=True))
+
+        errors = run_threads(visit)
+        assert errors == [], errors[0]
+        assert len(pages) == THREADS * 3 and all("Zahn000" in page for page in pages)
+    finally:
+        mongoengine.disconnect()
