@@ -68,6 +68,42 @@ def test_a_store_opened_in_one_thread_serves_another(embedded_app):
         assert seen == [1] and BusinessUnit.objects.count() == 2
 
 
+def test_a_count_in_one_thread_leaves_other_threads_writes_on_fresh_copies(tmp_path):
+    """Counts read the shared cached documents; an update must never get (and change) those objects,
+    even while a count of the same collection object runs in another thread (mongoengine shares it)."""
+    from core.embedded import MongoClient, ServerStore
+
+    client = MongoClient(ServerStore(tmp_path, cache_after=1), tz_aware=False)
+    try:
+        collection = client["frontdesk"]["docs"]
+        collection.insert_many([{"_id": i, "n": 0} for i in range(5)])
+        assert collection.count_documents({}) == 5
+        store = collection._store
+        assert store.documents_cached
+        inside, release = threading.Event(), threading.Event()
+        readonly_candidates = store.readonly_candidates
+
+        def paused(*args, **kwargs):  # the count in the other thread stops halfway
+            found = readonly_candidates(*args, **kwargs)
+            if threading.current_thread() is counter:
+                inside.set()
+                release.wait(10)
+            return found
+
+        store.readonly_candidates = paused
+        counter = threading.Thread(target=collection.count_documents, args=({},))
+        counter.start()
+        assert inside.wait(10)
+        try:
+            cached = {id(doc) for doc in store._docs.values()}
+            assert not any(id(doc) in cached for doc in collection._iter_documents({}))  # a write's candidates
+        finally:
+            release.set()
+            counter.join(10)
+    finally:
+        client.close()
+
+
 @pytest.mark.slow
 def test_many_threads_mixed_reads_and_writes(embedded_app):
     with embedded_app.app_context():
