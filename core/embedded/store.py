@@ -36,7 +36,8 @@ and guards read-check-write only with in-process locks):
   index creation) as one such transaction, so the read, the check (filter, unique index) and the
   write see one state of the file that no other connection can change in between;
 * the connection runs in autocommit mode (``isolation_level=None``): transactions are only the explicit
-  ones above, litemongo's own ``with connection:`` blocks inside them commit nothing early;
+  ones above. Row writes go through :class:`_Rows`, not litemongo's ``with connection:`` (which would
+  commit the enclosing transaction after the first row);
 * WAL journal with ``synchronous=FULL``: a commit returns once it is in the write-ahead log and synced,
   so an acknowledged write survives a killed process (WAL alone ensures that) and a power cut (the sync;
   with litemongo's NORMAL the last commits could be lost, like an unjournaled MongoDB write). An
