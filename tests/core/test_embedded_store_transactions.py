@@ -101,3 +101,29 @@ def test_a_duplicate_key_keeps_what_mongodb_keeps(two_clients):
     with pytest.raises(BulkWriteError):
         ours.insert_many([{"_id": 1, "key": "b"}, {"_id": 2, "key": "a"}, {"_id": 3, "key": "c"}])
     assert sorted(doc["_id"] for doc in theirs.find()) == [0, 1]  # ordered: the one before the duplicate stays
+
+
+def test_connections_opening_a_new_folder_at_once(tmp_path):
+    """The web process, the worker and CLI commands may start together on a fresh instance: every one of
+    them creates the folders and files, switches them to WAL and records the key format, none fails."""
+    errors = []
+    for round_ in range(20):
+        folder, barrier = tmp_path / str(round_), threading.Barrier(6)
+
+        def open_and_write(folder=folder, barrier=barrier):
+            try:
+                barrier.wait()
+                client = MongoClient(ServerStore(folder), tz_aware=False)
+                client["frontdesk"]["docs"].insert_one({})
+                client.close()
+            except Exception as exc:
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=open_and_write) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        with MongoClient(ServerStore(folder), tz_aware=False) as client:
+            assert client["frontdesk"]["docs"].count_documents({}) == 6
+    assert errors == []
