@@ -73,6 +73,18 @@ def claim_with_update_one(ids: list[str], start_at: float) -> list[str]:
         return won
 
 
+def claim_with_update_many(tag: str, start_at: float) -> int:
+    """``update_many(status queued → sending)`` over the whole batch, in a loop; how many this process won."""
+    from core.models import OutboxMessage
+
+    with _app.app_context():
+        won = 0
+        _wait(start_at)
+        for _ in range(20):
+            won += OutboxMessage.objects(subject=tag, status="queued").limit(10).update(set__status="sending")
+        return won
+
+
 def increment(name: str, times: int, start_at: float) -> int:
     from core.db import get_db
 

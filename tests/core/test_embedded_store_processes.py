@@ -88,6 +88,12 @@ def test_update_one_with_a_state_filter_claims_each_document_once(pool):
     assert len(won) == 200 and sorted(won) == sorted(ids)
 
 
+def test_update_many_with_a_state_filter_claims_each_document_once(pool):
+    batch = tag()
+    pool.submit(workers.seed_outbox, batch, 200).result()
+    assert sum(race(pool, workers.claim_with_update_many, batch)) == 200
+
+
 def test_concurrent_inc_loses_nothing(pool):
     name = tag()
     race(pool, workers.increment, name, 150)
