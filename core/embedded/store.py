@@ -36,7 +36,8 @@ and guards read-check-write only with in-process locks):
   index creation) as one such transaction, so the read, the check (filter, unique index) and the
   write see one state of the file that no other connection can change in between;
 * the connection runs in autocommit mode (``isolation_level=None``): transactions are only the explicit
-  ones above, litemongo's own ``with connection:`` blocks inside them commit nothing early;
+  ones above. Row writes go through :class:`_Rows`, not litemongo's ``with connection:`` (which would
+  commit the enclosing transaction after the first row);
 * WAL journal with ``synchronous=FULL``: a commit returns once it is in the write-ahead log and synced,
   so an acknowledged write survives a killed process (WAL alone ensures that) and a power cut (the sync;
   with litemongo's NORMAL the last commits could be lost, like an unjournaled MongoDB write). An
@@ -49,6 +50,7 @@ import contextlib
 import pathlib
 import sqlite3
 import threading
+import time
 
 import bson
 from litemongo import sqlite_store
@@ -68,6 +70,7 @@ class ServerStore(sqlite_store.ServerStore):
 
     def __init__(self, dirpath: str | pathlib.Path = "", *, cache_after: int = CACHE_AFTER_CANDIDATES,
                  max_cache_bytes: int = MAX_CACHE_BYTES):
+        pathlib.Path(dirpath).absolute().mkdir(parents=True, exist_ok=True)  # another process may create it too
         super().__init__(dirpath)
         self._cache_options = {"cache_after": cache_after, "max_cache_bytes": max_cache_bytes}
         self._lock = threading.Lock()
@@ -81,6 +84,7 @@ class ServerStore(sqlite_store.ServerStore):
 
 class DatabaseStore(sqlite_store.DatabaseStore):
     def __init__(self, path: pathlib.Path, codec_options: bson.CodecOptions | None = None, **cache_options):
+        path.absolute().mkdir(parents=True, exist_ok=True)
         super().__init__(path, codec_options)
         self._cache_options = cache_options
         self._lock = threading.Lock()
@@ -225,7 +229,7 @@ class CollectionStore(sqlite_store.CollectionStore):
         with self.lock:
             self._connection = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT, isolation_level=None,
                                                check_same_thread=False)
-            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._use_wal()
             self._connection.execute("PRAGMA synchronous=FULL")
             self._cur = self._connection.cursor()
             with self._immediate():  # two processes creating the file must not both record its format
@@ -242,6 +246,24 @@ class CollectionStore(sqlite_store.CollectionStore):
             self._query_index = None
             self._data_version = None
             self._forget_documents()
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL (once per file; later connections find it so). On a new file opened by
+        several processes at once SQLite refuses the switch while another connection holds a lock,
+        without waiting (its busy handler is not used there): retry until BUSY_TIMEOUT."""
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        while True:
+            try:
+                mode = self._connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            else:
+                if mode == "wal":
+                    return
+                if time.monotonic() > deadline:
+                    raise sqlite3.OperationalError(f"{self._path.name}: journal mode {mode}, not wal")
+            time.sleep(0.005)
 
     @contextlib.contextmanager
     def _immediate(self):

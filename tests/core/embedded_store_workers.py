@@ -59,17 +59,31 @@ def claim_with_find_one_and_update(tag: str, start_at: float) -> list[str]:
             won.append(str(doc["_id"]))
 
 
-def claim_with_update_one(ids: list[str], start_at: float) -> list[str]:
-    """``update_one(status queued → sending)`` for every id (all processes in the same order, so that
-    they collide on every document); the ids this process won."""
+def claim_with_update_one(tag: str, start_at: float) -> list[str]:
+    """``update_one(status queued → sending)`` on the batch until none is queued: every process goes for
+    the same first queued message each time. Each claim sets a marker of its own; the markers it won."""
     from core.models import OutboxMessage
 
     with _app.app_context():
         won = []
         _wait(start_at)
-        for message_id in ids:
-            if OutboxMessage.objects(pk=message_id, status="queued").update_one(set__status="sending"):
-                won.append(message_id)
+        while True:
+            marker = f"{os.getpid()}-{len(won)}"
+            if not OutboxMessage.objects(subject=tag, status="queued").update_one(set__status="sending",
+                                                                                set__error=marker):
+                return won
+            won.append(marker)
+
+
+def claim_with_update_many(tag: str, start_at: float) -> int:
+    """``update_many(status queued → sending)`` over the whole batch, in a loop; how many this process won."""
+    from core.models import OutboxMessage
+
+    with _app.app_context():
+        won = 0
+        _wait(start_at)
+        for _ in range(20):
+            won += OutboxMessage.objects(subject=tag, status="queued").limit(10).update(set__status="sending")
         return won
 
 
@@ -148,7 +162,7 @@ def outbox_state(tag: str) -> list[dict]:
 
     with _app.app_context():
         return [{"id": str(doc["_id"]), "status": doc["status"], "key": doc.get("idempotency_key"),
-                 "attempts": doc.get("attempts", 0)}
+                 "attempts": doc.get("attempts", 0), "error": doc.get("error")}
                 for doc in OutboxMessage._get_collection().find({"subject": tag})]
 
 

@@ -83,9 +83,18 @@ def test_find_one_and_update_claims_each_document_once(pool):
 
 def test_update_one_with_a_state_filter_claims_each_document_once(pool):
     batch = tag()
-    ids = pool.submit(workers.seed_outbox, batch, 200).result()
-    won = [claim for claims in race(pool, workers.claim_with_update_one, ids) for claim in claims]
-    assert len(won) == 200 and sorted(won) == sorted(ids)
+    pool.submit(workers.seed_outbox, batch, 200).result()
+    won = [marker for markers in race(pool, workers.claim_with_update_one, batch) for marker in markers]
+    assert len(won) == 200  # 200 claims in total
+    state = pool.submit(workers.outbox_state, batch).result()
+    assert {doc["status"] for doc in state} == {"sending"}
+    assert sorted(doc["error"] for doc in state) == sorted(won)  # each document carries one winner's marker
+
+
+def test_update_many_with_a_state_filter_claims_each_document_once(pool):
+    batch = tag()
+    pool.submit(workers.seed_outbox, batch, 200).result()
+    assert sum(race(pool, workers.claim_with_update_many, batch)) == 200
 
 
 def test_concurrent_inc_loses_nothing(pool):

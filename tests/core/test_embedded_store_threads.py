@@ -68,6 +68,42 @@ def test_a_store_opened_in_one_thread_serves_another(embedded_app):
         assert seen == [1] and BusinessUnit.objects.count() == 2
 
 
+def test_a_count_in_one_thread_leaves_other_threads_writes_on_fresh_copies(tmp_path):
+    """Counts read the shared cached documents; an update must never get (and change) those objects,
+    even while a count of the same collection object runs in another thread (mongoengine shares it)."""
+    from core.embedded import MongoClient, ServerStore
+
+    client = MongoClient(ServerStore(tmp_path, cache_after=1), tz_aware=False)
+    try:
+        collection = client["frontdesk"]["docs"]
+        collection.insert_many([{"_id": i, "n": 0} for i in range(5)])
+        assert collection.count_documents({}) == 5
+        store = collection._store
+        assert store.documents_cached
+        inside, release = threading.Event(), threading.Event()
+        readonly_candidates = store.readonly_candidates
+
+        def paused(*args, **kwargs):  # the count in the other thread stops halfway
+            found = readonly_candidates(*args, **kwargs)
+            if threading.current_thread() is counter:
+                inside.set()
+                release.wait(10)
+            return found
+
+        store.readonly_candidates = paused
+        counter = threading.Thread(target=collection.count_documents, args=({},))
+        counter.start()
+        assert inside.wait(10)
+        try:
+            cached = {id(doc) for doc in store._docs.values()}
+            assert not any(id(doc) in cached for doc in collection._iter_documents({}))  # a write's candidates
+        finally:
+            release.set()
+            counter.join(10)
+    finally:
+        client.close()
+
+
 @pytest.mark.slow
 def test_many_threads_mixed_reads_and_writes(embedded_app):
     with embedded_app.app_context():
@@ -129,3 +165,37 @@ def test_many_threads_mixed_reads_and_writes(embedded_app):
         for k in range(THREADS):
             kept = {c.pk for c in Customer.objects(tags=f"t{k}")}
             assert kept == set(created[k][ROUNDS // 4:])
+
+
+@pytest.mark.slow
+def test_admin_pages_from_eight_threads_at_once(tmp_path):
+    """The whole stack on the embedded store, as waitress runs it: eight clients log in and list customers."""
+    from core.models import StaffUser
+    from core.passwords import hash_password
+    from tests.conftest import DEFAULT_PASSWORD, login, make_app
+
+    app = make_app(tmp_path, MONGODB_URI="")
+    try:
+        with app.app_context():
+            unit = BusinessUnit(name="Salon", slug="salon").save()
+            hashed = hash_password(DEFAULT_PASSWORD)
+            for k in range(THREADS):
+                StaffUser(role="owner", email=f"owner{k}@example.com", name=f"Owner {k}", business_unit=unit,
+                          password_hash=hashed).save()
+            Customer.objects.insert([Customer(business_unit=unit, first_name="Anna", last_name=f"Zahn{i:03d}")
+                                     for i in range(SEEDED)])
+        pages = []
+
+        def visit(k):
+            client = app.test_client()
+            assert login(client, f"owner{k}@example.com").status_code == 302
+            for _ in range(3):
+                response = client.get("/admin/customer/")
+                assert response.status_code == 200
+                pages.append(response.get_data(as_text=True))
+
+        errors = run_threads(visit)
+        assert errors == [], errors[0]
+        assert len(pages) == THREADS * 3 and all("Zahn000" in page for page in pages)
+    finally:
+        mongoengine.disconnect()
