@@ -32,6 +32,7 @@ import functools
 import heapq
 import itertools
 import operator
+import re
 import threading
 from datetime import datetime
 
@@ -210,6 +211,31 @@ class Cursor(mm_collection.Cursor):
         return _specialise(super().clone(), mm_collection.Cursor, Cursor)
 
 
+_PLAIN_KEY_TYPES = (str, int, float, bool, type(None), ObjectId, datetime)
+
+
+def _freeze(value):
+    """A hashable, type-exact form of a filter or sort (1, 1.0 and True stay apart); TypeError for
+    anything else, which is then simply not memoised."""
+    if isinstance(value, dict):
+        return ("d", tuple((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("l", tuple(_freeze(v) for v in value))
+    if isinstance(value, re.Pattern):
+        return ("re", value.pattern, value.flags)
+    if type(value) in _PLAIN_KEY_TYPES:
+        return (type(value).__name__, value)
+    raise TypeError(type(value).__name__)
+
+
+def _memo_key(*parts):
+    """The key of a query for :meth:`core.embedded.store.CollectionStore.memo`, or None."""
+    try:
+        return _freeze(parts)
+    except TypeError:
+        return None
+
+
 #: the collection whose count_documents runs in this thread (its _iter_documents may use the cache);
 #: per thread because mongoengine shares one collection object between all threads
 _readonly_scan = threading.local()
@@ -240,6 +266,12 @@ class Collection(mm_collection.Collection):
         return _specialise(super().find(*args, **kwargs), mm_collection.Cursor, Cursor)
 
     def count_documents(self, filter, **kwargs):
+        key = _memo_key("count", filter) if not kwargs and hasattr(self._store, "memo") else None
+        if key is None:
+            return self._count_documents(filter, **kwargs)
+        return self._store.memo(key, lambda: self._count_documents(filter))
+
+    def _count_documents(self, filter, **kwargs):
         outer = getattr(_readonly_scan, "collection", None)
         _readonly_scan.collection = self
         try:
@@ -277,12 +309,17 @@ class Collection(mm_collection.Collection):
             sort = list(sort.items()) if isinstance(sort, dict) else list(sort)
             if any(not isinstance(field, str) or field.startswith("$") for field, _ in sort):
                 return None  # $natural and friends: mongomock's path
-        docs = self._matching(spec, may_load=bool(sort))
-        if docs is None:
+        if not hasattr(self._store, "readonly_candidates"):
             return None
         stop = skip + limit if limit is not None else None
         if sort:
-            docs = sort_documents(list(docs), sort, stop)
+            def sorted_matches():
+                return sort_documents(list(self._matching(spec)), sort, stop)
+
+            key = _memo_key("sorted", spec, sort, stop)
+            docs = sorted_matches() if key is None else self._store.memo(key, sorted_matches)
+        else:
+            docs = self._matching(spec, may_load=False)
         return [self._copy_only_fields(doc, projection, dict) for doc in itertools.islice(docs, skip, stop)]
 
 

@@ -56,6 +56,8 @@ import bson
 from litemongo import sqlite_store
 from pymongo.errors import PyMongoError
 
+#: query results kept per collection by :meth:`CollectionStore.memo` (all dropped when it is full)
+MEMO_ENTRIES = 64
 #: a read-only query with at least this many candidates switches the collection to the cache
 CACHE_AFTER_CANDIDATES = 500
 #: collections whose documents take more BSON bytes than this are not cached (read from SQLite as before);
@@ -213,6 +215,9 @@ class CollectionStore(sqlite_store.CollectionStore):
     _docs_refused = False
     #: nesting depth of :meth:`transaction` (0: none open)
     _depth = 0
+    #: moves on with every change of what queries can see: a write through this store, a catch-up with
+    #: other connections' commits, a dropped cache; :meth:`memo` entries of an older generation are dead
+    _generation = 0
 
     def __init__(self, filename: pathlib.Path, codec_options: bson.CodecOptions | None = None, *,
                  cache_after: int = CACHE_AFTER_CANDIDATES, max_cache_bytes: int = MAX_CACHE_BYTES):
@@ -220,6 +225,8 @@ class CollectionStore(sqlite_store.CollectionStore):
         self._max_cache_bytes = max_cache_bytes
         #: guards the connection, its cursor, the hash index and the cache (re-entrant: operations nest)
         self.lock = threading.RLock()
+        #: query key → (generation, result): counts and sorted pages that no change has touched since
+        self._memo: dict = {}
         super().__init__(filename, codec_options=codec_options)
         self._rwlock = _Exclusive(self.lock)
 
@@ -297,6 +304,7 @@ class CollectionStore(sqlite_store.CollectionStore):
 
     def _reset(self) -> None:
         """After a rollback the file is the truth again: drop what was derived from the undone writes."""
+        self._generation += 1
         self._query_index = None
         self._data_version = None
         self._forget_documents()
@@ -389,6 +397,7 @@ class CollectionStore(sqlite_store.CollectionStore):
 
     # --- keeping the cache coherent ----------------------------------------------------------
     def _forget_documents(self) -> None:
+        self._generation += 1
         self._docs = self._blobs = None
         self._docs_bytes = 0
         self._docs_refused = False
@@ -409,6 +418,7 @@ class CollectionStore(sqlite_store.CollectionStore):
         if version == self._data_version:
             return False
         self._data_version = version
+        self._generation += 1
         if self._docs is not None and self._refresh_documents():
             return False
         self._query_index = None
@@ -455,6 +465,7 @@ class CollectionStore(sqlite_store.CollectionStore):
             self._set(key, val)
 
     def _set(self, key, val):
+        self._generation += 1
         super().__setitem__(key, val)
         if self._docs is not None:
             encoded = self._documents._encode_doc(val)  # the bytes just written
@@ -471,6 +482,7 @@ class CollectionStore(sqlite_store.CollectionStore):
             self._delete(key)
 
     def _delete(self, key):
+        self._generation += 1
         super().__delitem__(key)
         if self._docs is not None:
             key = self._index_key(key)
@@ -505,6 +517,29 @@ class CollectionStore(sqlite_store.CollectionStore):
         return self._docs is not None
 
     # --- the read-only query path ------------------------------------------------------------
+    def memo(self, key, compute):
+        """``compute()``, or its result from an earlier call with the same ``key`` when nothing the query
+        can see has changed since (no write through this store, no commit by another connection: checked
+        with ``PRAGMA data_version`` first, as every query does).
+
+        The admin lists ask for the same count and the same sorted first page over and over; this
+        answers them without scanning and sorting every customer again. ``compute`` runs under the
+        lock, so no write of this process can slip between it and the generation it is filed under.
+        Results are shared: callers must not change them."""
+        with self.lock:
+            self._remove_expired_documents()  # a TTL expiry is a change like any other (a delete)
+            self._sync()
+            generation = self._generation
+            entry = self._memo.get(key)
+            if entry is not None and entry[0] == generation:
+                return entry[1]
+            value = compute()
+            if self._generation == generation:  # compute itself may have loaded or refreshed the cache
+                if len(self._memo) >= MEMO_ENTRIES:
+                    self._memo.clear()
+                self._memo[key] = (self._generation, value)
+            return value
+
     def readonly_candidates(self, filter, *, may_load: bool = True):
         """The documents, in natural order, that could match ``filter`` (the caller still filters).
 
