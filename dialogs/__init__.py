@@ -62,6 +62,7 @@ def fill(dialog_id: str, token: str):
     except (NotFound, service.LinkClosed) as exc:
         return _refused(exc)
     lang = _lang()
+    qs.ensure_renderable(dialog.version)  # a version holding code is shown to nobody (409 page)
     if request.method == "POST":
         payload = request.get_json(silent=True)
         data = payload.get("data") if isinstance(payload, dict) else None

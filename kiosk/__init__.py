@@ -138,6 +138,11 @@ def run(token: str):
     if current is None:
         return _closed()
     lang = _lang()
+    if qs.unsafe_reason(current.version) is not None:  # holds code: shown to nobody
+        message = _(qs.UNSAFE_MESSAGE)
+        if request.method == "POST":
+            return jsonify(state="refused", error=message), 409
+        return render_template("kiosk/closed.html", lang=lang, message=message), 409
     if request.method == "POST":
         payload = request.get_json(silent=True)
         data = payload.get("data") if isinstance(payload, dict) else None

@@ -325,6 +325,7 @@ def task(task_id: str):
     except NotFound:
         abort(404)
     lang = _lang()
+    qs.ensure_renderable(item.version)  # a version holding code is shown to nobody (409 page)
     if request.method == "POST":
         payload = request.get_json(silent=True)
         data = payload.get("data") if isinstance(payload, dict) else None

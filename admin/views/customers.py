@@ -120,6 +120,7 @@ class CustomerView(SecureModelView):
         version = _version_of_unit(request.args.get("version", ""), current_user.business_unit)
         if customer is None or version is None:
             abort(404)
+        qs.ensure_renderable(version)  # a version holding code is shown to nobody (409 page)
         lang = str(get_locale() or "de")
         if request.method == "POST":
             payload = request.get_json(silent=True)

@@ -51,14 +51,20 @@ def test_designer_creates_and_publishes(app, designer_client, survey):
 
 def test_save_draft_and_lint_messages(app, designer_client, survey):
     token = csrf_token(designer_client, f"/admin/questionnaire/builder/?id={survey.pk}")
-    bad = {"components": [{"type": "textfield", "key": "a", "customConditional": "show = false"}]}
+    code = {"components": [{"type": "textfield", "key": "a", "customConditional": "show = false"}]}
+    r = designer_client.post("/admin/questionnaire/builder/", data={"csrf_token": token, "id": str(survey.pk),
+                                                                    "definition": json.dumps(code)},
+                             follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "customConditional" in page and "nicht gespeichert" in page  # code is never stored
+    bad = {"components": [{"type": "nosuchwidget", "key": "a"}]}  # kept as a draft, refused on publish
     r = designer_client.post("/admin/questionnaire/builder/", data={"csrf_token": token, "id": str(survey.pk),
                                                                     "definition": json.dumps(bad)},
                              follow_redirects=True)
-    assert "customConditional" in r.get_data(as_text=True)
+    assert "nosuchwidget" in r.get_data(as_text=True)
     r = designer_client.post("/admin/questionnaire/publish/", data={"csrf_token": token, "id": str(survey.pk)},
                              follow_redirects=True)
-    assert "customConditional" in r.get_data(as_text=True)
+    assert "nosuchwidget" in r.get_data(as_text=True)
     r = designer_client.post("/admin/questionnaire/builder/", data={"csrf_token": token, "id": str(survey.pk),
                                                                     "definition": "{kaputt"}, follow_redirects=True)
     assert r.status_code == 200
