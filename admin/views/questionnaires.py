@@ -82,12 +82,14 @@ class QuestionnaireView(SecureModelView):
         problem = qs.draft_problem(q)
         if problem is None:
             allow_eval()
-        versions = list(QuestionnaireVersion.objects(questionnaire=q).order_by("-number").only(
-            "number", "sha256", "published_at", "published_by", "unsafe_reason"))
+        versions = list(QuestionnaireVersion.objects(questionnaire=q).order_by("-number"))
         return self.render("admin/questionnaire_builder.html", q=q, form=form, versions=versions,
                            definition=q.draft, kind_label=KIND_LABELS.get(q.kind, q.kind),
                            lang=str(_current_lang()),
-                           problem=qs.describe_problem(problem) if problem else None)
+                           problem=qs.describe_problem(problem) if problem else None,
+                           # the plain editor's text (escaped by Jinja inside the <textarea>)
+                           definition_text=json.dumps(q.draft, indent=2, ensure_ascii=False) if problem else "",
+                           blocked={v.pk for v in versions if qs.unsafe_reason(v)})
 
     @expose("/preview/")
     def preview_view(self):
