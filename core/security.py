@@ -22,7 +22,9 @@ def csp_nonce() -> str:
 
 
 def allow_eval() -> None:
-    """Pages that run the Form.io renderer need ``'unsafe-eval'`` (its templates use ``new Function``)."""
+    """``'unsafe-eval'`` for this page: only the questionnaire builder needs it (Form.io's builder runs on
+    the page and compiles its templates with ``new Function``). Pages that show questionnaires embed the
+    isolated renderer document instead (core/frame.py), which has its own policy."""
     g.csp_unsafe_eval = True
 
 
@@ -60,4 +62,8 @@ def init_security(app: Flask) -> None:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint and not request.endpoint.endswith("static"):
             h.setdefault("Cache-Control", "no-store")
+        if request.endpoint == "formio.static" and request.path.endswith((".woff", ".woff2", ".ttf", ".json")):
+            # fonts and Form.io's time-zone data are fetched in CORS mode, and the sandboxed renderer
+            # document (core/frame.py) has an opaque origin; these are public static files
+            h.setdefault("Access-Control-Allow-Origin", "*")
         return response

@@ -96,7 +96,6 @@ class QuestionnaireView(SecureModelView):
         q = self._get(request.args.get("id"))
         if qs.draft_problem(q) is not None:
             raise qs.UnsafeDefinition(qs.UNSAFE_MESSAGE)
-        allow_eval()
         return self.render("admin/questionnaire_preview.html", q=q, definition=q.draft, lang=str(_current_lang()),
                            check_url=url_for(".preview_check", id=str(q.pk)))
 

@@ -22,7 +22,7 @@ import pytest
 from flask import Blueprint, request
 from werkzeug.serving import make_server
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, require_chromium
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, form_frame, renderer_frame, require_chromium
 from tests.conftest import DEFAULT_PASSWORD, make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -239,5 +239,42 @@ def test_hostile_definition_runs_on_no_surface(live):
         expect(dialog_page.locator("body")).to_contain_text(REFUSED)
 
         for ctx in (context, t_context, p_context, d_context):
+            ctx.close()
+        browser.close()
+
+
+def test_the_isolated_renderer_contains_a_hostile_definition(live, monkeypatch):
+    """Defence in depth: with the server's refusal switched off, the same definition is drawn — inside
+    the sandboxed renderer frame, where none of its code reaches the page, the cookies or the server."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from core.services import questionnaires as qs
+
+    monkeypatch.setattr(qs, "unsafe_reason", lambda version: None)
+    monkeypatch.setattr(qs, "draft_problem", lambda q: None)
+    _app, base, ids, hits = live
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context, page, witness = _new(browser, base)
+        _login_staff(page, base)
+        witness.cookies = witness._cookies()
+        for surface, url, frames in (
+            ("staff fill-in", f"/admin/customer/fill/?id={ids['customer']}&version={ids['version']}", 1),
+            ("owner's preview", f"/admin/questionnaire/preview/?id={ids['q']}", 2),
+        ):
+            response = page.goto(base + url)
+            assert "'unsafe-eval'" not in response.headers["content-security-policy"]
+            expect(page.locator("[data-frontdesk-form][data-frontdesk-ready=true]")).to_have_count(frames)
+            for i in range(frames):  # the hostile texts are there, inert
+                expect(form_frame(page, i).locator(".formio-component-intro")).to_contain_text("Willkommen")
+            witness.check(surface, hits)
+            # what the payloads tried is visible only as the frame's own CSP refusals
+            assert any("connect-src" in v for v in renderer_frame(page).evaluate("() => window.__cspViolations"))
+
+        d_context, dialog_page, d_witness = _new(browser, base)
+        dialog_page.goto(base + ids["dialog"])
+        expect(dialog_page.locator("[data-frontdesk-form][data-frontdesk-ready=true]")).to_have_count(1)
+        d_witness.check("dialog link", hits)
+        for ctx in (context, d_context):
             ctx.close()
         browser.close()

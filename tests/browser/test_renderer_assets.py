@@ -15,6 +15,8 @@ import re
 
 import pytest
 
+from tests.browser.support import renderer_frame
+
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 SUPPORTED = [
@@ -115,20 +117,21 @@ def test_every_component_renders_from_our_server_only(watched_page, renderer_app
     page, app = watched_page, renderer_app
     app.forms["full"] = FULL_FORM
     open_form(page, app, "full", mode=mode)
+    form = renderer_frame(page)  # the form is drawn inside the isolated renderer
     # datetime: flatpickr (+ German locale) comes from our CDN mirror and initialises
-    page.wait_for_function("() => window.flatpickr && window['flatpickr-de']", timeout=15000)
-    page.wait_for_selector(".formio-component-appointment .flatpickr-input", state="attached")
-    page.click(".formio-component-appointment input.form-control:visible")
-    page.wait_for_selector(".flatpickr-calendar.open")
-    assert "Januar" in page.inner_text(".flatpickr-calendar.open .flatpickr-monthDropdown-months") or \
-        page.locator(".flatpickr-calendar.open .flatpickr-weekday", has_text="Mo").count() > 0
-    page.mouse.click(3, 3)  # close the calendar
-    page.wait_for_selector(".flatpickr-calendar.open", state="detached")
+    form.wait_for_function("() => window.flatpickr && window['flatpickr-de']", timeout=15000)
+    form.wait_for_selector(".formio-component-appointment .flatpickr-input", state="attached")
+    form.click(".formio-component-appointment input.form-control:visible")
+    form.wait_for_selector(".flatpickr-calendar.open")
+    assert "Januar" in form.inner_text(".flatpickr-calendar.open .flatpickr-monthDropdown-months") or \
+        form.locator(".flatpickr-calendar.open .flatpickr-weekday", has_text="Mo").count() > 0
+    form.locator("body").click(position={"x": 3, "y": 3})  # close the calendar
+    form.wait_for_selector(".flatpickr-calendar.open", state="detached")
     # select (Choices.js, bundled): open the dropdown and pick a value
-    page.click(".formio-component-services .choices")
-    page.click(".formio-component-services .choices__item--choice >> text=Farbe")
+    form.click(".formio-component-services .choices")
+    form.click(".formio-component-services .choices__item--choice >> text=Farbe")
     # signature pad (bundled) is drawn on a canvas
-    assert page.locator(".formio-component-signature canvas").count() == 1
+    assert form.locator(".formio-component-signature canvas").count() == 1
     # bootstrap icons come from our own font files
     page.wait_for_load_state("networkidle")
     fonts = [u for u in page.requests if "bootstrap-icons.woff" in u]
@@ -139,11 +142,15 @@ def test_every_component_renders_from_our_server_only(watched_page, renderer_app
     assert any(u.endswith("/moment-timezone/data/packed/latest.json") for u in mirrored), mirrored
     if mode == "kiosk":
         assert any(u.endswith("/frontdesk/kiosk.css") for u in page.requests)
-        assert page.locator(".frontdesk-mode-kiosk").count() == 1
+        assert form.locator(".frontdesk-mode-kiosk").count() == 1
     else:
         assert not any(u.endswith("/frontdesk/kiosk.css") for u in page.requests)
     # German UI strings
-    assert "Weitere hinzufügen" in page.inner_text(".formio-component-contacts")
+    assert "Weitere hinzufügen" in form.inner_text(".formio-component-contacts")
+    # the page itself runs no Form.io (and needs no 'unsafe-eval'): only the frame does
+    assert page.evaluate("() => typeof window.Formio") == "undefined"
+    assert form.evaluate("() => typeof window.Formio") == "function"
+    assert form.evaluate("() => window.__cspViolations || []") == []  # the frame's own policy
     assert page.problems() == []
 
 
@@ -151,11 +158,12 @@ def test_wizard_renders_from_our_server_only(watched_page, renderer_app):
     page, app = watched_page, renderer_app
     app.forms["wiz"] = wizard_form()
     open_form(page, app, "wiz")
-    assert page.locator(".formio-form .pagination .page-item").count() == 2
-    page.click("button.btn-wizard-nav-next")
-    page.wait_for_selector(".formio-component-contacts")
+    form = renderer_frame(page)
+    assert form.locator(".formio-form .pagination .page-item").count() == 2
+    form.click("button.btn-wizard-nav-next")
+    form.wait_for_selector(".formio-component-contacts")
     page.wait_for_load_state("networkidle")
-    assert page.locator("button.btn-wizard-nav-submit").count() == 1
+    assert form.locator("button.btn-wizard-nav-submit").count() == 1
     assert page.problems() == []
 
 
@@ -256,13 +264,14 @@ def test_server_errors_appear_next_to_their_fields(watched_page, renderer_app):
          "context": {"key": "street", "label": "Straße", "path": "street"}, "level": "error"},
     ]})
     open_form(page, app, "err")
-    assert page.input_value(".formio-component-name input") == "Jürgen"
-    page.click(".formio-component-submit button")
-    phone_row0 = page.locator(".formio-component-contacts .formio-component-phone").first
+    form = renderer_frame(page)
+    assert form.input_value(".formio-component-name input") == "Jürgen"
+    form.click(".formio-component-submit button")
+    phone_row0 = form.locator(".formio-component-contacts .formio-component-phone").first
     error = phone_row0.locator(".formio-errors")
     error.get_by_text(message).wait_for(timeout=10000)
     assert message in error.inner_text()
-    assert "Straße ist erforderlich" in page.locator(".formio-component-street .formio-errors").inner_text()
+    assert "Straße ist erforderlich" in form.locator(".formio-component-street .formio-errors").inner_text()
     assert "has-error" in (phone_row0.get_attribute("class") or "") or \
         phone_row0.locator(".is-invalid").count() > 0
 
@@ -280,7 +289,7 @@ def test_server_errors_appear_next_to_their_fields(watched_page, renderer_app):
 
     # now the server accepts: the renderer follows the redirect
     app.responses["err"] = (200, {"redirect": "/done"})
-    page.click(".formio-component-submit button")
+    form.click(".formio-component-submit button")
     page.wait_for_url(f"{app.base}/done")
 
 
@@ -294,12 +303,13 @@ def test_submitted_event_without_redirect(watched_page, renderer_app):
     open_form(page, app, "ok", lang="en")
     page.evaluate("""() => { window.__submitted = null;
         document.addEventListener('frontdesk:submitted', e => { window.__submitted = e.detail; }); }""")
+    form = renderer_frame(page)
     # client-side validation (English) blocks an empty submission without a request
-    page.click(".formio-component-submit button")
-    page.locator(".formio-component-name .formio-errors", has_text="Name is required").wait_for()
+    form.click(".formio-component-submit button")
+    form.locator(".formio-component-name .formio-errors", has_text="Name is required").wait_for()
     assert app.submissions == []
-    page.fill(".formio-component-name input", "Ada")
-    page.click(".formio-component-submit button")
+    form.fill(".formio-component-name input", "Ada")
+    form.click(".formio-component-submit button")
     page.wait_for_function("() => window.__submitted !== null")
     detail = page.evaluate("window.__submitted")
     assert detail["data"]["name"] == "Ada" and detail["response"] == {"ok": True}

@@ -3,7 +3,12 @@
  * understands (forms/ lints the published definition against the same whitelist).
  *
  * Needs, in this order: vendor/@formio/js/formio.full.min.js, frontdesk/i18n-de.js,
- * frontdesk/render.js, frontdesk/builder.js.
+ * frontdesk/formio-common.js, frontdesk/builder.js.
+ *
+ * The builder runs on the builder page itself (which therefore needs 'unsafe-eval'), not in the
+ * isolated renderer: what it is given is a saved draft that passed the server's code check
+ * (forms/expressions.py; a draft that does not is shown as plain JSON instead), and what a designer
+ * types into it is refused when saved.
  *
  * Markup:
  *   <div data-frontdesk-builder
@@ -20,7 +25,7 @@
   var Formio = window.Formio;
   var Frontdesk = window.Frontdesk;
   if (!Formio || !Frontdesk) {
-    throw new Error('frontdesk/builder.js: load formio.full.min.js and frontdesk/render.js first');
+    throw new Error('frontdesk/builder.js: load formio.full.min.js and frontdesk/formio-common.js first');
   }
 
   // The component types the sidebar offers, in this order.
