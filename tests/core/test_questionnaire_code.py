@@ -4,6 +4,7 @@ never rendered interactively (forms/expressions.py has the rule)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -156,3 +157,32 @@ def test_import_and_duplicate_refuse_code(app, unit, owner):
     assert r.status_code == 200 and "components[0].tooltip" in r.get_data(as_text=True)
     with app.app_context():
         assert Questionnaire.objects.count() == 1
+
+
+def test_dialog_link_and_portal_task_refuse_a_flagged_version(app, unit, make_customer):
+    """The customer-facing pages: a clean version is drawn in the isolated renderer (no 'unsafe-eval' on
+    the page); a version holding code is refused with a German message and takes no answers."""
+    from core.services import dialogs
+
+    customer = make_customer()
+    with app.app_context():
+        _q, v_bad = store_hostile(unit)
+        q_ok = qs.create(Actor.system(), unit, name="Gut", kind="custom", definition=CLEAN)
+        v_ok = qs.publish(Actor.system(), q_ok)
+        links = {}
+        for name, version in (("bad", v_bad), ("ok", v_ok)):
+            dialog = dialogs.start(Actor.system(), customer, version, invite=False)
+            links[name] = dialogs.LINK_PATH.format(id=dialog.pk, token=dialogs.link_token(dialog))
+    client = app.test_client()
+    ok = client.get(links["ok"])
+    assert ok.status_code == 200 and "'unsafe-eval'" not in ok.headers["Content-Security-Policy"]
+    assert 'data-frame-url="/formio/frame?mode=portal' in ok.get_data(as_text=True)
+    bad = client.get(links["bad"])
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 409 and "kann derzeit nicht angezeigt werden" in page and "fetch(" not in page
+    token = re.search(r'data-csrf-token="([^"]+)"', ok.get_data(as_text=True)).group(1)
+    r = client.post(links["bad"], json={"data": {"name": "x"}}, headers={"X-CSRFToken": token,
+                                                                         "Accept": "application/json"})
+    assert r.status_code == 409
+    with app.app_context():
+        assert Submission.objects.count() == 0
