@@ -49,6 +49,8 @@ def frame_view() -> Response:
                                              lang=lang))
     response.headers["Content-Security-Policy"] = frame_csp()
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    # the same for everyone and free of data: the browser may keep it (every questionnaire page needs it)
+    response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 

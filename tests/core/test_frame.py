@@ -20,6 +20,7 @@ def test_the_frame_document_is_sandboxed_and_can_send_nothing(client):
     assert csp["connect-src"] == "http://localhost/static/formio/vendor/cdn/moment-timezone/data/packed/latest.json"
     assert csp["form-action"] == "'none'" and csp["frame-src"] == "'none'" and csp["worker-src"] == "'none'"
     assert csp["frame-ancestors"] == "'self'" and r.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert r.headers["Cache-Control"] == "public, max-age=300"  # holds no data
     html = r.get_data(as_text=True)
     # no data in it, no inline script; the first script makes cookies/storage harmless in the sandbox
     assert "<script>" not in html and re.findall(r'src="([^"]+)"', html)[0].endswith("frontdesk/frame-shim.js")
@@ -49,3 +50,5 @@ def test_only_the_builder_page_allows_eval(app, owner_client, unit):
     assert "'unsafe-eval'" not in preview.headers["Content-Security-Policy"]
     page = preview.get_data(as_text=True)
     assert "formio.full.min.js" not in page and "frontdesk/render.js" in page and "data-frame-url" in page
+    # two previews, each in a frame with scripts only (no same origin, modals, popups, top navigation)
+    assert page.count('<iframe sandbox="allow-scripts" data-frontdesk-frame') == 2

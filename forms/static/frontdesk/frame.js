@@ -17,7 +17,8 @@
  *        submitted {data}            the server accepted the answers
  *        activity                    the user touched or typed (at most every 2 s)
  *        failed {message}            the form could not be drawn
- *   in   init {definition, lang, prefill, submit}   once; submit: whether answers go to the server
+ *   in   hello                                      answered with "loaded" until init came
+ *        init {definition, lang, prefill, submit}   once; submit: whether answers go to the server
  *        submitResult {id, ok, status, errors}      the server's verdict on submit {id}
  * Nothing here can fetch, submit, open windows or navigate the page: the sandbox and the CSP forbid it.
  */
@@ -159,7 +160,9 @@
     if (!message || typeof message !== 'object' || message.frontdesk !== 'parent') {
       return;
     }
-    if (message.type === 'init' && !started && message.definition && typeof message.definition === 'object') {
+    if (message.type === 'hello' && !started) {
+      send({ type: 'loaded' });
+    } else if (message.type === 'init' && !started && message.definition && typeof message.definition === 'object') {
       started = true;
       init(message);
     } else if (message.type === 'submitResult' && pending[message.id]) {

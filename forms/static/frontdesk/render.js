@@ -11,6 +11,8 @@
  *        data-definition-id="ID of <script type=application/json> holding the form JSON"
  *     or data-form-url="URL answering the form JSON"
  *        data-frame-url="/formio/frame?mode=kiosk&lang=de"
+ *     containing <iframe sandbox="allow-scripts" data-frontdesk-frame src="(data-frame-url)"> (made here
+ *     when the markup has none)
  *        data-submit-url="/portal/forms/x/submit"   (POST, JSON {data: {...}})
  *        data-csrf-token="..."                      (sent as X-CSRFToken)
  *        data-lang="de|en"
@@ -132,12 +134,16 @@
     var lastResponse = null;
     var initSent = false;
 
-    var iframe = document.createElement('iframe');
-    iframe.setAttribute('sandbox', 'allow-scripts');
-    iframe.setAttribute('data-frontdesk-frame', '');
-    iframe.setAttribute('title', el.getAttribute('data-frame-title') || 'Formular');
-    iframe.className = 'frontdesk-frame';
-    iframe.src = el.getAttribute('data-frame-url');
+    // the template puts the iframe into the markup (it starts loading early); make one otherwise
+    var iframe = target.querySelector('iframe[data-frontdesk-frame]');
+    var attach = !iframe;
+    if (attach) {
+      iframe = document.createElement('iframe');
+      iframe.setAttribute('sandbox', 'allow-scripts'); // scripts only: no same origin, modals, popups, top
+      iframe.setAttribute('title', el.getAttribute('data-frame-title') || 'Formular');
+      iframe.className = 'frontdesk-frame';
+      iframe.setAttribute('data-frontdesk-frame', '');
+    }
 
     function post(message) {
       message.frontdesk = 'parent';
@@ -241,7 +247,12 @@
           }
         }
         window.addEventListener('message', onMessage);
-        target.appendChild(iframe);
+        if (attach) {
+          iframe.src = el.getAttribute('data-frame-url');
+          target.appendChild(iframe);
+        } else {
+          post({ type: 'hello' }); // it may have said "loaded" before we listened: ask again
+        }
       });
     }).catch(function (err) {
       el.setAttribute('data-frontdesk-ready', 'error');
