@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, make_response, render_template, request
 
-MODES = ("portal", "kiosk", "staff", "preview")
+MODES = ("portal", "kiosk", "staff", "preview", "builder")
 
 #: the only thing the renderer may fetch (moment-timezone's zone data, our mirror; static, public)
 ZONE_DATA = "static/formio/vendor/cdn/moment-timezone/data/packed/latest.json"

@@ -21,17 +21,10 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def allow_eval() -> None:
-    """``'unsafe-eval'`` for this page: only the questionnaire builder needs it (Form.io's builder runs on
-    the page and compiles its templates with ``new Function``). Pages that show questionnaires embed the
-    isolated renderer document instead (core/frame.py), which has its own policy."""
-    g.csp_unsafe_eval = True
-
-
 def content_security_policy() -> str:
+    # never 'unsafe-eval': @formio/js runs only in the isolated renderer document (core/frame.py),
+    # which sends its own policy
     script = ["'self'", f"'nonce-{csp_nonce()}'"]
-    if g.get("csp_unsafe_eval"):
-        script.append("'unsafe-eval'")
     return "; ".join([
         "default-src 'self'",
         "script-src " + " ".join(script),

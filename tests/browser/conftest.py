@@ -21,11 +21,10 @@ from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, require_ch
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 
-# The production CSP for pages that show forms: no 'unsafe-eval' (the form is drawn in the isolated
-# renderer document, core/frame.py, which has its own policy); the builder page adds 'unsafe-eval'
-# (Form.io's builder compiles its templates with new Function). 'unsafe-inline' styles: Form.io/ACE/
-# flatpickr set style attributes.
-CSP = ("default-src 'self'; script-src 'self'{eval}; style-src 'self' 'unsafe-inline'; "
+# The production CSP for pages that show forms or the builder: no 'unsafe-eval' (both are drawn in the
+# isolated renderer document, core/frame.py, which has its own policy). 'unsafe-inline' styles:
+# Form.io/ACE/flatpickr set style attributes.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'")
 
@@ -76,8 +75,7 @@ def build_app(state: RendererApp) -> Flask:
     @app.after_request
     def security_headers(resp):
         if request.endpoint != "formio.frame":  # it brings its own (core.frame.FRAME_CSP)
-            builder = request.endpoint == "builder_page"
-            resp.headers["Content-Security-Policy"] = CSP.format(eval=" 'unsafe-eval'" if builder else "")
+            resp.headers["Content-Security-Policy"] = CSP
         if request.path.endswith((".woff", ".woff2", ".json")):  # fetched in CORS mode by the opaque frame
             resp.headers["Access-Control-Allow-Origin"] = "*"
         resp.headers["X-Content-Type-Options"] = "nosniff"

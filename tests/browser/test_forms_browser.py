@@ -96,15 +96,16 @@ def test_designer_builds_and_publishes(live, browser):
     login(page, base, "designerin@example.com")
     page.goto(f"{base}/admin/questionnaire/builder/?id={q.pk}")
     page.wait_for_function("() => window.__fdBuilder === true")
-    assert page.locator("text=Logik").count() == 0 and page.locator("text=Logic").count() == 0
-    source = page.locator(".formcomponent[data-type=textfield]").first
-    target = page.locator(".formio-builder-form .drag-container, .formarea .drag-container").first
+    builder = form_frame(page)  # the builder, too, runs in the isolated renderer
+    assert builder.locator("text=Logik").count() == 0 and builder.locator("text=Logic").count() == 0
+    source = builder.locator(".formcomponent[data-type=textfield]").first
+    target = builder.locator(".formio-builder-form .drag-container, .formarea .drag-container").first
     source.drag_to(target)
-    page.wait_for_selector(".formio-dialog .component-edit-container, .component-edit-container")
-    label = page.locator(".component-edit-container input[name='data[label]']").first
+    builder.locator(".formio-dialog .component-edit-container, .component-edit-container").first.wait_for()
+    label = builder.locator(".component-edit-container input[name='data[label]']").first
     label.fill("Lieblingsfarbe")
-    page.locator(".component-edit-container [ref=saveButton]").first.click()
-    page.wait_for_function("document.getElementById('fd-definition').value.indexOf('Lieblingsfarbe') >= 0")
+    builder.locator(".component-edit-container [ref=saveButton]").first.click()
+    page.wait_for_function("() => document.getElementById('fd-definition').value.indexOf('Lieblingsfarbe') >= 0")
     page.click("[data-testid=save-draft]")
     page.wait_for_load_state("networkidle")
     page.on("dialog", lambda dialog: dialog.accept())

@@ -3,7 +3,7 @@
 (a) a form with every supported component (form and wizard) renders, lazy-loads flatpickr from our
     mirror, and makes no request to any other host, no 404, no console error, no CSP violation;
 (b) the builder offers exactly our components, its settings dialogs have no "Logic" tab and no
-    JavaScript fields, and also stay on our server;
+    JavaScript fields, and also stay on our server (it runs in the isolated renderer too);
 (c) server-side validation errors returned by the submit endpoint appear next to their fields;
     a successful submission posts {data} with the CSRF header and follows the redirect.
 """
@@ -167,19 +167,19 @@ def test_wizard_renders_from_our_server_only(watched_page, renderer_app):
     assert page.problems() == []
 
 
-def _open_settings(page, component_key):
-    comp = page.locator(f".builder-component:has(.formio-component-{component_key})").last
+def _open_settings(frame, component_key):
+    comp = frame.locator(f".builder-component:has(.formio-component-{component_key})").last
     comp.hover()
     comp.locator("[ref=editComponent]").first.click()
-    page.wait_for_selector(".component-edit-container [ref=editForm] .nav-tabs, .component-edit-container .nav-tabs")
+    frame.wait_for_selector(".component-edit-container [ref=editForm] .nav-tabs, .component-edit-container .nav-tabs")
 
 
-def _visit_tabs(page) -> list[str]:
-    tabs = page.locator(".component-edit-container .nav-tabs .nav-link")
+def _visit_tabs(frame) -> list[str]:
+    tabs = frame.locator(".component-edit-container .nav-tabs .nav-link")
     labels = [t.strip() for t in tabs.all_inner_texts()]
     for i in range(tabs.count()):
         tabs.nth(i).click()
-        page.wait_for_timeout(150)
+        frame.wait_for_timeout(150)
     return labels
 
 
@@ -191,49 +191,51 @@ def test_builder_is_restricted_and_stays_on_our_server(watched_page, renderer_ap
     ]}
     page.goto(f"{app.base}/builder/b")
     page.wait_for_selector("[data-frontdesk-builder][data-frontdesk-ready=true]", timeout=20000)
+    frame = renderer_frame(page)  # the builder runs in the isolated renderer, like every form
+    assert page.evaluate("() => typeof window.Formio") == "undefined"
 
     # exactly one sidebar group with exactly our components
-    groups = page.locator(".formcomponents .builder-group-button")
+    groups = frame.locator(".formcomponents .builder-group-button")
     assert groups.count() == 1 and groups.first.inner_text().strip() == "Frontdesk"
-    offered = page.eval_on_selector_all(".formcomponents [data-type]", "els => els.map(e => e.dataset.type)")
+    offered = frame.eval_on_selector_all(".formcomponents [data-type]", "els => els.map(e => e.dataset.type)")
     assert sorted(offered) == sorted(SUPPORTED)
 
     # drag a datetime from the sidebar onto the form: its settings dialog opens
-    source = page.locator(".formcomponents [data-type=datetime]").first
-    target = page.locator(".formio-builder-form .drag-container, [ref=form] .drag-container").first
+    source = frame.locator(".formcomponents [data-type=datetime]").first
+    target = frame.locator(".formio-builder-form .drag-container, [ref=form] .drag-container").first
     source.hover()
     page.mouse.down()
     box = target.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 5, steps=15)
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 3, steps=5)
     page.mouse.up()
-    page.wait_for_selector(".component-edit-container .nav-tabs", timeout=10000)
-    labels = _visit_tabs(page)
+    frame.wait_for_selector(".component-edit-container .nav-tabs", timeout=10000)
+    labels = _visit_tabs(frame)
     assert "Logik" not in labels and "Logic" not in labels
     assert {"Anzeige", "Daten", "Validierung", "API", "Bedingungen"} <= set(labels), labels
-    dialog = page.locator(".component-edit-container")
+    dialog = frame.locator(".component-edit-container")
     for js_field in ("customDefaultValue", "calculateValue", "customConditional", "validate.custom"):
         assert dialog.locator(f"[name='data[{js_field}]']").count() == 0, js_field
-    page.click(".component-edit-container [ref=saveButton]")
-    page.wait_for_selector(".component-edit-container", state="detached")
+    frame.click(".component-edit-container [ref=saveButton]")
+    frame.wait_for_selector(".component-edit-container", state="detached")
     schema = json.loads(page.input_value("#schema"))
     assert [c["type"] for c in schema["components"]].count("datetime") == 1
 
     # the textarea's settings: no rich-text editor choice, no Logic tab
-    _open_settings(page, "notes")
-    labels = _visit_tabs(page)
+    _open_settings(frame, "notes")
+    labels = _visit_tabs(frame)
     assert "Logik" not in labels and "Logic" not in labels
-    assert page.locator(".component-edit-container [name='data[editor]']").count() == 0
-    assert page.locator(".component-edit-container [name='data[wysiwyg]']").count() == 0
-    page.click(".component-edit-container [ref=cancelButton]")
-    page.wait_for_selector(".component-edit-container", state="detached")
+    assert frame.locator(".component-edit-container [name='data[editor]']").count() == 0
+    assert frame.locator(".component-edit-container [name='data[wysiwyg]']").count() == 0
+    frame.click(".component-edit-container [ref=cancelButton]")
+    frame.wait_for_selector(".component-edit-container", state="detached")
 
     # content: its HTML editor is ACE from our mirror, not CKEditor from anywhere
-    _open_settings(page, "intro")
-    page.wait_for_function("() => window.ace", timeout=15000)
-    page.wait_for_selector(".component-edit-container .ace_editor")
-    _visit_tabs(page)
-    page.click(".component-edit-container [ref=cancelButton]")
+    _open_settings(frame, "intro")
+    frame.wait_for_function("() => window.ace", timeout=15000)
+    frame.wait_for_selector(".component-edit-container .ace_editor")
+    _visit_tabs(frame)
+    frame.click(".component-edit-container [ref=cancelButton]")
     page.wait_for_load_state("networkidle")
     assert any(u.endswith("/vendor/cdn/ace/ace.js") for u in page.requests)
     assert not [u for u in page.requests if re.search(r"ckeditor|quill", u, re.I)]

@@ -36,7 +36,7 @@ def test_fonts_and_zone_data_may_be_read_by_the_opaque_frame(client):
     assert "Access-Control-Allow-Origin" not in script.headers
 
 
-def test_only_the_builder_page_allows_eval(app, owner_client, unit):
+def test_no_page_allows_eval_not_even_the_builder(app, owner_client, unit):
     from core.services import questionnaires as qs
     from core.services.audit import Actor
 
@@ -44,8 +44,12 @@ def test_only_the_builder_page_allows_eval(app, owner_client, unit):
         q = qs.create(Actor.system(), unit, name="Q", kind="custom",
                       definition={"components": [{"type": "textfield", "key": "a", "label": "A"}]})
     builder = owner_client.get(f"/admin/questionnaire/builder/?id={q.pk}")
-    assert "'unsafe-eval'" in builder.headers["Content-Security-Policy"]
-    assert "formio.full.min.js" in builder.get_data(as_text=True)
+    assert "'unsafe-eval'" not in builder.headers["Content-Security-Policy"]
+    html = builder.get_data(as_text=True)
+    assert "formio.full.min.js" not in html and "frontdesk/render.js" in html
+    assert '<iframe sandbox="allow-scripts" data-frontdesk-frame' in html and "mode=builder" in html
+    frame = owner_client.get("/formio/frame?mode=builder&lang=de").get_data(as_text=True)
+    assert "frontdesk/builder.js" in frame and "frontdesk-builder" in frame
     preview = owner_client.get(f"/admin/questionnaire/preview/?id={q.pk}")
     assert "'unsafe-eval'" not in preview.headers["Content-Security-Policy"]
     page = preview.get_data(as_text=True)

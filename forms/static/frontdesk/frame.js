@@ -2,15 +2,17 @@
  * Inside the isolated renderer document (forms/frame.html, <iframe sandbox="allow-scripts">, opaque
  * origin, connect-src 'none'): @formio/js draws the questionnaire here and nowhere else.
  *
- * Needs: formio.full.min.js, frontdesk/i18n-de.js, frontdesk/formio-common.js, frontdesk/frame.js.
+ * Needs: formio.full.min.js, frontdesk/i18n-de.js, frontdesk/formio-common.js, frontdesk/frame.js
+ * (and frontdesk/builder.js before frame.js for the builder: init {builder: true}).
  *
  * Talks only to the embedding page (window.parent, which must have our own origin), by postMessage.
  * Every message carries frontdesk: "frame" (out) or "parent" (in) and a type:
  *   out  loaded                      frame.js is listening: send init
  *        ready {data}                form drawn, prefill applied (data: the answers as Form.io has them)
+ *        schema {schema}             (builder) the definition as the designer has built it so far
  *        height {height}             the document's height in CSS pixels (the parent sizes the iframe)
  *        change {data, changed}      answers changed (changed: by the user)
- *        page                        a wizard page was shown
+ *        page                        a wizard page (or a builder settings dialog) was shown
  *        submitButton                the submit button was pressed
  *        submit {id, data}           client-side checks passed: the parent sends data to the server
  *        error                       Form.io shows errors (client-side or from the server)
@@ -19,6 +21,7 @@
  *        failed {message}            the form could not be drawn
  *   in   hello                                      answered with "loaded" until init came
  *        init {definition, lang, prefill, submit}   once; submit: whether answers go to the server
+ *        init {definition, lang, builder: true}     once: the builder instead of the form
  *        submitResult {id, ok, status, errors}      the server's verdict on submit {id}
  * Nothing here can fetch, submit, open windows or navigate the page: the sandbox and the CSP forbid it.
  */
@@ -37,6 +40,7 @@
   var form = null;
   var pending = {};
   var lastHeight = 0;
+  var dialogOpen = false;
 
   function plain(value) {
     return value === undefined ? null : JSON.parse(JSON.stringify(value));
@@ -51,8 +55,14 @@
     // the content itself (html/body may be sized to the viewport by the stylesheets), plus the body's
     // padding; popups (a date picker) that reach further down count too
     var bottom = root.getBoundingClientRect().bottom;
-    Array.prototype.forEach.call(document.querySelectorAll('.flatpickr-calendar.open, .choices__list--dropdown.is-active'),
-      function (node) { bottom = Math.max(bottom, node.getBoundingClientRect().bottom); });
+    Array.prototype.forEach.call(document.querySelectorAll(
+      '.flatpickr-calendar.open, .choices__list--dropdown.is-active, .formio-dialog .formio-dialog-content'),
+    function (node) { bottom = Math.max(bottom, node.getBoundingClientRect().bottom); });
+    var dialog = !!document.querySelector('.formio-dialog');
+    if (dialog && !dialogOpen) {
+      send({ type: 'page' }); // a builder settings dialog opened: the page shows the frame's top
+    }
+    dialogOpen = dialog;
     var height = Math.ceil(bottom + window.scrollY + 4);
     if (height !== lastHeight) {
       lastHeight = height;
@@ -80,9 +90,31 @@
     return errors;
   }
 
+  function initBuilder(message, lang, target) {
+    if (!Frontdesk.createBuilder) {
+      throw new Error('frontdesk/frame.js: the builder needs frontdesk/builder.js');
+    }
+    Frontdesk.createBuilder(target, message.definition, lang, function (schema) {
+      send({ type: 'schema', schema: plain(schema) });
+      queueHeight();
+    }).then(function () {
+      root.setAttribute('data-frontdesk-ready', 'true');
+      send({ type: 'ready', data: {} });
+      reportHeight();
+    }).catch(function (err) {
+      root.setAttribute('data-frontdesk-ready', 'error');
+      window.console.error(err);
+      send({ type: 'failed', message: String(err && err.message || err) });
+    });
+  }
+
   function init(message) {
     var lang = message.lang === 'en' ? 'en' : 'de';
     var target = root.querySelector('[data-frontdesk-target]');
+    if (message.builder === true) {
+      initBuilder(message, lang, target);
+      return;
+    }
     var seq = 0;
     var options = Frontdesk.formOptions(lang, {
       hooks: {

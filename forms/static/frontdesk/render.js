@@ -1,6 +1,6 @@
 /*
- * Frontdesk form renderer, the page side: one module for kiosk, portal, dialog links, staff fill-in
- * and the preview. It does not run Form.io: it embeds the isolated renderer document
+ * Frontdesk form renderer, the page side: one module for kiosk, portal, dialog links, staff fill-in,
+ * the preview and the builder (renderBuilder, data-frontdesk-builder). It does not run Form.io: it embeds the isolated renderer document
  * (data-frame-url: forms/frame.html in <iframe sandbox="allow-scripts">, see core/frame.py and
  * frame.js) and hands it the definition and the prefill by postMessage. Whatever a definition holds
  * runs in there, with no access to this page, its cookies or the server; this page needs no
@@ -261,19 +261,78 @@
     });
   }
 
+  /**
+   * The questionnaire builder, also in the isolated renderer (mode=builder): the schema the designer
+   * builds comes back by message and is written into the page's data-target <textarea>, which the
+   * page's own form POST (with its CSRF field) saves. Events (bubble): frontdesk:builder-ready,
+   * frontdesk:builder-change {schema}.
+   */
+  function renderBuilder(el) {
+    var lang = language(el);
+    var targetId = el.getAttribute('data-target');
+    var output = targetId ? document.getElementById(targetId) : null;
+    var definition = jsonFromElement(el.getAttribute('data-definition-id')) || { display: 'form', components: [] };
+    var iframe = el.querySelector('iframe[data-frontdesk-frame]');
+    var initSent = false;
+
+    function post(message) {
+      message.frontdesk = 'parent';
+      iframe.contentWindow.postMessage(message, '*');
+    }
+
+    return new Promise(function (resolve, reject) {
+      window.addEventListener('message', function (event) {
+        if (event.source !== iframe.contentWindow) {
+          return;
+        }
+        var msg = event.data;
+        if (!isPlainObject(msg) || msg.frontdesk !== 'frame' || typeof msg.type !== 'string') {
+          return;
+        }
+        if (msg.type === 'loaded' && !initSent) {
+          initSent = true;
+          post({ type: 'init', builder: true, definition: definition, lang: lang });
+        } else if (msg.type === 'schema' && isPlainObject(msg.schema) && Array.isArray(msg.schema.components)) {
+          if (output) {
+            output.value = JSON.stringify(msg.schema);
+          }
+          dispatch(el, 'frontdesk:builder-change', { schema: msg.schema });
+        } else if (msg.type === 'ready') {
+          el.setAttribute('data-frontdesk-ready', 'true');
+          dispatch(el, 'frontdesk:builder-ready', {});
+          resolve(el);
+        } else if (msg.type === 'page' && iframe.getBoundingClientRect().top < 0) {
+          // the builder's frame has a fixed height (frontdesk.css) and scrolls inside, so its
+          // sidebar stays in view and its settings dialog is centred; show the frame when one opens
+          iframe.scrollIntoView({ block: 'start' });
+        } else if (msg.type === 'failed') {
+          el.setAttribute('data-frontdesk-ready', 'error');
+          reject(new Error('frontdesk: the builder could not be drawn: ' + String(msg.message || '')));
+        }
+      });
+      post({ type: 'hello' });
+    });
+  }
+
   function renderAll(root) {
-    var nodes = (root || document).querySelectorAll('[data-frontdesk-form]');
-    return Promise.all(Array.prototype.map.call(nodes, function (el) {
+    var scope = root || document;
+    var forms = Array.prototype.map.call(scope.querySelectorAll('[data-frontdesk-form]'), function (el) {
       if (el.getAttribute('data-frontdesk-ready') || el.frontdeskRendering) {
         return el.frontdeskRendering || el.frontdeskForm;
       }
       el.frontdeskRendering = renderForm(el);
       return el.frontdeskRendering;
-    }));
+    });
+    var builders = Array.prototype.map.call(scope.querySelectorAll('[data-frontdesk-builder]'), function (el) {
+      el.frontdeskRendering = el.frontdeskRendering || renderBuilder(el);
+      return el.frontdeskRendering;
+    });
+    return Promise.all(forms.concat(builders));
   }
 
   window.Frontdesk = Object.assign(window.Frontdesk || {}, {
     renderForm: renderForm,
+    renderBuilder: renderBuilder,
     renderAll: renderAll
   });
 
