@@ -245,7 +245,8 @@ def test_hostile_definition_runs_on_no_surface(live):
 
 def test_the_isolated_renderer_contains_a_hostile_definition(live, monkeypatch):
     """Defence in depth: with the server's refusal switched off, the same definition is drawn — inside
-    the sandboxed renderer frame, where none of its code reaches the page, the cookies or the server."""
+    the sandboxed renderer frame (forms and builder), where none of its code reaches the page, the
+    cookies or the server. Fails when the frame gets allow-same-origin/allow-modals/allow-top-navigation."""
     from playwright.sync_api import expect, sync_playwright
 
     from core.services import questionnaires as qs
@@ -270,6 +271,13 @@ def test_the_isolated_renderer_contains_a_hostile_definition(live, monkeypatch):
             witness.check(surface, hits)
             # what the payloads tried is visible only as the frame's own CSP refusals
             assert any("connect-src" in v for v in renderer_frame(page).evaluate("() => window.__cspViolations"))
+
+        # the builder, given the hostile draft: drawn in its sandboxed frame, inert
+        response = page.goto(f"{base}/admin/questionnaire/builder/?id={ids['q']}")
+        assert "'unsafe-eval'" not in response.headers["content-security-policy"]
+        expect(page.locator("[data-frontdesk-builder][data-frontdesk-ready=true]")).to_have_count(1)
+        expect(form_frame(page).locator(".formio-component-intro").first).to_contain_text("Willkommen")
+        witness.check("builder", hits)
 
         d_context, dialog_page, d_witness = _new(browser, base)
         dialog_page.goto(base + ids["dialog"])
