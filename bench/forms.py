@@ -101,7 +101,6 @@ def kiosk_page(loads: int) -> None:
     from werkzeug.serving import make_server
 
     from core.app import create_app
-    from core.security import allow_eval
 
     definition = forty_field_form()
     n_inputs = len(forms.load(definition).data_paths())
@@ -111,7 +110,6 @@ def kiosk_page(loads: int) -> None:
 
         @page_bp.route("/bench/kiosk")
         def kiosk():
-            allow_eval()
             return render_template("kiosk/questionnaire.html", definition=definition, submit_url="/bench/submit",
                                    lang="de", prefill={}, title="Bench")
 
@@ -125,7 +123,7 @@ def kiosk_page(loads: int) -> None:
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"])
             context = browser.new_context()
-            # the shared renderer announces a drawn form with the DOM event "frontdesk:ready"
+            # the shared renderer announces a drawn form (inside its isolated frame) with "frontdesk:ready"
             context.add_init_script("document.addEventListener('frontdesk:ready', function () {"
                                     " window.__fdReady = performance.now(); });")
             page = context.new_page()
@@ -133,8 +131,9 @@ def kiosk_page(loads: int) -> None:
             for _ in range(loads):
                 start = time.perf_counter()
                 page.goto(url, wait_until="commit")
-                page.wait_for_function("window.__fdReady !== undefined && document.querySelectorAll("
-                                       f"'.formio-form .formio-component').length >= {n_inputs}", timeout=10_000)
+                page.wait_for_function("() => window.__fdReady !== undefined", timeout=10_000)
+                frame = page.frame_locator("iframe[data-frontdesk-frame]")
+                frame.locator(".formio-form .formio-component").nth(n_inputs - 1).wait_for(state="attached")
                 times.append((time.perf_counter() - start) * 1000)
             browser.close()
         server.shutdown()

@@ -98,10 +98,13 @@ def _register_surfaces(app: Flask) -> None:
         return redirect(request.referrer if _same_origin(request.referrer) else url_for("site.landing"))
 
     app.register_blueprint(site)
-    # The shared Form.io renderer (vendored assets and its one template), served by us.
-    app.register_blueprint(Blueprint("formio", "forms", static_folder=str(FORMS_DIR / "static"),
-                                     static_url_path="/static/formio",
-                                     template_folder=str(FORMS_DIR / "templates")))
+    # The shared Form.io renderer (vendored assets, its templates and the isolated renderer document).
+    from core.frame import register_frame
+
+    formio = Blueprint("formio", "forms", static_folder=str(FORMS_DIR / "static"), static_url_path="/static/formio",
+                       template_folder=str(FORMS_DIR / "templates"))
+    register_frame(formio)
+    app.register_blueprint(formio)
     admin.init_app(app)
     portal.init_app(app)
     kiosk.init_app(app)

@@ -118,11 +118,18 @@ def _backfill_search_prefixes() -> int:
     return backfill_search_prefixes()
 
 
+def _flag_unsafe_questionnaires() -> int:
+    from core.services.questionnaires import flag_unsafe_definitions
+
+    return flag_unsafe_definitions()
+
+
 #: What ``upgrade_database`` does, in order. A new migration is one more entry: a plain function that
 #: is safe to run again (it finds its own work, e.g. documents still lacking a field) and returns a count.
 UPGRADE_STEPS: list[UpgradeStep] = [
     UpgradeStep("indexes created", create_indexes),
     UpgradeStep("customers given search prefixes", _backfill_search_prefixes),
+    UpgradeStep("questionnaire drafts and versions flagged for code", _flag_unsafe_questionnaires),
 ]
 
 

@@ -21,15 +21,10 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def allow_eval() -> None:
-    """Pages that run the Form.io renderer need ``'unsafe-eval'`` (its templates use ``new Function``)."""
-    g.csp_unsafe_eval = True
-
-
 def content_security_policy() -> str:
+    # never 'unsafe-eval': @formio/js runs only in the isolated renderer document (core/frame.py),
+    # which sends its own policy
     script = ["'self'", f"'nonce-{csp_nonce()}'"]
-    if g.get("csp_unsafe_eval"):
-        script.append("'unsafe-eval'")
     return "; ".join([
         "default-src 'self'",
         "script-src " + " ".join(script),
@@ -60,4 +55,8 @@ def init_security(app: Flask) -> None:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint and not request.endpoint.endswith("static"):
             h.setdefault("Cache-Control", "no-store")
+        if request.endpoint == "formio.static" and request.path.endswith((".woff", ".woff2", ".ttf", ".json")):
+            # fonts and Form.io's time-zone data are fetched in CORS mode, and the sandboxed renderer
+            # document (core/frame.py) has an opaque origin; these are public static files
+            h.setdefault("Access-Control-Allow-Origin", "*")
         return response

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import FrontdeskError, InvalidInput, NotFound
-from core.security import allow_eval
 from core.services import dialogs as service
 from core.services import questionnaires as qs
 from core.web import read_json, takes_json
@@ -64,6 +63,7 @@ def fill(dialog_id: str, token: str):
     except (NotFound, service.LinkClosed) as exc:
         return _refused(exc)
     lang = _lang()
+    qs.ensure_renderable(dialog.version)  # a version holding code is shown to nobody (409 page)
     if request.method == "POST":
         payload = read_json()
         data = payload.get("data") if isinstance(payload, dict) else None
@@ -76,7 +76,6 @@ def fill(dialog_id: str, token: str):
         return jsonify(redirect=url_for(".thanks"))
     dialog = service.open_dialog(dialog)
     prefill = service.resume_answers(dialog)
-    allow_eval()
     return render_template("dialogs/questionnaire.html", lang=lang, title=dialog.version.name,
                            definition=dialog.version.schema, prefill=prefill, restored=bool(dialog.answers),
                            submit_url=url_for(".fill", dialog_id=dialog_id, token=token),

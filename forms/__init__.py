@@ -5,6 +5,7 @@ Pure Python (no Flask, no MongoDB).  @formio/core is the reference for every rul
 
 from forms.components import Component
 from forms.errors import DefinitionError
+from forms.expressions import Finding, find_code
 from forms.form import RENDERER_VERSION, Form, Issue, Result, load, to_renderer_errors, validate
 from forms.registry import REGISTRY, SUPPORTED_TYPES
 
@@ -14,9 +15,11 @@ __all__ = [
     "SUPPORTED_TYPES",
     "Component",
     "DefinitionError",
+    "Finding",
     "Form",
     "Issue",
     "Result",
+    "find_code",
     "load",
     "to_renderer_errors",
     "validate",

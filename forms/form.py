@@ -18,8 +18,9 @@ from markupsafe import Markup
 from forms.components import Component
 from forms.conditions import compile_condition
 from forms.errors import DefinitionError
+from forms.expressions import find_code
 from forms.jsvalues import UNDEF, js_truthy, json_copy
-from forms.messages import interpolate, message
+from forms.messages import interpolate, lint_message, message
 from forms.registry import REGISTRY
 
 __all__ = ["Form", "Issue", "Result", "load", "to_renderer_errors", "validate"]
@@ -28,20 +29,6 @@ RENDERER_VERSION = "5.6.0"
 
 _KEY_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 _RESERVED_KEYS = frozenset({"__proto__", "constructor", "prototype"})
-_TEMPLATE_PROPS = (
-    "label",
-    "description",
-    "tooltip",
-    "placeholder",
-    "template",
-    "prefix",
-    "suffix",
-    "errorLabel",
-    "title",
-    "legend",
-    "html",
-    "content",
-)
 _LODASH_PATH = re.compile(r"[^.\[\]]+|\[(\d+)\]", re.ASCII)
 
 
@@ -110,10 +97,6 @@ def _lint_component(c: dict[str, Any], path: str) -> None:
             raise DefinitionError(f"{path}.validate.custom", "JavaScript validation is not allowed")
         if js_truthy(v.get("customPrivate")) and js_truthy(v.get("custom")):
             raise DefinitionError(f"{path}.validate.customPrivate", "JavaScript validation is not allowed")
-    for prop in _TEMPLATE_PROPS:
-        val = c.get(prop)
-        if isinstance(val, str) and "{%" in val:
-            raise DefinitionError(f"{path}.{prop}", "template code ({% ... %}) is not allowed")
 
 
 class _Builder:
@@ -288,12 +271,15 @@ def _index_parts(raw: str) -> Iterator[tuple[str, int | None]]:
             yield (m.group(0), None)
 
 
-def load(definition: Mapping[str, Any], *, strict: bool = True) -> Form:
+def load(definition: Mapping[str, Any], *, strict: bool = True, check_code: bool = True) -> Form:
     """Lint and compile a Form.io definition.
 
     Raises :class:`DefinitionError` for anything outside the whitelist.  ``strict`` (default) adds
     our own checks that @formio/core does not make (value types, option membership, datagrid row
     counts, file and signature shapes); ``strict=False`` validates exactly like @formio/core.
+    ``check_code`` (default) refuses template code and JavaScript anywhere the browser renderer
+    would run it (:mod:`forms.expressions`); only server-side uses of an already stored definition
+    (validating, read-only answers, which never run it) may pass False.
     """
     if not isinstance(definition, Mapping):
         raise DefinitionError("", "a form definition must be an object")
@@ -310,6 +296,13 @@ def load(definition: Mapping[str, Any], *, strict: bool = True) -> Form:
     except RecursionError as exc:
         raise DefinitionError("components", "definition nested too deeply") from exc
     _resolve_refs(builder.all)
+    if check_code:
+        try:
+            found = find_code(dict(definition))
+        except RecursionError as exc:
+            raise DefinitionError("", "definition nested too deeply") from exc
+        if found is not None:
+            raise DefinitionError(found.path, lint_message(found.kind, "en"), code=found.kind)
     return Form(defn, top, builder.all, strict)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["MESSAGES", "interpolate", "message"]
+__all__ = ["LINT", "MESSAGES", "interpolate", "lint_message", "message"]
 
 EN: dict[str, str] = {
     "invalidOption": "{{field}} is an invalid value.",
@@ -99,3 +99,28 @@ def message(key: str, lang: str, params: dict[str, Any]) -> str:
     """The message for ``key`` (a translation key or a literal message) in ``lang`` ("de" or "en")."""
     table = MESSAGES.get(lang, DE)
     return interpolate(table.get(key, key), params)
+
+
+#: lint reasons shown to designers (forms/expressions.py decides where they apply)
+LINT: dict[str, dict[str, str]] = {
+    "en": {
+        "template": "template code (“{{ … }}”, “{% … %}”) is not allowed here: the form renderer would run it"
+                    " as code in the browser of everyone who opens the questionnaire.",
+        "script": "JavaScript is not allowed here: the form renderer would run it in the browser of everyone"
+                  " who opens the questionnaire.",
+        "moment": "dates computed with moment(…) are JavaScript and not allowed; enter a fixed date.",
+    },
+    "de": {
+        "template": "Vorlagen-Code („{{ … }}“, „{% … %}“) ist hier nicht erlaubt: der Formular-Renderer würde"
+                    " ihn im Browser aller ausführen, die den Fragebogen öffnen.",
+        "script": "JavaScript ist hier nicht erlaubt: der Formular-Renderer würde es im Browser aller"
+                  " ausführen, die den Fragebogen öffnen.",
+        "moment": "Mit moment(…) berechnete Daten sind JavaScript und nicht erlaubt; bitte ein festes Datum"
+                  " eintragen.",
+    },
+}
+
+
+def lint_message(code: str, lang: str) -> str:
+    """A lint reason (:data:`LINT`) in ``lang`` ("de" or "en"; German for anything else)."""
+    return LINT.get(lang, LINT["de"]).get(code) or LINT["en"][code]

@@ -39,7 +39,6 @@ from core.errors import Conflict, FeatureDisabled, Forbidden, FrontdeskError, In
 from core.extensions import limiter
 from core.models import Customer
 from core.passwords import MIN_LENGTH
-from core.security import allow_eval
 from core.services import dialogs as dialog_service
 from core.services import documents as docs
 from core.services import messages as msgs
@@ -327,6 +326,7 @@ def task(task_id: str):
     except NotFound:
         abort(404)
     lang = _lang()
+    qs.ensure_renderable(item.version)  # a version holding code is shown to nobody (409 page)
     if request.method == "POST":
         payload = read_json()
         data = payload.get("data") if isinstance(payload, dict) else None
@@ -338,7 +338,6 @@ def task(task_id: str):
             return jsonify(error=_("This questionnaire was already sent."), redirect=url_for(".home")), 409
         flash(_("Thank you! Your answers were sent."), "success")
         return jsonify(redirect=url_for(".home"))
-    allow_eval()
     return render_template("portal/questionnaire.html", lang=lang, title=item.title, definition=item.version.schema,
                            prefill=service.prefill_for_task(item), submit_url=url_for(".task", task_id=task_id),
                            draft_url=url_for(".task_draft", task_id=task_id), viewer=g.viewer)

@@ -115,13 +115,13 @@ class CustomerView(SecureModelView):
         """Staff fill a published questionnaire together with the customer (source "staff")."""
         from flask import jsonify
 
-        from core.security import allow_eval
         from core.services import questionnaires as qs
 
         customer = self.get_one(request.args.get("id", ""))
         version = _version_of_unit(request.args.get("version", ""), current_user.business_unit)
         if customer is None or version is None:
             abort(404)
+        qs.ensure_renderable(version)  # a version holding code is shown to nobody (409 page)
         lang = str(get_locale() or "de")
         if request.method == "POST":
             payload = read_json()
@@ -133,7 +133,6 @@ class CustomerView(SecureModelView):
                 return jsonify(errors=exc.renderer_errors), 422
             flash(_("The questionnaire was saved."), "success")
             return jsonify(redirect=url_for(".file_view", id=str(customer.pk)))
-        allow_eval()
         return self.render("admin/questionnaire_fill.html", customer=customer, version=version,
                            definition=version.schema, prefill=qs.prefill_for(version, customer), lang=lang,
                            submit_url=url_for(".fill_view", id=str(customer.pk), version=str(version.pk)))

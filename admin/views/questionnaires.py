@@ -19,7 +19,6 @@ from admin.views.base import SecureModelView, actor
 from core.errors import FrontdeskError
 from core.models import Customer, Questionnaire, QuestionnaireVersion, Submission
 from core.models.questionnaire import KINDS
-from core.security import allow_eval
 from core.services import questionnaires as qs
 from core.web import read_json, takes_json
 
@@ -43,8 +42,10 @@ class QuestionnaireView(SecureModelView):
     column_formatters = {
         "kind": lambda v, c, m, n: KIND_LABELS.get(m.kind, m.kind),
         "status": lambda v, c, m, n: _("archived") if m.status == "archived" else _("active"),
-        "name": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(url_for(".builder_view", id=str(m.pk)),
-                                                                         m.name),
+        "name": lambda v, c, m, n: Markup('<a href="{}">{}</a>{}').format(
+            url_for(".builder_view", id=str(m.pk)), m.name,
+            Markup(' <span class="badge bg-danger" data-testid="unsafe">{}</span>').format(_("contains code"))
+            if m.unsafe_reason else ""),
     }
     column_filters = ("kind", "status")
     column_searchable_list = ("name",)
@@ -78,17 +79,21 @@ class QuestionnaireView(SecureModelView):
                 if not warnings:
                     flash(_("Draft saved."), "success")
             return redirect(url_for(".builder_view", id=str(q.pk)))
-        allow_eval()
-        versions = list(QuestionnaireVersion.objects(questionnaire=q).order_by("-number").only(
-            "number", "sha256", "published_at", "published_by"))
+        problem = qs.draft_problem(q)
+        versions = list(QuestionnaireVersion.objects(questionnaire=q).order_by("-number"))
         return self.render("admin/questionnaire_builder.html", q=q, form=form, versions=versions,
                            definition=q.draft, kind_label=KIND_LABELS.get(q.kind, q.kind),
-                           lang=str(_current_lang()))
+                           lang=str(_current_lang()),
+                           problem=qs.describe_problem(problem) if problem else None,
+                           # the plain editor's text (escaped by Jinja inside the <textarea>)
+                           definition_text=json.dumps(q.draft, indent=2, ensure_ascii=False) if problem else "",
+                           blocked={v.pk for v in versions if qs.unsafe_reason(v)})
 
     @expose("/preview/")
     def preview_view(self):
         q = self._get(request.args.get("id"))
-        allow_eval()
+        if qs.draft_problem(q) is not None:
+            raise qs.UnsafeDefinition(qs.UNSAFE_MESSAGE)
         return self.render("admin/questionnaire_preview.html", q=q, definition=q.draft, lang=str(_current_lang()),
                            check_url=url_for(".preview_check", id=str(q.pk)))
 
@@ -136,7 +141,11 @@ class QuestionnaireView(SecureModelView):
     @expose("/duplicate/", methods=("POST",))
     def duplicate_view(self):
         q = self._post_action()
-        copy = qs.duplicate(actor(), q)
+        try:
+            copy = qs.duplicate(actor(), q)
+        except FrontdeskError as exc:
+            flash(_("Not copied: %(reason)s", reason=exc.message), "error")
+            return redirect(url_for(".builder_view", id=str(q.pk)))
         flash(_("Copy created: %(name)s", name=copy.name), "success")
         return redirect(url_for(".builder_view", id=str(copy.pk)))
 

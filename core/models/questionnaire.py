@@ -20,6 +20,9 @@ class Questionnaire(TimestampedMixin, me.Document):
     status = me.StringField(choices=STATUSES, default="active")
     #: dialogs (issue 6): the designer's scoring model (forms/scoring.py), validated and frozen on publish
     scoring = me.DictField()
+    #: set when the draft contains code the browser renderer would run ("<path>: <kind>", kind as in
+    #: forms.expressions: template/script/moment); saving a clean draft clears it
+    unsafe_reason = me.StringField()
     #: number of the newest published version (0: never published); incremented atomically
     latest_version = me.IntField(default=0, min_value=0)
     created_at = me.DateTimeField()
@@ -52,6 +55,10 @@ class QuestionnaireVersion(me.Document):
     published_by = me.StringField(max_length=300)
     #: dialogs (issue 6): the frozen scoring model of this version (empty: no results)
     scoring = me.DictField()
+    #: set (by core.services.questionnaires.flag_unsafe_definitions) when the schema contains code the
+    #: browser renderer would run: "<path>: <kind>"; such a version is never rendered interactively.
+    #: The only field ever updated after insert (metadata about the frozen schema, not part of it).
+    unsafe_reason = me.StringField()
 
     meta = {
         "collection": "questionnaire_versions",

@@ -13,7 +13,7 @@ from mongoengine import NotUniqueError
 from mongoengine import ValidationError as MEValidationError
 
 import forms
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound
 from core.models import Customer, Questionnaire, QuestionnaireVersion, Submission
 from core.models._base import utcnow
 from core.models.questionnaire import KINDS
@@ -33,6 +33,23 @@ class SubmissionInvalid(InvalidInput):
         super().__init__("Please correct the marked fields.", {k: " ".join(v) for k, v in errors.items()})
         self.errors = errors
         self.renderer_errors = renderer_errors
+
+
+class UnsafeDefinition(FrontdeskError):
+    """A stored definition contains code the browser renderer would run: it is shown to nobody."""
+
+    status = 409
+
+
+#: what customers and staff read instead of a questionnaire that contains code (translated on display)
+UNSAFE_MESSAGE = ("This questionnaire cannot be shown at the moment because it contains content that is not "
+                  "allowed. Please let us know; we will correct it.")
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+
+    return "en" if str(get_locale() or "de") == "en" else "de"
 
 
 def canonical_json(definition: dict) -> str:
@@ -71,12 +88,37 @@ def parse_definition(raw: str | bytes | dict) -> dict:
     return raw
 
 
+def code_problem(definition: Any) -> str | None:
+    """Where a definition holds code the browser renderer would run, as ``"<path>: <kind>"`` (None: none).
+
+    The rule and the places it covers are in :mod:`forms.expressions` (derived from @formio/js).
+    """
+    found = forms.find_code(definition)
+    return f"{found.path}: {found.kind}" if found is not None else None
+
+
+def describe_problem(problem: str, lang: str | None = None) -> str:
+    """A stored ``"<path>: <kind>"`` problem as a sentence for designers, in their language."""
+    from forms.messages import LINT, lint_message
+
+    path, _sep, kind = problem.rpartition(": ")
+    reason = lint_message(kind, lang or _lang()) if kind in LINT["en"] else kind
+    return f"{path}: {reason}" if path else reason
+
+
+def refuse_code(definition: Any) -> None:
+    """Raise InvalidInput (nothing is stored) when the definition holds code the renderer would run."""
+    problem = code_problem(definition)
+    if problem is not None:
+        raise InvalidInput(describe_problem(problem), {"definition": problem})
+
+
 def lint(definition: dict) -> forms.Form:
-    """Load with the engine (whitelist, no JavaScript) and check the customer-field mapping."""
+    """Load with the engine (whitelist, no JavaScript, no template code) and check the field mapping."""
     try:
         form = forms.load(definition)
     except forms.DefinitionError as exc:
-        raise InvalidInput(f"{exc.path}: {exc.reason}", {"definition": str(exc)}) from exc
+        raise InvalidInput(f"{exc.path}: {exc.message(_lang())}", {"definition": str(exc)}) from exc
     problems = mapping.check_definition(form)
     if problems:
         path, reason = problems[0]
@@ -91,6 +133,7 @@ def create(actor: Actor, unit, *, name: str, kind: str, definition: dict | None 
     q = Questionnaire(business_unit=unit, name=(name or "").strip(), kind=kind, description=description)
     if definition is not None:
         q.draft = parse_definition(definition)
+        refuse_code(q.draft)
     try:
         q.save()
     except NotUniqueError as exc:
@@ -102,9 +145,15 @@ def create(actor: Actor, unit, *, name: str, kind: str, definition: dict | None 
 
 
 def save_draft(actor: Actor, q: Questionnaire, raw: str | dict) -> list[str]:
-    """Store a new draft. Returns lint warnings (the draft is kept even when it would not publish yet)."""
+    """Store a new draft. Returns lint warnings (the draft is kept even when it would not publish yet).
+
+    A draft with code the renderer would run is refused outright (InvalidInput, nothing stored): it
+    would run in the browser of everyone who opens the builder or the preview.
+    """
     definition = parse_definition(raw)
-    Questionnaire.objects(pk=q.pk).update_one(set__draft=definition, set__updated_at=utcnow())
+    refuse_code(definition)
+    Questionnaire.objects(pk=q.pk).update_one(set__draft=definition, set__updated_at=utcnow(),
+                                              unset__unsafe_reason=True)
     q.reload()
     record(actor, "update", object_type="questionnaires", object_id=q.pk, summary="Draft saved",
            business_unit=q.business_unit)
@@ -188,9 +237,59 @@ def published_for_unit(unit, kinds: tuple[str, ...] | None = None) -> list[tuple
         query = query.filter(kind__in=kinds)
     for q in query.order_by("name"):
         version = latest_version(q)
-        if version is not None:
+        if version is not None and unsafe_reason(version) is None:
             out.append((q, version))
     return out
+
+
+# --- definitions that hold code ------------------------------------------------------------------
+
+_UNSAFE: dict[str, str | None] = {}
+
+
+def unsafe_reason(version: QuestionnaireVersion) -> str | None:
+    """Why a published version must not be rendered interactively (None: it may be).
+
+    Its stored flag, or, for a version nobody has flagged yet, the rule itself (cached by hash).
+    """
+    if version.unsafe_reason:
+        return version.unsafe_reason
+    if version.sha256 not in _UNSAFE:
+        if len(_UNSAFE) > 1024:
+            _UNSAFE.clear()
+        _UNSAFE[version.sha256] = code_problem(version.schema)
+    return _UNSAFE[version.sha256]
+
+
+def ensure_renderable(version: QuestionnaireVersion) -> None:
+    """Raise UnsafeDefinition when ``version`` holds code: no surface may render it or take answers."""
+    if unsafe_reason(version) is not None:
+        raise UnsafeDefinition(UNSAFE_MESSAGE)
+
+
+def draft_problem(q: Questionnaire) -> str | None:
+    """Why the draft must not go into the interactive builder or the preview (None: it may)."""
+    return q.unsafe_reason or code_problem(q.draft)
+
+
+def flag_unsafe_definitions() -> int:
+    """Flag every stored draft and published version that holds code the renderer would run.
+
+    A migration for definitions stored before the rule existed (or imported around it): sets
+    ``unsafe_reason`` where :func:`code_problem` finds something and clears it where it finds
+    nothing. Idempotent; returns how many drafts and versions this call newly flagged (0 on a re-run).
+    """
+    flagged = 0
+    for model, name in ((Questionnaire, "draft"), (QuestionnaireVersion, "schema")):
+        for doc in model.objects.only(name, "unsafe_reason").as_pymongo():
+            problem = code_problem(doc.get(name) or {})
+            if problem == doc.get("unsafe_reason"):
+                continue
+            update = {"set__unsafe_reason": problem} if problem else {"unset__unsafe_reason": True}
+            model.objects(pk=doc["_id"]).update_one(**update)
+            flagged += problem is not None
+    _UNSAFE.clear()
+    return flagged
 
 
 # --- filling in ---------------------------------------------------------------------------------
@@ -240,7 +339,9 @@ def form_for(version: QuestionnaireVersion) -> forms.Form:
     if form is None:
         if len(_FORMS) > 256:
             _FORMS.clear()
-        form = _FORMS[version.sha256] = forms.load(version.schema)
+        # check_code=False: the server only validates and shows answers escaped; whether a browser
+        # may render the version is ensure_renderable()'s decision
+        form = _FORMS[version.sha256] = forms.load(version.schema, check_code=False)
     return form
 
 
@@ -266,6 +367,7 @@ def submit(actor: Actor, *, customer: Customer, version: QuestionnaireVersion, d
         raise NotFound("Nothing to submit to.")
     if customer.business_unit.pk != version.business_unit.pk:
         raise NotFound("Nothing to submit to.")
+    ensure_renderable(version)
     form = form_for(version)
     prefill = prefill if prefill is not None else mapping.prefill(form, customer)
     # disabled (locked) prefilled fields are re-set from the server, never taken from the client

@@ -4,7 +4,8 @@
  *   [data-kiosk-idle]    idle screen: GET data-poll-url every data-interval ms;
  *                        {state: "run", url} -> open the questionnaire; 401/404 -> reload the display
  *   [data-kiosk-run]     questionnaire: POST data-heartbeat-url every data-interval ms ({active}:
- *                        whether the customer touched the form); 410 -> back to data-display-url.
+ *                        whether the customer touched the form: frontdesk:activity from the renderer
+ *                        frame, or input on the page); 410 -> back to data-display-url.
  *                        Submitted -> replace (not push) the page, so Back never returns to the form.
  *   [data-kiosk-return]  thank-you / closed screen: back to the idle screen after data-delay ms.
  *
@@ -69,7 +70,8 @@
     var interval = parseInt(el.getAttribute('data-interval'), 10) || 5000;
     var active = false;
 
-    ['input', 'change', 'click', 'keydown', 'touchstart'].forEach(function (name) {
+    // the form itself lives in the isolated renderer frame, which reports input as frontdesk:activity
+    ['input', 'change', 'click', 'keydown', 'touchstart', 'frontdesk:activity'].forEach(function (name) {
       document.addEventListener(name, function () { active = true; }, { passive: true, capture: true });
     });
 

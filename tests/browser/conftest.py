@@ -16,13 +16,15 @@ import pytest
 from flask import Blueprint, Flask, abort, jsonify, render_template_string, request
 from werkzeug.serving import make_server
 
+from core.frame import register_frame
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, require_chromium
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 
-# The production CSP for pages that render forms ('unsafe-eval': Form.io compiles its templates
-# with new Function; 'unsafe-inline' styles: Form.io/ACE/flatpickr set style attributes).
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+# The production CSP for pages that show forms or the builder: no 'unsafe-eval' (both are drawn in the
+# isolated renderer document, core/frame.py, which has its own policy). 'unsafe-inline' styles:
+# Form.io/ACE/flatpickr set style attributes.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'")
 
@@ -67,11 +69,15 @@ def build_app(state: RendererApp) -> Flask:
     app.config.update(TESTING=True)
     formio = Blueprint("formio", "forms", static_folder=str(FORMS_DIR / "static"),
                        static_url_path="/static/formio", template_folder=str(FORMS_DIR / "templates"))
+    register_frame(formio)
     app.register_blueprint(formio)
 
     @app.after_request
     def security_headers(resp):
-        resp.headers["Content-Security-Policy"] = CSP
+        if request.endpoint != "formio.frame":  # it brings its own (core.frame.FRAME_CSP)
+            resp.headers["Content-Security-Policy"] = CSP
+        if request.path.endswith((".woff", ".woff2", ".json")):  # fetched in CORS mode by the opaque frame
+            resp.headers["Access-Control-Allow-Origin"] = "*"
         resp.headers["X-Content-Type-Options"] = "nosniff"
         return resp
 

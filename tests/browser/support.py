@@ -53,3 +53,18 @@ def watched_page(browser, base: str, problems: list[str], name: str = "", *, all
 
 def csp_violations(page) -> list[str]:
     return [f"CSP {v}" for v in page.evaluate("window.__cspViolations || []")]
+
+
+#: the isolated renderer every questionnaire page embeds (forms/static/frontdesk/render.js)
+FRAME = "iframe[data-frontdesk-frame]"
+
+
+def form_frame(page, index: int = 0):
+    """A Playwright FrameLocator for the questionnaire inside the page's ``index``-th renderer frame."""
+    return page.frame_locator(FRAME).nth(index) if index else page.frame_locator(FRAME).first
+
+
+def renderer_frame(page, index: int = 0):
+    """The renderer's ``Frame`` itself (for ``evaluate``), once it is attached."""
+    page.wait_for_selector(FRAME, state="attached")
+    return page.locator(FRAME).nth(index).element_handle().content_frame()

@@ -16,7 +16,15 @@ import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, csp_violations, require_chromium, watch
+from tests.browser.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CSP_WATCH,
+    csp_violations,
+    form_frame,
+    require_chromium,
+    watch,
+)
 from tests.conftest import make_app
 from tests.dialogs.conftest import DEFINITION, SCORING
 
@@ -115,10 +123,10 @@ def test_answers_are_autosaved_restored_and_submitted(live_dialog):
         expect(saved_note).to_be_hidden()
 
         # answer some questions (a radio, a checkbox, one of the boxes, typed text)
-        page.locator(NIGHTS.format("bad")).check()
-        page.locator("input[name='data[coffee]']").check()
-        page.locator(STRESSORS.format("work")).check()
-        page.locator("input[name='data[remark]']").press_sequentially("Schlafe schlecht", delay=20)
+        form_frame(page).locator(NIGHTS.format("bad")).check()
+        form_frame(page).locator("input[name='data[coffee]']").check()
+        form_frame(page).locator(STRESSORS.format("work")).check()
+        form_frame(page).locator("input[name='data[remark]']").press_sequentially("Schlafe schlecht", delay=20)
 
         # the autosave lands: draft answers in the database, status running, the page says so
         saved = _wait_for_saved(app, dialog_id, {"nights": "bad", "coffee": True, "remark": "Schlafe schlecht"})
@@ -132,12 +140,12 @@ def test_answers_are_autosaved_restored_and_submitted(live_dialog):
         page.reload()
         _ready(page, expect)
         expect(saved_note).to_be_visible()
-        expect(page.locator(NIGHTS.format("bad"))).to_be_checked()
-        expect(page.locator(NIGHTS.format("good"))).not_to_be_checked()
-        expect(page.locator("input[name='data[coffee]']")).to_be_checked()
-        expect(page.locator(STRESSORS.format("work"))).to_be_checked()
-        expect(page.locator(STRESSORS.format("money"))).not_to_be_checked()
-        expect(page.locator("input[name='data[remark]']")).to_have_value("Schlafe schlecht")
+        expect(form_frame(page).locator(NIGHTS.format("bad"))).to_be_checked()
+        expect(form_frame(page).locator(NIGHTS.format("good"))).not_to_be_checked()
+        expect(form_frame(page).locator("input[name='data[coffee]']")).to_be_checked()
+        expect(form_frame(page).locator(STRESSORS.format("work"))).to_be_checked()
+        expect(form_frame(page).locator(STRESSORS.format("money"))).not_to_be_checked()
+        expect(form_frame(page).locator("input[name='data[remark]']")).to_have_value("Schlafe schlecht")
         problems.extend(csp_violations(page))
         context.close()
 
@@ -148,14 +156,14 @@ def test_answers_are_autosaved_restored_and_submitted(live_dialog):
         watch(page, base, problems, "second")
         page.goto(base + link)
         _ready(page, expect)
-        expect(page.locator(NIGHTS.format("bad"))).to_be_checked()
-        expect(page.locator("input[name='data[coffee]']")).to_be_checked()
-        expect(page.locator(STRESSORS.format("work"))).to_be_checked()
-        remark = page.locator("input[name='data[remark]']")
+        expect(form_frame(page).locator(NIGHTS.format("bad"))).to_be_checked()
+        expect(form_frame(page).locator("input[name='data[coffee]']")).to_be_checked()
+        expect(form_frame(page).locator(STRESSORS.format("work"))).to_be_checked()
+        remark = form_frame(page).locator("input[name='data[remark]']")
         expect(remark).to_have_value("Schlafe schlecht")
 
         # change answers there; the draft follows
-        page.locator(STRESSORS.format("money")).check()
+        form_frame(page).locator(STRESSORS.format("money")).check()
         remark.fill("Schlafe schlecht, seit Mai")
         _wait_for_saved(app, dialog_id, {"remark": "Schlafe schlecht, seit Mai",
                                          "stressors": {"work": True, "family": False, "money": True}})
@@ -164,9 +172,9 @@ def test_answers_are_autosaved_restored_and_submitted(live_dialog):
         # a last change and an immediate submit (inside the autosave's debounce): the submit carries it,
         # and no autosave goes out once the submit has started (it would hit a closed link)
         saves_after_submit: list[str] = []
-        page.locator(NIGHTS.format("ok")).check()
+        form_frame(page).locator(NIGHTS.format("ok")).check()
         page.on("request", lambda r: saves_after_submit.append(r.url) if r.url.endswith("/progress") else None)
-        page.locator("button[name='data[submit]']").click()
+        form_frame(page).locator("button[name='data[submit]']").click()
         page.wait_for_url(base + "/d/thanks", timeout=15000)
         expect(page.locator("[data-testid=dialog-thanks]")).to_be_visible()
         page.wait_for_timeout(1500)  # longer than the debounce
@@ -216,18 +224,18 @@ def test_autosave_survives_a_late_script_a_refused_submit_and_leaving_the_page(l
         assert len(held) == 1
         held[0].continue_()
         page.wait_for_load_state("load")
-        page.locator("input[name='data[coffee]']").check()
+        form_frame(page).locator("input[name='data[coffee]']").check()
         _wait_for_saved(app, dialog_id, {"coffee": True})
 
         # submit without the required answer: refused in the browser, nothing completed, autosave goes on
-        page.locator("button[name='data[submit]']").click()
-        expect(page.locator(".formio-error-wrapper, .has-error").first).to_be_visible()
-        page.locator(STRESSORS.format("family")).check()
+        form_frame(page).locator("button[name='data[submit]']").click()
+        expect(form_frame(page).locator(".formio-error-wrapper, .has-error").first).to_be_visible()
+        form_frame(page).locator(STRESSORS.format("family")).check()
         _wait_for_saved(app, dialog_id, {"coffee": True, "stressors": {"work": False, "family": True, "money": False}})
         assert _dialog(app, dialog_id).status == "running"
 
         # type and leave at once (inside the debounce): the answers are sent on the way out
-        page.locator("input[name='data[remark]']").fill("Tschüss")
+        form_frame(page).locator("input[name='data[remark]']").fill("Tschüss")
         page.goto(base + "/d/thanks")
         saved = _wait_for_saved(app, dialog_id, {"remark": "Tschüss", "coffee": True})
         assert saved.status == "running" and saved.submission is None

@@ -17,7 +17,7 @@ import pytest
 from flask import Blueprint, render_template
 from werkzeug.serving import make_server
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, form_frame, renderer_frame, require_chromium
 from tests.conftest import DEFAULT_PASSWORD, make_app
 
 SEED = Path(__file__).resolve().parents[2] / "seed" / "questionnaires"
@@ -35,9 +35,6 @@ def live(tmp_path):
 
     @pages.route("/test/<surface>/<name>")
     def surface_page(surface: str, name: str):
-        from core.security import allow_eval
-
-        allow_eval()
         definition = json.loads((SEED / f"{name}.json").read_text(encoding="utf-8"))["schema"]
         template = {"kiosk": "kiosk/questionnaire.html", "portal": "portal/questionnaire.html"}[surface]
         return render_template(template, definition=definition, submit_url="/test/submit", lang="de",
@@ -98,16 +95,17 @@ def test_designer_builds_and_publishes(live, browser):
     page = new_page(browser, base, problems)
     login(page, base, "designerin@example.com")
     page.goto(f"{base}/admin/questionnaire/builder/?id={q.pk}")
-    page.wait_for_function("window.__fdBuilder === true")
-    assert page.locator("text=Logik").count() == 0 and page.locator("text=Logic").count() == 0
-    source = page.locator(".formcomponent[data-type=textfield]").first
-    target = page.locator(".formio-builder-form .drag-container, .formarea .drag-container").first
+    page.wait_for_function("() => window.__fdBuilder === true")
+    builder = form_frame(page)  # the builder, too, runs in the isolated renderer
+    assert builder.locator("text=Logik").count() == 0 and builder.locator("text=Logic").count() == 0
+    source = builder.locator(".formcomponent[data-type=textfield]").first
+    target = builder.locator(".formio-builder-form .drag-container, .formarea .drag-container").first
     source.drag_to(target)
-    page.wait_for_selector(".formio-dialog .component-edit-container, .component-edit-container")
-    label = page.locator(".component-edit-container input[name='data[label]']").first
+    builder.locator(".formio-dialog .component-edit-container, .component-edit-container").first.wait_for()
+    label = builder.locator(".component-edit-container input[name='data[label]']").first
     label.fill("Lieblingsfarbe")
-    page.locator(".component-edit-container [ref=saveButton]").first.click()
-    page.wait_for_function("document.getElementById('fd-definition').value.indexOf('Lieblingsfarbe') >= 0")
+    builder.locator(".component-edit-container [ref=saveButton]").first.click()
+    page.wait_for_function("() => document.getElementById('fd-definition').value.indexOf('Lieblingsfarbe') >= 0")
     page.click("[data-testid=save-draft]")
     page.wait_for_load_state("networkidle")
     page.on("dialog", lambda dialog: dialog.accept())
@@ -124,14 +122,15 @@ def test_designer_builds_and_publishes(live, browser):
 
 def _settled_html(page) -> str:
     """The form's HTML once widgets that finish after "ready" (Choices.js selects) stopped changing."""
-    script = "document.querySelector('[data-frontdesk-form] [data-frontdesk-target]').innerHTML"
+    script = "document.querySelector('[data-frontdesk-frame-root] [data-frontdesk-target]').innerHTML"
     # "load", not "networkidle": Playwright discourages the latter and it timed out (30 s) under a loaded
     # CI run; the loop below is what decides that the form has settled
     page.wait_for_load_state("load")
-    previous = page.evaluate(script)
+    frame = renderer_frame(page)  # the form is drawn inside the isolated renderer
+    previous = frame.evaluate(script)
     for _ in range(40):
         page.wait_for_timeout(250)
-        current = page.evaluate(script)
+        current = frame.evaluate(script)
         if current == previous:
             return current
         previous = current
@@ -156,7 +155,7 @@ def test_same_dom_in_kiosk_and_portal(live, browser):
         for surface in ("kiosk", "portal"):
             page = new_page(browser, base, problems)
             page.goto(f"{base}/test/{surface}/{name}")
-            page.wait_for_function("window.__fdReady === true")
+            page.wait_for_function("() => window.__fdReady === true")
             doms.append(_normalised_form_dom(page))
             page.context.close()
         assert doms[0] == doms[1], name
@@ -180,19 +179,20 @@ def test_server_error_appears_next_to_its_field(live, browser):
     page = new_page(browser, base, problems)
     login(page, base, "inhaberin@example.com")
     page.goto(f"{base}/admin/customer/fill/?id={customer.pk}&version={version.pk}")
-    page.wait_for_function("window.__fdReady === true")
-    assert page.input_value("input[name='data[firstName]']") == "Käthe"  # prefilled from the record
+    page.wait_for_function("() => window.__fdReady === true")
+    form = form_frame(page)
+    assert form.locator("input[name='data[firstName]']").input_value() == "Käthe"  # prefilled from the record
     # the browser accepts this address; only the server knows it belongs to another customer
-    page.fill("input[name='data[email]']", "belegt@example.com")
-    page.click("button[name='data[submit]']")
-    error = page.locator(".formio-component-email .formio-errors, .formio-component-email .invalid-feedback")
+    form.locator("input[name='data[email]']").fill("belegt@example.com")
+    form.locator("button[name='data[submit]']").click()
+    error = form.locator(".formio-component-email .formio-errors, .formio-component-email .invalid-feedback")
     error.first.wait_for(timeout=10_000)
     assert "bereits" in error.first.inner_text()
     with app.app_context():
         assert Customer.objects.get(pk=customer.pk).email == "kaethe@example.com"
-    page.fill("input[name='data[email]']", "kaethe.kuehn@example.com")
-    page.fill("input[name='data[city]']", "Köln")
-    page.click("button[name='data[submit]']")
+    form.locator("input[name='data[email]']").fill("kaethe.kuehn@example.com")
+    form.locator("input[name='data[city]']").fill("Köln")
+    form.locator("button[name='data[submit]']").click()
     page.wait_for_url(f"**/admin/customer/file/?id={customer.pk}")
     with app.app_context():
         again = Customer.objects.get(pk=customer.pk)

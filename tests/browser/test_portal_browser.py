@@ -13,7 +13,15 @@ import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, csp_violations, require_chromium, watched_page
+from tests.browser.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CSP_WATCH,
+    csp_violations,
+    form_frame,
+    require_chromium,
+    watched_page,
+)
 from tests.conftest import make_app
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -82,7 +90,7 @@ def test_code_login_questionnaire_message_download_logout(live_portal):
 
         # fill the open questionnaire: a partial answer is kept when leaving and coming back
         page.click("[data-testid=open-tasks] a")
-        city = page.locator("input[name='data[city]']")
+        city = form_frame(page).locator("input[name='data[city]']")  # inside the isolated renderer
         expect(city).to_have_value("Berlin", timeout=10000)
         city.fill("Pots")
         expect(page.locator("[data-portal-saved=true]")).to_have_count(1, timeout=10000)
@@ -90,7 +98,7 @@ def test_code_login_questionnaire_message_download_logout(live_portal):
         page.click("[data-testid=open-tasks] a")
         expect(city).to_have_value("Pots", timeout=10000)
         city.fill("Potsdam")
-        page.locator("button[name='data[submit]']").click()
+        form_frame(page).locator("button[name='data[submit]']").click()
         page.wait_for_url(base + "/portal/", timeout=10000)
         expect(page.locator("[data-testid=open-tasks]")).to_have_count(0)
 

@@ -3,7 +3,7 @@
 (a) a form with every supported component (form and wizard) renders, lazy-loads flatpickr from our
     mirror, and makes no request to any other host, no 404, no console error, no CSP violation;
 (b) the builder offers exactly our components, its settings dialogs have no "Logic" tab and no
-    JavaScript fields, and also stay on our server;
+    JavaScript fields, and also stay on our server (it runs in the isolated renderer too);
 (c) server-side validation errors returned by the submit endpoint appear next to their fields;
     a successful submission posts {data} with the CSRF header and follows the redirect.
 """
@@ -14,6 +14,8 @@ import json
 import re
 
 import pytest
+
+from tests.browser.support import renderer_frame
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -115,20 +117,21 @@ def test_every_component_renders_from_our_server_only(watched_page, renderer_app
     page, app = watched_page, renderer_app
     app.forms["full"] = FULL_FORM
     open_form(page, app, "full", mode=mode)
+    form = renderer_frame(page)  # the form is drawn inside the isolated renderer
     # datetime: flatpickr (+ German locale) comes from our CDN mirror and initialises
-    page.wait_for_function("() => window.flatpickr && window['flatpickr-de']", timeout=15000)
-    page.wait_for_selector(".formio-component-appointment .flatpickr-input", state="attached")
-    page.click(".formio-component-appointment input.form-control:visible")
-    page.wait_for_selector(".flatpickr-calendar.open")
-    assert "Januar" in page.inner_text(".flatpickr-calendar.open .flatpickr-monthDropdown-months") or \
-        page.locator(".flatpickr-calendar.open .flatpickr-weekday", has_text="Mo").count() > 0
-    page.mouse.click(3, 3)  # close the calendar
-    page.wait_for_selector(".flatpickr-calendar.open", state="detached")
+    form.wait_for_function("() => window.flatpickr && window['flatpickr-de']", timeout=15000)
+    form.wait_for_selector(".formio-component-appointment .flatpickr-input", state="attached")
+    form.click(".formio-component-appointment input.form-control:visible")
+    form.wait_for_selector(".flatpickr-calendar.open")
+    assert "Januar" in form.inner_text(".flatpickr-calendar.open .flatpickr-monthDropdown-months") or \
+        form.locator(".flatpickr-calendar.open .flatpickr-weekday", has_text="Mo").count() > 0
+    form.locator("body").click(position={"x": 3, "y": 3})  # close the calendar
+    form.wait_for_selector(".flatpickr-calendar.open", state="detached")
     # select (Choices.js, bundled): open the dropdown and pick a value
-    page.click(".formio-component-services .choices")
-    page.click(".formio-component-services .choices__item--choice >> text=Farbe")
+    form.click(".formio-component-services .choices")
+    form.click(".formio-component-services .choices__item--choice >> text=Farbe")
     # signature pad (bundled) is drawn on a canvas
-    assert page.locator(".formio-component-signature canvas").count() == 1
+    assert form.locator(".formio-component-signature canvas").count() == 1
     # bootstrap icons come from our own font files
     page.wait_for_load_state("networkidle")
     fonts = [u for u in page.requests if "bootstrap-icons.woff" in u]
@@ -139,11 +142,15 @@ def test_every_component_renders_from_our_server_only(watched_page, renderer_app
     assert any(u.endswith("/moment-timezone/data/packed/latest.json") for u in mirrored), mirrored
     if mode == "kiosk":
         assert any(u.endswith("/frontdesk/kiosk.css") for u in page.requests)
-        assert page.locator(".frontdesk-mode-kiosk").count() == 1
+        assert form.locator(".frontdesk-mode-kiosk").count() == 1
     else:
         assert not any(u.endswith("/frontdesk/kiosk.css") for u in page.requests)
     # German UI strings
-    assert "Weitere hinzufügen" in page.inner_text(".formio-component-contacts")
+    assert "Weitere hinzufügen" in form.inner_text(".formio-component-contacts")
+    # the page itself runs no Form.io (and needs no 'unsafe-eval'): only the frame does
+    assert page.evaluate("() => typeof window.Formio") == "undefined"
+    assert form.evaluate("() => typeof window.Formio") == "function"
+    assert form.evaluate("() => window.__cspViolations || []") == []  # the frame's own policy
     assert page.problems() == []
 
 
@@ -151,27 +158,28 @@ def test_wizard_renders_from_our_server_only(watched_page, renderer_app):
     page, app = watched_page, renderer_app
     app.forms["wiz"] = wizard_form()
     open_form(page, app, "wiz")
-    assert page.locator(".formio-form .pagination .page-item").count() == 2
-    page.click("button.btn-wizard-nav-next")
-    page.wait_for_selector(".formio-component-contacts")
+    form = renderer_frame(page)
+    assert form.locator(".formio-form .pagination .page-item").count() == 2
+    form.click("button.btn-wizard-nav-next")
+    form.wait_for_selector(".formio-component-contacts")
     page.wait_for_load_state("networkidle")
-    assert page.locator("button.btn-wizard-nav-submit").count() == 1
+    assert form.locator("button.btn-wizard-nav-submit").count() == 1
     assert page.problems() == []
 
 
-def _open_settings(page, component_key):
-    comp = page.locator(f".builder-component:has(.formio-component-{component_key})").last
+def _open_settings(frame, component_key):
+    comp = frame.locator(f".builder-component:has(.formio-component-{component_key})").last
     comp.hover()
     comp.locator("[ref=editComponent]").first.click()
-    page.wait_for_selector(".component-edit-container [ref=editForm] .nav-tabs, .component-edit-container .nav-tabs")
+    frame.wait_for_selector(".component-edit-container [ref=editForm] .nav-tabs, .component-edit-container .nav-tabs")
 
 
-def _visit_tabs(page) -> list[str]:
-    tabs = page.locator(".component-edit-container .nav-tabs .nav-link")
+def _visit_tabs(frame) -> list[str]:
+    tabs = frame.locator(".component-edit-container .nav-tabs .nav-link")
     labels = [t.strip() for t in tabs.all_inner_texts()]
     for i in range(tabs.count()):
         tabs.nth(i).click()
-        page.wait_for_timeout(150)
+        frame.wait_for_timeout(150)
     return labels
 
 
@@ -183,49 +191,51 @@ def test_builder_is_restricted_and_stays_on_our_server(watched_page, renderer_ap
     ]}
     page.goto(f"{app.base}/builder/b")
     page.wait_for_selector("[data-frontdesk-builder][data-frontdesk-ready=true]", timeout=20000)
+    frame = renderer_frame(page)  # the builder runs in the isolated renderer, like every form
+    assert page.evaluate("() => typeof window.Formio") == "undefined"
 
     # exactly one sidebar group with exactly our components
-    groups = page.locator(".formcomponents .builder-group-button")
+    groups = frame.locator(".formcomponents .builder-group-button")
     assert groups.count() == 1 and groups.first.inner_text().strip() == "Frontdesk"
-    offered = page.eval_on_selector_all(".formcomponents [data-type]", "els => els.map(e => e.dataset.type)")
+    offered = frame.eval_on_selector_all(".formcomponents [data-type]", "els => els.map(e => e.dataset.type)")
     assert sorted(offered) == sorted(SUPPORTED)
 
     # drag a datetime from the sidebar onto the form: its settings dialog opens
-    source = page.locator(".formcomponents [data-type=datetime]").first
-    target = page.locator(".formio-builder-form .drag-container, [ref=form] .drag-container").first
+    source = frame.locator(".formcomponents [data-type=datetime]").first
+    target = frame.locator(".formio-builder-form .drag-container, [ref=form] .drag-container").first
     source.hover()
     page.mouse.down()
     box = target.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 5, steps=15)
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 3, steps=5)
     page.mouse.up()
-    page.wait_for_selector(".component-edit-container .nav-tabs", timeout=10000)
-    labels = _visit_tabs(page)
+    frame.wait_for_selector(".component-edit-container .nav-tabs", timeout=10000)
+    labels = _visit_tabs(frame)
     assert "Logik" not in labels and "Logic" not in labels
     assert {"Anzeige", "Daten", "Validierung", "API", "Bedingungen"} <= set(labels), labels
-    dialog = page.locator(".component-edit-container")
+    dialog = frame.locator(".component-edit-container")
     for js_field in ("customDefaultValue", "calculateValue", "customConditional", "validate.custom"):
         assert dialog.locator(f"[name='data[{js_field}]']").count() == 0, js_field
-    page.click(".component-edit-container [ref=saveButton]")
-    page.wait_for_selector(".component-edit-container", state="detached")
+    frame.click(".component-edit-container [ref=saveButton]")
+    frame.wait_for_selector(".component-edit-container", state="detached")
     schema = json.loads(page.input_value("#schema"))
     assert [c["type"] for c in schema["components"]].count("datetime") == 1
 
     # the textarea's settings: no rich-text editor choice, no Logic tab
-    _open_settings(page, "notes")
-    labels = _visit_tabs(page)
+    _open_settings(frame, "notes")
+    labels = _visit_tabs(frame)
     assert "Logik" not in labels and "Logic" not in labels
-    assert page.locator(".component-edit-container [name='data[editor]']").count() == 0
-    assert page.locator(".component-edit-container [name='data[wysiwyg]']").count() == 0
-    page.click(".component-edit-container [ref=cancelButton]")
-    page.wait_for_selector(".component-edit-container", state="detached")
+    assert frame.locator(".component-edit-container [name='data[editor]']").count() == 0
+    assert frame.locator(".component-edit-container [name='data[wysiwyg]']").count() == 0
+    frame.click(".component-edit-container [ref=cancelButton]")
+    frame.wait_for_selector(".component-edit-container", state="detached")
 
     # content: its HTML editor is ACE from our mirror, not CKEditor from anywhere
-    _open_settings(page, "intro")
-    page.wait_for_function("() => window.ace", timeout=15000)
-    page.wait_for_selector(".component-edit-container .ace_editor")
-    _visit_tabs(page)
-    page.click(".component-edit-container [ref=cancelButton]")
+    _open_settings(frame, "intro")
+    frame.wait_for_function("() => window.ace", timeout=15000)
+    frame.wait_for_selector(".component-edit-container .ace_editor")
+    _visit_tabs(frame)
+    frame.click(".component-edit-container [ref=cancelButton]")
     page.wait_for_load_state("networkidle")
     assert any(u.endswith("/vendor/cdn/ace/ace.js") for u in page.requests)
     assert not [u for u in page.requests if re.search(r"ckeditor|quill", u, re.I)]
@@ -256,13 +266,14 @@ def test_server_errors_appear_next_to_their_fields(watched_page, renderer_app):
          "context": {"key": "street", "label": "Straße", "path": "street"}, "level": "error"},
     ]})
     open_form(page, app, "err")
-    assert page.input_value(".formio-component-name input") == "Jürgen"
-    page.click(".formio-component-submit button")
-    phone_row0 = page.locator(".formio-component-contacts .formio-component-phone").first
+    form = renderer_frame(page)
+    assert form.input_value(".formio-component-name input") == "Jürgen"
+    form.click(".formio-component-submit button")
+    phone_row0 = form.locator(".formio-component-contacts .formio-component-phone").first
     error = phone_row0.locator(".formio-errors")
     error.get_by_text(message).wait_for(timeout=10000)
     assert message in error.inner_text()
-    assert "Straße ist erforderlich" in page.locator(".formio-component-street .formio-errors").inner_text()
+    assert "Straße ist erforderlich" in form.locator(".formio-component-street .formio-errors").inner_text()
     assert "has-error" in (phone_row0.get_attribute("class") or "") or \
         phone_row0.locator(".is-invalid").count() > 0
 
@@ -280,7 +291,7 @@ def test_server_errors_appear_next_to_their_fields(watched_page, renderer_app):
 
     # now the server accepts: the renderer follows the redirect
     app.responses["err"] = (200, {"redirect": "/done"})
-    page.click(".formio-component-submit button")
+    form.click(".formio-component-submit button")
     page.wait_for_url(f"{app.base}/done")
 
 
@@ -294,12 +305,13 @@ def test_submitted_event_without_redirect(watched_page, renderer_app):
     open_form(page, app, "ok", lang="en")
     page.evaluate("""() => { window.__submitted = null;
         document.addEventListener('frontdesk:submitted', e => { window.__submitted = e.detail; }); }""")
+    form = renderer_frame(page)
     # client-side validation (English) blocks an empty submission without a request
-    page.click(".formio-component-submit button")
-    page.locator(".formio-component-name .formio-errors", has_text="Name is required").wait_for()
+    form.click(".formio-component-submit button")
+    form.locator(".formio-component-name .formio-errors", has_text="Name is required").wait_for()
     assert app.submissions == []
-    page.fill(".formio-component-name input", "Ada")
-    page.click(".formio-component-submit button")
+    form.fill(".formio-component-name input", "Ada")
+    form.click(".formio-component-submit button")
     page.wait_for_function("() => window.__submitted !== null")
     detail = page.evaluate("window.__submitted")
     assert detail["data"]["name"] == "Ada" and detail["response"] == {"ok": True}

@@ -8,7 +8,7 @@ from bson import ObjectId
 
 from core.app import create_app
 from core.db import UpgradeStep, get_db, upgrade_database
-from core.models import Customer
+from core.models import Customer, Questionnaire
 
 
 def test_create_app_writes_nothing_to_a_mongo_database(tmp_path):
@@ -37,18 +37,26 @@ def test_db_upgrade_creates_the_indexes_and_is_idempotent(tmp_path):
     assert first.exit_code == 0, first.output
     lines = first.output.splitlines()
     created = int(lines[0].removeprefix("indexes created: "))
-    assert created > 20 and lines[1:] == ["customers given search prefixes: 0", "Database is up to date."]
+    assert created > 20 and lines[1:] == ["customers given search prefixes: 0",
+                                          "questionnaire drafts and versions flagged for code: 0",
+                                          "Database is up to date."]
     with app.app_context():
         assert {"unique_email_per_unit", "unit_search"} <= _indexes("customers")
         assert "files_id_1_n_1" in _indexes("reports.chunks")
         unit = ObjectId()
         Customer._get_collection().insert_one({"business_unit": unit, "first_name": "Jörg", "last_name": "Weiß",
                                                "last_name_key": "weiß", "salutation": "", "tags": []})
+        # a draft stored before the code rule existed
+        Questionnaire._get_collection().insert_one({"business_unit": unit, "name": "Alt", "draft": {
+            "components": [{"type": "textfield", "key": "a", "label": "{{ alert(1) }}", "input": True}]}})
     again = runner.invoke(args=["db", "upgrade"])
     assert again.exit_code == 0, again.output
-    assert again.output.splitlines()[:2] == ["indexes created: 0", "customers given search prefixes: 1"]
+    assert again.output.splitlines()[:3] == ["indexes created: 0", "customers given search prefixes: 1",
+                                             "questionnaire drafts and versions flagged for code: 1"]
     with app.app_context():
-        assert upgrade_database() == {"indexes created": 0, "customers given search prefixes": 0}
+        assert Questionnaire._get_collection().find_one({"name": "Alt"})["unsafe_reason"]
+        assert upgrade_database() == {"indexes created": 0, "customers given search prefixes": 0,
+                                      "questionnaire drafts and versions flagged for code": 0}
     mongoengine.disconnect()
 
 

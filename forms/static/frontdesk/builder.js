@@ -2,17 +2,11 @@
  * Frontdesk form builder: Formio.builder restricted to the components and settings our server
  * understands (forms/ lints the published definition against the same whitelist).
  *
- * Needs, in this order: vendor/@formio/js/formio.full.min.js, frontdesk/i18n-de.js,
- * frontdesk/render.js, frontdesk/builder.js.
- *
- * Markup:
- *   <div data-frontdesk-builder
- *        data-definition-id="ID of <script type=application/json> with the form JSON"
- *        data-target="ID of the <textarea>/<input type=hidden> that receives the schema JSON"
- *        data-lang="de|en"></div>
- * The schema JSON is written into the target on every change, so a normal form POST (with its
- * CSRF field) saves it. DOM events (bubble): frontdesk:builder-ready {builder},
- * frontdesk:builder-change {schema}.
+ * Runs inside the isolated renderer document (forms/frame.html?mode=builder, sandboxed iframe), like
+ * every form: frame.js calls Frontdesk.createBuilder and reports the schema to the builder page
+ * (render.js writes it into the page's <textarea>, which a normal form POST saves). Needs, in this
+ * order: vendor/@formio/js/formio.full.min.js, frontdesk/i18n-de.js, frontdesk/formio-common.js,
+ * frontdesk/builder.js, frontdesk/frame.js.
  */
 (function (window, document) {
   'use strict';
@@ -20,7 +14,7 @@
   var Formio = window.Formio;
   var Frontdesk = window.Frontdesk;
   if (!Formio || !Frontdesk) {
-    throw new Error('frontdesk/builder.js: load formio.full.min.js and frontdesk/render.js first');
+    throw new Error('frontdesk/builder.js: load formio.full.min.js and frontdesk/formio-common.js first');
   }
 
   // The component types the sidebar offers, in this order.
@@ -139,55 +133,28 @@
     });
   }
 
-  function initBuilder(el) {
-    Frontdesk.configure(el.getAttribute('data-cdn-url'));
+  /**
+   * Formio.builder on ``mount`` with our components and settings; ``onSchema(schema)`` hears every
+   * change (and the initial schema). Returns a Promise of the builder.
+   */
+  function createBuilder(mount, definition, lang, onSchema) {
+    Frontdesk.configure();
     patchEditForms();
     prepareAce();
-    var lang = Frontdesk.language(el);
-    var definition = Frontdesk.jsonFromElement(el.getAttribute('data-definition-id')) ||
-      { display: el.getAttribute('data-display') || 'form', components: [] };
-    var targetId = el.getAttribute('data-target');
-    var target = targetId ? document.getElementById(targetId) : null;
-    var mount = el.querySelector('[data-frontdesk-target]') || el;
-
-    return Formio.builder(mount, definition, builderOptions(lang)).then(function (builder) {
-      function sync() {
-        var schema = builder.schema;
-        if (target) {
-          target.value = JSON.stringify(schema);
+    return Formio.builder(mount, definition || { display: 'form', components: [] }, builderOptions(lang))
+      .then(function (builder) {
+        function sync() {
+          onSchema(builder.schema);
         }
-        el.dispatchEvent(new CustomEvent('frontdesk:builder-change', { bubbles: true, detail: { schema: schema } }));
-      }
-      ['change', 'saveComponent', 'updateComponent', 'removeComponent', 'addComponent'].forEach(function (name) {
-        builder.on(name, sync);
+        ['change', 'saveComponent', 'updateComponent', 'removeComponent', 'addComponent'].forEach(function (name) {
+          builder.on(name, sync);
+        });
+        sync();
+        return builder;
       });
-      sync();
-      el.frontdeskBuilder = builder;
-      el.setAttribute('data-frontdesk-ready', 'true');
-      el.dispatchEvent(new CustomEvent('frontdesk:builder-ready', { bubbles: true, detail: { builder: builder } }));
-      return builder;
-    }).catch(function (err) {
-      el.setAttribute('data-frontdesk-ready', 'error');
-      window.console.error(err);
-      throw err;
-    });
-  }
-
-  function initAll(root) {
-    var nodes = (root || document).querySelectorAll('[data-frontdesk-builder]');
-    return Promise.all(Array.prototype.map.call(nodes, function (el) {
-      return el.getAttribute('data-frontdesk-ready') ? el.frontdeskBuilder : initBuilder(el);
-    }));
   }
 
   Frontdesk.BUILDER_COMPONENTS = COMPONENTS.slice();
   Frontdesk.builderOptions = builderOptions;
-  Frontdesk.initBuilder = initBuilder;
-  Frontdesk.initAllBuilders = initAll;
-
-  if (document.readyState === 'loading') {
-    document.addEventListener('DOMContentLoaded', function () { initAll(); });
-  } else {
-    initAll();
-  }
+  Frontdesk.createBuilder = createBuilder;
 })(window, document);

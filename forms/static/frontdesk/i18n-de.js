@@ -6,7 +6,7 @@
  * This file adds the user-visible strings it does not translate (bootstrap5 template strings,
  * file/select/signature/datagrid texts) and the builder's labels (Form.io translates labels by
  * using the English phrase as the key), plus Frontdesk's own messages.
- * Loaded as a plain script (no inline code: CSP); read by forms/static/frontdesk/render.js.
+ * Loaded as a plain script (no inline code: CSP); read by forms/static/frontdesk/formio-common.js.
  */
 (function (window) {
   'use strict';

@@ -1,55 +1,38 @@
 /*
- * Frontdesk form renderer: one module for kiosk, portal and builder preview.
- *
- * Needs (in this order, all from our own static folder):
- *   vendor/@formio/js/formio.full.min.js, frontdesk/i18n-de.js, frontdesk/render.js
+ * Frontdesk form renderer, the page side: one module for kiosk, portal, dialog links, staff fill-in,
+ * the preview and the builder (renderBuilder, data-frontdesk-builder). It does not run Form.io: it embeds the isolated renderer document
+ * (data-frame-url: forms/frame.html in <iframe sandbox="allow-scripts">, see core/frame.py and
+ * frame.js) and hands it the definition and the prefill by postMessage. Whatever a definition holds
+ * runs in there, with no access to this page, its cookies or the server; this page needs no
+ * 'unsafe-eval'.
  *
  * Markup (forms/templates/forms/_renderer.html renders it):
  *   <div class="frontdesk-form" data-frontdesk-form
  *        data-definition-id="ID of <script type=application/json> holding the form JSON"
  *     or data-form-url="URL answering the form JSON"
+ *        data-frame-url="/formio/frame?mode=kiosk&lang=de"
+ *     containing <iframe sandbox="allow-scripts" data-frontdesk-frame src="(data-frame-url)"> (made here
+ *     when the markup has none)
  *        data-submit-url="/portal/forms/x/submit"   (POST, JSON {data: {...}})
  *        data-csrf-token="..."                      (sent as X-CSRFToken)
  *        data-lang="de|en"
  *        data-prefill='{"email": "..."}'  or data-prefill-id="ID of a JSON <script>"
- *        data-mode="kiosk|portal|preview"></div>
+ *        data-mode="kiosk|portal|staff|preview"></div>
  *
  * Server answers:  2xx {"redirect": url}? -> event "frontdesk:submitted", then follow redirect
  *                  400/422 {"errors": [{message, path: [..], context: {key, label, path}, level}]}
- *                  -> errors shown next to their fields by Form.io (Webform#showErrors)
+ *                  -> errors shown next to their fields by Form.io (inside the frame)
  * DOM events (bubble, on the container): frontdesk:ready {form}, frontdesk:submitted {data, response}
- * (cancelable: preventDefault() stops the redirect), frontdesk:error {errors, status}.
- * No inline script is needed anywhere (CSP: script-src 'self' 'unsafe-eval').
+ * (cancelable: preventDefault() stops the redirect), frontdesk:error {errors, status},
+ * frontdesk:activity (the user touched or typed in the form; at most every 2 s).
+ * ``form`` (also el.frontdeskForm) stands for the Form.io form: form.submission.data holds the latest
+ * answers, form.on(name, fn) hears "change" ({changed}), "submitButton", "error" and "submit".
+ * Messages from the frame are taken only from that iframe's window and only in the expected shape.
  */
 (function (window, document) {
   'use strict';
 
-  var Formio = window.Formio;
-  if (!Formio) {
-    throw new Error('frontdesk/render.js: load vendor/@formio/js/formio.full.min.js first');
-  }
-
-  // <static>/frontdesk/render.js -> <static>/vendor/cdn  (path only: never another host)
-  var script = document.currentScript;
-  var STATIC_ROOT = script && script.src
-    ? new URL(script.src, window.location.href).pathname.replace(/frontdesk\/render\.js$/, '')
-    : '/static/formio/';
-  var CDN_URL = STATIC_ROOT + 'vendor/cdn';
-
-  var configured = false;
-  function configure(cdnUrl) {
-    if (configured && !cdnUrl) {
-      return;
-    }
-    configured = true;
-    // Every lazily loaded library (flatpickr, moment-timezone data, ace, ...) is built from
-    // Formio.cdn; with a base URL that is not cdn.form.io the URL is "<base>/<lib>/<file>".
-    Formio.cdn.setBaseUrl(cdnUrl || CDN_URL);
-    // API calls Form.io might make (none with our options) go to our own origin, never api.form.io.
-    Formio.setBaseUrl(window.location.origin);
-    Formio.setProjectUrl(window.location.origin);
-  }
-  configure();
+  var MAX_HEIGHT = 200000;
 
   function parseJson(text, what) {
     if (text === null || text === undefined || text === '') {
@@ -72,27 +55,8 @@
     return lang === 'en' ? 'en' : 'de';
   }
 
-  /** The options every Frontdesk form (and the builder) is created with. */
-  function formOptions(lang, extra) {
-    var dict = window.FrontdeskI18n || { de: {}, en: {} };
-    var i18n = {};
-    i18n.de = Object.assign({}, dict.de);
-    i18n.en = Object.assign({}, dict.en);
-    return Object.assign({
-      language: lang,
-      i18n: i18n,
-      // ACE (builder settings dialogs): no web worker (would need worker-src blob:). Form.io does not
-      // pass this down to every editor, so builder.js also makes it ACE's default.
-      editors: { ace: { settings: { useWorker: false } } },
-      // Rich-text editors are not vendored; we never ask Form.io for them.
-      sanitize: true,
-      noAlerts: false,
-      highlightErrors: true
-    }, extra || {});
-  }
-
-  function t(form, key) {
-    return form && form.t ? form.t(key) : key;
+  function isPlainObject(value) {
+    return !!value && typeof value === 'object' && !Array.isArray(value);
   }
 
   function dispatch(el, name, detail, cancelable) {
@@ -101,38 +65,20 @@
     return ev;
   }
 
-  /** Server error objects -> what Webform#showErrors understands. */
-  function toFormioErrors(payload) {
-    var list = (payload && (payload.errors || payload.details)) || [];
-    if (!Array.isArray(list)) {
-      list = [list];
-    }
-    return list
-      .filter(function (err) { return err && (!err.level || err.level === 'error'); })
-      .map(function (err) {
-        if (typeof err === 'string') {
-          return { message: err, level: 'error', fromServer: true };
-        }
-        var ctx = Object.assign({}, err.context || {});
-        var path = err.path;
-        if ((path === undefined || path === null || path === '') && ctx.path) {
-          path = ctx.path;
-        }
-        var out = { message: String(err.message || ''), level: 'error', fromServer: true, context: ctx };
-        if (path !== undefined && path !== null && path !== '') {
-          out.path = path;
-          if (!ctx.path) {
-            ctx.path = Array.isArray(path)
-              ? Formio.Utils.getStringFromComponentPath(path)
-              : String(path);
-          }
-          ctx.hasLabel = true; // message already names the field (server wording = Form.io's)
-        }
-        return out;
-      });
+  /** What the page's scripts see of the form inside the frame (the part of Form.io's API they use). */
+  function FormProxy() {
+    this.submission = { data: {} };
+    this.listeners = {};
   }
+  FormProxy.prototype.on = function (name, fn) {
+    (this.listeners[name] = this.listeners[name] || []).push(fn);
+    return this;
+  };
+  FormProxy.prototype.emit = function (name, payload) {
+    (this.listeners[name] || []).slice().forEach(function (fn) { fn(payload); });
+  };
 
-  function postSubmission(el, form, data) {
+  function postSubmission(el, data) {
     var url = el.getAttribute('data-submit-url');
     var headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
     var csrf = el.getAttribute('data-csrf-token');
@@ -157,79 +103,156 @@
     });
   }
 
+  function loadDefinition(el) {
+    if (el.getAttribute('data-definition-id')) {
+      return Promise.resolve(jsonFromElement(el.getAttribute('data-definition-id')));
+    }
+    return window.fetch(el.getAttribute('data-form-url'), {
+      credentials: 'same-origin', headers: { Accept: 'application/json' }
+    }).then(function (r) {
+      if (!r.ok) {
+        throw new Error('frontdesk: form definition ' + r.status);
+      }
+      return r.json();
+    });
+  }
+
   /**
-   * Render the form described by the container's data attributes.
-   * Returns a Promise of the Form.io form instance.
+   * Render the form described by the container's data attributes in the isolated renderer.
+   * Returns a Promise of the form proxy (resolved when the frame has drawn the form).
    */
-  function renderForm(el, overrides) {
-    configure(el.getAttribute('data-cdn-url'));
+  function renderForm(el) {
     var lang = language(el);
     var mode = el.getAttribute('data-mode') || 'portal';
+    var submitUrl = el.getAttribute('data-submit-url');
     el.classList.add('frontdesk-form', 'frontdesk-mode-' + mode);
-    var definition = el.getAttribute('data-definition-id')
-      ? Promise.resolve(jsonFromElement(el.getAttribute('data-definition-id')))
-      : window.fetch(el.getAttribute('data-form-url'), {
-        credentials: 'same-origin', headers: { Accept: 'application/json' }
-      }).then(function (r) {
-        if (!r.ok) {
-          throw new Error('frontdesk: form definition ' + r.status);
-        }
-        return r.json();
-      });
     var prefill = el.hasAttribute('data-prefill-id')
       ? jsonFromElement(el.getAttribute('data-prefill-id'))
       : parseJson(el.getAttribute('data-prefill'), 'data-prefill');
+    var target = el.querySelector('[data-frontdesk-target]') || el;
+    var form = new FormProxy();
     var lastResponse = null;
+    var initSent = false;
 
-    return definition.then(function (def) {
-      var target = el.querySelector('[data-frontdesk-target]') || el;
-      var form;
-      var options = formOptions(lang, Object.assign({
-        hooks: {
-          // Runs after Form.io's own client-side validation passed, before "submit" fires.
-          customValidation: function (submission, next) {
-            if (mode === 'preview' || !el.getAttribute('data-submit-url')) {
-              lastResponse = { status: 0, body: {} };
-              return next();
+    // the template puts the iframe into the markup (it starts loading early); make one otherwise
+    var iframe = target.querySelector('iframe[data-frontdesk-frame]');
+    var attach = !iframe;
+    if (attach) {
+      iframe = document.createElement('iframe');
+      iframe.setAttribute('sandbox', 'allow-scripts'); // scripts only: no same origin, modals, popups, top
+      iframe.setAttribute('title', el.getAttribute('data-frame-title') || 'Formular');
+      iframe.className = 'frontdesk-frame';
+      iframe.setAttribute('data-frontdesk-frame', '');
+    }
+
+    function post(message) {
+      message.frontdesk = 'parent';
+      // the frame's origin is opaque ("null"), so it cannot be named; the sandbox keeps the frame
+      // on our own origin's pages (frame-src 'self' of this page)
+      iframe.contentWindow.postMessage(message, '*');
+    }
+
+    return loadDefinition(el).then(function (definition) {
+      return new Promise(function (resolve, reject) {
+        function submit(id, data) {
+          postSubmission(el, data).then(function (res) {
+            lastResponse = res;
+            if (res.ok) {
+              post({ type: 'submitResult', id: id, ok: true, status: res.status });
+              return;
             }
-            postSubmission(el, form, submission.data).then(function (res) {
-              lastResponse = res;
-              if (res.ok) {
-                return next();
-              }
-              var errors = res.body ? toFormioErrors(res.body) : [];
-              if (!errors.length) {
-                errors = [{ message: t(form, 'frontdeskServerError'), level: 'error', fromServer: true }];
-              }
-              form.setServerErrors({ details: errors });
-              dispatch(el, 'frontdesk:error', { errors: errors, status: res.status });
-              next(errors);
-            }, function () {
-              var errors = [{ message: t(form, 'frontdeskNetworkError'), level: 'error', fromServer: true }];
-              dispatch(el, 'frontdesk:error', { errors: errors, status: 0 });
-              next(errors);
-            });
+            var body = res.body || {};
+            var errors = body.errors || body.details || (body.error ? [String(body.error)] : []);
+            dispatch(el, 'frontdesk:error', { errors: errors, status: res.status });
+            post({ type: 'submitResult', id: id, ok: false, status: res.status, errors: errors });
+          }, function () {
+            dispatch(el, 'frontdesk:error', { errors: [], status: 0 });
+            post({ type: 'submitResult', id: id, ok: false, status: 0, errors: [] });
+          });
+        }
+
+        function onMessage(event) {
+          if (event.source !== iframe.contentWindow) {
+            return;
+          }
+          var msg = event.data;
+          if (!isPlainObject(msg) || msg.frontdesk !== 'frame' || typeof msg.type !== 'string') {
+            return;
+          }
+          switch (msg.type) {
+          case 'loaded':
+            if (!initSent) {
+              initSent = true;
+              post({ type: 'init', definition: definition, lang: lang, prefill: prefill,
+                submit: mode !== 'preview' && !!submitUrl });
+            }
+            break;
+          case 'ready':
+            if (isPlainObject(msg.data)) {
+              form.submission.data = msg.data;
+            }
+            el.frontdeskForm = form;
+            el.setAttribute('data-frontdesk-ready', 'true');
+            dispatch(el, 'frontdesk:ready', { form: form });
+            resolve(form);
+            break;
+          case 'height':
+            if (typeof msg.height === 'number' && msg.height >= 0) {
+              iframe.style.height = Math.min(Math.ceil(msg.height), MAX_HEIGHT) + 'px';
+            }
+            break;
+          case 'change':
+            if (isPlainObject(msg.data)) {
+              form.submission.data = msg.data;
+              form.emit('change', { changed: msg.changed === true, data: msg.data });
+            }
+            break;
+          case 'page':
+            if (iframe.getBoundingClientRect().top < 0) {
+              iframe.scrollIntoView({ block: 'start' });
+            }
+            break;
+          case 'activity':
+            dispatch(el, 'frontdesk:activity', {});
+            break;
+          case 'submitButton':
+            form.emit('submitButton');
+            break;
+          case 'error':
+            form.emit('error');
+            break;
+          case 'submit':
+            if (typeof msg.id === 'number' && isPlainObject(msg.data) && submitUrl) {
+              submit(msg.id, msg.data);
+            }
+            break;
+          case 'submitted':
+            if (!isPlainObject(msg.data)) {
+              break;
+            }
+            form.submission.data = msg.data;
+            form.emit('submit', { data: msg.data });
+            var body = (lastResponse && lastResponse.body) || {};
+            var ev = dispatch(el, 'frontdesk:submitted', { data: msg.data, response: body, mode: mode }, true);
+            if (typeof body.redirect === 'string' && body.redirect && !ev.defaultPrevented && mode !== 'preview') {
+              window.location.assign(body.redirect);
+            }
+            break;
+          case 'failed':
+            el.setAttribute('data-frontdesk-ready', 'error');
+            reject(new Error('frontdesk: the form could not be drawn: ' + String(msg.message || '')));
+            break;
+          default:
+            break;
           }
         }
-      }, overrides || {}));
-      return Formio.createForm(target, def, options).then(function (instance) {
-        form = instance;
-        if (prefill && typeof prefill === 'object') {
-          form.submission = { data: prefill };
+        window.addEventListener('message', onMessage);
+        if (attach) {
+          iframe.src = el.getAttribute('data-frame-url');
+          target.appendChild(iframe);
+        } else {
+          post({ type: 'hello' }); // it may have said "loaded" before we listened: ask again
         }
-        form.on('submit', function (submission) {
-          var body = (lastResponse && lastResponse.body) || {};
-          form.emit('submitDone', submission); // re-enables the submit button
-          var ev = dispatch(el, 'frontdesk:submitted',
-            { data: submission.data, response: body, mode: mode }, true);
-          if (body.redirect && !ev.defaultPrevented && mode !== 'preview') {
-            window.location.assign(body.redirect);
-          }
-        });
-        el.frontdeskForm = form;
-        el.setAttribute('data-frontdesk-ready', 'true');
-        dispatch(el, 'frontdesk:ready', { form: form });
-        return form;
       });
     }).catch(function (err) {
       el.setAttribute('data-frontdesk-ready', 'error');
@@ -238,22 +261,78 @@
     });
   }
 
+  /**
+   * The questionnaire builder, also in the isolated renderer (mode=builder): the schema the designer
+   * builds comes back by message and is written into the page's data-target <textarea>, which the
+   * page's own form POST (with its CSRF field) saves. Events (bubble): frontdesk:builder-ready,
+   * frontdesk:builder-change {schema}.
+   */
+  function renderBuilder(el) {
+    var lang = language(el);
+    var targetId = el.getAttribute('data-target');
+    var output = targetId ? document.getElementById(targetId) : null;
+    var definition = jsonFromElement(el.getAttribute('data-definition-id')) || { display: 'form', components: [] };
+    var iframe = el.querySelector('iframe[data-frontdesk-frame]');
+    var initSent = false;
+
+    function post(message) {
+      message.frontdesk = 'parent';
+      iframe.contentWindow.postMessage(message, '*');
+    }
+
+    return new Promise(function (resolve, reject) {
+      window.addEventListener('message', function (event) {
+        if (event.source !== iframe.contentWindow) {
+          return;
+        }
+        var msg = event.data;
+        if (!isPlainObject(msg) || msg.frontdesk !== 'frame' || typeof msg.type !== 'string') {
+          return;
+        }
+        if (msg.type === 'loaded' && !initSent) {
+          initSent = true;
+          post({ type: 'init', builder: true, definition: definition, lang: lang });
+        } else if (msg.type === 'schema' && isPlainObject(msg.schema) && Array.isArray(msg.schema.components)) {
+          if (output) {
+            output.value = JSON.stringify(msg.schema);
+          }
+          dispatch(el, 'frontdesk:builder-change', { schema: msg.schema });
+        } else if (msg.type === 'ready') {
+          el.setAttribute('data-frontdesk-ready', 'true');
+          dispatch(el, 'frontdesk:builder-ready', {});
+          resolve(el);
+        } else if (msg.type === 'page' && iframe.getBoundingClientRect().top < 0) {
+          // the builder's frame has a fixed height (frontdesk.css) and scrolls inside, so its
+          // sidebar stays in view and its settings dialog is centred; show the frame when one opens
+          iframe.scrollIntoView({ block: 'start' });
+        } else if (msg.type === 'failed') {
+          el.setAttribute('data-frontdesk-ready', 'error');
+          reject(new Error('frontdesk: the builder could not be drawn: ' + String(msg.message || '')));
+        }
+      });
+      post({ type: 'hello' });
+    });
+  }
+
   function renderAll(root) {
-    var nodes = (root || document).querySelectorAll('[data-frontdesk-form]');
-    return Promise.all(Array.prototype.map.call(nodes, function (el) {
-      return el.getAttribute('data-frontdesk-ready') ? el.frontdeskForm : renderForm(el);
-    }));
+    var scope = root || document;
+    var forms = Array.prototype.map.call(scope.querySelectorAll('[data-frontdesk-form]'), function (el) {
+      if (el.getAttribute('data-frontdesk-ready') || el.frontdeskRendering) {
+        return el.frontdeskRendering || el.frontdeskForm;
+      }
+      el.frontdeskRendering = renderForm(el);
+      return el.frontdeskRendering;
+    });
+    var builders = Array.prototype.map.call(scope.querySelectorAll('[data-frontdesk-builder]'), function (el) {
+      el.frontdeskRendering = el.frontdeskRendering || renderBuilder(el);
+      return el.frontdeskRendering;
+    });
+    return Promise.all(forms.concat(builders));
   }
 
   window.Frontdesk = Object.assign(window.Frontdesk || {}, {
-    CDN_URL: CDN_URL,
-    STATIC_ROOT: STATIC_ROOT,
-    configure: configure,
-    formOptions: formOptions,
-    language: language,
-    jsonFromElement: jsonFromElement,
-    toFormioErrors: toFormioErrors,
     renderForm: renderForm,
+    renderBuilder: renderBuilder,
     renderAll: renderAll
   });
 

@@ -1,0 +1,134 @@
+"""Where @formio/js runs text from a definition as code, and the one rule that keeps code out.
+
+Derived from the @formio/js 5.6.0 sources (``npm pack @formio/js@5.6.0``, ``lib/cjs``), not from memory:
+
+* **Template syntax.** ``Evaluator.templateSettings`` (``utils/Evaluator.js``, set by @formio/core's
+  ``DefaultEvaluator``; also in the vendored ``formio.full.min.js``) compiles strings with
+  ``lodash.template`` (``new Function``) using ``interpolate: /{{([\\s\\S]+?)}}/``,
+  ``evaluate: /\\{%([\\s\\S]+?)%\\}/`` and ``escape: /\\{\\{\\{([\\s\\S]+?)\\}\\}\\}/``. Because a custom
+  ``interpolate`` replaces lodash's ``<%= %>``, neither ``<% %>`` nor ES ``${ }`` is evaluated. So the
+  markers are ``{{`` (covers ``{{{``) and ``{%``.
+* **Who is interpolated** (``grep -n "interpolate(" lib/cjs``): ``Component.js`` (tooltip, every
+  ``renderTemplate``/``renderString``), ``Content.js`` (``html``), ``HTML.js`` (``content``,
+  ``attrs[].value``), ``Checkbox.js`` (tooltip), ``Select.js`` / ``ListComponent.js`` (``template``,
+  ``data.url``, ``filter``, ``data.headers[].value``), ``Radio.js`` (url), ``File.js`` (``dir``, ``url``,
+  ``fileMinSize``, ``fileMaxSize``), ``Button.js`` (``event``, ``url``, ``oauth.redirectURI``),
+  ``Address.js`` (``url``, ``manualModeViewString``), ``Webform.js`` (``headers``, translations URL),
+  ``utils.js`` (logic "property" actions), ``PasswordStrengthAddon.js`` (template); and every text the
+  templates pass through ``ctx.t()`` (labels, descriptions, placeholders, prefix/suffix, option labels
+  ``values[].label`` / ``data.values[].label``, survey ``questions``, ``title``, ``legend``,
+  ``addAnother``, ``removeRow``, ``errors{}``, ``validate.customMessage``, ...) goes through i18next
+  with ``{{ }}`` substitution of ``data``/``row``/``component``. The list of places is long and grows
+  with every release, so the rule is not a list: **no string anywhere in a definition (keys included)
+  may contain ``{{`` or ``{%``**, except under :data:`DATA_KEYS`, and except Form.io's message
+  placeholders — a single name such as ``{{field}}`` — in error messages (``validate.customMessage``,
+  ``errors{}``): a bare name is a variable read, never a call or an assignment.
+* **Evaluated as JavaScript** (``grep -n "evaluate(" lib/cjs``): ``customDefaultValue``,
+  ``calculateValue``, ``customConditional``, ``validate.custom``, ``validate.row`` (EditGrid),
+  ``logic[]`` actions, ``onChange``, ``onSetItems`` and ``data.custom`` (Select), ``custom`` (Button),
+  ``conditionalAddButton`` (NestedArray), ``nextPage`` (Wizard), ``widget.disableFunction`` and
+  ``shortcutButtons[].onClick`` (CalendarWidget), the form's ``module`` and ``controller`` (Webform), and
+  any date setting (``minDate``, ``maxDate``, ``defaultDate``, e.g. ``widget.minDate``) that contains
+  ``moment(`` (``utils.getDateSetting``). :data:`SCRIPT_KEYS` and :data:`DATE_KEYS` list them; a
+  non-empty value is refused wherever the key occurs.
+
+``tests/forms/test_expressions.py`` proves the rule covers every string property of every component
+type we support and every string the vendored bundle reads with ``interpolate``/``t``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["DATA_KEYS", "DATE_KEYS", "MARKERS", "MESSAGE_KEYS", "SCRIPT_KEYS", "Finding", "find_code", "iter_code"]
+
+#: lodash template delimiters as @formio/js configures them ({{{ }}} starts with {{)
+MARKERS = ("{{", "{%")
+
+#: component properties whose strings are data, never text the renderer shows or evaluates:
+#: ``defaultValue`` (an answer, set as the input's value) and ``properties`` (our own key/value map;
+#: @formio/js only hands it to file processors, e.g. ``customerField``, ``consentText``)
+DATA_KEYS = frozenset({"defaultValue", "properties"})
+
+#: error-message properties (``validate.customMessage``; every value of ``errors{}``), where
+#: placeholders of the form ``{{ name }}`` (what Form.io's own messages use: ``{{field}}``,
+#: ``{{min}}``, ...) are allowed
+MESSAGE_KEYS = frozenset({"customMessage", "errors"})
+_PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
+
+#: properties @formio/js runs as JavaScript (``Evaluator.evaluate`` → ``new Function``)
+SCRIPT_KEYS = frozenset({
+    "customDefaultValue", "calculateValue", "customConditional", "custom", "row", "logic", "onChange",
+    "onSetItems", "conditionalAddButton", "nextPage", "disableFunction", "onClick", "module", "controller",
+})
+
+#: date settings ``utils.getDateSetting`` evaluates as JavaScript when they contain ``moment(``
+DATE_KEYS = frozenset({"minDate", "maxDate", "defaultDate"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Code found in a definition: where (``components[0].tooltip`` style) and what kind.
+
+    ``kind`` is ``"template"`` ({{ }} / {% %} in a text), ``"script"`` (a JavaScript property) or
+    ``"moment"`` (a date setting computed with ``moment(...)``).
+    """
+
+    path: str
+    kind: str
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _has_marker(text: str) -> bool:
+    return any(m in text for m in MARKERS)
+
+
+def _script_value(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | dict):
+        return bool(value)
+    return False
+
+
+def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[Finding]:
+    """Every place in a definition (or any part of one) where @formio/js would run code, in order.
+
+    ``message``: ``value`` is (inside) an error message, where bare ``{{ name }}`` placeholders are fine.
+    """
+    if isinstance(value, str):
+        if _has_marker(_PLACEHOLDER.sub("", value) if message else value):
+            yield Finding(path, "template")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = _join(path, str(key))
+            if isinstance(key, str) and _has_marker(key):
+                yield Finding(where, "template")
+            if key in DATA_KEYS:
+                continue
+            if message:  # e.g. errors.custom: the message shown when a rule fails, not the rule
+                yield from iter_code(item, where, message=True)
+                continue
+            # ``custom``/``row``/``logic`` are JavaScript wherever they occur in a definition; an empty
+            # value (what the builder writes for "none") is allowed
+            if key in SCRIPT_KEYS and _script_value(item):
+                yield Finding(where, "script")
+                continue
+            if key in DATE_KEYS and isinstance(item, str) and "moment(" in item:
+                yield Finding(where, "moment")
+                continue
+            yield from iter_code(item, where, message=message or key in MESSAGE_KEYS)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from iter_code(item, f"{path}[{i}]", message=message)
+
+
+def find_code(definition: Any) -> Finding | None:
+    """The first place where @formio/js would run code from ``definition``, or None."""
+    return next(iter_code(definition), None)
