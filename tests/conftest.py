@@ -210,3 +210,19 @@ def redis_available(url: str = "redis://127.0.0.1:6379/0") -> bool:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
     except Exception:
         return False
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium for the tests of one module. Playwright's sync API allows one running instance
+    per thread, and tests that start their own (``with sync_playwright()``) may follow in the same
+    process: so this one ends with its module, never lives for the session."""
+    from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium
+
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()

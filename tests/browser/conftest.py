@@ -17,7 +17,7 @@ from flask import Blueprint, Flask, abort, jsonify, render_template_string, requ
 from werkzeug.serving import make_server
 
 from core.frame import register_frame
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, require_chromium
+from tests.browser.support import CSP_WATCH
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 
@@ -108,17 +108,6 @@ def build_app(state: RendererApp) -> Flask:
         return "<!doctype html><title>done</title><p id=done>danke</p>"
 
     return app
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

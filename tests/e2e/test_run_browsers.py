@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, watched_page
+from tests.browser.support import watched_page
 from tests.e2e.conftest import Browser, start_product, stop_product
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run_command")]
@@ -56,76 +56,80 @@ def _login(page, base: str, email: str, password: str) -> None:
     page.wait_for_url(base + "/admin/")
 
 
-def test_staff_stranger_second_staff_and_tablet_in_chromium(product):
-    require_chromium()
-    from playwright.sync_api import expect, sync_playwright
+def test_staff_stranger_second_staff_and_tablet_in_chromium(product, chromium):
+    from playwright.sync_api import expect
 
     base = product.base
     problems: list[str] = []
     expect.set_options(timeout=20_000)  # a loaded CI machine serves slower; nothing here is a timing claim
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            _, owner = watched_page(browser, base, problems, "owner")
-            _, stranger = watched_page(browser, base, [], "stranger")
-            _, staff = watched_page(browser, base, problems, "staff")
-            tablet_ctx, tablet = watched_page(browser, base, problems, "tablet",
-                                              viewport={"width": 1024, "height": 1366}, has_touch=True)
-            for page in (owner, stranger, staff, tablet):
-                page.set_default_timeout(30_000)
+    contexts = []
 
-            owner_email, owner_password = product.logins["owner"]
-            _login(owner, base, owner_email, owner_password)
-            expect(owner.locator(".navbar-text")).to_contain_text("Olivia Sommer")
+    def new_page(name, problems_of, **kw):
+        """A browser of its own (a fresh context: no cookies shared with the others)."""
+        context, page = watched_page(chromium, base, problems_of, name, **kw)
+        contexts.append(context)
+        page.set_default_timeout(30_000)
+        return page
 
-            # the stranger is sent to the login, from the panel and from the customer list
-            for path in ("/admin/", "/admin/customer/"):
-                stranger.goto(base + path)
-                expect(stranger).to_have_url(re.compile(r"/admin/login"))
-                assert "Olivia Sommer" not in stranger.content()
+    try:
+        owner = new_page("owner", problems)
+        stranger = new_page("stranger", [])  # its redirects to the login are the point
+        staff = new_page("staff", problems)
+        tablet = new_page("tablet", problems, viewport={"width": 1024, "height": 1366}, has_touch=True)
 
-            # a second staff member logs in from a third browser and is that staff member
-            _login(staff, base, *product.logins["staff"])
-            expect(staff.locator(".navbar-text")).to_contain_text("Jörg Weiß")
-            owner.reload()
-            expect(owner.locator(".navbar-text")).to_contain_text("Olivia Sommer")
+        owner_email, owner_password = product.logins["owner"]
+        _login(owner, base, owner_email, owner_password)
+        expect(owner.locator(".navbar-text")).to_contain_text("Olivia Sommer")
 
-            # the owner opens a page with the form renderer: nobody else's page gets its CSP
-            owner.goto(base + "/admin/questionnaire/")
-            builder = owner.locator("a[href*='/admin/questionnaire/builder/']").first
-            owner.goto(base + builder.get_attribute("href"))
-            response = stranger.goto(base + "/admin/login")
-            assert "'unsafe-eval'" not in response.headers["content-security-policy"]
-
-            # the owner switches the tablet function on and pairs a tablet
-            owner.goto(base + "/admin/settings/features/")
-            toggle = owner.locator("[data-testid=toggle-kiosk]")
-            if "btn-primary" in (toggle.get_attribute("class") or ""):  # off: switch it on
-                toggle.click()
-                owner.wait_for_load_state()
-            owner.goto(base + "/admin/devices/")
-            owner.fill("#name", "Tablet am Empfang")
-            owner.click("[data-testid=create-device]")
-            code = owner.locator("[data-testid=activation-code]").inner_text().strip()
-            tablet.goto(base + "/kiosk/display")
-            tablet.fill("#code", code)
-            tablet.click("[data-testid=kiosk-pair-submit]")
-            expect(tablet.locator("[data-testid=kiosk-idle]")).to_be_visible()
-
-            # while staff work, the tablet keeps showing its idle screen and nothing of the panel
-            staff.goto(base + "/admin/customer/")
-            owner.goto(base + "/admin/customer/")
-            tablet.reload()
-            expect(tablet.locator("[data-testid=kiosk-idle]")).to_be_visible()
-            assert "Olivia Sommer" not in tablet.content() and "Jörg Weiß" not in tablet.content()
-            tablet.goto(base + "/admin/customer/")
-            expect(tablet).to_have_url(re.compile(r"/admin/login"))
-            assert "frontdesk_device" not in {c["name"] for c in owner.context.cookies()}
-            assert {c["name"] for c in tablet_ctx.cookies()} >= {"frontdesk_device"}
-
-            # and the stranger is still a stranger
-            stranger.goto(base + "/admin/customer/")
+        # the stranger is sent to the login, from the panel and from the customer list
+        for path in ("/admin/", "/admin/customer/"):
+            stranger.goto(base + path)
             expect(stranger).to_have_url(re.compile(r"/admin/login"))
-        finally:
-            browser.close()
+            assert "Olivia Sommer" not in stranger.content()
+
+        # a second staff member logs in from a third browser and is that staff member
+        _login(staff, base, *product.logins["staff"])
+        expect(staff.locator(".navbar-text")).to_contain_text("Jörg Weiß")
+        owner.reload()
+        expect(owner.locator(".navbar-text")).to_contain_text("Olivia Sommer")
+
+        # the owner opens a page with the form renderer: nobody else's page gets its CSP
+        owner.goto(base + "/admin/questionnaire/")
+        builder = owner.locator("a[href*='/admin/questionnaire/builder/']").first
+        owner.goto(base + builder.get_attribute("href"))
+        response = stranger.goto(base + "/admin/login")
+        assert "'unsafe-eval'" not in response.headers["content-security-policy"]
+
+        # the owner switches the tablet function on and pairs a tablet
+        owner.goto(base + "/admin/settings/features/")
+        toggle = owner.locator("[data-testid=toggle-kiosk]")
+        if "btn-primary" in (toggle.get_attribute("class") or ""):  # off: switch it on
+            toggle.click()
+            owner.wait_for_load_state()
+        owner.goto(base + "/admin/devices/")
+        owner.fill("#name", "Tablet am Empfang")
+        owner.click("[data-testid=create-device]")
+        code = owner.locator("[data-testid=activation-code]").inner_text().strip()
+        tablet.goto(base + "/kiosk/display")
+        tablet.fill("#code", code)
+        tablet.click("[data-testid=kiosk-pair-submit]")
+        expect(tablet.locator("[data-testid=kiosk-idle]")).to_be_visible()
+
+        # while staff work, the tablet keeps showing its idle screen and nothing of the panel
+        staff.goto(base + "/admin/customer/")
+        owner.goto(base + "/admin/customer/")
+        tablet.reload()
+        expect(tablet.locator("[data-testid=kiosk-idle]")).to_be_visible()
+        assert "Olivia Sommer" not in tablet.content() and "Jörg Weiß" not in tablet.content()
+        tablet.goto(base + "/admin/customer/")
+        expect(tablet).to_have_url(re.compile(r"/admin/login"))
+        assert "frontdesk_device" not in {c["name"] for c in owner.context.cookies()}
+        assert {c["name"] for c in tablet.context.cookies()} >= {"frontdesk_device"}
+
+        # and the stranger is still a stranger
+        stranger.goto(base + "/admin/customer/")
+        expect(stranger).to_have_url(re.compile(r"/admin/login"))
+    finally:
+        for context in contexts:
+            context.close()
     assert problems == []
