@@ -151,7 +151,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(FrontdeskError)
     def domain_error(exc: FrontdeskError):
         """A service refused something a view did not handle itself: its status and (safe) message."""
-        message = _(exc.message)
+        message = str(exc)  # translated where it was raised (lazy_gettext)
         if wants_json():
             return jsonify(error=message), exc.status
         return render_template("error.html", code=exc.status, message=message), exc.status

@@ -87,7 +87,7 @@ def register_app_commands(app: Flask) -> None:
                                role=role, password=password)
         except FrontdeskError as exc:
             details = "; ".join(f"{k}: {v}" for k, v in exc.field_errors.items())
-            raise click.ClickException(f"{exc.message} {details}".strip()) from exc
+            raise click.ClickException(f"{exc} {details}".strip()) from exc
         click.echo(f"Created {user.role} {user.email} in {unit.name}.")
 
     @app.cli.command("seed")
@@ -119,7 +119,7 @@ def register_app_commands(app: Flask) -> None:
         try:
             counts = import_all(folder, drop=drop)
         except FrontdeskError as exc:
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(str(exc)) from exc
         for name, n in counts.items():
             click.echo(f"{name}: {n}")
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from core.errors import FrontdeskError, InvalidInput, NotFound
+from core.errors import NotFound
 from core.services import dialogs as service
 from core.services import questionnaires as qs
 from core.web import read_json, takes_json
@@ -27,18 +26,6 @@ def no_store(response):
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
-
-
-#: service messages (English, stable; core/services/dialogs.py save_progress) → what the customer reads
-MESSAGES = {
-    "Answers must be an object.": _l("Your answers could not be saved."),
-    "These answers cannot be stored.": _l("Your answers could not be saved."),
-    "The answers are too large.": _l("Your answers are too long to be saved."),
-}
-
-
-def _message(exc: FrontdeskError) -> str:
-    return str(MESSAGES.get(exc.message, MESSAGES["These answers cannot be stored."]))
 
 
 def _lang() -> str:
@@ -85,15 +72,14 @@ def fill(dialog_id: str, token: str):
 @bp.route("/<dialog_id>/<token>/progress", methods=["POST"])
 @takes_json
 def progress(dialog_id: str, token: str):
-    """Answers so far (JSON ``{"data": {...}}``), saved without validation."""
+    """Answers so far (JSON ``{"data": {...}}``), saved without validation (refused answers: 422 with
+    the service's message, through the app's ``domain_error``)."""
     try:
         dialog = service.dialog_for_link(dialog_id, token)
         payload = read_json()
         service.save_progress(dialog, payload.get("data") if isinstance(payload, dict) else None)
     except (NotFound, service.LinkClosed) as exc:
         return _refused(exc)
-    except InvalidInput as exc:
-        return jsonify(error=_message(exc)), 422
     return jsonify(state="saved")
 
 

@@ -151,7 +151,7 @@ def run(token: str):
         return _closed()
     lang = _lang()
     if qs.unsafe_reason(current.version) is not None:  # holds code: shown to nobody
-        message = _(qs.UNSAFE_MESSAGE)
+        message = str(qs.UNSAFE_MESSAGE)
         if request.method == "POST":
             return jsonify(state="refused", error=message), 409
         return render_template("kiosk/closed.html", lang=lang, message=message), 409

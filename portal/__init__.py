@@ -35,7 +35,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.errors import Conflict, FeatureDisabled, Forbidden, FrontdeskError, InvalidInput, NotFound
+from core.errors import Conflict, FeatureDisabled, Forbidden, InvalidInput, NotFound
 from core.extensions import limiter
 from core.models import Customer
 from core.passwords import MIN_LENGTH
@@ -237,9 +237,8 @@ def enrol(token: str):
     except service.EnrolmentInvalid:
         g.portal_login_failed = True
         return page(None, status=410)
-    except InvalidInput as exc:  # password problems come translated (core.passwords)
-        mismatch = exc.field_errors.get("confirm") == "mismatch"
-        return page(account, _("The two passwords are not the same.") if mismatch else exc.message, 400)
+    except InvalidInput as exc:  # the passwords differ, or core.passwords' (translated) problems
+        return page(account, str(exc), 400)
     flash(_("Your password is set. From now on you log in with your username and this password."), "success")
     return _start(account.customer, account=account)
 
@@ -386,8 +385,7 @@ def post_message(project_id: str):
     try:
         msgs.post(g.viewer.actor, item, request.form.get("body", ""), sender="customer")
     except InvalidInput as exc:
-        flash(_("Please write a message.") if exc.field_errors.get("body") == "required"
-              else _("The message is too long (at most 5,000 characters)."), "error")
+        flash(str(exc), "error")
         return redirect(url_for(".project", project_id=project_id)), 303
     flash(_("Your message was sent."), "success")
     return redirect(url_for(".project", project_id=project_id) + "#messages", 303)
@@ -406,21 +404,10 @@ def upload(project_id: str):
         docs.store(g.viewer.actor, g.viewer.customer, data, file.filename if file else "", project=item,
                    uploaded_by="customer")
     except docs.UploadRefused as exc:
-        message = {
-            "empty": _("Please choose a file."),
-            "large": _("The file is too large (at most %(n)d MB).", n=limit // (1024 * 1024)),
-            "type": _("This file type is not allowed. Allowed: %(types)s.", types=docs.ALLOWED_LABEL),
-        }[_refusal(exc)]
-        flash(message, "error")
+        flash(str(exc), "error")
         return redirect(url_for(".project", project_id=project_id)), 303
     flash(_("The file was uploaded."), "success")
     return redirect(url_for(".project", project_id=project_id) + "#documents", 303)
-
-
-def _refusal(exc: FrontdeskError) -> str:
-    if "empty" in exc.message:
-        return "empty"
-    return "large" if "large" in exc.message else "type"
 
 
 @bp.route("/documents/<document_id>")

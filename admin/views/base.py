@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView
@@ -17,6 +19,7 @@ from mongoengine import NotUniqueError
 from mongoengine import ValidationError as MEValidationError
 
 from admin.forms import AdminForm
+from core.errors import FrontdeskError
 from core.services.audit import Actor, customer_id_of, record, record_change, snapshot
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -31,6 +34,40 @@ def escape_csv_formula(value):
 
 def actor() -> Actor:
     return Actor.staff(current_user)
+
+
+def flash_error(exc: FrontdeskError) -> None:
+    """Show a service's refusal to staff, in their language (its message was marked for translation
+    where it was raised)."""
+    flash(str(exc), "error")
+
+
+class Refusal:
+    """What :func:`flashed_errors` caught: ``error`` is None when the block ran through."""
+
+    error: FrontdeskError | None = None
+
+    @property
+    def status(self) -> int:
+        return self.error.status if self.error is not None else 200
+
+
+@contextmanager
+def flashed_errors() -> Iterator[Refusal]:
+    """The admin's try/flash/redirect block, once: a :class:`FrontdeskError` raised inside the ``with``
+    becomes an error flash and ends the block; the view goes on after it (e.g. redirects back).
+
+        with flashed_errors():
+            service.create_project(actor(), customer, name)
+            flash(_("The project was created."), "success")
+        return redirect(back)
+    """
+    refusal = Refusal()
+    try:
+        yield refusal
+    except FrontdeskError as exc:
+        flash_error(exc)
+        refusal.error = exc
 
 
 class AccessMixin:

@@ -16,7 +16,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from admin.sections import AppointmentOption, FileSection, add_appointment_option, add_file_section
-from admin.views.base import SecureView, actor
+from admin.views.base import SecureView, actor, flash_error, flashed_errors
 from core.errors import FeatureDisabled, FrontdeskError, NotFound
 from core.models import Appointment, Customer, Device, KioskRun, QuestionnaireVersion
 from core.models._base import utcnow
@@ -29,25 +29,6 @@ STATUS_LABELS = {
     "submitting": _l("being filled in"), "done": _l("completed"), "cancelled": _l("cancelled"),
     "expired": _l("timed out"),
 }
-
-#: service messages (English, stable) → what staff read
-MESSAGES = {
-    "This device is busy with another questionnaire.": _l("This device is busy with another questionnaire."),
-    "This device is not paired (revoked?).": _l("This device is not paired (any more)."),
-    "This customer belongs to another business unit.": _l("This customer belongs to another business unit."),
-    "This appointment belongs to another customer or business unit.":
-        _l("This appointment belongs to another customer or business unit."),
-    "This questionnaire does not exist.": _l("Please choose a questionnaire."),
-    "This questionnaire is not published (or a newer version exists).":
-        _l("This questionnaire is not published (or a newer version exists)."),
-    "This device does not need a code.": _l("This device does not need a code."),
-    "This function is switched off.": _l("This function is switched off."),
-}
-
-
-def _message(exc: FrontdeskError) -> str:
-    return str(MESSAGES.get(exc.message, exc.message))
-
 
 def _by_id(model, raw: str | None, **scope):
     try:
@@ -86,22 +67,18 @@ class DevicesView(SecureView):
         if not form.validate_on_submit():
             flash(_("Please give the device a name (at most 100 characters)."), "error")
             return redirect(url_for(".index"))
-        try:
+        with flashed_errors():
             device, code = service.create_device(actor(), current_user.business_unit, form.name.data)
-        except FrontdeskError as exc:
-            flash(_message(exc), "error")
-            return redirect(url_for(".index"))
-        return self._code_page(device, code)
+            return self._code_page(device, code)
+        return redirect(url_for(".index"))
 
     @expose("/new-code", methods=("POST",))
     def new_code(self):
         device = self._device()
-        try:
+        with flashed_errors():
             code = service.new_code(actor(), device)
-        except FrontdeskError as exc:
-            flash(_message(exc), "error")
-            return redirect(url_for(".index"))
-        return self._code_page(device, code)
+            return self._code_page(device, code)
+        return redirect(url_for(".index"))
 
     def _code_page(self, device: Device, code: str):
         # Rendered in the POST response itself (never stored, never in a redirect or the session).
@@ -149,14 +126,13 @@ class KioskView(SecureView):
                 device = devices[0]
             try:
                 if device is None:
-                    raise NotFound("Please choose a device.")
+                    raise NotFound(_l("Please choose a device."))
                 run = service.start_run(actor(), device=device, customer=customer, version=version,
                                         appointment=appointment)
             except FeatureDisabled:
                 abort(404)
             except FrontdeskError as exc:
-                message = _("Please choose a device.") if exc.message == "Please choose a device." else _message(exc)
-                flash(message, "error")
+                flash_error(exc)
                 status = exc.status
                 busy = service.active_runs_by_device(unit)
                 devices = service.paired_devices(unit)

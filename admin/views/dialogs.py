@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,8 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from admin.sections import FileSection, add_file_section
-from admin.views.base import SecureView, actor
-from core.errors import FrontdeskError
+from admin.views.base import SecureView, actor, flashed_errors
 from core.models import Customer, Dialog, Questionnaire, QuestionnaireVersion, Report
 from core.services import dialogs as service
 from core.services import reports
@@ -31,33 +30,6 @@ def _by_id(model, raw, **filters):
         return model.objects(pk=raw, **filters).first()
     except Exception:  # malformed id
         return None
-
-
-#: service messages (English, stable; core/services/dialogs.py, scoring.py, reports.py) → what staff read
-MESSAGES = {
-    "This dialog is complete.": _l("This dialog is already complete."),
-    "This belongs to another business unit.": _l("Belongs to another business unit."),
-    "Please choose a questionnaire.": _l("Please choose a questionnaire."),
-    "The customer has no e-mail address.": _l("The customer has no e-mail address."),
-    "The scoring model is too large.": _l("The scoring model is too large."),
-    "The scoring model is not valid JSON.": _l("The scoring model is not valid JSON."),
-    "The scoring model uses a property name that is not allowed.":
-        _l("The scoring model uses a property name that is not allowed."),
-    "Unknown report.": _l("This report does not exist."),
-    "Reports exist only for completed dialogs with results.":
-        _l("Reports exist only for completed dialogs with results."),
-    "The report is not ready.": _l("The report is not ready yet."),
-    "The report file is missing.": _l("The report file is missing. Please create the report again."),
-    "The report file is incomplete.": _l("The report file is incomplete. Please create the report again."),
-}
-
-
-def _message(exc: FrontdeskError) -> str:
-    text = MESSAGES.get(exc.message)
-    if text is None:
-        return _(exc.message)  # not listed above: its catalogue entry if there is one, else as raised
-    detail = exc.field_errors.get("scoring")  # where in the model (JSON path), not translated
-    return f"{text} ({detail})" if detail else str(text)
 
 
 class DialogView(SecureView):
@@ -92,24 +64,18 @@ class DialogView(SecureView):
         if request.method == "POST":
             version = _by_id(QuestionnaireVersion, request.form.get("version"),
                              business_unit=current_user.business_unit)
-            try:
+            with flashed_errors() as refusal:
                 service.start(actor(), customer, version)
-            except FrontdeskError as exc:
-                flash(_message(exc), "error")
-                status = exc.status
-            else:
                 flash(_("The dialog was started and the invitation is on its way."), "success")
                 return redirect(url_for(".dashboard_view", customer=str(customer.pk)))
+            status = refusal.status
         return self.render("admin/dialog_start.html", customer=customer, published=published), status
 
     @expose("/remind", methods=("POST",))
     def remind_view(self):
         dialog = self._dialog(request.form.get("id"))
-        try:
+        with flashed_errors():
             service.send_reminder(actor(), dialog)
-        except FrontdeskError as exc:
-            flash(_message(exc), "error")
-        else:
             flash(_("The reminder is on its way."), "success")
         return redirect(url_for(".dashboard_view", customer=str(dialog.customer.pk)))
 
@@ -142,11 +108,8 @@ class DialogView(SecureView):
     @expose("/report", methods=("POST",))
     def report_view(self):
         dialog = self._dialog(request.form.get("dialog"))
-        try:
+        with flashed_errors():
             reports.request_report(actor(), dialog, request.form.get("kind", ""))
-        except FrontdeskError as exc:
-            flash(_message(exc), "error")
-        else:
             flash(_("The report is being prepared."), "info")
         return redirect(url_for(".dashboard_view", customer=str(dialog.customer.pk)))
 
@@ -164,10 +127,7 @@ class DialogView(SecureView):
         report = _by_id(Report, request.args.get("id"), business_unit=current_user.business_unit)
         if report is None or report.status != "ready":
             abort(404)
-        try:
-            data = reports.report_bytes(report)
-        except FrontdeskError as exc:  # the file is gone or damaged: the error page, in the staff's language
-            return render_template("error.html", code=exc.status, message=_message(exc)), exc.status
+        data = reports.report_bytes(report)  # gone or damaged: NotFound, the app's error page
         return Response(data, mimetype="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="{report.filename}"', "Cache-Control": "no-store"})
 
@@ -190,13 +150,10 @@ class ScoringView(SecureView):
         status = 200
         if request.method == "POST":
             text = request.form.get("scoring", "")
-            try:
+            with flashed_errors() as refusal:
                 problems = scoring_service.save(actor(), q, text)
-            except FrontdeskError as exc:
-                flash(_message(exc), "error")
-                status = exc.status
-            else:
                 flash(_("The scoring model was saved. It is checked and frozen when you publish."), "success")
+            status = refusal.status
         return self.render("admin/dialog_scoring.html", questionnaire=q, text=text, problems=problems), status
 
 

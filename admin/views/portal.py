@@ -15,8 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from admin.sections import FileSection, add_file_section
-from admin.views.base import SecureView, actor
-from core.errors import FrontdeskError
+from admin.views.base import SecureView, actor, flashed_errors
 from core.models import Customer, Document, Message, PortalAccount, PortalTask, Project, QuestionnaireVersion
 from core.models._base import utcnow
 from core.models.portal_account import PERMISSIONS
@@ -28,33 +27,6 @@ from core.services.questionnaires import published_for_unit
 
 PERMISSION_LABELS = {"documents": _l("Documents"), "work_times": _l("Work times"), "planning": _l("Planning"),
                      "messages": _l("Messages")}
-
-#: service messages (English, stable) → what staff read
-MESSAGES = {
-    "This username is taken.": _l("This username is taken."),
-    "Please give the project a name.": _l("Please give the project a name."),
-    "Invalid time entry.": _l("Please check the date and the minutes."),
-    "Please write a message.": _l("Please write a message."),
-    "The account is deactivated.": _l("The account is deactivated. Reactivate it first."),
-    "Please enter the initial password.": _l("Please enter the initial password."),
-    "Unknown way to hand over the password.": _l("Please choose how the customer gets their password."),
-    "A typed password needs the choice 'This initial password'.":
-        _l("You typed a password: please also choose “This initial password” (or empty the field)."),
-}
-
-
-def _message(exc: FrontdeskError) -> str:
-    if exc.message in MESSAGES:
-        return str(MESSAGES[exc.message])
-    if exc.field_errors.get("username") or exc.field_errors.get("name"):
-        return _("Please check the name and the username (3–64 characters: a–z, 0–9, . _ @ -).")
-    if exc.field_errors.get("password"):
-        return exc.message  # already translated by core.passwords
-    if "file" in exc.message or "empty" in exc.message:
-        return _("The file was refused: empty, too large or not an allowed type (%(types)s).",
-                 types=docs.ALLOWED_LABEL)
-    return _("This did not work. Please check your input.")
-
 
 def _by_id(model, raw: str | None, **scope):
     try:
@@ -108,11 +80,8 @@ class PortalAdminView(SecureView):
     def welcome(self):
         if current_user.role != "owner":
             abort(403)
-        try:
+        with flashed_errors():
             service.set_welcome_text(actor(), self._unit(), request.form.get("welcome_text", ""))
-        except FrontdeskError:
-            flash(_("The text is too long (at most 5,000 characters)."), "error")
-        else:
             flash(_("The welcome text was saved."), "success")
         return redirect(url_for(".index"))
 
@@ -124,15 +93,13 @@ class PortalAdminView(SecureView):
         if request.form.get("project") and project is None:
             abort(404)
         permissions = [p for p in request.form.getlist("permissions") if p in PERMISSIONS]
-        try:
+        with flashed_errors():
             account, handover = service.create_account(
                 actor(), customer, name=request.form.get("name", ""), username=request.form.get("username", ""),
                 password=request.form.get("password") or None, permissions=permissions, project=project,
                 initial=request.form.get("initial") or None)
-        except FrontdeskError as exc:
-            flash(_message(exc), "error")
-            return redirect(self._back(customer))
-        return self._sheet(account, handover)
+            return self._sheet(account, handover)
+        return redirect(self._back(customer))
 
     def _sheet(self, account: PortalAccount, handover: service.Handover):
         """The printable hand-over sheet: username plus either the initial password or the enrolment
@@ -155,12 +122,10 @@ class PortalAdminView(SecureView):
     def account_enrolment(self):
         """A new enrolment link (the earlier one stops working), e.g. when the first one expired."""
         account = self._account()
-        try:
+        with flashed_errors():
             token = service.issue_enrolment(actor(), account)
-        except FrontdeskError as exc:
-            flash(_message(exc), "error")
-            return redirect(self._back(account.customer))
-        return self._sheet(account, service.Handover(enrolment_token=token))
+            return self._sheet(account, service.Handover(enrolment_token=token))
+        return redirect(self._back(account.customer))
 
     @expose("/account/enrolment/revoke", methods=("POST",))
     def account_enrolment_revoke(self):
@@ -182,11 +147,8 @@ class PortalAdminView(SecureView):
     @expose("/project", methods=("POST",))
     def create_project(self):
         customer = self._customer()
-        try:
+        with flashed_errors():
             projects_service.create_project(actor(), customer, request.form.get("name", ""))
-        except FrontdeskError as exc:
-            flash(_message(exc), "error")
-        else:
             flash(_("The project was created."), "success")
         return redirect(self._back(customer))
 
@@ -209,13 +171,10 @@ class PortalAdminView(SecureView):
         except ValueError:
             flash(_("Please check the date and the minutes."), "error")
             return redirect(url_for(".project_view", project=str(project.pk)))
-        try:
+        with flashed_errors():
             projects_service.book_time(actor(), project, day=day, minutes=minutes,
                                        description=request.form.get("description", "")[:1000],
                                        staff_name=current_user.name)
-        except FrontdeskError as exc:
-            flash(_message(exc), "error")
-        else:
             flash(_("The work time was booked."), "success")
         return redirect(url_for(".project_view", project=str(project.pk)))
 
@@ -226,12 +185,9 @@ class PortalAdminView(SecureView):
         from flask import current_app
 
         data = file.stream.read(current_app.config["PORTAL_UPLOAD_MAX_BYTES"] + 1) if file else b""
-        try:
+        with flashed_errors():
             docs.store(actor(), project.customer, data, file.filename if file else "", project=project,
                        uploaded_by="staff")
-        except FrontdeskError as exc:
-            flash(_message(exc), "error")
-        else:
             flash(_("The file was uploaded."), "success")
         return redirect(url_for(".project_view", project=str(project.pk)))
 
@@ -247,11 +203,8 @@ class PortalAdminView(SecureView):
     @expose("/message", methods=("POST",))
     def reply(self):
         project = self._project()
-        try:
+        with flashed_errors():
             msgs.post(actor(), project, request.form.get("body", ""), sender="staff")
-        except FrontdeskError as exc:
-            flash(_message(exc), "error")
-        else:
             flash(_("Your message was sent."), "success")
         return redirect(url_for(".project_view", project=str(project.pk)))
 

@@ -72,7 +72,7 @@ class QuestionnaireView(SecureModelView):
             try:
                 warnings = qs.save_draft(actor(), q, request.form.get("definition", ""))
             except FrontdeskError as exc:
-                flash(_("The draft was not saved: %(reason)s", reason=exc.message), "error")
+                flash(_("The draft was not saved: %(reason)s", reason=str(exc)), "error")
             else:
                 for warning in warnings:
                     flash(_("Saved. Before publishing, fix: %(reason)s", reason=warning), "warning")
@@ -107,7 +107,7 @@ class QuestionnaireView(SecureModelView):
         try:
             form = qs.lint(q.draft)
         except FrontdeskError as exc:
-            return jsonify(errors=[{"message": exc.message, "level": "error", "path": []}]), 422
+            return jsonify(errors=[{"message": str(exc), "level": "error", "path": []}]), 422
         result = form.validate(data if isinstance(data, dict) else {}, lang=str(_current_lang()))
         if not result.valid:
             return jsonify(errors=form.renderer_errors(result)), 422
@@ -125,7 +125,7 @@ class QuestionnaireView(SecureModelView):
         try:
             version = qs.publish(actor(), q)
         except FrontdeskError as exc:
-            flash(_("Not published: %(reason)s", reason=exc.message), "error")
+            flash(_("Not published: %(reason)s", reason=str(exc)), "error")
         else:
             flash(_("Version %(n)d published.", n=version.number), "success")
         return redirect(url_for(".builder_view", id=str(q.pk)))
@@ -144,7 +144,7 @@ class QuestionnaireView(SecureModelView):
         try:
             copy = qs.duplicate(actor(), q)
         except FrontdeskError as exc:
-            flash(_("Not copied: %(reason)s", reason=exc.message), "error")
+            flash(_("Not copied: %(reason)s", reason=str(exc)), "error")
             return redirect(url_for(".builder_view", id=str(q.pk)))
         flash(_("Copy created: %(name)s", name=copy.name), "success")
         return redirect(url_for(".builder_view", id=str(copy.pk)))
@@ -184,7 +184,7 @@ class QuestionnaireView(SecureModelView):
                     q = qs.create(actor(), current_user.business_unit, name=str(name)[:200],
                                   kind=kind if kind in KINDS else "custom", definition=document)
                 except FrontdeskError as exc:
-                    form.file.errors = [exc.message]
+                    form.file.errors = [str(exc)]
                 else:
                     flash(_("Imported as a draft. Check it, then publish."), "success")
                     return redirect(url_for(".builder_view", id=str(q.pk)))

@@ -14,8 +14,7 @@ from mongoengine import ValidationError as MEValidationError
 from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from admin.views.base import SecureView, actor
-from core.errors import FrontdeskError
+from admin.views.base import SecureView, actor, flashed_errors
 from core.features import CATALOGUE
 from core.models import BusinessUnit
 from core.services.audit import record_change, snapshot
@@ -96,10 +95,8 @@ class FeaturesView(SecureView):
         key = request.form.get("feature", "")
         enabled = request.form.get("enabled") == "1"
         unit = BusinessUnit.objects.get(pk=current_user.business_unit.pk)
-        try:
+        with flashed_errors():
             set_feature(actor(), unit, key, enabled)
-        except FrontdeskError as exc:
-            flash(_(exc.message), "error")
-            return redirect(url_for(".index")), 303
-        flash(_("Function switched on.") if enabled else _("Function switched off."), "success")
-        return redirect(url_for(".index"))
+            flash(_("Function switched on.") if enabled else _("Function switched off."), "success")
+            return redirect(url_for(".index"))
+        return redirect(url_for(".index")), 303

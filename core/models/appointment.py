@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import TimestampedMixin
+from core.models._base import N_, TimestampedMixin
 
 STATUSES = ("planned", "running", "done", "cancelled")
 
@@ -43,7 +43,7 @@ class Appointment(TimestampedMixin, me.Document):
     def clean(self):
         errors = {}
         if self.start and self.end and self.end <= self.start:
-            errors["end"] = me.ValidationError("The end must be after the start.")
+            errors["end"] = me.ValidationError(N_("The end must be after the start."))
         unit = self.business_unit
         if self.project is not None and self.customer is not None and self.project.customer.pk != self.customer.pk:
             errors["project"] = me.ValidationError("Belongs to another customer.")
@@ -51,7 +51,7 @@ class Appointment(TimestampedMixin, me.Document):
             ref = getattr(self, field)
             ref_unit = getattr(ref, "business_unit", None) if ref is not None else None
             if unit is not None and ref_unit is not None and ref_unit.pk != unit.pk:
-                errors[field] = me.ValidationError("Belongs to another business unit.")
+                errors[field] = me.ValidationError(N_("Belongs to another business unit."))
         if errors:
             raise me.ValidationError("Invalid appointment", errors=errors)
 

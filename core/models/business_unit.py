@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 import mongoengine as me
 
 from core.features import FEATURE_KEYS
-from core.models._base import TimestampedMixin
+from core.models._base import N_, TimestampedMixin
 
 
 class UnitSettings(me.EmbeddedDocument):
@@ -36,7 +36,7 @@ class BusinessUnit(TimestampedMixin, me.Document):
 
     def clean(self):
         if self.timezone not in _timezones():
-            raise me.ValidationError(errors={"timezone": me.ValidationError("Unknown time zone")})
+            raise me.ValidationError(errors={"timezone": me.ValidationError(N_("Unknown time zone"))})
         self.features = sorted(set(self.features or []))
 
     def has_feature(self, key: str) -> bool:

@@ -6,7 +6,7 @@ import unicodedata
 
 import mongoengine as me
 
-from core.models._base import TimestampedMixin
+from core.models._base import N_, TimestampedMixin
 from core.phone import PhoneError, to_e164
 
 SALUTATIONS = ("", "ms", "mr", "mx")
@@ -105,7 +105,7 @@ class Customer(TimestampedMixin, me.Document):
             value = (getattr(self, field) or "").strip()
             setattr(self, field, value)
             if not value:
-                errors[field] = me.ValidationError("This field is required.")
+                errors[field] = me.ValidationError(N_("This field is required."))
         if self.email is not None:
             self.email = self.email.strip().lower() or None
         if self.phone:
@@ -114,8 +114,8 @@ class Customer(TimestampedMixin, me.Document):
                 country = self.business_unit.settings.default_country or "DE"
             try:
                 self.phone = to_e164(self.phone, country)
-            except PhoneError as exc:
-                errors["phone"] = me.ValidationError(str(exc))
+            except PhoneError:
+                errors["phone"] = me.ValidationError(N_("Invalid phone number."))
         else:
             self.phone = None
         self.tags = sorted({t.strip() for t in (self.tags or []) if t and t.strip()})

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import lazy_gettext as _l
+
 from core.errors import Forbidden
 from core.models import Appointment, Customer, OutboxMessage, Submission
+from core.models._base import N_
 from core.services.audit import Actor, erase_customer, erase_object, record
 from core.services.dialogs import delete_customer_dialogs  # dialogs (issue 6)
 from core.services.kiosk import delete_customer_runs  # kiosk (issue 4)
@@ -32,10 +35,10 @@ def registered() -> list[str]:
 
 
 def customer_data_counts(customer: Customer) -> dict[str, int]:
-    """What deleting would remove, for the confirmation page."""
-    return {"appointments": Appointment.objects(customer=customer).count(),
-            "messages": OutboxMessage.objects(customer_id=str(customer.pk)).count(),
-            "questionnaires": Submission.objects(customer=customer).count()}
+    """What deleting would remove, for the confirmation page (the keys are translated there)."""
+    return {N_("appointments"): Appointment.objects(customer=customer).count(),
+            N_("messages"): OutboxMessage.objects(customer_id=str(customer.pk)).count(),
+            N_("questionnaires"): Submission.objects(customer=customer).count()}
 
 
 def _appointments(customer: Customer) -> int:
@@ -82,7 +85,7 @@ _portal_cleanups()  # portal (issue 5)
 def delete_customer(actor: Actor, customer: Customer) -> dict[str, int]:
     """Delete ``customer`` and everything registered as theirs; returns counts per kind."""
     if actor.business_unit_id and str(customer.business_unit.pk) != actor.business_unit_id:
-        raise Forbidden("This customer belongs to another business unit.")
+        raise Forbidden(_l("This customer belongs to another business unit."))
     counts = {name: cleanup(customer) for name, cleanup in _CLEANUPS.items()}
     customer_id = str(customer.pk)
     unit = customer.business_unit

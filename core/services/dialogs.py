@@ -24,6 +24,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Customer, Dialog, OutboxMessage, QuestionnaireVersion, Submission, TaskLock
@@ -69,20 +70,20 @@ def dialog_for_link(dialog_id: str, token: str | None, now: datetime | None = No
     """The open dialog behind a personal link. NotFound for a wrong token or a token of another
     dialog/customer; LinkClosed for an expired link or a finished dialog."""
     if not token or len(token) > 200 or not dialog_id or len(dialog_id) > 64:
-        raise NotFound("Unknown link.")
+        raise NotFound(_l("Unknown link."))
     dialog = Dialog.objects(token_hash=token_hash(token)).first()
     if dialog is None:
         # a finished dialog has no token hash any more: tell "done" apart from "never existed"
         done = _by_id(dialog_id)
         if done is not None and done.status == "done" and hmac.compare_digest(link_token(done), token):
-            raise LinkClosed("This dialog is complete.")
-        raise NotFound("Unknown link.")
+            raise LinkClosed(_l("This dialog is already complete."))
+        raise NotFound(_l("Unknown link."))
     if str(dialog.pk) != dialog_id:
-        raise NotFound("Unknown link.")
+        raise NotFound(_l("Unknown link."))
     if dialog.token_expires_at and dialog.token_expires_at <= (now or utcnow()):
-        raise LinkClosed("This link has expired.")
+        raise LinkClosed(_l("This link has expired."))
     if not dialog.is_open:
-        raise LinkClosed("This dialog is complete.")
+        raise LinkClosed(_l("This dialog is already complete."))
     return dialog
 
 
@@ -97,16 +98,16 @@ def _by_id(dialog_id: str) -> Dialog | None:
 
 def _same_unit(actor: Actor, unit) -> None:
     if actor.business_unit_id and actor.business_unit_id != str(unit.pk):
-        raise Forbidden("This belongs to another business unit.")
+        raise Forbidden(_l("Belongs to another business unit."))
 
 
 def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, invite: bool = True) -> Dialog:
     """Create a dialog for ``customer`` on ``version`` and have the invitation sent through Celery."""
     if customer is None or version is None or customer.business_unit.pk != version.business_unit.pk:
-        raise NotFound("Please choose a questionnaire.")
+        raise NotFound(_l("Please choose a questionnaire."))
     _same_unit(actor, customer.business_unit)
     if invite and not customer.email:
-        raise InvalidInput("The customer has no e-mail address.", {"email": "missing"})
+        raise InvalidInput(_l("The customer has no e-mail address."), {"email": "missing"})
     now = utcnow()
     dialog = Dialog(business_unit=customer.business_unit, customer=customer, questionnaire=version.questionnaire,
                     version=version, token_nonce=secrets.token_hex(16), started_by=actor.label, created_at=now,
@@ -169,9 +170,9 @@ def send_reminder(actor: Actor, dialog: Dialog, now: datetime | None = None) -> 
     _same_unit(actor, dialog.business_unit)
     dialog.reload()
     if not dialog.is_open:
-        raise Conflict("This dialog is complete.")
+        raise Conflict(_l("This dialog is already complete."))
     if not dialog.customer.email:
-        raise InvalidInput("The customer has no e-mail address.", {"email": "missing"})
+        raise InvalidInput(_l("The customer has no e-mail address."), {"email": "missing"})
     msg = _remind(dialog, now or utcnow())
     record(actor, "remind", object_type="dialogs", object_id=dialog.pk, summary="Reminder sent",
            business_unit=dialog.business_unit, customer=dialog)
@@ -275,19 +276,19 @@ def save_progress(dialog: Dialog, data: Any, now: datetime | None = None) -> Non
     import json
 
     if not isinstance(data, dict):
-        raise InvalidInput("Answers must be an object.")
+        raise InvalidInput(_l("Your answers could not be saved."))
     try:
         qs._check_keys(data)
     except InvalidInput as exc:
-        raise InvalidInput("These answers cannot be stored.") from exc
+        raise InvalidInput(_l("Your answers could not be saved.")) from exc
     if len(json.dumps(data, ensure_ascii=False)) > MAX_PROGRESS_BYTES:  # what was sent, before cleaning
-        raise InvalidInput("The answers are too large.")
+        raise InvalidInput(_l("Your answers are too long to be saved."))
     data = qs.clean_draft(dialog.version, data)
     now = now or utcnow()
     updated = Dialog.objects(pk=dialog.pk, status__in=["not_opened", "running"]).update_one(
         set__answers=data, set__status="running", set__last_saved_at=now)
     if not updated:
-        raise LinkClosed("This dialog is complete.")
+        raise LinkClosed(_l("This dialog is already complete."))
 
 
 def resume_answers(dialog: Dialog) -> dict:
@@ -311,7 +312,7 @@ def complete(dialog: Dialog, data: Any, *, lang: str = "de", now: datetime | Non
         set__completed_at=now or utcnow(), set__answers={}, unset__token_hash=True)
     if done is None:  # a parallel completion won: keep only its submission
         Submission.objects(pk=submission.pk).delete()
-        raise LinkClosed("This dialog is complete.")
+        raise LinkClosed(_l("This dialog is already complete."))
     record(actor, "complete", object_type="dialogs", object_id=dialog.pk, summary="Dialog completed",
            business_unit=customer.business_unit)
     return done

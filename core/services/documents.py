@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from mongoengine import ValidationError as MEValidationError
 
 from core import files
@@ -72,14 +73,14 @@ def store(actor: Actor, customer: Customer, data: bytes, filename: str, *, proje
     half-written is ever listed); if the document cannot be saved, the file is removed again."""
     limit = current_app.config["PORTAL_UPLOAD_MAX_BYTES"]
     if not data:
-        raise UploadRefused("The file is empty.")
+        raise UploadRefused(_l("Please choose a file."))
     if len(data) > limit:
-        raise UploadRefused(f"The file is too large (at most {limit // (1024 * 1024)} MB).")
+        raise UploadRefused(_l("The file is too large (at most %(n)d MB).", n=limit // (1024 * 1024)))
     kind = sniff(data)
     if kind is None:
-        raise UploadRefused("This file type is not allowed. Allowed: " + ALLOWED_LABEL + ".")
+        raise UploadRefused(_l("This file type is not allowed. Allowed: %(types)s.", types=ALLOWED_LABEL))
     if project is not None and project.customer.pk != customer.pk:
-        raise NotFound("Not found.")
+        raise NotFound(_l("Not found."))
     mime, ext = kind
     name = safe_filename(filename, ext)
     doc = Document(business_unit=customer.business_unit, customer=customer, project=project,
@@ -93,7 +94,7 @@ def store(actor: Actor, customer: Customer, data: bytes, filename: str, *, proje
     except Exception as exc:
         files.delete(BUCKET, doc.file_id)
         if isinstance(exc, MEValidationError):
-            raise UploadRefused("The file could not be stored.") from exc
+            raise UploadRefused(_l("The file could not be stored.")) from exc
         raise
     record(actor, "create", object_type="documents", object_id=doc.pk, summary=f"Document {doc.filename}",
            business_unit=customer.business_unit, customer=customer)
@@ -105,7 +106,7 @@ def read(doc: Document) -> Iterator[bytes]:
     try:
         return files.stream(BUCKET, doc.file_id)
     except files.FileMissing as exc:
-        raise NotFound("Not found.") from exc
+        raise NotFound(_l("Not found.")) from exc
 
 
 LIST_FIELDS = ("filename", "length", "created_at", "uploaded_label")
@@ -128,7 +129,7 @@ def document_for(customer: Customer, document_id: str, project: Project | None =
     except (MEValidationError, TypeError, ValueError):
         doc = None
     if doc is None or (project is not None and (doc.project is None or doc.project.pk != project.pk)):
-        raise NotFound("Not found.")
+        raise NotFound(_l("Not found."))
     return doc
 
 

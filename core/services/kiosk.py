@@ -20,6 +20,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from mongoengine import NotUniqueError, Q
 
 from core.errors import Conflict, FeatureDisabled, Forbidden, InvalidInput, NotFound
@@ -78,12 +79,12 @@ def device_actor(device: Device) -> Actor:
 
 def _require_feature(unit: BusinessUnit) -> None:
     if unit is None or not unit.has_feature(FEATURE):
-        raise FeatureDisabled("This function is switched off.")
+        raise FeatureDisabled(_l("This function is switched off."))
 
 
 def _same_unit(actor: Actor, unit) -> None:
     if actor.business_unit_id and str(unit.pk) != actor.business_unit_id:
-        raise NotFound("Not found.")
+        raise NotFound(_l("Not found."))
 
 
 # --- devices and pairing ------------------------------------------------------------------------
@@ -94,7 +95,7 @@ def create_device(actor: Actor, unit: BusinessUnit, name: str) -> tuple[Device, 
     _same_unit(actor, unit)
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise InvalidInput("Please give the device a name (at most 100 characters).", {"name": "required"})
+        raise InvalidInput(_l("Please give the device a name (at most 100 characters)."), {"name": "required"})
     device = Device(business_unit=unit, name=name, status="pending", created_by=actor.label[:300])
     code = _issue_code(device)
     record(actor, "create", object_type="devices", object_id=device.pk, summary=f"Device {name} created",
@@ -107,7 +108,7 @@ def new_code(actor: Actor, device: Device) -> str:
     _require_feature(device.business_unit)
     _same_unit(actor, device.business_unit)
     if device.status in ("paired", "revoked"):
-        raise Conflict("This device does not need a code.")
+        raise Conflict(_l("This device does not need a code."))
     code = _issue_code(device)
     record(actor, "update", object_type="devices", object_id=device.pk, summary=f"New code for {device.name}",
            business_unit=device.business_unit)
@@ -128,7 +129,7 @@ def _issue_code(device: Device) -> str:
         except NotUniqueError:  # a collision with another pending code: astronomically rare
             continue
         return code
-    raise Conflict("Could not create a code, please try again.")
+    raise Conflict(_l("Could not create a code, please try again."))
 
 
 def pair(code_text: str) -> tuple[Device, str]:
@@ -138,14 +139,14 @@ def pair(code_text: str) -> tuple[Device, str]:
     """
     code = normalise_code(code_text)
     if code is None:
-        raise WrongCode("This code is not valid.")
+        raise WrongCode(_l("This code is not valid."))
     now = utcnow()
     digest = code_hash(code)
     candidate = Device.objects(code_hash=digest, status="pending").first()
     if candidate is not None and (candidate.code_expires_at is None or candidate.code_expires_at <= now):
-        raise CodeExpired("This code has expired. Please ask for a new one.")
+        raise CodeExpired(_l("This code has expired. Please ask for a new one."))
     if candidate is not None and not candidate.business_unit.has_feature(FEATURE):
-        raise WrongCode("This code is not valid.")
+        raise WrongCode(_l("This code is not valid."))
     token = secrets.token_urlsafe(32)
     device = Device.objects(code_hash=digest, status="pending", code_expires_at__gt=now,
                             code_failures__lt=MAX_CODE_FAILURES).modify(
@@ -154,7 +155,7 @@ def pair(code_text: str) -> tuple[Device, str]:
         unset__code_handle=True)
     if device is None:
         charge_wrong_code(code[:HANDLE_LENGTH], now)
-        raise WrongCode("This code is not valid.")
+        raise WrongCode(_l("This code is not valid."))
     record(device_actor(device), "pair", object_type="devices", object_id=device.pk,
            summary=f"Device {device.name} paired", business_unit=device.business_unit)
     return device, token
@@ -245,18 +246,18 @@ def start_run(actor: Actor, *, device: Device, customer: Customer, version: Ques
     _require_feature(unit)
     _same_unit(actor, unit)
     if customer is None or customer.business_unit.pk != unit.pk:
-        raise Forbidden("This customer belongs to another business unit.")
+        raise Forbidden(_l("This customer belongs to another business unit."))
     if appointment is not None and (appointment.business_unit.pk != unit.pk
                                     or appointment.customer.pk != customer.pk):
-        raise Forbidden("This appointment belongs to another customer or business unit.")
+        raise Forbidden(_l("This appointment belongs to another customer or business unit."))
     if version is None or version.business_unit.pk != unit.pk:
-        raise NotFound("This questionnaire does not exist.")
+        raise NotFound(_l("Please choose a questionnaire."))
     published = {str(v.pk) for _q, v in qs.published_for_unit(unit)}
     if str(version.pk) not in published:
-        raise Conflict("This questionnaire is not published (or a newer version exists).")
+        raise Conflict(_l("This questionnaire is not published (or a newer version exists)."))
     device.reload()
     if device.status != "paired":
-        raise Conflict("This device is not paired (revoked?).")
+        raise Conflict(_l("This device is not paired (any more)."))
     for stale in KioskRun.objects(device=device, active=True):
         expire_if_stale(stale)
     now = utcnow()
@@ -267,11 +268,11 @@ def start_run(actor: Actor, *, device: Device, customer: Customer, version: Ques
     try:
         run.save(force_insert=True)
     except NotUniqueError as exc:
-        raise Conflict("This device is busy with another questionnaire.") from exc
+        raise Conflict(_l("This device is busy with another questionnaire.")) from exc
     # revoke() may have run between our check and the insert: then the run must not survive
     if Device.objects(pk=device.pk, status="paired").count() == 0:
         run.delete()
-        raise Conflict("This device is not paired (revoked?).")
+        raise Conflict(_l("This device is not paired (any more)."))
     record(actor, "kiosk_start", object_type="kiosk_runs", object_id=run.pk,
            summary=f"{version.name} v{version.number} started on {device.name}", business_unit=unit,
            customer=run)
@@ -357,7 +358,7 @@ def submit_run(device: Device, run: KioskRun, data, *, lang: str = "de") -> qs.O
     claimed = KioskRun.objects(pk=run.pk, device=device, active=True, status="running").modify(
         new=True, set__status="submitting", set__last_activity_at=utcnow())
     if claimed is None:
-        raise Conflict("This questionnaire is closed.")
+        raise Conflict(_l("This questionnaire is closed."))
     try:
         outcome = qs.submit(device_actor(device), customer=claimed.customer, version=claimed.version, data=data,
                             source="kiosk", source_label=device.name, prefill=claimed.prefill,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 from mongoengine import NotUniqueError
 
 from core.models import Customer
@@ -52,21 +53,22 @@ class MappingError(ValueError):
         self.errors = errors
 
 
-def check_definition(form) -> list[tuple[str, str]]:
-    """Publish-time problems of the mapping: (component path, reason)."""
+def check_definition(form) -> list[tuple[str, Any]]:
+    """Publish-time problems of the mapping: (component path, reason as a lazy string)."""
     problems = []
     types = form.data_paths()
     seen: dict[str, str] = {}
     for path, field in form.mapped_fields().items():
         spec = MAPPABLE.get(field)
         if spec is None:
-            problems.append((path, f"customerField '{field}' is not a mappable customer field"))
+            problems.append((path, _l("customerField '%(field)s' is not a mappable customer field", field=field)))
         elif types.get(path) not in spec.types:
-            problems.append((path, f"a {types.get(path)} component cannot write '{field}'"))
+            problems.append((path, _l("a %(type)s component cannot write '%(field)s'", type=types.get(path),
+                                      field=field)))
         elif _in_grid(nodes_by_path(form).get(path)):
-            problems.append((path, "fields inside a data grid cannot be mapped"))
+            problems.append((path, _l("fields inside a data grid cannot be mapped")))
         elif field in seen:
-            problems.append((path, f"'{field}' is already mapped by {seen[field]}"))
+            problems.append((path, _l("'%(field)s' is already mapped by %(path)s", field=field, path=seen[field])))
         seen.setdefault(field, path)
     return problems
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from mongoengine import ValidationError as MEValidationError
 
 from core.errors import InvalidInput
@@ -18,16 +19,16 @@ def post(actor: Actor, project: Project, body: str, *, sender: str) -> Message:
     """Store a message and hand its id to the notification task."""
     body = (body or "").strip()
     if not body:
-        raise InvalidInput("Please write a message.", {"body": "required"})
+        raise InvalidInput(_l("Please write a message."), {"body": "required"})
     if len(body) > MAX_LENGTH:
-        raise InvalidInput("The message is too long (at most 5,000 characters).", {"body": "too long"})
+        raise InvalidInput(_l("The message is too long (at most 5,000 characters)."), {"body": "too long"})
     label = actor.label.split(" <")[0].split(" (portal")[0][:200]
     message = Message(business_unit=project.business_unit, customer=project.customer, project=project,
                       sender=sender, sender_label=label, body=body)
     try:
         message.save()
     except MEValidationError as exc:
-        raise InvalidInput("Invalid message.") from exc
+        raise InvalidInput(_l("Invalid message.")) from exc
     _enqueue("tasks.portal.notify_message", str(message.pk))
     return message
 

@@ -24,6 +24,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from mongoengine import NotUniqueError
 from mongoengine import ValidationError as MEValidationError
@@ -120,7 +121,7 @@ def request_code(unit: BusinessUnit, address_text: str, *, lang: str = "de") -> 
     """
     parsed = login_address(unit, address_text)
     if parsed is None:
-        raise InvalidInput("Please enter your e-mail address or mobile number.", {"address": "required"})
+        raise InvalidInput(_l("Please enter your e-mail address or mobile number."), {"address": "required"})
     kind, address = parsed
     if kind == "email":
         customer = Customer.objects(business_unit=unit, email=address).first()
@@ -140,7 +141,7 @@ def request_code(unit: BusinessUnit, address_text: str, *, lang: str = "de") -> 
     sends = [t for t in (state.sends or []) if t > hour_ago]
     if (state.last_sent_at and state.last_sent_at > now - timedelta(seconds=_cfg("PORTAL_CODE_RESEND_SECONDS"))) \
             or len(sends) >= _cfg("PORTAL_CODE_SENDS_PER_HOUR"):
-        raise CodeThrottled("Please wait before asking for a new code.")
+        raise CodeThrottled(_l("Please wait before asking for a new code."))
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     updates: dict[str, Any] = {
         "set__code_hash": _hmac("code", f"{state.pk}:{code}"),
@@ -158,7 +159,7 @@ def request_code(unit: BusinessUnit, address_text: str, *, lang: str = "de") -> 
     # optimistic: only one of two simultaneous requests for the same address sends
     claimed = PortalLoginCode.objects(pk=state.pk, last_sent_at=state.last_sent_at).update_one(**updates)
     if not claimed:
-        raise CodeThrottled("Please wait before asking for a new code.")
+        raise CodeThrottled(_l("Please wait before asking for a new code."))
     if customer is not None:
         minutes = _cfg("PORTAL_CODE_MINUTES")
         key_id = f"portal-code:{state.pk}:{now.isoformat()}"
@@ -192,7 +193,7 @@ def verify_code(unit: BusinessUnit, address_text: str, code_text: str) -> Custom
     if state is None or not re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code):
         if state is not None:
             _charge_failure(state, now)
-        raise LoginFailed("This code is not valid.")
+        raise LoginFailed(_l("This code is not valid."))
     if state.last_failure_at and state.last_failure_at <= now - timedelta(hours=1) and state.failures:
         PortalLoginCode.objects(pk=state.pk, failures=state.failures).update_one(set__failures=0)
         state.reload()
@@ -200,16 +201,16 @@ def verify_code(unit: BusinessUnit, address_text: str, code_text: str) -> Custom
     ok = state.code_hash is not None and hmac.compare_digest(state.code_hash, digest)
     if not ok:
         _charge_failure(state, now)
-        raise LoginFailed("This code is not valid.")
+        raise LoginFailed(_l("This code is not valid."))
     used = PortalLoginCode.objects(
         pk=state.pk, code_hash=digest, expires_at__gt=now,
         failures__lt=_cfg("PORTAL_CODE_MAX_FAILURES")).modify(
         new=True, unset__code_hash=True, unset__expires_at=True, set__failures=0, unset__last_failure_at=True)
     if used is None or used.customer is None:
-        raise LoginFailed("This code is not valid.")
+        raise LoginFailed(_l("This code is not valid."))
     customer = Customer.objects(pk=used.customer.pk).first()
     if not customer_may_log_in(customer) or customer.business_unit.pk != unit.pk:
-        raise LoginFailed("This code is not valid.")
+        raise LoginFailed(_l("This code is not valid."))
     PortalLoginCode.objects(customer=customer).update(set__failures=0, unset__last_failure_at=True)
     record(customer_actor(customer), "login", object_type="customers", object_id=customer.pk,
            summary="Portal login with a one-time code", business_unit=unit)
@@ -263,11 +264,12 @@ def create_account(actor: Actor, customer: Customer, *, name: str, username: str
     once, on the printable sheet, and stored only as an argon2 hash."""
     initial = initial or ("typed" if password else "link")
     if initial not in INITIAL_MODES:
-        raise InvalidInput("Unknown way to hand over the password.", {"initial": "unknown"})
+        raise InvalidInput(_l("Please choose how the customer gets their password."), {"initial": "unknown"})
     if initial == "typed" and not password:
-        raise InvalidInput("Please enter the initial password.", {"password": "missing"})
+        raise InvalidInput(_l("Please enter the initial password."), {"password": "missing"})
     if initial != "typed" and password:
-        raise InvalidInput("A typed password needs the choice 'This initial password'.", {"password": "unexpected"})
+        raise InvalidInput(_l("You typed a password: please also choose “This initial password” (or empty the field)."),
+                           {"password": "unexpected"})
     if initial == "generate":
         password = generate_password()
         while password_problems(password, name=name):  # e.g. a keyboard run by chance
@@ -280,9 +282,9 @@ def create_account(actor: Actor, customer: Customer, *, name: str, username: str
         if problems:
             raise InvalidInput(problems[0], {"password": " ".join(problems)})
     if any(p not in PERMISSIONS for p in permissions):
-        raise InvalidInput("Unknown permission.", {"permissions": "unknown"})
+        raise InvalidInput(_l("Unknown permission."), {"permissions": "unknown"})
     if project is not None and project.customer.pk != customer.pk:
-        raise NotFound("Not found.")
+        raise NotFound(_l("Not found."))
     account = PortalAccount(business_unit=customer.business_unit, customer=customer, project=project,
                             name=(name or "").strip(), username=(username or "").strip().lower(),
                             password_hash=hash_password(password) if password else None,
@@ -295,9 +297,9 @@ def create_account(actor: Actor, customer: Customer, *, name: str, username: str
     try:
         account.save()
     except NotUniqueError as exc:
-        raise Conflict("This username is taken.", {"username": "exists"}) from exc
+        raise Conflict(_l("This username is taken."), {"username": "exists"}) from exc
     except MEValidationError as exc:
-        raise InvalidInput("Please check the name and the username (3–64 characters: a–z, 0–9, . _ @ -).",
+        raise InvalidInput(_l("Please check the name and the username (3–64 characters: a–z, 0–9, . _ @ -)."),
                            {k: str(v) for k, v in exc.to_dict().items()}) from exc
     record(actor, "create", object_type="portal_accounts", object_id=account.pk,
            summary=f"Portal account {account.username} for customer {customer.pk}",
@@ -323,7 +325,7 @@ def issue_enrolment(actor: Actor, account: PortalAccount) -> str:
     """A new enrolment link for the account (an earlier one stops working); returns its token."""
     _same_unit(actor, account.business_unit)
     if not account.active:
-        raise Conflict("The account is deactivated.")
+        raise Conflict(_l("The account is deactivated. Reactivate it first."))
     token = secrets.token_urlsafe(32)
     PortalAccount.objects(pk=account.pk).update_one(
         set__enrolment_hash=sha256_hex(token), set__updated_at=utcnow(),
@@ -349,10 +351,10 @@ def revoke_enrolment(actor: Actor, account: PortalAccount) -> bool:
 def enrolment_account(token: str | None) -> PortalAccount:
     """The account a valid enrolment link belongs to (looking does not use the link up)."""
     if not token or len(token) > 100:
-        raise EnrolmentInvalid("This link is not valid (expired, already used or withdrawn).")
+        raise EnrolmentInvalid(_l("This link is not valid (expired, already used or withdrawn)."))
     account = PortalAccount.objects(enrolment_hash=sha256_hex(token), enrolment_expires_at__gt=utcnow()).first()
     if account is None or not account.active or not customer_may_log_in(account.customer):
-        raise EnrolmentInvalid("This link is not valid (expired, already used or withdrawn).")
+        raise EnrolmentInvalid(_l("This link is not valid (expired, already used or withdrawn)."))
     return account
 
 
@@ -361,7 +363,7 @@ def complete_enrolment(token: str | None, password: str, confirm: str) -> Portal
     with the same link finds nothing). Existing sessions of the account end."""
     account = enrolment_account(token)
     if password != confirm:
-        raise InvalidInput("The two passwords are not the same.", {"confirm": "mismatch"})
+        raise InvalidInput(_l("The two passwords are not the same."), {"confirm": "mismatch"})
     problems = password_problems(password or "", name=account.name, email=account.username)
     if problems:
         raise InvalidInput(problems[0], {"password": " ".join(problems)})
@@ -370,7 +372,7 @@ def complete_enrolment(token: str | None, password: str, confirm: str) -> Portal
         set__password_hash=hash_password(password), unset__enrolment_hash=True, unset__enrolment_expires_at=True,
         set__updated_at=utcnow())
     if not used:
-        raise EnrolmentInvalid("This link is not valid (expired, already used or withdrawn).")
+        raise EnrolmentInvalid(_l("This link is not valid (expired, already used or withdrawn)."))
     PortalSession.objects(account=account).delete()
     record(customer_actor(account.customer, account), "enrolled", object_type="portal_accounts",
            object_id=account.pk, summary="Portal password set through the enrolment link",
@@ -396,7 +398,7 @@ def password_login(unit: BusinessUnit, username: str, password: str) -> PortalAc
     account = PortalAccount.objects(business_unit=unit, username=(username or "").strip().lower()[:64]).first()
     ok = verify_password(account.password_hash if account else None, password or "")
     if not ok or account is None or not account.active or not customer_may_log_in(account.customer):
-        raise LoginFailed("Wrong username or password.")
+        raise LoginFailed(_l("Wrong username or password."))
     PortalAccount.objects(pk=account.pk).update_one(set__last_login_at=utcnow())
     record(customer_actor(account.customer, account), "login", object_type="portal_accounts",
            object_id=account.pk, summary="Portal login with a password", business_unit=unit)
@@ -478,9 +480,9 @@ def view_as(actor: Actor, staff: StaffUser, customer: Customer) -> str:
     """Staff see the portal exactly as the customer does, read-only (a session marked with the staff)."""
     _same_unit(actor, customer.business_unit)
     if not customer.business_unit.has_feature(FEATURE):
-        raise FeatureDisabled("This function is switched off.")
+        raise FeatureDisabled(_l("This function is switched off."))
     if not customer.portal_enabled:
-        raise Conflict("The portal is switched off for this customer.")
+        raise Conflict(_l("The portal is switched off for this customer."))
     record(actor, "view_as", object_type="customers", object_id=customer.pk, summary="Viewed the portal as customer",
            business_unit=customer.business_unit)
     return start_session(customer, staff=staff)
@@ -488,7 +490,7 @@ def view_as(actor: Actor, staff: StaffUser, customer: Customer) -> str:
 
 def _same_unit(actor: Actor, unit) -> None:
     if actor.business_unit_id and str(unit.pk) != actor.business_unit_id:
-        raise NotFound("Not found.")
+        raise NotFound(_l("Not found."))
 
 
 # --- welcome text -------------------------------------------------------------------------------
@@ -505,7 +507,7 @@ def set_welcome_text(actor: Actor, unit: BusinessUnit, text: str) -> None:
     _same_unit(actor, unit)
     text = (text or "").strip()
     if len(text) > 5000:
-        raise InvalidInput("The text is too long (at most 5,000 characters).")
+        raise InvalidInput(_l("The text is too long (at most 5,000 characters)."))
     PortalSettings.objects(business_unit=unit).update_one(upsert=True, set__welcome_text=text,
                                                           set__updated_at=utcnow())
     record(actor, "update", object_type="portal_settings", object_id=unit.pk, summary="Portal welcome text",
@@ -534,7 +536,7 @@ def render_welcome(text: str, customer: Customer) -> Markup:
 def request_questionnaire(actor: Actor, customer: Customer, version: QuestionnaireVersion) -> PortalTask:
     _same_unit(actor, customer.business_unit)
     if version.business_unit.pk != customer.business_unit.pk:
-        raise NotFound("Not found.")
+        raise NotFound(_l("Not found."))
     task = PortalTask(business_unit=customer.business_unit, customer=customer, version=version, title=version.name,
                       requested_by=actor.label[:300]).save()
     record(actor, "create", object_type="portal_tasks", object_id=task.pk,
@@ -549,10 +551,10 @@ def master_data_task(viewer: Viewer) -> PortalTask:
     Reuses an open task for the newest published version; NotFound when the unit has none.
     """
     if viewer.read_only or not viewer.whole_customer:
-        raise Forbidden("Not allowed.")
+        raise Forbidden(_l("Not allowed."))
     published = qs.published_for_unit(viewer.unit, kinds=("master_data",))
     if not published:
-        raise NotFound("No master-data questionnaire is published.")
+        raise NotFound(_l("No master-data questionnaire is published."))
     _q, version = published[0]
     task = PortalTask.objects(customer=viewer.customer, version=version, status="open").first()
     if task is None:
@@ -571,10 +573,10 @@ def open_tasks(customer: Customer) -> list[PortalTask]:
 def task_for(viewer: Viewer, task_id: str) -> PortalTask:
     """An open task of the viewer's customer (NotFound otherwise, and for project-bound accounts)."""
     if not viewer.whole_customer:
-        raise Forbidden("Not allowed.")
+        raise Forbidden(_l("Not allowed."))
     task = _by_id(PortalTask, task_id, customer=viewer.customer, status="open")
     if task is None:
-        raise NotFound("Not found.")
+        raise NotFound(_l("Not found."))
     return task
 
 
@@ -589,15 +591,15 @@ def save_partial(viewer: Viewer, task: PortalTask, data: Any) -> None:
     """Keep what the customer typed so far: the form's own fields with storable values (cleaned as a
     submission is), not validated, never mapped to the customer record."""
     if viewer.read_only:
-        raise Forbidden("Read-only.")
+        raise Forbidden(_l("Read-only."))
     if not isinstance(data, dict):
-        raise InvalidInput("No data.")
+        raise InvalidInput(_l("No data."))
     try:
         qs._check_keys(data)
     except InvalidInput as exc:
-        raise InvalidInput("Invalid data.") from exc
+        raise InvalidInput(_l("Invalid data.")) from exc
     if len(qs.canonical_json(data).encode("utf-8")) > MAX_PARTIAL_BYTES:  # what was sent, before cleaning
-        raise InvalidInput("Too much data.")
+        raise InvalidInput(_l("Too much data."))
     data = qs.clean_draft(task.version, data)
     PortalTask.objects(pk=task.pk, status="open").update_one(
         set__partial=data, set__updated_at=utcnow(),
@@ -607,10 +609,10 @@ def save_partial(viewer: Viewer, task: PortalTask, data: Any) -> None:
 def submit_task(viewer: Viewer, task: PortalTask, data: Any, *, lang: str = "de") -> None:
     """Validate and store like the tablet does (source "portal"); raises qs.SubmissionInvalid."""
     if viewer.read_only:
-        raise Forbidden("Read-only.")
+        raise Forbidden(_l("Read-only."))
     claimed = PortalTask.objects(pk=task.pk, status="open").modify(new=True, set__status="submitting")
     if claimed is None:
-        raise Conflict("This questionnaire was already sent.")
+        raise Conflict(_l("This questionnaire was already sent."))
     try:
         outcome = qs.submit(viewer.actor, customer=viewer.customer, version=task.version, data=data,
                             source="portal", source_label="Kundenportal", started_at=task.started_at, lang=lang)

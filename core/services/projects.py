@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from mongoengine import ValidationError as MEValidationError
 
 from core.errors import InvalidInput, NotFound
@@ -14,13 +15,13 @@ from core.services.audit import Actor, erase_object, record
 
 def create_project(actor: Actor, customer: Customer, name: str, description: str = "") -> Project:
     if actor.business_unit_id and str(customer.business_unit.pk) != actor.business_unit_id:
-        raise NotFound("Not found.")
+        raise NotFound(_l("Not found."))
     project = Project(business_unit=customer.business_unit, customer=customer, name=(name or "").strip(),
                       description=description or "")
     try:
         project.save()
     except MEValidationError as exc:
-        raise InvalidInput("Please give the project a name.", {"name": "required"}) from exc
+        raise InvalidInput(_l("Please give the project a name."), {"name": "required"}) from exc
     record(actor, "create", object_type="projects", object_id=project.pk, summary=project.name,
            business_unit=customer.business_unit, customer=customer)
     return project
@@ -41,7 +42,7 @@ def project_for(customer: Customer, project_id: str, bound: Project | None = Non
     except (MEValidationError, TypeError, ValueError):
         project = None
     if project is None or (bound is not None and bound.pk != project.pk):
-        raise NotFound("Not found.")
+        raise NotFound(_l("Not found."))
     return project
 
 
@@ -52,7 +53,8 @@ def book_time(actor: Actor, project: Project, *, day: date, minutes: int, descri
     try:
         entry.save()
     except MEValidationError as exc:
-        raise InvalidInput("Invalid time entry.", {k: str(v) for k, v in exc.to_dict().items()}) from exc
+        raise InvalidInput(_l("Please check the date and the minutes."),
+                           {k: str(v) for k, v in exc.to_dict().items()}) from exc
     record(actor, "create", object_type="time_entries", object_id=entry.pk, summary=f"{minutes} min on {project.name}",
            business_unit=project.business_unit, customer=project)
     return entry

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from mongoengine import NotUniqueError
 from mongoengine import ValidationError as MEValidationError
 
@@ -30,7 +31,7 @@ class SubmissionInvalid(InvalidInput):
     """The answers do not pass validation; ``errors`` maps Form.io paths to messages."""
 
     def __init__(self, errors: dict[str, list[str]], renderer_errors: list[dict]):
-        super().__init__("Please correct the marked fields.", {k: " ".join(v) for k, v in errors.items()})
+        super().__init__(_l("Please correct the marked fields."), {k: " ".join(v) for k, v in errors.items()})
         self.errors = errors
         self.renderer_errors = renderer_errors
 
@@ -41,9 +42,9 @@ class UnsafeDefinition(FrontdeskError):
     status = 409
 
 
-#: what customers and staff read instead of a questionnaire that contains code (translated on display)
-UNSAFE_MESSAGE = ("This questionnaire cannot be shown at the moment because it contains content that is not "
-                  "allowed. Please let us know; we will correct it.")
+#: what customers and staff read instead of a questionnaire that contains code
+UNSAFE_MESSAGE = _l("This questionnaire cannot be shown at the moment because it contains content that is not "
+                    "allowed. Please let us know; we will correct it.")
 
 
 def _lang() -> str:
@@ -64,7 +65,8 @@ def _check_keys(value: Any, path: str = "") -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str) or not key or key.startswith("$") or any(c in key for c in _BAD_KEY_CHARS):
-                raise InvalidInput(f"{path or 'definition'}: property name {key!r} is not allowed.")
+                raise InvalidInput(_l("%(path)s: property name %(key)s is not allowed.", path=path or "definition",
+                                      key=repr(key)))
             _check_keys(item, f"{path}.{key}" if path else key)
     elif isinstance(value, list):
         for i, item in enumerate(value):
@@ -75,15 +77,15 @@ def parse_definition(raw: str | bytes | dict) -> dict:
     """A definition from JSON text (import, builder) — shape-checked, not yet linted."""
     if isinstance(raw, bytes | str):
         if len(raw) > MAX_DEFINITION_BYTES:
-            raise InvalidInput("The definition is too large (at most 1 MB).")
+            raise InvalidInput(_l("The definition is too large (at most 1 MB)."))
         try:
             raw = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"The definition is not valid JSON: {exc}") from exc
+            raise InvalidInput(_l("The definition is not valid JSON: %(error)s", error=str(exc))) from exc
     if isinstance(raw, dict) and "schema" in raw and isinstance(raw["schema"], dict):
         raw = raw["schema"]  # our own export format
     if not isinstance(raw, dict) or not isinstance(raw.get("components"), list):
-        raise InvalidInput("A Form.io definition needs a 'components' list.")
+        raise InvalidInput(_l("A Form.io definition needs a 'components' list."))
     _check_keys(raw)
     return raw
 
@@ -122,14 +124,15 @@ def lint(definition: dict) -> forms.Form:
     problems = mapping.check_definition(form)
     if problems:
         path, reason = problems[0]
-        raise InvalidInput(f"{path}: {reason}", {"definition": "; ".join(f"{p}: {r}" for p, r in problems)})
+        raise InvalidInput(_l("%(path)s: %(reason)s", path=path, reason=reason),
+                           {"definition": "; ".join(f"{p}: {r}" for p, r in problems)})
     return form
 
 
 def create(actor: Actor, unit, *, name: str, kind: str, definition: dict | None = None,
            description: str = "") -> Questionnaire:
     if kind not in KINDS:
-        raise InvalidInput("Unknown kind.", {"kind": "unknown"})
+        raise InvalidInput(_l("Unknown kind."), {"kind": "unknown"})
     q = Questionnaire(business_unit=unit, name=(name or "").strip(), kind=kind, description=description)
     if definition is not None:
         q.draft = parse_definition(definition)
@@ -137,9 +140,9 @@ def create(actor: Actor, unit, *, name: str, kind: str, definition: dict | None 
     try:
         q.save()
     except NotUniqueError as exc:
-        raise Conflict("A questionnaire with this name exists already.", {"name": "exists"}) from exc
+        raise Conflict(_l("A questionnaire with this name exists already."), {"name": "exists"}) from exc
     except MEValidationError as exc:
-        raise InvalidInput("Invalid questionnaire.", {k: str(v) for k, v in exc.to_dict().items()}) from exc
+        raise InvalidInput(_l("Invalid questionnaire."), {k: str(v) for k, v in exc.to_dict().items()}) from exc
     record(actor, "create", object_type="questionnaires", object_id=q.pk, summary=q.name, business_unit=unit)
     return q
 
@@ -160,7 +163,7 @@ def save_draft(actor: Actor, q: Questionnaire, raw: str | dict) -> list[str]:
     try:
         lint(definition)
     except InvalidInput as exc:
-        return [exc.message]
+        return [str(exc)]
     return []
 
 
@@ -173,7 +176,7 @@ def publish(actor: Actor, q: Questionnaire) -> QuestionnaireVersion:
     scoring_model = _checked_scoring(q.scoring or {}, form)
     newest = QuestionnaireVersion.objects(questionnaire=q).order_by("-number").first()
     if newest is not None and newest.sha256 == digest and (newest.scoring or {}) == scoring_model:
-        raise Conflict("Nothing changed since the last published version.")
+        raise Conflict(_l("Nothing changed since the last published version."))
     claimed = Questionnaire.objects(pk=q.pk).modify(new=True, inc__latest_version=1, set__updated_at=utcnow())
     version = QuestionnaireVersion(
         questionnaire=q, business_unit=q.business_unit, number=claimed.latest_version, name=q.name, kind=q.kind,
@@ -195,7 +198,7 @@ def _checked_scoring(model: dict, form: forms.Form) -> dict:
     problems = scoring.check(model, form.data_paths())
     if problems:
         where, what = problems[0]
-        raise InvalidInput(f"Scoring model, {where}: {what}",
+        raise InvalidInput(_l("Scoring model, %(where)s: %(what)s", where=where, what=what),
                            {"scoring": "; ".join(f"{w}: {m}" for w, m in problems)})
     return model
 
@@ -329,7 +332,7 @@ def clean_draft(version: QuestionnaireVersion, data: Any) -> dict:
     """What a draft (autosave) keeps, cleaned as a submission is: only the form's own fields (the form
     engine's filtering of unknown keys), with storable values. Raises InvalidInput for a non-object."""
     if not isinstance(data, dict):
-        raise InvalidInput("Answers must be an object.")
+        raise InvalidInput(_l("Answers must be an object."))
     return storable(form_for(version).validate(storable(data)).data)
 
 
@@ -364,9 +367,9 @@ def submit(actor: Actor, *, customer: Customer, version: QuestionnaireVersion, d
     nothing when anything is wrong, including a mapped value the customer record would refuse.
     """
     if customer is None or version is None:
-        raise NotFound("Nothing to submit to.")
+        raise NotFound(_l("Nothing to submit to."))
     if customer.business_unit.pk != version.business_unit.pk:
-        raise NotFound("Nothing to submit to.")
+        raise NotFound(_l("Nothing to submit to."))
     ensure_renderable(version)
     form = form_for(version)
     prefill = prefill if prefill is not None else mapping.prefill(form, customer)

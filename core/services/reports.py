@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from mongoengine import Q
 
 from core import files
@@ -216,9 +217,9 @@ def render_pdf(kind: str, data: dict[str, Any], lang: str = "de") -> bytes:
 def request_report(actor: Actor, dialog: Dialog, kind: str) -> Report:
     """Create a report in "preparing" and hand its id to the render task."""
     if kind not in TEMPLATES:
-        raise NotFound("Unknown report.")
+        raise NotFound(_l("This report does not exist."))
     if dialog.status != "done" or not dialog.results:
-        raise Conflict("Reports exist only for completed dialogs with results.")
+        raise Conflict(_l("Reports exist only for completed dialogs with results."))
     report = Report(business_unit=dialog.business_unit, customer=dialog.customer, dialog=dialog, kind=kind,
                     requested_by=actor.label, enqueued_at=utcnow(), enqueues=1).save()
     _enqueue(report.pk)
@@ -289,13 +290,13 @@ def _page_count(pdf: bytes) -> int:
 
 def report_bytes(report: Report) -> bytes:
     if report.status != "ready" or report.file_id is None:
-        raise NotFound("The report is not ready.")
+        raise NotFound(_l("The report is not ready yet."))
     try:
         data = files.read(BUCKET, report.file_id)
     except files.FileMissing as exc:
-        raise NotFound("The report file is missing.") from exc
+        raise NotFound(_l("The report file is missing. Please create the report again.")) from exc
     if report.sha256 and hashlib.sha256(data).hexdigest() != report.sha256:
-        raise NotFound("The report file is incomplete.")
+        raise NotFound(_l("The report file is incomplete. Please create the report again."))
     return data
 
 

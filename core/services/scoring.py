@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from flask_babel import lazy_gettext as _l
+
 from core.errors import InvalidInput
 from core.models import Questionnaire
 from core.models._base import utcnow
@@ -20,26 +22,26 @@ def as_text(q: Questionnaire) -> str:
 def save(actor: Actor, q: Questionnaire, raw: str) -> list[str]:
     """Store the draft's scoring model (empty text removes it). Returns problems found now (the model
     is kept; publishing refuses it until they are fixed). Raises InvalidInput for text that is not a
-    storable JSON object: stable English messages the admin view translates (``field_errors["scoring"]``
-    tells where a property name is refused)."""
+    storable JSON object (``field_errors["scoring"]`` tells where a property name is refused)."""
     raw = (raw or "").strip()
     if len(raw) > MAX_BYTES:
-        raise InvalidInput("The scoring model is too large.")
+        raise InvalidInput(_l("The scoring model is too large."))
     model = {}
     if raw:
         try:
             model = json.loads(raw)
         except ValueError as exc:
-            raise InvalidInput("The scoring model is not valid JSON.") from exc
+            raise InvalidInput(_l("The scoring model is not valid JSON.")) from exc
         if not isinstance(model, dict):
-            raise InvalidInput("The scoring model is not valid JSON.")
+            raise InvalidInput(_l("The scoring model is not valid JSON."))
     from core.services.questionnaires import _check_keys, lint
 
     try:
         _check_keys(model)
     except InvalidInput as exc:  # e.g. "points[0]: property name '$x' is not allowed."
-        raise InvalidInput("The scoring model uses a property name that is not allowed.",
-                           {"scoring": exc.message}) from exc
+        detail = str(exc)  # where in the model (JSON path)
+        raise InvalidInput(_l("The scoring model uses a property name that is not allowed. (%(detail)s)",
+                              detail=detail), {"scoring": detail}) from exc
     Questionnaire.objects(pk=q.pk).update_one(set__scoring=model, set__updated_at=utcnow())
     q.reload()
     record(actor, "update", object_type="questionnaires", object_id=q.pk, summary="Scoring model saved",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from core.errors import InvalidInput
 from core.features import get_feature
 from core.models import BusinessUnit
@@ -12,9 +14,9 @@ def set_feature(actor: Actor, unit: BusinessUnit, key: str, enabled: bool) -> Bu
     """Switch a feature on or off, atomically, with an audit event."""
     feature = get_feature(key)
     if feature is None:
-        raise InvalidInput("Unknown feature.")
+        raise InvalidInput(_l("Unknown feature."))
     if enabled and not feature.available:
-        raise InvalidInput("This feature is not available yet.")
+        raise InvalidInput(_l("This feature is not available yet."))
     if enabled:
         BusinessUnit.objects(pk=unit.pk).update_one(add_to_set__features=key)
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from mongoengine import NotUniqueError, ValidationError
 
 from core.errors import Conflict, InvalidInput, NotFound
@@ -23,9 +24,9 @@ def create_user(actor: Actor, unit: BusinessUnit, *, email: str, name: str, role
         user.validate()
         user.save()
     except ValidationError as exc:
-        raise InvalidInput("Invalid account data.", {k: str(v) for k, v in exc.to_dict().items()}) from exc
+        raise InvalidInput(_l("Invalid account data."), {k: str(v) for k, v in exc.to_dict().items()}) from exc
     except NotUniqueError as exc:
-        raise Conflict("An account with this e-mail address exists already.", {"email": "exists"}) from exc
+        raise Conflict(_l("An account with this e-mail address exists already."), {"email": "exists"}) from exc
     record(actor, "create", object_type="staff_users", object_id=user.pk, summary=f"Account {user.email}",
            after=snapshot(user), business_unit=unit)
     return user
@@ -51,7 +52,7 @@ def end_sessions(user: StaffUser) -> None:
 def set_active(actor: Actor, user_id: str, active: bool) -> StaffUser:
     user = StaffUser.objects(pk=user_id).first()
     if user is None:
-        raise NotFound("No such account.")
+        raise NotFound(_l("No such account."))
     StaffUser.objects(pk=user.pk).update_one(set__active=active, inc__session_version=1)
     record(actor, "activate" if active else "deactivate", object_type="staff_users", object_id=user.pk,
            summary=user.email, business_unit=user.business_unit)

@@ -89,13 +89,19 @@ def test_catalogue_is_sane():
     assert not problems, "placeholders differ between msgid and msgstr:\n  " + "\n  ".join(problems)
 
 
-def test_runtime_msgids_are_not_obsolete():
-    """Messages passed to _() dynamically survive `pybabel update` only via scripts/translations."""
+#: msgids passed to _() as a variable, marked with the no-op N_() where they are written (model validation
+#: messages, the kind keys on the customer delete page); service errors: tests/core/test_errors.py
+DEFERRED_MSGIDS = ("This field is required.", "Invalid phone number.", "The end must be after the start.",
+                   "Belongs to another business unit.", "Unknown time zone", "appointments", "messages",
+                   "questionnaires")
+
+
+def test_runtime_msgids_are_not_obsolete(extracted):
+    """Messages passed to _() dynamically survive `pybabel update` because N_() marks them for extraction."""
     catalog = _read_po()
-    runtime = _tool().RUNTIME_MSGIDS
-    obsolete = [msgid for msgid in runtime if msgid in catalog.obsolete]
-    assert not obsolete, f"`make translations` marked these obsolete; run scripts/translations: {obsolete}"
-    assert all(catalog.get(msgid) is not None and catalog.get(msgid).string for msgid in runtime)
+    obsolete = [msgid for msgid in DEFERRED_MSGIDS if msgid in catalog.obsolete or msgid not in extracted]
+    assert not obsolete, f"`make translations` marked these obsolete; mark them with N_(): {obsolete}"
+    assert all(catalog.get(msgid) is not None and catalog.get(msgid).string for msgid in DEFERRED_MSGIDS)
 
 
 def test_committed_mo_matches_the_po():

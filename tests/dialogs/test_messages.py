@@ -1,55 +1,18 @@
 """Error texts of the dialog, scoring and report services reach staff and customers in their language.
 
-Services raise stable English messages; the surfaces (admin/views/dialogs.py, dialogs/) translate
-them through their ``MESSAGES`` tables. The German assertions need the catalogue entries for the
-msgids listed there (core/translations/de).
+Services raise their messages marked for translation (``_l``); the admin's ``flash_error`` and the
+app's ``domain_error`` show them. That every raised message has a German text is checked for all
+services in tests/core/test_errors.py.
 """
 
 from __future__ import annotations
 
-import ast
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from tests.dialogs.conftest import ANSWERS, DEFINITION
-
-ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("core/services/dialogs.py", "core/services/scoring.py", "core/services/reports.py")
-DOMAIN_ERRORS = {"FrontdeskError", "InvalidInput", "NotFound", "Forbidden", "Conflict", "FeatureDisabled",
-                 "LinkClosed", "SubmissionInvalid"}
-#: raised, but never shown as they are: the link pages answer with their own (translated) texts
-SHOWN_OTHERWISE = {"Unknown link.", "This link has expired."}
-
-
-def _raised_messages(path: str) -> dict[str, int]:
-    """Literal messages of the domain errors raised in a module (message → line)."""
-    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
-    found = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
-            func = node.exc.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-            if name in DOMAIN_ERRORS and node.exc.args:
-                first = node.exc.args[0]
-                assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
-                    f"{path}:{node.lineno}: raise {name}() with a computed message cannot be translated")
-                found[first.value] = node.lineno
-    return found
-
-
-def test_every_service_message_has_a_translation_entry(app):
-    from admin.views.dialogs import MESSAGES as STAFF
-    from dialogs import MESSAGES as CUSTOMER
-
-    missing = [f"{path}:{line} {message!r}" for path in SERVICES
-               for message, line in _raised_messages(path).items()
-               if message not in STAFF and message not in CUSTOMER and message not in SHOWN_OTHERWISE]
-    assert not missing, "add these to admin/views/dialogs.py or dialogs/__init__.py MESSAGES:\n  " + \
-        "\n  ".join(missing)
-
 
 # --- what staff see --------------------------------------------------------------------------------------
 
