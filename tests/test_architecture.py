@@ -67,16 +67,14 @@ def test_services_do_not_import_surfaces():
     def forbidden(name, imported):
         if not name.startswith("core.services"):
             return False
-        # the mail service hands ids to its delivery task (tasks are called, not imported at module level)
-        return (top(imported) in SURFACES and imported != "tasks.mail") or imported == "core.app"
+        return top(imported) in SURFACES or imported == "core.app"
 
     assert violations("core", forbidden) == []
 
 
 def test_only_the_factory_imports_surfaces():
     def forbidden(name, imported):
-        return name not in ENTRY_POINTS and not name.startswith("core.services") and top(imported) in SURFACES \
-            and top(name) == "core"
+        return name not in ENTRY_POINTS and top(imported) in SURFACES and top(name) == "core"
 
     assert violations("core", forbidden) == []
 
