@@ -17,7 +17,7 @@ from core.services import dialogs as service
 from core.services import reports
 from core.services import scoring as scoring_service
 from core.services.questionnaires import published_for_unit
-from core.web import get_or_404
+from core.web import get_or_404, no_store
 
 STATUS_LABELS = {"not_opened": _l("Not yet opened"), "running": _l("Running"), "done": _l("Done")}
 REPORT_LABELS = {"customer": _l("Customer report"), "tips": _l("Consulting tips")}
@@ -150,8 +150,8 @@ class DialogView(SecureView):
             data = reports.report_bytes(report)
         except FrontdeskError as exc:  # the file is gone or damaged: the error page, in the staff's language
             return render_template("error.html", code=exc.status, message=_message(exc)), exc.status
-        return Response(data, mimetype="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="{report.filename}"', "Cache-Control": "no-store"})
+        return no_store(Response(data, mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{report.filename}"'}))
 
 
 class ScoringView(SecureView):

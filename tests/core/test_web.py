@@ -136,9 +136,9 @@ def test_enqueue_runs_the_registered_task_when_eager(app):
 
 
 def test_enqueue_sends_by_name_with_string_ids_otherwise(app, monkeypatch):
-    from core.celery_app import enqueue
-
     from bson import ObjectId
+
+    from core.celery_app import enqueue
 
     celery = app.extensions["celery"]
     sent = []
