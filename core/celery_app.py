@@ -3,6 +3,9 @@
 * ``REDIS_URL`` set → Redis is broker and result backend (production, separate worker + beat).
 * otherwise → kombu's filesystem transport and a file result backend in the instance folder, so
   ``make run`` needs nothing installed; the worker it starts sees the web process's messages.
+
+:func:`enqueue` is the one way code hands work to a task: by name, with ids, so services never import
+``tasks``. It lives here rather than in ``core.web`` because services and tasks call it, not only views.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery import Celery, Task
-from flask import Flask
+from celery.result import AsyncResult, EagerResult
+from flask import Flask, current_app
 
 #: periodic jobs; each is short, idempotent and guarded against double runs
 BEAT_SCHEDULE = {
@@ -75,3 +79,16 @@ def celery_init_app(app: Flask) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
+
+
+def enqueue(task_name: str, *ids) -> AsyncResult | EagerResult:
+    """Hand ``ids`` (as strings) to the task registered as ``task_name``, through ``send_task``.
+
+    ``send_task`` ignores ``task_always_eager``; with it on (the tests) the registered task runs here
+    and now with ``apply``, as ``delay`` would run it, so an unknown name fails in both modes.
+    """
+    celery: Celery = current_app.extensions["celery"]
+    args = [str(i) for i in ids]
+    if celery.conf.task_always_eager:
+        return celery.tasks[task_name].apply(args=args)
+    return celery.send_task(task_name, args=args)

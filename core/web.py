@@ -1,6 +1,12 @@
 """What every surface needs at the web boundary, in one place.
 
-For now, JSON bodies:
+* :func:`get_or_404` turns an id from a URL or a form into a document of the right unit, or a 404:
+  a malformed id, another unit's document and a missing one answer the same (the query set method
+  under it, ``UnitQuerySet.get_or_none``, lives with the models in ``core.models._base``).
+* :func:`request_lang` is the renderer's language of this request; :func:`no_store_under` keeps every
+  response under a surface's path out of caches.
+
+JSON bodies:
 
 * :func:`read_json` is the one way a view reads a JSON body. Bodies are untrusted, so size and
   nesting are checked on the raw text *before* parsing (Python's parser recurses and raises
@@ -20,8 +26,10 @@ import math
 import re
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from core.errors import FrontdeskError
 
@@ -45,6 +53,50 @@ class JSONNotTaken(JSONRefused):
     """A JSON body sent to a view that takes form data."""
 
     status = 415
+
+
+def get_or_404(source, /, *, unit, **kw):
+    """The document of ``source`` (a unit-scoped model or a query set of one) matching ``kw`` inside
+    ``unit``, else ``abort(404)``. ``unit=None`` only where the query set is already scoped otherwise
+    (by customer, by token). Routes put no ``try/except`` around it."""
+    queryset = source.objects if isinstance(source, type) else source
+    if unit is not None:
+        queryset = queryset.of_unit(unit)
+    found = queryset.get_or_none(**kw)
+    if found is None:
+        abort(404)
+    return found
+
+
+def request_lang() -> str:
+    """``"en"`` or ``"de"``: the language the questionnaire renderer and the surfaces' pages use."""
+    return "en" if str(get_locale() or "de") == "en" else "de"
+
+
+def no_store(response: Response) -> Response:
+    """Mark ``response`` as not to be stored by any cache (browser back button included)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def under(prefix: str) -> bool:
+    """The request's path is ``prefix`` or below it."""
+    return request.path == prefix or request.path.startswith(prefix + "/")
+
+
+def no_store_under(app: Flask, prefix: str, headers: dict[str, str] | None = None) -> None:
+    """Every response under ``prefix`` (404s and static files included) is :func:`no_store`, with
+    ``headers`` set as well."""
+    extra = dict(headers or {})
+
+    def hook(response: Response) -> Response:
+        if under(prefix):
+            no_store(response)
+            response.headers.update(extra)
+        return response
+
+    app.after_request(hook)
 
 
 def takes_json(view):

@@ -9,27 +9,16 @@ Every response here is ``Cache-Control: no-store`` and ``noindex``.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from core.errors import NotFound
 from core.services import dialogs as service
 from core.services import questionnaires as qs
-from core.web import read_json, takes_json
+from core.web import no_store_under, read_json, request_lang, takes_json
 
 bp = Blueprint("dialogs", __name__, url_prefix="/d", template_folder="templates", static_folder="static")
 
 
-@bp.after_request
-def no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def _lang() -> str:
-    return "en" if str(get_locale() or "de") == "en" else "de"
 
 
 def _refused(exc: Exception):
@@ -39,7 +28,7 @@ def _refused(exc: Exception):
         else _("This link is not valid.")
     if request.method == "POST" or request.accept_mimetypes.best == "application/json":
         return jsonify(error=message), status
-    return render_template("dialogs/closed.html", lang=_lang(), message=message), status
+    return render_template("dialogs/closed.html", lang=request_lang(), message=message), status
 
 
 @bp.route("/<dialog_id>/<token>", methods=["GET", "POST"])
@@ -49,7 +38,7 @@ def fill(dialog_id: str, token: str):
         dialog = service.dialog_for_link(dialog_id, token)
     except (NotFound, service.LinkClosed) as exc:
         return _refused(exc)
-    lang = _lang()
+    lang = request_lang()
     qs.ensure_renderable(dialog.version)  # a version holding code is shown to nobody (409 page)
     if request.method == "POST":
         payload = read_json()
@@ -85,8 +74,9 @@ def progress(dialog_id: str, token: str):
 
 @bp.route("/thanks")
 def thanks():
-    return render_template("dialogs/thanks.html", lang=_lang())
+    return render_template("dialogs/thanks.html", lang=request_lang())
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    no_store_under(app, "/d", {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"})

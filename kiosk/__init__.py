@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from core.errors import Conflict
 from core.extensions import limiter
 from core.services import kiosk as service
 from core.services import questionnaires as qs
-from core.web import read_json, takes_json
+from core.web import no_store_under, read_json, request_lang, takes_json
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates", static_folder="static")
 
@@ -65,12 +64,8 @@ def load_device():
     return None
 
 
-def no_store(response):
-    """Every response under /kiosk (404s and static files included): never cached."""
-    if not (request.path == "/kiosk" or request.path.startswith("/kiosk/")):
-        return response
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
+def forget_device_cookie(response):
+    """A revoked or unknown device's cookie goes: the tablet shows the pairing screen again."""
     if g.get("kiosk_forget_cookie"):
         response.delete_cookie(COOKIE, path="/kiosk", httponly=True, samesite="Strict", secure=request.is_secure)
     return response
@@ -84,12 +79,8 @@ def _device():
     return device
 
 
-def _lang() -> str:
-    return "en" if str(get_locale() or "de") == "en" else "de"
-
-
 def _pairing_page(error: str | None = None, status: int = 200, reason: str = ""):
-    return render_template("kiosk/pair.html", lang=_lang(), error=error, reason=reason), status
+    return render_template("kiosk/pair.html", lang=request_lang(), error=error, reason=reason), status
 
 
 @bp.route("/display")
@@ -97,7 +88,7 @@ def display():
     device = _device()
     if device is None:
         return _pairing_page()
-    return render_template("kiosk/display.html", lang=_lang(), unit_name=device.business_unit.name,
+    return render_template("kiosk/display.html", lang=request_lang(), unit_name=device.business_unit.name,
                            poll_url=url_for(".poll"), interval=POLL_INTERVAL_MS)
 
 
@@ -139,7 +130,7 @@ def _closed():
     """What an ended, foreign or unknown run URL gets: nothing but the way back to the idle screen."""
     if request.method == "POST" or request.accept_mimetypes.best == "application/json":
         return jsonify(state="closed", redirect=url_for(".display")), 410
-    return render_template("kiosk/closed.html", lang=_lang()), 410
+    return render_template("kiosk/closed.html", lang=request_lang()), 410
 
 
 @bp.route("/run/<token>", methods=["GET", "POST"])
@@ -149,7 +140,7 @@ def run(token: str):
     current = service.run_for(device, token) if device is not None else None
     if current is None:
         return _closed()
-    lang = _lang()
+    lang = request_lang()
     if qs.unsafe_reason(current.version) is not None:  # holds code: shown to nobody
         message = str(qs.UNSAFE_MESSAGE)
         if request.method == "POST":
@@ -190,9 +181,10 @@ def heartbeat(token: str):
 def thanks():
     if _device() is None:
         return redirect(url_for(".display"))
-    return render_template("kiosk/thanks.html", lang=_lang())
+    return render_template("kiosk/thanks.html", lang=request_lang())
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.after_request(no_store)
+    no_store_under(app, "/kiosk")  # every response, 404s and static files included
+    app.after_request(forget_device_cookie)

@@ -31,7 +31,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -46,7 +45,7 @@ from core.services import portal as service
 from core.services import projects as projects_service
 from core.services import questionnaires as qs
 from core.services.audit import Actor
-from core.web import read_json, takes_json
+from core.web import get_or_404, no_store_under, read_json, request_lang, takes_json
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates", static_folder="static")
 
@@ -71,10 +70,6 @@ def _failed(response) -> bool:
     return bool(g.get("portal_login_failed"))
 
 
-def _lang() -> str:
-    return "en" if str(get_locale() or "de") == "en" else "de"
-
-
 @bp.before_request
 def load_viewer():
     g.viewer = None
@@ -94,13 +89,6 @@ def load_viewer():
 
 def _same_staff(staff) -> bool:
     return bool(current_user.is_authenticated and str(current_user.pk) == str(staff.pk))
-
-
-def no_store(response):
-    if request.path == "/portal" or request.path.startswith("/portal/"):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Pragma"] = "no-cache"
-    return response
 
 
 def viewer_required(view):
@@ -160,7 +148,7 @@ def request_code(slug: str):
     address = (request.form.get("email") or "").strip()[:254]
     status, notice = 200, None
     try:
-        service.request_code(unit, address, lang=_lang())
+        service.request_code(unit, address, lang=request_lang())
     except service.CodeThrottled:
         status, notice = 429, _("A code was sent a moment ago. Please wait a minute before asking for a new one.")
     except InvalidInput:
@@ -256,13 +244,7 @@ def view_as():
     """Staff: open the portal as this customer sees it, read-only."""
     if not current_user.is_authenticated or current_user.role not in ("owner", "staff"):
         abort(403)
-    try:
-        customer = Customer.objects(pk=request.form.get("customer", ""),
-                                    business_unit=current_user.business_unit).first()
-    except Exception:  # malformed id
-        customer = None
-    if customer is None:
-        abort(404)
+    customer = get_or_404(Customer, unit=current_user.business_unit, pk=request.form.get("customer"))
     try:
         token = service.view_as(Actor.staff(current_user), current_user._get_current_object(), customer)
     except FeatureDisabled:
@@ -324,7 +306,7 @@ def task(task_id: str):
         abort(403)
     except NotFound:
         abort(404)
-    lang = _lang()
+    lang = request_lang()
     qs.ensure_renderable(item.version)  # a version holding code is shown to nobody (409 page)
     if request.method == "POST":
         payload = read_json()
@@ -429,4 +411,4 @@ def download(document_id: str):
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.after_request(no_store)
+    no_store_under(app, "/portal")

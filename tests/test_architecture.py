@@ -67,16 +67,14 @@ def test_services_do_not_import_surfaces():
     def forbidden(name, imported):
         if not name.startswith("core.services"):
             return False
-        # the mail service hands ids to its delivery task (tasks are called, not imported at module level)
-        return (top(imported) in SURFACES and imported != "tasks.mail") or imported == "core.app"
+        return top(imported) in SURFACES or imported == "core.app"
 
     assert violations("core", forbidden) == []
 
 
 def test_only_the_factory_imports_surfaces():
     def forbidden(name, imported):
-        return name not in ENTRY_POINTS and not name.startswith("core.services") and top(imported) in SURFACES \
-            and top(name) == "core"
+        return name not in ENTRY_POINTS and top(imported) in SURFACES and top(name) == "core"
 
     assert violations("core", forbidden) == []
 
@@ -85,3 +83,11 @@ def test_only_the_factory_imports_surfaces():
 def test_a_surface_never_imports_another(surface):
     others = set(SURFACES) - {surface}
     assert violations(surface, lambda n, i: top(i) in others or i == "core.app") == []
+
+
+def test_services_enqueue_only_by_name():
+    """One way to hand work to a task: ``core.celery_app.enqueue(name, *ids)``, never a task object."""
+    ways = (".delay(", ".apply_async(", ".send_task(", 'extensions["celery"]')
+    bad = [f"{name}: {way}" for name, path in modules("core") if name.startswith("core.services")
+           for way in ways if way in path.read_text(encoding="utf-8")]
+    assert bad == []

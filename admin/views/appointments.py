@@ -7,7 +7,6 @@ from flask_admin.contrib.mongoengine.form import ModelSelectField
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from mongoengine import ValidationError as MEValidationError
 
 from admin.forms import LocalDateTimeField, to_local
 from admin.sections import options_for
@@ -110,10 +109,7 @@ def _rescope(field, queryset) -> None:
     raw = (field.raw_data or [None])[0]
     if raw in (None, "", "__None"):
         return
-    try:
-        field.data = queryset.filter(pk=raw).first()
-    except (MEValidationError, TypeError, ValueError):  # not an ObjectId
-        field.data = None
+    field.data = queryset.get_or_none(pk=raw)
     if field.data is None:
         field.process_errors.append(str(NOT_A_CHOICE))  # a plain str: Flask-Admin shows only strings
         field.pre_validate = lambda form: None  # the field's own "Not a valid choice" would repeat it

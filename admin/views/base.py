@@ -96,10 +96,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     """AJAX reference loader limited to the current business unit, prefix search on given fields."""
 
     def get_one(self, pk):
-        try:
-            return self.model.objects(pk=pk, business_unit=current_user.business_unit).first()
-        except (MEValidationError, TypeError, ValueError):  # malformed id from the client
-            return None
+        return self.model.objects.of_unit(current_user.business_unit).get_or_none(pk=pk)
 
     def get_list(self, term, offset=0, limit=20):
         query = self.model.objects(business_unit=current_user.business_unit)
@@ -150,10 +147,8 @@ class SecureModelView(AccessMixin, ModelView):
         return query
 
     def get_one(self, id):
-        try:
-            return super().get_one(id)
-        except Exception:  # malformed ids: treat as "not found"
-            return None
+        """Missing, malformed and (through :meth:`get_query`) other units' ids are all "not found"."""
+        return self.get_query().get_or_none(pk=id)
 
     def on_model_change(self, form, model, is_created):
         if self.unit_scoped:
@@ -231,13 +226,7 @@ class SecureModelView(AccessMixin, ModelView):
         Flask-Admin's version loads rows with ``get_query().in_bulk(ids)``, and mongoengine's
         ``in_bulk`` ignores the queryset's filters: any id of any business unit would be deleted.
         """
-        valid = []
-        for pk in ids[:1000]:
-            try:
-                valid.append(self.object_id_converter(pk))
-            except Exception:  # noqa: S112 (a malformed id from the client is simply skipped)
-                continue
-        count = sum(1 for obj in self.get_query().filter(pk__in=valid) if self.delete_model(obj))
+        count = sum(1 for obj in self.get_query().with_ids(ids[:1000]) if self.delete_model(obj))
         flash(ngettext("Record was successfully deleted.", "%(num)d records were successfully deleted.", count),
               "success")
 

@@ -17,12 +17,12 @@ from wtforms.validators import Optional
 
 from admin.sections import FileSection, add_file_section, sections_for
 from admin.views.base import SecureModelView, actor
-from core.models import Appointment, AuditEvent, Customer
+from core.models import Appointment, AuditEvent, Customer, QuestionnaireVersion
 from core.models._base import utcnow
 from core.models.customer import search_key
 from core.phone import display as phone_display
 from core.services.deletion import customer_data_counts, delete_customer
-from core.web import read_json, takes_json
+from core.web import get_or_404, read_json, takes_json
 
 SALUTATION_LABELS = {"": "—", "ms": _l("Ms"), "mr": _l("Mr"), "mx": _l("Mx")}
 
@@ -118,9 +118,9 @@ class CustomerView(SecureModelView):
         from core.services import questionnaires as qs
 
         customer = self.get_one(request.args.get("id", ""))
-        version = _version_of_unit(request.args.get("version", ""), current_user.business_unit)
-        if customer is None or version is None:
+        if customer is None:
             abort(404)
+        version = get_or_404(QuestionnaireVersion, unit=current_user.business_unit, pk=request.args.get("version"))
         qs.ensure_renderable(version)  # a version holding code is shown to nobody (409 page)
         lang = str(get_locale() or "de")
         if request.method == "POST":
@@ -149,15 +149,6 @@ class CustomerView(SecureModelView):
             return redirect(url_for(".index_view"))
         return self.render("admin/customer_delete.html", customer=customer,
                            counts=customer_data_counts(customer))
-
-
-def _version_of_unit(raw_id: str, unit):
-    from core.models import QuestionnaireVersion
-
-    try:
-        return QuestionnaireVersion.objects(pk=raw_id, business_unit=unit).first()
-    except Exception:  # malformed id
-        return None
 
 
 def _questionnaires_context(customer: Customer) -> dict:

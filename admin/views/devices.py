@@ -22,6 +22,7 @@ from core.models import Appointment, Customer, Device, KioskRun, QuestionnaireVe
 from core.models._base import utcnow
 from core.services import kiosk as service
 from core.services.questionnaires import published_for_unit
+from core.web import get_or_404
 
 STATUS_LABELS = {
     "pending": _l("waiting for activation"), "paired": _l("paired"), "revoked": _l("revoked"),
@@ -30,11 +31,6 @@ STATUS_LABELS = {
     "expired": _l("timed out"),
 }
 
-def _by_id(model, raw: str | None, **scope):
-    try:
-        return model.objects(pk=raw, **scope).first() if raw else None
-    except Exception:  # malformed id from the client
-        return None
 
 
 class DeviceNameForm(FlaskForm):
@@ -49,10 +45,7 @@ class DevicesView(SecureView):
     feature = "kiosk"
 
     def _device(self) -> Device:
-        device = _by_id(Device, request.values.get("id"), business_unit=current_user.business_unit)
-        if device is None:
-            abort(404)
-        return device
+        return get_or_404(Device, unit=current_user.business_unit, pk=request.values.get("id"))
 
     @expose("/")
     def index(self):
@@ -110,18 +103,16 @@ class KioskView(SecureView):
     @expose("/start", methods=("GET", "POST"))
     def start_view(self):
         unit = current_user.business_unit
-        appointment = _by_id(Appointment, request.values.get("appointment"), business_unit=unit)
-        customer = appointment.customer if appointment is not None else _by_id(
-            Customer, request.values.get("customer"), business_unit=unit)
-        if customer is None:
-            abort(404)
+        appointment = Appointment.objects.of_unit(unit).get_or_none(pk=request.values.get("appointment"))
+        customer = appointment.customer if appointment is not None else get_or_404(
+            Customer, unit=unit, pk=request.values.get("customer"))
         published = published_for_unit(unit)
         devices = service.paired_devices(unit)
         busy = service.active_runs_by_device(unit)
         status = 200
         if request.method == "POST":
-            version = _by_id(QuestionnaireVersion, request.form.get("version"), business_unit=unit)
-            device = _by_id(Device, request.form.get("device"), business_unit=unit)
+            version = QuestionnaireVersion.objects.of_unit(unit).get_or_none(pk=request.form.get("version"))
+            device = Device.objects.of_unit(unit).get_or_none(pk=request.form.get("device"))
             if device is None and len(devices) == 1 and not request.form.get("device"):
                 device = devices[0]
             try:
@@ -147,18 +138,14 @@ class KioskView(SecureView):
 
     @expose("/run")
     def run_view(self):
-        run = _by_id(KioskRun, request.args.get("id"), business_unit=current_user.business_unit)
-        if run is None:
-            abort(404)
+        run = get_or_404(KioskRun, unit=current_user.business_unit, pk=request.args.get("id"))
         if run.active:
             service.expire_if_stale(run)
         return self.render("admin/kiosk_run.html", run=run, labels=STATUS_LABELS)
 
     @expose("/cancel", methods=("POST",))
     def cancel_view(self):
-        run = _by_id(KioskRun, request.form.get("id"), business_unit=current_user.business_unit)
-        if run is None:
-            abort(404)
+        run = get_or_404(KioskRun, unit=current_user.business_unit, pk=request.form.get("id"))
         if service.cancel_run(actor(), run):
             flash(_("The questionnaire on %(device)s was cancelled; its data is wiped.", device=run.device.name),
                   "success")

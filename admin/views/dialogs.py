@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, jsonify, redirect, request, url_for
+from flask import Response, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,6 +16,7 @@ from core.services import dialogs as service
 from core.services import reports
 from core.services import scoring as scoring_service
 from core.services.questionnaires import published_for_unit
+from core.web import get_or_404, no_store
 
 STATUS_LABELS = {"not_opened": _l("Not yet opened"), "running": _l("Running"), "done": _l("Done")}
 REPORT_LABELS = {"customer": _l("Customer report"), "tips": _l("Consulting tips")}
@@ -23,13 +24,6 @@ SECTIONS = (("overview", _l("Overview")), ("categories", _l("Categories")), ("ti
             ("history", _l("History")))
 
 
-def _by_id(model, raw, **filters):
-    if not raw or len(str(raw)) > 64:
-        return None
-    try:
-        return model.objects(pk=raw, **filters).first()
-    except Exception:  # malformed id
-        return None
 
 
 class DialogView(SecureView):
@@ -41,16 +35,10 @@ class DialogView(SecureView):
         return False
 
     def _customer(self, raw) -> Customer:
-        customer = _by_id(Customer, raw, business_unit=current_user.business_unit)
-        if customer is None:
-            abort(404)
-        return customer
+        return get_or_404(Customer, unit=current_user.business_unit, pk=raw)
 
     def _dialog(self, raw) -> Dialog:
-        dialog = _by_id(Dialog, raw, business_unit=current_user.business_unit)
-        if dialog is None:
-            abort(404)
-        return dialog
+        return get_or_404(Dialog, unit=current_user.business_unit, pk=raw)
 
     @expose("/")
     def index(self):
@@ -62,8 +50,8 @@ class DialogView(SecureView):
         published = published_for_unit(current_user.business_unit)
         status = 200
         if request.method == "POST":
-            version = _by_id(QuestionnaireVersion, request.form.get("version"),
-                             business_unit=current_user.business_unit)
+            version = QuestionnaireVersion.objects.of_unit(current_user.business_unit).get_or_none(
+                pk=request.form.get("version"))
             with flashed_errors() as refusal:
                 service.start(actor(), customer, version)
                 flash(_("The dialog was started and the invitation is on its way."), "success")
@@ -115,21 +103,17 @@ class DialogView(SecureView):
 
     @expose("/report/status")
     def report_status_view(self):
-        report = _by_id(Report, request.args.get("id"), business_unit=current_user.business_unit)
-        if report is None:
-            abort(404)
+        report = get_or_404(Report, unit=current_user.business_unit, pk=request.args.get("id"))
         return jsonify(status=report.status,
                        download=url_for(".report_download_view", id=str(report.pk)) if report.status == "ready"
                        else None)
 
     @expose("/report/download")
     def report_download_view(self):
-        report = _by_id(Report, request.args.get("id"), business_unit=current_user.business_unit)
-        if report is None or report.status != "ready":
-            abort(404)
+        report = get_or_404(Report, unit=current_user.business_unit, pk=request.args.get("id"), status="ready")
         data = reports.report_bytes(report)  # gone or damaged: NotFound, the app's error page
-        return Response(data, mimetype="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="{report.filename}"', "Cache-Control": "no-store"})
+        return no_store(Response(data, mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{report.filename}"'}))
 
 
 class ScoringView(SecureView):
@@ -142,9 +126,7 @@ class ScoringView(SecureView):
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
-        q = _by_id(Questionnaire, request.args.get("questionnaire"), business_unit=current_user.business_unit)
-        if q is None:
-            abort(404)
+        q = get_or_404(Questionnaire, unit=current_user.business_unit, pk=request.args.get("questionnaire"))
         text = scoring_service.as_text(q)
         problems: list[str] = []
         status = 200

@@ -24,15 +24,11 @@ from core.services import messages as msgs
 from core.services import portal as service
 from core.services import projects as projects_service
 from core.services.questionnaires import published_for_unit
+from core.web import get_or_404
 
 PERMISSION_LABELS = {"documents": _l("Documents"), "work_times": _l("Work times"), "planning": _l("Planning"),
                      "messages": _l("Messages")}
 
-def _by_id(model, raw: str | None, **scope):
-    try:
-        return model.objects(pk=raw, **scope).first() if raw else None
-    except Exception:  # malformed id from the client
-        return None
 
 
 def login_url(unit) -> str:
@@ -50,16 +46,10 @@ class PortalAdminView(SecureView):
         return current_user.business_unit
 
     def _customer(self) -> Customer:
-        customer = _by_id(Customer, request.values.get("customer"), business_unit=self._unit())
-        if customer is None:
-            abort(404)
-        return customer
+        return get_or_404(Customer, unit=self._unit(), pk=request.values.get("customer"))
 
     def _project(self) -> Project:
-        project = _by_id(Project, request.values.get("project"), business_unit=self._unit())
-        if project is None:
-            abort(404)
-        return project
+        return get_or_404(Project, unit=self._unit(), pk=request.values.get("project"))
 
     def _back(self, customer) -> str:
         return url_for("customer.file_view", id=str(customer.pk)) + "#section-portal"
@@ -88,10 +78,8 @@ class PortalAdminView(SecureView):
     @expose("/account", methods=("POST",))
     def create_account(self):
         customer = self._customer()
-        project = _by_id(Project, request.form.get("project"), customer=customer) if request.form.get("project") \
-            else None
-        if request.form.get("project") and project is None:
-            abort(404)
+        project = get_or_404(Project.objects(customer=customer), unit=self._unit(), pk=request.form.get("project")) \
+            if request.form.get("project") else None
         permissions = [p for p in request.form.getlist("permissions") if p in PERMISSIONS]
         with flashed_errors():
             account, handover = service.create_account(
@@ -113,10 +101,7 @@ class PortalAdminView(SecureView):
                            back=self._back(account.customer))
 
     def _account(self) -> PortalAccount:
-        account = _by_id(PortalAccount, request.form.get("account"), business_unit=self._unit())
-        if account is None:
-            abort(404)
-        return account
+        return get_or_404(PortalAccount, unit=self._unit(), pk=request.form.get("account"))
 
     @expose("/account/enrolment", methods=("POST",))
     def account_enrolment(self):
@@ -155,9 +140,7 @@ class PortalAdminView(SecureView):
     @expose("/request", methods=("POST",))
     def request_questionnaire(self):
         customer = self._customer()
-        version = _by_id(QuestionnaireVersion, request.form.get("version"), business_unit=self._unit())
-        if version is None:
-            abort(404)
+        version = get_or_404(QuestionnaireVersion, unit=self._unit(), pk=request.form.get("version"))
         service.request_questionnaire(actor(), customer, version)
         flash(_("The questionnaire is waiting in the customer's portal."), "success")
         return redirect(self._back(customer))

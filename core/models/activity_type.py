@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import TimestampedMixin
+from core.models._base import TimestampedMixin, UnitQuerySet
 
 
 class ActivityType(TimestampedMixin, me.Document):
@@ -17,6 +17,7 @@ class ActivityType(TimestampedMixin, me.Document):
     updated_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "activity_types",
         "indexes": [{"fields": ["business_unit", "name"], "unique": True}],
         "ordering": ["name"],

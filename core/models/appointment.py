@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import N_, TimestampedMixin
+from core.models._base import N_, TimestampedMixin, UnitQuerySet
 
 STATUSES = ("planned", "running", "done", "cancelled")
 
@@ -29,6 +29,7 @@ class Appointment(TimestampedMixin, me.Document):
     updated_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "appointments",
         "indexes": [
             {"fields": ["business_unit", "start"], "name": "unit_start"},

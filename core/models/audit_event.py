@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import utcnow
+from core.models._base import UnitQuerySet, utcnow
 
 ACTOR_KINDS = ("staff", "customer", "device", "system")
 
@@ -25,6 +25,7 @@ class AuditEvent(me.Document):
     after = me.DictField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "audit_events",
         "indexes": [
             {"fields": ["business_unit", "-at"], "name": "unit_at"},

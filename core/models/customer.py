@@ -6,7 +6,7 @@ import unicodedata
 
 import mongoengine as me
 
-from core.models._base import N_, TimestampedMixin
+from core.models._base import N_, TimestampedMixin, UnitQuerySet
 from core.phone import PhoneError, to_e164
 
 SALUTATIONS = ("", "ms", "mr", "mx")
@@ -80,6 +80,7 @@ class Customer(TimestampedMixin, me.Document):
     audit_exclude = ("search_prefixes",)
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "customers",
         "indexes": [
             {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import TimestampedMixin
+from core.models._base import TimestampedMixin, UnitQuerySet
 
 #: pending: a Freischaltcode was issued and not used yet; paired: the tablet holds a device token;
 #: revoked: unpaired by the owner; void: its pending code was voided (too many wrong entries)
@@ -32,6 +32,7 @@ class Device(TimestampedMixin, me.Document):
     updated_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "devices",
         "indexes": [
             {"fields": ["code_hash"], "unique": True, "name": "unique_code",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import utcnow
+from core.models._base import UnitQuerySet, utcnow
 
 STATUSES = ("not_opened", "running", "done")
 OPEN_STATUSES = ("not_opened", "running")
@@ -42,6 +42,7 @@ class Dialog(me.Document):
     last_reminded_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "dialogs",
         "indexes": [
             {"fields": ["token_hash"], "unique": True, "name": "unique_link_token",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import utcnow
+from core.models._base import UnitQuerySet, utcnow
 
 
 class Document(me.Document):
@@ -23,6 +23,7 @@ class Document(me.Document):
     created_at = me.DateTimeField(required=True, default=utcnow)
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "documents",
         "indexes": [{"fields": ["customer", "-created_at"], "name": "customer_created"},
                     {"fields": ["project", "-created_at"], "name": "project_created"}],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import utcnow
+from core.models._base import UnitQuerySet, utcnow
 
 STATUSES = ("waiting", "running", "submitting", "done", "cancelled", "expired")
 #: a device has at most one run in these states (unique partial index on ``device`` where ``active``)
@@ -34,6 +34,7 @@ class KioskRun(me.Document):
     ended_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "kiosk_runs",
         "indexes": [
             {"fields": ["device"], "unique": True, "name": "one_active_run_per_device",

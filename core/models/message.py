@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import utcnow
+from core.models._base import UnitQuerySet, utcnow
 
 SENDERS = ("customer", "staff")
 
@@ -22,6 +22,7 @@ class Message(me.Document):
     notified_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "messages",
         "indexes": [
             {"fields": ["project", "-created_at"], "name": "project_created"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import utcnow
+from core.models._base import UnitQuerySet, utcnow
 
 CHANNELS = ("email", "sms")
 STATES = ("queued", "sending", "sent", "stored", "failed")
@@ -29,6 +29,7 @@ class OutboxMessage(me.Document):
     sent_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "outbox",
         "indexes": [
             {"fields": ["idempotency_key"], "unique": True,

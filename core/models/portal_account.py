@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import TimestampedMixin, utcnow
+from core.models._base import TimestampedMixin, UnitQuerySet, utcnow
 
 PERMISSIONS = ("documents", "work_times", "planning", "messages")
 
@@ -36,6 +36,7 @@ class PortalAccount(TimestampedMixin, me.Document):
     updated_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "portal_accounts",
         "indexes": [
             {"fields": ["business_unit", "username"], "unique": True, "name": "unit_username"},
@@ -87,6 +88,7 @@ class PortalLoginCode(me.Document):
     created_at = me.DateTimeField(default=utcnow)
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "portal_login_codes",
         "indexes": [
             {"fields": ["address_hash"], "unique": True, "name": "unique_address"},
@@ -113,6 +115,7 @@ class PortalSession(me.Document):
     last_seen_at = me.DateTimeField(required=True, default=utcnow)
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "portal_sessions",
         "indexes": [
             {"fields": ["token_hash"], "unique": True, "name": "unique_token"},
@@ -134,7 +137,7 @@ class PortalSettings(me.Document):
     welcome_text = me.StringField(max_length=5000)
     updated_at = me.DateTimeField(default=utcnow)
 
-    meta = {"collection": "portal_settings",
+    meta = {"queryset_class": UnitQuerySet, "collection": "portal_settings",
             "indexes": [{"fields": ["business_unit"], "unique": True, "name": "unit"}]}
 
 
@@ -156,6 +159,7 @@ class PortalTask(TimestampedMixin, me.Document):
     updated_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "portal_tasks",
         "indexes": [{"fields": ["customer", "status", "-created_at"], "name": "customer_status"}],
         "ordering": ["-created_at"],

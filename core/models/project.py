@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import TimestampedMixin
+from core.models._base import TimestampedMixin, UnitQuerySet
 
 STATUSES = ("open", "done", "archived")
 
@@ -19,6 +19,7 @@ class Project(TimestampedMixin, me.Document):
     updated_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "projects",
         "indexes": [{"fields": ["customer", "status"], "name": "customer_status"},
                     {"fields": ["business_unit", "-created_at"], "name": "unit_created"}],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import TimestampedMixin, no_control_characters, utcnow
+from core.models._base import TimestampedMixin, UnitQuerySet, no_control_characters, utcnow
 
 KINDS = ("master_data", "consent", "anamnesis", "survey", "custom")
 STATUSES = ("active", "archived")
@@ -29,6 +29,7 @@ class Questionnaire(TimestampedMixin, me.Document):
     updated_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "questionnaires",
         "indexes": [{"fields": ["business_unit", "name"], "unique": True, "name": "unit_name"},
                     {"fields": ["business_unit", "kind", "status"], "name": "unit_kind"}],
@@ -61,6 +62,7 @@ class QuestionnaireVersion(me.Document):
     unsafe_reason = me.StringField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "questionnaire_versions",
         "indexes": [{"fields": ["questionnaire", "number"], "unique": True, "name": "questionnaire_number"},
                     {"fields": ["business_unit", "kind"], "name": "unit_kind"}],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import utcnow
+from core.models._base import UnitQuerySet, utcnow
 
 KINDS = ("customer", "tips")
 STATUSES = ("preparing", "ready", "failed")
@@ -34,6 +34,7 @@ class Report(me.Document):
     render_started_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "reports",
         "indexes": [{"fields": ["dialog", "kind", "-created_at"], "name": "dialog_kind"},
                     {"fields": ["customer"], "name": "customer"},

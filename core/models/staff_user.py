@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import TimestampedMixin
+from core.models._base import TimestampedMixin, UnitQuerySet
 
 ROLES = ("owner", "staff", "designer")
 
@@ -24,6 +24,7 @@ class StaffUser(TimestampedMixin, me.Document):
     updated_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "staff_users",
         "indexes": [{"fields": ["email"], "unique": True}, "business_unit"],
     }

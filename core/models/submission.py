@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import utcnow
+from core.models._base import UnitQuerySet, utcnow
 
 SOURCES = ("kiosk", "portal", "staff", "dialog")
 
@@ -38,6 +38,7 @@ class Submission(me.Document):
     completed_at = me.DateTimeField(required=True, default=utcnow)
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "submissions",
         "indexes": [{"fields": ["customer", "-completed_at"], "name": "customer_completed"},
                     {"fields": ["business_unit", "-completed_at"], "name": "unit_completed"},

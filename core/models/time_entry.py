@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from core.models._base import TimestampedMixin
+from core.models._base import TimestampedMixin, UnitQuerySet
 
 
 class TimeEntry(TimestampedMixin, me.Document):
@@ -20,6 +20,7 @@ class TimeEntry(TimestampedMixin, me.Document):
     updated_at = me.DateTimeField()
 
     meta = {
+        "queryset_class": UnitQuerySet,
         "collection": "time_entries",
         "indexes": [{"fields": ["project", "-day"], "name": "project_day"},
                     {"fields": ["customer"], "name": "customer"}],

@@ -9,7 +9,8 @@ from typing import Any
 from bson import ObjectId
 from mongoengine import Q
 
-from core.models import AuditEvent
+from core.errors import NotFound
+from core.models import AuditEvent, BusinessUnit
 
 #: never copied into an audit event
 SECRET_FIELDS = frozenset({"password_hash", "session_version", "token_hash", "code_hash"})
@@ -31,6 +32,17 @@ class Actor:
     @classmethod
     def system(cls, label: str = "system") -> Actor:
         return cls("system", None, label)
+
+
+def same_unit(actor: Actor, obj) -> None:
+    """Refuse ``actor`` acting on ``obj`` (a business unit or a document of one) of another unit.
+
+    NotFound, as for a missing document: another unit's data does not exist for this actor (the
+    same 404 that ``core.web.get_or_404`` gives). The system actor (no unit) acts everywhere.
+    """
+    unit = obj if isinstance(obj, BusinessUnit) else obj.business_unit
+    if actor.business_unit_id and str(unit.pk) != actor.business_unit_id:
+        raise NotFound("Not found.")
 
 
 def plain(value: Any) -> Any:

@@ -26,11 +26,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core.celery_app import enqueue
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Customer, Dialog, OutboxMessage, QuestionnaireVersion, Submission, TaskLock
 from core.models._base import utcnow
 from core.services import questionnaires as qs
-from core.services.audit import Actor, erase_object, record
+from core.services.audit import Actor, erase_object, record, same_unit
 from core.services.mail import deliver_message, queue_email
 from forms import scoring
 
@@ -74,7 +75,7 @@ def dialog_for_link(dialog_id: str, token: str | None, now: datetime | None = No
     dialog = Dialog.objects(token_hash=token_hash(token)).first()
     if dialog is None:
         # a finished dialog has no token hash any more: tell "done" apart from "never existed"
-        done = _by_id(dialog_id)
+        done = Dialog.objects.get_or_none(pk=dialog_id)
         if done is not None and done.status == "done" and hmac.compare_digest(link_token(done), token):
             raise LinkClosed(_l("This dialog is already complete."))
         raise NotFound(_l("Unknown link."))
@@ -87,25 +88,14 @@ def dialog_for_link(dialog_id: str, token: str | None, now: datetime | None = No
     return dialog
 
 
-def _by_id(dialog_id: str) -> Dialog | None:
-    try:
-        return Dialog.objects(pk=dialog_id).first()
-    except Exception:  # malformed id
-        return None
-
-
 # --- staff actions ------------------------------------------------------------------------------
-
-def _same_unit(actor: Actor, unit) -> None:
-    if actor.business_unit_id and actor.business_unit_id != str(unit.pk):
-        raise Forbidden(_l("Belongs to another business unit."))
 
 
 def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, invite: bool = True) -> Dialog:
     """Create a dialog for ``customer`` on ``version`` and have the invitation sent through Celery."""
     if customer is None or version is None or customer.business_unit.pk != version.business_unit.pk:
         raise NotFound(_l("Please choose a questionnaire."))
-    _same_unit(actor, customer.business_unit)
+    same_unit(actor, customer)
     if invite and not customer.email:
         raise InvalidInput(_l("The customer has no e-mail address."), {"email": "missing"})
     now = utcnow()
@@ -118,13 +108,8 @@ def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, in
     record(actor, "create", object_type="dialogs", object_id=dialog.pk, summary=f"Dialog started: {version}",
            business_unit=customer.business_unit, customer=customer)
     if invite:
-        _task("tasks.dialogs.invite").delay(str(dialog.pk))
+        enqueue("tasks.dialogs.invite", dialog.pk)
     return dialog
-
-
-def _task(name: str):
-    """A registered Celery task by name (services never import the tasks package)."""
-    return current_app.extensions["celery"].tasks[name]
 
 
 def mail_key(dialog: Dialog, kind: str, sequence: int) -> str:
@@ -157,7 +142,7 @@ def _send(dialog: Dialog, kind: str, sequence: int) -> OutboxMessage:
 
 def send_invitation(dialog_id: str) -> str:
     """The invitation task's body: idempotent (the key is claimed once, the message delivered once)."""
-    dialog = _by_id(dialog_id)
+    dialog = Dialog.objects.get_or_none(pk=dialog_id)
     if dialog is None or not dialog.is_open or not dialog.customer.email:
         return "skipped"
     msg = _send(dialog, "invitation", 1)
@@ -167,7 +152,7 @@ def send_invitation(dialog_id: str) -> str:
 
 def send_reminder(actor: Actor, dialog: Dialog, now: datetime | None = None) -> OutboxMessage:
     """Remind the customer of an open dialog (once per click: sequence = reminders sent + 1)."""
-    _same_unit(actor, dialog.business_unit)
+    same_unit(actor, dialog)
     dialog.reload()
     if not dialog.is_open:
         raise Conflict(_l("This dialog is already complete."))
@@ -251,7 +236,7 @@ class sweep_lock:
 
 
 def delete(actor: Actor, dialog: Dialog) -> None:
-    _same_unit(actor, dialog.business_unit)
+    same_unit(actor, dialog)
     from core.services import reports
 
     reports.delete_for_dialogs([dialog])

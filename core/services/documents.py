@@ -124,10 +124,7 @@ def documents_for(customer: Customer, project: Project | None = None, limit: int
 
 
 def document_for(customer: Customer, document_id: str, project: Project | None = None) -> Document:
-    try:
-        doc = Document.objects(pk=document_id, customer=customer).first()
-    except (MEValidationError, TypeError, ValueError):
-        doc = None
+    doc = Document.objects.get_or_none(pk=document_id, customer=customer)
     if doc is None or (project is not None and (doc.project is None or doc.project.pk != project.pk)):
         raise NotFound(_l("Not found."))
     return doc

@@ -27,7 +27,7 @@ from core.errors import Conflict, FeatureDisabled, Forbidden, InvalidInput, NotF
 from core.models import BusinessUnit, Customer, Device, KioskRun, QuestionnaireVersion
 from core.models._base import utcnow
 from core.services import questionnaires as qs
-from core.services.audit import Actor, erase_object, record
+from core.services.audit import Actor, erase_object, record, same_unit
 
 FEATURE = "kiosk"
 CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
@@ -82,17 +82,13 @@ def _require_feature(unit: BusinessUnit) -> None:
         raise FeatureDisabled(_l("This function is switched off."))
 
 
-def _same_unit(actor: Actor, unit) -> None:
-    if actor.business_unit_id and str(unit.pk) != actor.business_unit_id:
-        raise NotFound(_l("Not found."))
-
 
 # --- devices and pairing ------------------------------------------------------------------------
 
 def create_device(actor: Actor, unit: BusinessUnit, name: str) -> tuple[Device, str]:
     """A pending device with a one-time code (returned once, stored only as a hash)."""
     _require_feature(unit)
-    _same_unit(actor, unit)
+    same_unit(actor, unit)
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise InvalidInput(_l("Please give the device a name (at most 100 characters)."), {"name": "required"})
@@ -106,7 +102,7 @@ def create_device(actor: Actor, unit: BusinessUnit, name: str) -> tuple[Device, 
 def new_code(actor: Actor, device: Device) -> str:
     """A fresh code for a device that is not paired (pending, expired or void)."""
     _require_feature(device.business_unit)
-    _same_unit(actor, device.business_unit)
+    same_unit(actor, device)
     if device.status in ("paired", "revoked"):
         raise Conflict(_l("This device does not need a code."))
     code = _issue_code(device)
@@ -202,7 +198,7 @@ def touch_device(device: Device, now: datetime | None = None) -> None:
 
 def revoke(actor: Actor, device: Device) -> None:
     """Unpair at once: the token stops working, a running questionnaire is cancelled and wiped."""
-    _same_unit(actor, device.business_unit)
+    same_unit(actor, device)
     now = utcnow()
     Device.objects(pk=device.pk).update_one(set__status="revoked", set__revoked_at=now, set__updated_at=now,
                                             unset__token_hash=True, unset__code_hash=True, unset__code_handle=True,
@@ -244,7 +240,7 @@ def start_run(actor: Actor, *, device: Device, customer: Customer, version: Ques
     busy, revoked or of another unit, or the customer / appointment / questionnaire is of another unit."""
     unit = device.business_unit
     _require_feature(unit)
-    _same_unit(actor, unit)
+    same_unit(actor, unit)
     if customer is None or customer.business_unit.pk != unit.pk:
         raise Forbidden(_l("This customer belongs to another business unit."))
     if appointment is not None and (appointment.business_unit.pk != unit.pk
@@ -373,7 +369,7 @@ def submit_run(device: Device, run: KioskRun, data, *, lang: str = "de") -> qs.O
 
 def cancel_run(actor: Actor, run: KioskRun) -> bool:
     """Staff stop a run from the main device; its data is wiped. False when it had already ended."""
-    _same_unit(actor, run.business_unit)
+    same_unit(actor, run)
     if not _end(run, "cancelled"):
         return False
     record(actor, "kiosk_cancel", object_type="kiosk_runs", object_id=run.pk,

@@ -14,6 +14,7 @@ from email.utils import make_msgid
 from flask import current_app
 from mongoengine import NotUniqueError
 
+from core.celery_app import enqueue
 from core.models import OutboxMessage
 from core.models._base import utcnow
 
@@ -28,9 +29,7 @@ def queue_email(*, to: str, subject: str, body: str, business_unit=None, custome
     except NotUniqueError:
         return OutboxMessage.objects.get(idempotency_key=idempotency_key)
     if send:
-        from tasks.mail import deliver
-
-        deliver.delay(str(msg.pk))
+        enqueue("tasks.mail.deliver", msg.pk)
     return msg
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from mongoengine import ValidationError as MEValidationError
 
+from core.celery_app import enqueue
 from core.errors import InvalidInput
 from core.models import Customer, Message, Project
 from core.models._base import utcnow
@@ -29,14 +29,8 @@ def post(actor: Actor, project: Project, body: str, *, sender: str) -> Message:
         message.save()
     except MEValidationError as exc:
         raise InvalidInput(_l("Invalid message.")) from exc
-    _enqueue("tasks.portal.notify_message", str(message.pk))
+    enqueue("tasks.portal.notify_message", message.pk)
     return message
-
-
-def _enqueue(name: str, *args: str) -> None:
-    """Call a task by name (services never import the tasks package, see tests/test_architecture.py)."""
-    celery = current_app.extensions["celery"]
-    celery.tasks[name].delay(*args)
 
 
 THREAD_FIELDS = ("sender", "sender_label", "body", "created_at")

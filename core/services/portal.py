@@ -47,7 +47,7 @@ from core.models.portal_account import PERMISSIONS
 from core.passwords import hash_password, password_problems, verify_password
 from core.phone import PhoneError, to_e164
 from core.services import questionnaires as qs
-from core.services.audit import Actor, erase_object, record
+from core.services.audit import Actor, erase_object, record, same_unit
 from core.services.mail import queue_email, queue_sms
 
 FEATURE = "portal"
@@ -276,7 +276,7 @@ def create_account(actor: Actor, customer: Customer, *, name: str, username: str
             password = generate_password()
     elif initial == "link":
         password = None
-    _same_unit(actor, customer.business_unit)
+    same_unit(actor, customer)
     if password:
         problems = password_problems(password, name=name)
         if problems:
@@ -323,7 +323,7 @@ class EnrolmentInvalid(FrontdeskError):
 
 def issue_enrolment(actor: Actor, account: PortalAccount) -> str:
     """A new enrolment link for the account (an earlier one stops working); returns its token."""
-    _same_unit(actor, account.business_unit)
+    same_unit(actor, account)
     if not account.active:
         raise Conflict(_l("The account is deactivated. Reactivate it first."))
     token = secrets.token_urlsafe(32)
@@ -338,7 +338,7 @@ def issue_enrolment(actor: Actor, account: PortalAccount) -> str:
 
 
 def revoke_enrolment(actor: Actor, account: PortalAccount) -> bool:
-    _same_unit(actor, account.business_unit)
+    same_unit(actor, account)
     done = PortalAccount.objects(pk=account.pk, enrolment_hash__exists=True).update_one(
         unset__enrolment_hash=True, unset__enrolment_expires_at=True, set__updated_at=utcnow())
     if done:
@@ -385,7 +385,7 @@ def enrolment_url(token: str) -> str:
 
 
 def set_account_active(actor: Actor, account: PortalAccount, active: bool) -> None:
-    _same_unit(actor, account.business_unit)
+    same_unit(actor, account)
     PortalAccount.objects(pk=account.pk).update_one(set__active=active, set__updated_at=utcnow())
     if not active:
         PortalSession.objects(account=account).delete()
@@ -478,7 +478,7 @@ def end_session(token: str | None) -> None:
 
 def view_as(actor: Actor, staff: StaffUser, customer: Customer) -> str:
     """Staff see the portal exactly as the customer does, read-only (a session marked with the staff)."""
-    _same_unit(actor, customer.business_unit)
+    same_unit(actor, customer)
     if not customer.business_unit.has_feature(FEATURE):
         raise FeatureDisabled(_l("This function is switched off."))
     if not customer.portal_enabled:
@@ -487,10 +487,6 @@ def view_as(actor: Actor, staff: StaffUser, customer: Customer) -> str:
            business_unit=customer.business_unit)
     return start_session(customer, staff=staff)
 
-
-def _same_unit(actor: Actor, unit) -> None:
-    if actor.business_unit_id and str(unit.pk) != actor.business_unit_id:
-        raise NotFound(_l("Not found."))
 
 
 # --- welcome text -------------------------------------------------------------------------------
@@ -504,7 +500,7 @@ def welcome_text(unit: BusinessUnit) -> str:
 
 
 def set_welcome_text(actor: Actor, unit: BusinessUnit, text: str) -> None:
-    _same_unit(actor, unit)
+    same_unit(actor, unit)
     text = (text or "").strip()
     if len(text) > 5000:
         raise InvalidInput(_l("The text is too long (at most 5,000 characters)."))
@@ -534,7 +530,7 @@ def render_welcome(text: str, customer: Customer) -> Markup:
 # --- questionnaires staff request ---------------------------------------------------------------
 
 def request_questionnaire(actor: Actor, customer: Customer, version: QuestionnaireVersion) -> PortalTask:
-    _same_unit(actor, customer.business_unit)
+    same_unit(actor, customer)
     if version.business_unit.pk != customer.business_unit.pk:
         raise NotFound(_l("Not found."))
     task = PortalTask(business_unit=customer.business_unit, customer=customer, version=version, title=version.name,
@@ -574,7 +570,7 @@ def task_for(viewer: Viewer, task_id: str) -> PortalTask:
     """An open task of the viewer's customer (NotFound otherwise, and for project-bound accounts)."""
     if not viewer.whole_customer:
         raise Forbidden(_l("Not allowed."))
-    task = _by_id(PortalTask, task_id, customer=viewer.customer, status="open")
+    task = PortalTask.objects.get_or_none(pk=task_id, customer=viewer.customer, status="open")
     if task is None:
         raise NotFound(_l("Not found."))
     return task
@@ -621,13 +617,6 @@ def submit_task(viewer: Viewer, task: PortalTask, data: Any, *, lang: str = "de"
         raise
     PortalTask.objects(pk=task.pk).update_one(set__status="done", set__completed_at=utcnow(), set__partial={},
                                               set__submission=outcome.submission)
-
-
-def _by_id(model, raw: str | None, **scope):
-    try:
-        return model.objects(pk=raw, **scope).first() if raw else None
-    except (MEValidationError, TypeError, ValueError):
-        return None
 
 
 def delete_customer_portal(customer: Customer) -> int:

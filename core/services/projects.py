@@ -37,10 +37,7 @@ def visible_projects(customer: Customer, project: Project | None = None) -> list
 
 def project_for(customer: Customer, project_id: str, bound: Project | None = None) -> Project:
     """The customer's project ``project_id`` (NotFound for anyone else's, or another than ``bound``)."""
-    try:
-        project = Project.objects(pk=project_id, customer=customer, status__ne="archived").first()
-    except (MEValidationError, TypeError, ValueError):
-        project = None
+    project = Project.objects.get_or_none(pk=project_id, customer=customer, status__ne="archived")
     if project is None or (bound is not None and bound.pk != project.pk):
         raise NotFound(_l("Not found."))
     return project

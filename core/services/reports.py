@@ -20,13 +20,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from mongoengine import Q
 
 from core import files
+from core.celery_app import enqueue
 from core.errors import Conflict, NotFound
 from core.models import Dialog, Report
 from core.models._base import utcnow
@@ -222,12 +223,8 @@ def request_report(actor: Actor, dialog: Dialog, kind: str) -> Report:
         raise Conflict(_l("Reports exist only for completed dialogs with results."))
     report = Report(business_unit=dialog.business_unit, customer=dialog.customer, dialog=dialog, kind=kind,
                     requested_by=actor.label, enqueued_at=utcnow(), enqueues=1).save()
-    _enqueue(report.pk)
+    enqueue("tasks.reports.render", report.pk)
     return report
-
-
-def _enqueue(report_id) -> None:
-    current_app.extensions["celery"].tasks["tasks.reports.render"].delay(str(report_id))
 
 
 def requeue_stale_renders(now: datetime | None = None) -> dict[str, int]:
@@ -250,7 +247,7 @@ def requeue_stale_renders(now: datetime | None = None) -> dict[str, int]:
         elif claim.update_one(set__enqueued_at=now, set__enqueues=(report.enqueues or 1) + 1,
                               unset__render_started_at=True):
             counts["requeued"] += 1
-            _enqueue(report.pk)
+            enqueue("tasks.reports.render", report.pk)
     return counts
 
 
