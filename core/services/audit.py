@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
+from flask_babel import lazy_gettext as _l
 from mongoengine import Q
 
 from core.errors import NotFound
@@ -42,7 +43,7 @@ def same_unit(actor: Actor, obj) -> None:
     """
     unit = obj if isinstance(obj, BusinessUnit) else obj.business_unit
     if actor.business_unit_id and str(unit.pk) != actor.business_unit_id:
-        raise NotFound("Not found.")
+        raise NotFound(_l("Not found."))
 
 
 def plain(value: Any) -> Any:
