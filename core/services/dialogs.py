@@ -96,6 +96,7 @@ def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, in
     if customer is None or version is None or customer.business_unit.pk != version.business_unit.pk:
         raise NotFound(_l("Please choose a questionnaire."))
     same_unit(actor, customer)
+    qs.ensure_renderable(version)  # a version holding code is sent to nobody
     if invite and not customer.email:
         raise InvalidInput(_l("The customer has no e-mail address."), {"email": "missing"})
     now = utcnow()

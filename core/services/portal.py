@@ -533,6 +533,7 @@ def request_questionnaire(actor: Actor, customer: Customer, version: Questionnai
     same_unit(actor, customer)
     if version.business_unit.pk != customer.business_unit.pk:
         raise NotFound(_l("Not found."))
+    qs.ensure_renderable(version)  # a version holding code is requested from nobody
     task = PortalTask(business_unit=customer.business_unit, customer=customer, version=version, title=version.name,
                       requested_by=actor.label[:300]).save()
     record(actor, "create", object_type="portal_tasks", object_id=task.pk,

@@ -159,7 +159,7 @@ def test_import_and_duplicate_refuse_code(app, unit, owner):
         assert Questionnaire.objects.count() == 1
 
 
-def test_dialog_link_and_portal_task_refuse_a_flagged_version(app, unit, make_customer):
+def test_dialog_link_and_portal_task_refuse_a_flagged_version(app, unit, make_customer, monkeypatch):
     """The customer-facing pages: a clean version is drawn in the isolated renderer (no 'unsafe-eval' on
     the page); a version holding code is refused with a German message and takes no answers."""
     from core.services import dialogs
@@ -170,9 +170,12 @@ def test_dialog_link_and_portal_task_refuse_a_flagged_version(app, unit, make_cu
         q_ok = qs.create(Actor.system(), unit, name="Gut", kind="custom", definition=CLEAN)
         v_ok = qs.publish(Actor.system(), q_ok)
         links = {}
+        # a dialog started before the rule existed (starting one now is refused: see the test below)
+        monkeypatch.setattr(qs, "ensure_renderable", lambda version: None)
         for name, version in (("bad", v_bad), ("ok", v_ok)):
             dialog = dialogs.start(Actor.system(), customer, version, invite=False)
             links[name] = dialogs.LINK_PATH.format(id=dialog.pk, token=dialogs.link_token(dialog))
+        monkeypatch.undo()
     client = app.test_client()
     ok = client.get(links["ok"])
     assert ok.status_code == 200 and "'unsafe-eval'" not in ok.headers["Content-Security-Policy"]
@@ -186,3 +189,27 @@ def test_dialog_link_and_portal_task_refuse_a_flagged_version(app, unit, make_cu
     assert r.status_code == 409
     with app.app_context():
         assert Submission.objects.count() == 0
+
+
+def test_a_version_holding_code_is_started_nowhere(app, unit, make_customer):
+    """Dialog, portal request and tablet run: refused before anything is written or sent."""
+    from core.errors import Conflict
+    from core.models import BusinessUnit, Dialog, KioskRun, PortalTask
+    from core.services import dialogs, kiosk, portal
+
+    customer = make_customer()
+    with app.app_context():
+        BusinessUnit.objects(pk=unit.pk).update_one(set__features=["kiosk", "portal"])
+        unit.reload()
+        _q, v_bad = store_hostile(unit)
+        device, code = kiosk.create_device(Actor.system(), unit, "Tablet")
+        kiosk.pair(code)
+        device.reload()
+        with pytest.raises(qs.UnsafeDefinition):
+            dialogs.start(Actor.system(), customer, v_bad, invite=True)
+        with pytest.raises(qs.UnsafeDefinition):
+            portal.request_questionnaire(Actor.system(), customer, v_bad)
+        assert qs.published_for_unit(unit) == []  # staff are not offered it, and the tablet refuses it
+        with pytest.raises(Conflict):
+            kiosk.start_run(Actor.system(), device=device, customer=customer, version=v_bad)
+        assert Dialog.objects.count() == PortalTask.objects.count() == KioskRun.objects.count() == 0
