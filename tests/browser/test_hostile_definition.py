@@ -86,8 +86,13 @@ def live(tmp_path):
                                        schema=HOSTILE, sha256=qs.sha256(HOSTILE), renderer_version="5.6.0").save()
         clean = qs.create(Actor.system(), unit, name="Neu", kind="custom",
                           definition={"components": [{"type": "textfield", "key": "a", "label": "A"}]})
-        task = portal.request_questionnaire(Actor.system(), customer, version)
-        dialog = dialogs.start(Actor.system(), customer, version, invite=False)
+        # requested and sent before the rule existed (starting either now is refused: test_questionnaire_code.py)
+        real_check, qs.ensure_renderable = qs.ensure_renderable, lambda version: None
+        try:
+            task = portal.request_questionnaire(Actor.system(), customer, version)
+            dialog = dialogs.start(Actor.system(), customer, version, invite=False)
+        finally:
+            qs.ensure_renderable = real_check
         ids = {"customer": str(customer.pk), "version": str(version.pk), "q": str(q.pk), "clean": str(clean.pk),
                "task": str(task.pk), "unit": str(unit.pk),
                "dialog": dialogs.LINK_PATH.format(id=dialog.pk, token=dialogs.link_token(dialog))}
