@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "JSON_MAX_DEPTH": 32,
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
     "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
+    # argon2 parameters (PasswordHasher keywords); None → OWASP's m=19 MiB, t=2, p=1 (core/passwords.py).
+    # Only the tests set it, to argon2's minimum cost.
+    "PASSWORD_HASH_PARAMS": None,
     # kiosk: failed activation-code entries per IP, and for the whole installation (kiosk/SECURITY.md)
     "KIOSK_PAIRING_LIMIT": "10 per hour",
     "KIOSK_PAIRING_GLOBAL_LIMIT": "1000 per hour",

@@ -18,6 +18,8 @@ from core.app import create_app
 from core.db import upgrade_database
 
 DEFAULT_PASSWORD = "korrekt-Pferd-Batterie-42"
+#: argon2's minimum cost: hashing is not what the tests measure (tests/core/test_passwords.py checks the real one)
+FAST_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1, "hash_len": 32, "salt_len": 16}
 _seq = itertools.count()
 
 
@@ -47,6 +49,7 @@ def make_app(tmp_path, **overrides):
         "CELERY_TASK_ALWAYS_EAGER": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
+        "PASSWORD_HASH_PARAMS": FAST_PASSWORD_HASH,
     }
     config.update(overrides)
     app = create_app(config)
