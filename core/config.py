@@ -64,7 +64,7 @@ DEFAULTS: dict[str, Any] = {
     # Flask-Admin
     "FLASK_ADMIN_SWATCH": "default",
     "FLASK_ADMIN_FLUID_LAYOUT": True,
-    # portal (issue 5): login codes (NIST SP 800-63B / OWASP ASVS numbers), sessions, uploads
+    # customer portal: login codes (NIST SP 800-63B / OWASP ASVS numbers), sessions, uploads
     # Links in e-mails (dialog invitations) point here; set it to the public address in production
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "DIALOG_LINK_DAYS": 30,
