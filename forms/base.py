@@ -94,8 +94,8 @@ class ComponentBase:
         self.mask_array: list[Any] | None = None
         self.option_values: list[Any] = []
         self.option_labels: dict[str, str] = {}
-        self._compile_options()
-        self._compile_validation()
+        self.compile_options()
+        self.compile_validation()
         errors = defn.get("errors")
         self.error_overrides: dict[str, str] = (
             {k: v for k, v in errors.items() if isinstance(v, str)} if isinstance(errors, dict) else {}
@@ -139,10 +139,10 @@ class ComponentBase:
 
     # -- compilation ------------------------------------------------------------------------------
 
-    def _compile_options(self) -> None:
-        pass
+    def compile_options(self) -> None:
+        """Reads the type's options (values and labels) from the definition; types with options override it."""
 
-    def _compile_validation(self) -> None:
+    def compile_validation(self) -> None:
         """Compiles ``validate``, the input mask and the rule table (in :class:`forms.components.Component`)."""
 
     # -- validateMultiple support -----------------------------------------------------------------

@@ -28,7 +28,7 @@ class Component(ComponentBase):
 
     # -- compilation ------------------------------------------------------------------------------
 
-    def _compile_validation(self) -> None:
+    def compile_validation(self) -> None:
         v = self.validate_def
         path = f"{self.def_path}.validate"
         pat = v.get("pattern")
@@ -194,7 +194,7 @@ class Checkbox(Component):
     type_name = "checkbox"
     model_type = "boolean"
 
-    def _compile_options(self) -> None:
+    def compile_options(self) -> None:
         if self.defn.get("inputType") == "radio":
             raise DefinitionError(f"{self.def_path}.inputType", "radio-style checkboxes are not supported")
 
@@ -225,7 +225,7 @@ class Radio(Component):
     model_type = "boolean"
     has_options = True
 
-    def _compile_options(self) -> None:
+    def compile_options(self) -> None:
         if self.defn.get("dataSrc") not in (None, "values"):
             raise DefinitionError(f"{self.def_path}.dataSrc", "only static values are supported")
         _compile_value_list(self, self.defn.get("values"), f"{self.def_path}.values")
@@ -252,7 +252,7 @@ class Select(Component):
     multiple_allowed = True
     has_options = True
 
-    def _compile_options(self) -> None:
+    def compile_options(self) -> None:
         src = self.defn.get("dataSrc")
         if src not in (None, "values"):
             raise DefinitionError(f"{self.def_path}.dataSrc", "only static values are supported")
@@ -293,7 +293,7 @@ class SelectBoxes(Component):
     type_name = "selectboxes"
     has_options = True
 
-    def _compile_options(self) -> None:
+    def compile_options(self) -> None:
         if self.defn.get("dataSrc") not in (None, "values"):
             raise DefinitionError(f"{self.def_path}.dataSrc", "only static values are supported")
         _compile_value_list(self, self.defn.get("values"), f"{self.def_path}.values")
@@ -320,7 +320,7 @@ class Survey(Component):
     type_name = "survey"
     has_options = True
 
-    def _compile_options(self) -> None:
+    def compile_options(self) -> None:
         self.questions: list[tuple[str, str]] = []
         qs = self.defn.get("questions") or []
         if not isinstance(qs, list):
@@ -419,7 +419,7 @@ class File(Component):
     type_name = "file"
     multiple_allowed = True
 
-    def _compile_options(self) -> None:
+    def compile_options(self) -> None:
         storage = self.defn.get("storage")
         if storage not in (None, "", "url"):
             raise DefinitionError(f"{self.def_path}.storage", "only 'url' storage (our upload endpoint) is supported")

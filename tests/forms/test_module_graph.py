@@ -115,6 +115,32 @@ def test_no_private_name_crosses_a_module_boundary():
     assert found == []
 
 
+def _private_names_by_module() -> dict[str, set[str]]:
+    """Private names each module defines (functions, classes, methods) or reads as attributes (``x._y``)."""
+    out: dict[str, set[str]] = {}
+    for name, tree in MODULES.items():
+        found = out.setdefault(name, set())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                found.add(node.name)
+            elif isinstance(node, ast.Attribute):
+                found.add(node.attr)
+        found -= {n for n in found if not n.startswith("_") or n.startswith("__")}
+    return out
+
+
+def test_no_private_method_or_attribute_is_shared_between_modules():
+    # e.g. a hook a subclass in another module overrides, or an attribute another module reads
+    by_module = _private_names_by_module()
+    shared = {
+        n: sorted(m for m, names in by_module.items() if n in names)
+        for names in by_module.values()
+        for n in names
+        if sum(n in other for other in by_module.values()) > 1
+    }
+    assert shared == {}
+
+
 def test_private_name_check_catches_both_forms():
     tree = ast.parse("from forms.rules import _x\nfrom forms import rules\nrules._y\n")
     assert _private_names_crossing("forms.z", tree) == [
