@@ -65,7 +65,7 @@ register_customer_data("dialogs", delete_customer_dialogs)
 
 
 def _portal_cleanups() -> None:
-    """The portal's accounts, sessions, tasks, messages, documents and projects of the customer."""
+    """Registers the portal's clean-ups: accounts, sessions, tasks, messages, documents, projects."""
     from core.services.documents import delete_customer_documents
     from core.services.messages import delete_customer_messages
     from core.services.portal import delete_customer_portal
