@@ -15,9 +15,9 @@ from admin.views.appointments import ActivityTypeView, AppointmentView, Reminder
 from admin.views.calendar import CalendarView
 from admin.views.customers import CustomerView
 from admin.views.dashboard import DashboardView
-from admin.views.devices import DevicesView, KioskView  # kiosk (issue 4)
-from admin.views.dialogs import DialogView, ScoringView  # dialogs (issue 6)
-from admin.views.portal import PortalAdminView  # portal (issue 5)
+from admin.views.devices import DevicesView, KioskView
+from admin.views.dialogs import DialogView, ScoringView
+from admin.views.portal import PortalAdminView
 from admin.views.questionnaires import QuestionnaireView
 from admin.views.records import AuditView, OutboxView
 from admin.views.settings import FeaturesView, SettingsView
@@ -55,13 +55,13 @@ def init_app(app: Flask) -> Admin:
                                     category=_l("Settings")))
     admin.add_view(StaffUserView(StaffUser, name=_l("Staff accounts"), endpoint="staffuser",
                                  category=_l("Settings")))
-    # kiosk (issue 4): Settings > Devices (owners) and the start/run pages (owners and staff, not in the menu)
+    # kiosk: Settings > Devices (owners) and the start/run pages (owners and staff, not in the menu)
     admin.add_view(DevicesView(name=_l("Devices"), endpoint="devices", url="/admin/devices", category=_l("Settings")))
     admin.add_view(KioskView(name=_l("Tablet questionnaires"), endpoint="kiosk_admin", url="/admin/kiosk"))
-    # dialogs (issue 6): dialogs, dashboard and reports from the customer file; designers' scoring models
+    # dialogs: dialogs, dashboard and reports from the customer file; designers' scoring models
     admin.add_view(DialogView(name=_l("Dialogs"), endpoint="dialogs_admin", url="/admin/dialogs"))
     admin.add_view(ScoringView(name=_l("Scoring model"), endpoint="scoring", url="/admin/scoring"))
-    # portal (issue 5): accounts, projects, messages, documents, welcome text
+    # portal: accounts, projects, messages, documents, welcome text
     admin.add_view(PortalAdminView(name=_l("Customer portal"), endpoint="portal_admin", url="/admin/portal"))
     app.extensions["frontdesk_admin"] = admin
     return admin

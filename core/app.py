@@ -61,7 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _register_surfaces(app: Flask) -> None:
     import admin
-    import dialogs  # dialogs (issue 6)
+    import dialogs
     import kiosk
     import portal
     import tasks  # noqa: F401 (registers the Celery tasks)
@@ -108,7 +108,7 @@ def _register_surfaces(app: Flask) -> None:
     admin.init_app(app)
     portal.init_app(app)
     kiosk.init_app(app)
-    dialogs.init_app(app)  # dialogs (issue 6)
+    dialogs.init_app(app)
 
 
 def _same_origin(url: str | None) -> bool:

@@ -22,7 +22,7 @@ BEAT_SCHEDULE = {
     "appointment-reminders": {"task": "tasks.reminders.sweep", "schedule": timedelta(minutes=5)},
     "outbox-retry": {"task": "tasks.mail.retry_queued", "schedule": timedelta(minutes=5)},
     "kiosk-expire-runs": {"task": "tasks.kiosk.expire_runs", "schedule": timedelta(minutes=1)},  # issue 4
-    "dialogs-sweep": {"task": "tasks.dialogs.sweep", "schedule": timedelta(minutes=2)},  # dialogs (issue 6)
+    "dialogs-sweep": {"task": "tasks.dialogs.sweep", "schedule": timedelta(minutes=2)},
     "reports-stale-renders": {"task": "tasks.reports.requeue_stale", "schedule": timedelta(minutes=1)},
 }
 

@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "JSON_MAX_DEPTH": 32,
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
     "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
+    # argon2 parameters (PasswordHasher keywords); None → OWASP's m=19 MiB, t=2, p=1 (core/passwords.py).
+    # Only the tests set it, to argon2's minimum cost.
+    "PASSWORD_HASH_PARAMS": None,
     # kiosk: failed activation-code entries per IP, and for the whole installation (kiosk/SECURITY.md)
     "KIOSK_PAIRING_LIMIT": "10 per hour",
     "KIOSK_PAIRING_GLOBAL_LIMIT": "1000 per hour",
@@ -61,7 +64,7 @@ DEFAULTS: dict[str, Any] = {
     # Flask-Admin
     "FLASK_ADMIN_SWATCH": "default",
     "FLASK_ADMIN_FLUID_LAYOUT": True,
-    # portal (issue 5): login codes (NIST SP 800-63B / OWASP ASVS numbers), sessions, uploads
+    # customer portal: login codes (NIST SP 800-63B / OWASP ASVS numbers), sessions, uploads
     # Links in e-mails (dialog invitations) point here; set it to the public address in production
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "DIALOG_LINK_DAYS": 30,

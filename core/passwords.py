@@ -10,33 +10,55 @@ from __future__ import annotations
 import gzip
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
-HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16)
+#: OWASP's argon2id minimum (README): what every deployment hashes with
+PRODUCTION_PARAMS: dict[str, Any] = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1, "hash_len": 32,
+                                     "salt_len": 16}
+HASHER = PasswordHasher(**PRODUCTION_PARAMS)
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 #: verified against when the account does not exist, so timing does not tell who has an account
 _DUMMY_HASH = HASHER.hash("frontdesk-dummy-password")
 
 
+def hasher() -> PasswordHasher:
+    """The app's hasher: ``PASSWORD_HASH_PARAMS`` when the config sets it (the tests' cheap one), else OWASP's."""
+    params = current_app.config.get("PASSWORD_HASH_PARAMS") if has_app_context() else None
+    return _hasher_for(tuple(sorted(params.items()))) if params else HASHER
+
+
+@cache
+def _hasher_for(params: tuple[tuple[str, Any], ...]) -> PasswordHasher:
+    return PasswordHasher(**dict(params))
+
+
+@cache
+def _dummy_hash(h: PasswordHasher) -> str:
+    return _DUMMY_HASH if h is HASHER else h.hash("frontdesk-dummy-password")
+
+
 def hash_password(password: str) -> str:
-    return HASHER.hash(password)
+    return hasher().hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; spends the same time when there is no hash."""
+    h = hasher()
     try:
-        return HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return h.verify(stored_hash or _dummy_hash(h), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(stored_hash: str) -> bool:
     try:
-        return HASHER.check_needs_rehash(stored_hash)
+        return hasher().check_needs_rehash(stored_hash)
     except InvalidHashError:
         return True
 

@@ -8,115 +8,27 @@ condition and the list of validation rules that can apply to it.  The registry o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any
 
-from forms import rules
+from forms import jsonlogic, rules
+from forms.base import B64_RE, SIGNATURE_PREFIX, Check, ComponentBase, Issue, compile_mask, strict_eq_option
 from forms.conditions import Condition
 from forms.errors import DefinitionError
 from forms.jsvalues import UNDEF, is_number, js_string, js_truthy
 
-__all__ = ["Component"]
-
-_B64_RE = re.compile(r"[A-Za-z0-9+/]*={0,2}")
-SIGNATURE_PREFIX = "data:image/png;base64,"
+__all__ = ["SIGNATURE_PREFIX", "Component"]
 
 
-class Component:
-    """Base class: a data component holding one value at ``key``."""
-
-    type_name: ClassVar[str] = ""
-    #: "value" (a leaf value), "layout" (children at the same data level), "container" (a dict
-    #: level), "grid" (a list of dict rows) or "none" (no data, no children).
-    kind: ClassVar[str] = "value"
-    model_type: ClassVar[str] = "any"
-    multiple_allowed: ClassVar[bool] = False
-    has_options: ClassVar[bool] = False
+class Component(ComponentBase):
+    """Base class: a data component holding one value at ``key``, with its condition and rules."""
 
     def __init__(self, defn: dict[str, Any], path: str, parent: Component | None, strict: bool) -> None:
-        self.defn = defn
-        self.type: str = defn["type"]
-        key = defn.get("key")
-        self.key: str = key if isinstance(key, str) else ""
-        self.parts: tuple[str, ...] = tuple(self.key.split(".")) if self.key else ()
-        label = defn.get("label")
-        self.label: str = label if isinstance(label, str) and label else self.key
-        self.def_path = path
-        self.parent = parent
-        self.children: list[Component] = []
         self.condition: Condition | None = None
-        self.strict = strict
-        v = defn.get("validate")
-        self.validate_def: dict[str, Any] = v if isinstance(v, dict) else {}
-        self.multiple = bool(js_truthy(defn.get("multiple"))) and self.multiple_allowed
-        if js_truthy(defn.get("multiple")) and not self.multiple_allowed:
-            raise DefinitionError(f"{path}.multiple", f"'multiple' is not supported for {self.type}")
-        self.clear_on_hide = js_truthy(defn.get("clearOnHide", True))
-        self.hidden_prop = js_truthy(defn.get("hidden"))
-        self.validate_when_hidden = js_truthy(defn.get("validateWhenHidden"))
-        self.is_input = ("input" not in defn) or js_truthy(defn.get("input"))
-        persistent = defn.get("persistent", True)
-        self.value_hidden = not js_truthy(defn.get("protected")) and (
-            ("persistent" in defn and not js_truthy(persistent)) or persistent == "client-only"
-        )
-        self.truncate_spaces = js_truthy(defn.get("truncateMultipleSpaces"))
-        # paths (set by the Form)
-        self.data_path = ""  # Form.io "path": data keys only, no row indices
-        self.full_path = ""  # Form.io "fullPath": includes layout keys
-        self.grids: tuple[Component, ...] = ()
-        self.pattern_re: re.Pattern[str] | None = None
-        self.mask_array: list[Any] | None = None
-        self.option_values: list[Any] = []
-        self.option_labels: dict[str, str] = {}
-        self._compile_options()
-        self._compile_validation()
-        errors = defn.get("errors")
-        self.error_overrides: dict[str, str] = (
-            {k: v for k, v in errors.items() if isinstance(v, str)} if isinstance(errors, dict) else {}
-        )
-        cm = self.validate_def.get("customMessage")
-        self.custom_message: str | None = cm if isinstance(cm, str) and cm else None
-        field = defn.get("errorLabel") or defn.get("label") or defn.get("placeholder") or self.key
-        self.error_field = field if isinstance(field, str) else self.key
-        props = defn.get("properties")
-        self.properties: dict[str, Any] = props if isinstance(props, dict) else {}
-
-    # -- information ------------------------------------------------------------------------------
-
-    @property
-    def has_data(self) -> bool:
-        """Whether this component stores a value of its own (or a level of values)."""
-        return self.kind in ("value", "container", "grid")
-
-    def iter_data_children(self) -> Iterator[Component]:
-        """Data components directly at the level below (looking through layout components)."""
-        for child in self.children:
-            if child.kind == "layout":
-                yield from child.iter_data_children()
-            elif child.has_data:
-                yield child
-
-    def get_in(self, row: Any) -> Any:
-        """This component's value in ``row`` (``UNDEF`` when absent)."""
-        cur = row
-        for p in self.parts:
-            if not isinstance(cur, dict):
-                return UNDEF
-            cur = cur.get(p, UNDEF)
-            if cur is UNDEF:
-                return UNDEF
-        return cur
-
-    def v_get(self, name: str) -> Any:
-        """``component.validate[name]`` or ``UNDEF``."""
-        return self.validate_def.get(name, UNDEF)
+        super().__init__(defn, path, parent, strict)
 
     # -- compilation ------------------------------------------------------------------------------
 
-    def _compile_options(self) -> None:
-        pass
-
-    def _compile_validation(self) -> None:
+    def compile_validation(self) -> None:
         v = self.validate_def
         path = f"{self.def_path}.validate"
         pat = v.get("pattern")
@@ -131,7 +43,7 @@ class Component:
         if js_truthy(mask) and self.type != "time" and not js_truthy(v.get("skipMaskValidation")):
             if not isinstance(mask, str):
                 raise DefinitionError(f"{self.def_path}.inputMask", "must be a string")
-            self.mask_array = rules._mask_array(mask)
+            self.mask_array = compile_mask(mask)
         if js_truthy(self.defn.get("allowMultipleMasks")):
             raise DefinitionError(f"{self.def_path}.allowMultipleMasks", "multiple input masks are not supported")
         # (check, applies-to-multiple) in @formio/core's rule order: with a customMessage only the
@@ -140,8 +52,6 @@ class Component:
         j = v.get("json")
         has_json = js_truthy(j) and isinstance(j, (dict, list))
         if has_json:
-            from forms import jsonlogic
-
             jsonlogic.check(j, f"{path}.json")
         fields = self.defn.get("fields")
         req_day = (
@@ -149,7 +59,7 @@ class Component:
             and isinstance(fields, dict)
             and any(isinstance(f, dict) and js_truthy(f.get("required")) for f in fields.values())
         )
-        table: list[tuple[bool, rules.Check, Any]] = [
+        table: list[tuple[bool, Check, Any]] = [
             (t == "datetime", rules.date, True),
             (t == "day", rules.day, True),
             (t == "email", rules.email, True),
@@ -161,7 +71,7 @@ class Component:
             ("maxWords" in v, rules.max_words, True),
             ("minLength" in v, rules.min_length, True),
             ("minSelectedCount" in v, rules.min_selected_count, True),
-            ("min" in v, rules.minimum, rules._min_prefilter),
+            ("min" in v, rules.minimum, rules.min_prefilter),
             ("minWords" in v, rules.min_words, False),
             (True, rules.multiple, None),  # validateMultiple: a full-value rule
             (self.pattern_re is not None, rules.pattern, False),
@@ -174,47 +84,26 @@ class Component:
                 True,
             ),
         ]
-        self.item_rules: list[tuple[rules.Check, Any]] = [(fn, multi) for on, fn, multi in table if on]
-        self.strict_rules: list[rules.Check] = self.make_strict_rules() if self.strict else []
+        self.item_rules: list[tuple[Check, Any]] = [(fn, multi) for on, fn, multi in table if on]
+        self.strict_rules: list[Check] = self.make_strict_rules() if self.strict else []
 
-    def make_strict_rules(self) -> list[rules.Check]:
+    def make_strict_rules(self) -> list[Check]:
         """Our own extra checks (strict mode): value types, option membership, shapes."""
         return [rules.strict_type]
 
-    # -- validateMultiple support -----------------------------------------------------------------
-
-    @property
-    def multiple_eligible(self) -> bool:
-        return True
-
-    @property
-    def empty_value_is_array(self) -> bool:
-        return True
-
-    model_array: ClassVar[bool] = False
-
-    # -- strict helpers ---------------------------------------------------------------------------
-
-    def accepts(self, value: Any) -> bool:
-        """Whether ``value`` has an acceptable JSON type for this component (strict mode)."""
-        return True
-
-    def invalid_options(self, value: Any) -> bool:
-        return False
-
     # -- validation -------------------------------------------------------------------------------
 
-    def validate(self, value: Any, ctx: Any) -> list[rules.Issue]:
+    def validate(self, value: Any, ctx: Any) -> list[Issue]:
         """All issues for ``value`` (the caller has already decided the component is validated).
 
         Issues are de-duplicated like @formio/core does: by message key, or by the custom message
         when ``validate.customMessage`` is set (then only the first failing rule is reported).
         """
-        out: list[rules.Issue] = []
+        out: list[Issue] = []
         seen: set[str] = set()
         custom = self.custom_message
 
-        def add(issue: rules.Issue | None) -> None:
+        def add(issue: Issue | None) -> None:
             if issue is None:
                 return
             token = custom if custom is not None else issue[1]
@@ -242,15 +131,6 @@ class Component:
                 continue  # the value is already reported (e.g. "not a valid number")
             add(fn(self, value, ctx))
         return out
-
-    # -- rendering --------------------------------------------------------------------------------
-
-    def option_label(self, value: Any) -> str:
-        """The label of option ``value`` (the value itself when unknown)."""
-        return self.option_labels.get(js_string(value), js_string(value)) if value is not None else ""
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.full_path or self.key!r}>"
 
 
 # --- value components ----------------------------------------------------------------------------
@@ -314,7 +194,7 @@ class Checkbox(Component):
     type_name = "checkbox"
     model_type = "boolean"
 
-    def _compile_options(self) -> None:
+    def compile_options(self) -> None:
         if self.defn.get("inputType") == "radio":
             raise DefinitionError(f"{self.def_path}.inputType", "radio-style checkboxes are not supported")
 
@@ -345,12 +225,12 @@ class Radio(Component):
     model_type = "boolean"
     has_options = True
 
-    def _compile_options(self) -> None:
+    def compile_options(self) -> None:
         if self.defn.get("dataSrc") not in (None, "values"):
             raise DefinitionError(f"{self.def_path}.dataSrc", "only static values are supported")
         _compile_value_list(self, self.defn.get("values"), f"{self.def_path}.values")
 
-    def make_strict_rules(self) -> list[rules.Check]:
+    def make_strict_rules(self) -> list[Check]:
         out = [rules.strict_type]
         if not js_truthy(self.validate_def.get("onlyAvailableItems")):
             out.append(rules.strict_options)
@@ -362,7 +242,7 @@ class Radio(Component):
     def invalid_options(self, value: Any) -> bool:
         if value is None or value is UNDEF or value == "" or not self.accepts(value):
             return False
-        return not any(rules._strict_eq_opt(o, value) or js_string(o) == js_string(value) for o in self.option_values)
+        return not any(strict_eq_option(o, value) or js_string(o) == js_string(value) for o in self.option_values)
 
 
 class Select(Component):
@@ -372,7 +252,7 @@ class Select(Component):
     multiple_allowed = True
     has_options = True
 
-    def _compile_options(self) -> None:
+    def compile_options(self) -> None:
         src = self.defn.get("dataSrc")
         if src not in (None, "values"):
             raise DefinitionError(f"{self.def_path}.dataSrc", "only static values are supported")
@@ -388,7 +268,7 @@ class Select(Component):
     def empty_value_is_array(self) -> bool:
         return self.multiple
 
-    def make_strict_rules(self) -> list[rules.Check]:
+    def make_strict_rules(self) -> list[Check]:
         out = [rules.strict_type]
         if not js_truthy(self.validate_def.get("onlyAvailableItems")):
             out.append(rules.strict_options)
@@ -402,7 +282,7 @@ class Select(Component):
         for v in items:
             if v is None or v is UNDEF or v == "" or not self.accepts(v):
                 continue
-            if not any(rules._strict_eq_opt(o, v) or js_string(o) == js_string(v) for o in self.option_values):
+            if not any(strict_eq_option(o, v) or js_string(o) == js_string(v) for o in self.option_values):
                 return True
         return False
 
@@ -413,12 +293,12 @@ class SelectBoxes(Component):
     type_name = "selectboxes"
     has_options = True
 
-    def _compile_options(self) -> None:
+    def compile_options(self) -> None:
         if self.defn.get("dataSrc") not in (None, "values"):
             raise DefinitionError(f"{self.def_path}.dataSrc", "only static values are supported")
         _compile_value_list(self, self.defn.get("values"), f"{self.def_path}.values")
 
-    def make_strict_rules(self) -> list[rules.Check]:
+    def make_strict_rules(self) -> list[Check]:
         out = [rules.strict_type]
         if not js_truthy(self.validate_def.get("onlyAvailableItems")):
             out.append(rules.strict_options)
@@ -440,7 +320,7 @@ class Survey(Component):
     type_name = "survey"
     has_options = True
 
-    def _compile_options(self) -> None:
+    def compile_options(self) -> None:
         self.questions: list[tuple[str, str]] = []
         qs = self.defn.get("questions") or []
         if not isinstance(qs, list):
@@ -469,7 +349,7 @@ class Survey(Component):
                 return True
         return False
 
-    def make_strict_rules(self) -> list[rules.Check]:
+    def make_strict_rules(self) -> list[Check]:
         return [rules.strict_type, rules.strict_options]
 
 
@@ -485,14 +365,14 @@ class DateTime(_StringComponent):
 
     type_name = "datetime"
 
-    def make_strict_rules(self) -> list[rules.Check]:
+    def make_strict_rules(self) -> list[Check]:
         return [rules.strict_type, rules.strict_iso_date]
 
 
-def _signature_ok(c: Component, value: Any, ctx: Any) -> rules.Issue | None:
+def _signature_ok(c: Component, value: Any, ctx: Any) -> Issue | None:
     if not isinstance(value, str) or value == "":
         return None
-    if value.startswith(SIGNATURE_PREFIX) and _B64_RE.fullmatch(value[len(SIGNATURE_PREFIX) :]):
+    if value.startswith(SIGNATURE_PREFIX) and B64_RE.fullmatch(value[len(SIGNATURE_PREFIX) :]):
         return None
     return ("signature", "invalidSignature", {})
 
@@ -503,7 +383,7 @@ class Signature(_StringComponent):
     type_name = "signature"
     multiple_allowed = False
 
-    def make_strict_rules(self) -> list[rules.Check]:
+    def make_strict_rules(self) -> list[Check]:
         return [rules.strict_type, _signature_ok]
 
 
@@ -527,7 +407,7 @@ def file_entry_ok(entry: Any) -> bool:
     return ident is None or isinstance(ident, str)
 
 
-def _files_ok(c: Component, value: Any, ctx: Any) -> rules.Issue | None:
+def _files_ok(c: Component, value: Any, ctx: Any) -> Issue | None:
     if not isinstance(value, list):
         return None
     return None if all(file_entry_ok(e) for e in value) else ("file", "invalidFile", {})
@@ -539,7 +419,7 @@ class File(Component):
     type_name = "file"
     multiple_allowed = True
 
-    def _compile_options(self) -> None:
+    def compile_options(self) -> None:
         storage = self.defn.get("storage")
         if storage not in (None, "", "url"):
             raise DefinitionError(f"{self.def_path}.storage", "only 'url' storage (our upload endpoint) is supported")
@@ -547,11 +427,11 @@ class File(Component):
     def accepts(self, value: Any) -> bool:
         return isinstance(value, list)
 
-    def validate(self, value: Any, ctx: Any) -> list[rules.Issue]:
+    def validate(self, value: Any, ctx: Any) -> list[Issue]:
         # multiple only means "several files"; the value is always a list
         return super().validate(value, ctx)
 
-    def make_strict_rules(self) -> list[rules.Check]:
+    def make_strict_rules(self) -> list[Check]:
         return [rules.strict_type, _files_ok]
 
 
@@ -632,7 +512,7 @@ class Container(Component):
         return isinstance(value, dict)
 
 
-def _rows_rule(c: Component, value: Any, ctx: Any) -> rules.Issue | None:
+def _rows_rule(c: Component, value: Any, ctx: Any) -> Issue | None:
     if not isinstance(value, list):
         return None
     n = len(value)
@@ -656,7 +536,7 @@ class DataGrid(Component):
     def accepts(self, value: Any) -> bool:
         return isinstance(value, list) and all(isinstance(r, dict) or r is None for r in value)
 
-    def make_strict_rules(self) -> list[rules.Check]:
+    def make_strict_rules(self) -> list[Check]:
         return [rules.strict_type, _rows_rule]
 
 

@@ -10,9 +10,10 @@ import contextlib
 import json
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from forms import jsonlogic
+from forms.base import ComponentBase
 from forms.errors import DefinitionError
 from forms.jsvalues import (
     UNDEF,
@@ -22,10 +23,6 @@ from forms.jsvalues import (
     js_truthy,
     lodash_is_equal,
 )
-
-if TYPE_CHECKING:
-    from forms.components import Component
-    from forms.form import Walk
 
 __all__ = ["SIMPLE_OPERATORS", "Condition", "compile_condition", "is_component_data_empty"]
 
@@ -47,6 +44,14 @@ SIMPLE_OPERATORS = frozenset(
 )
 
 
+class Walk(Protocol):
+    """What a condition reads of a validation run (:class:`forms.form.Walk` is the one there is)."""
+
+    def get_lodash(self, raw: str) -> Any: ...
+
+    def value_of(self, node: Any, *, by_key: bool = False, fixed: list[int] | None = None) -> Any: ...
+
+
 class _Ref:
     """A reference to another component's value (``when`` / ``conditions[].component``)."""
 
@@ -55,7 +60,7 @@ class _Ref:
     def __init__(self, raw: str, strict: bool = False) -> None:
         self.raw = raw
         self.strict = strict
-        self.node: Component | None = None
+        self.node: ComponentBase | None = None
         self.by_key = False
         self.fixed: list[str | int] | None = None  # explicit indices given in the reference
 
@@ -117,7 +122,7 @@ def _check_simple(simple: tuple[list[tuple[_Ref, str, Any]], str, bool], walk: W
     return result if show else not result
 
 
-def _is_equal(value: Any, compared: Any, node: Component | None) -> bool:
+def _is_equal(value: Any, compared: Any, node: ComponentBase | None) -> bool:
     if node is not None and node.type == "selectboxes" and isinstance(value, (dict, list)):
         got = _lodash_get_simple(value, compared)
         return js_truthy(got) if got is not UNDEF else False
@@ -186,7 +191,7 @@ def _lodash_to_string(v: Any) -> str:
     return js_string(v)
 
 
-def _execute(op: str, value: Any, compared: Any, node: Component | None) -> bool:
+def _execute(op: str, value: Any, compared: Any, node: ComponentBase | None) -> bool:
     if op in ("isEqual", "isNotEqual"):
         r = _is_equal(value, compared, node)
         return r if op == "isEqual" else not r
@@ -208,7 +213,7 @@ def _execute(op: str, value: Any, compared: Any, node: Component | None) -> bool
     return True
 
 
-def _operator(op: str, value: Any, compared: Any, node: Component | None) -> bool:
+def _operator(op: str, value: Any, compared: Any, node: ComponentBase | None) -> bool:
     if op == "isEmpty":
         return is_component_data_empty(node, value)
     if op == "isNotEmpty":
@@ -218,7 +223,7 @@ def _operator(op: str, value: Any, compared: Any, node: Component | None) -> boo
     return _execute(op, value, compared, node)
 
 
-def _empty_value(node: Component | None) -> Any:
+def _empty_value(node: ComponentBase | None) -> Any:
     t = node.type if node is not None else None
     if t in ("textarea", "textfield", "time", "datetime", "day"):
         return ""
@@ -227,7 +232,7 @@ def _empty_value(node: Component | None) -> Any:
     return None
 
 
-def _is_value_empty(node: Component | None, value: Any) -> bool:
+def _is_value_empty(node: ComponentBase | None, value: Any) -> bool:
     if value is None or value is UNDEF or (value == "" and isinstance(value, str)):
         return True
     if isinstance(value, list):
@@ -238,7 +243,7 @@ def _is_value_empty(node: Component | None, value: Any) -> bool:
     return False
 
 
-def is_component_data_empty(node: Component | None, value: Any, _depth: int = 0) -> bool:
+def is_component_data_empty(node: ComponentBase | None, value: Any, _depth: int = 0) -> bool:
     """@formio/core ``isComponentDataEmpty`` for one component and its value."""
     t = node.type if node is not None else None
     if t == "checkbox":

@@ -22,6 +22,7 @@ from forms.expressions import find_code
 from forms.jsvalues import UNDEF, js_truthy, json_copy
 from forms.messages import interpolate, lint_message, message
 from forms.registry import REGISTRY
+from forms.render import render_answers
 
 __all__ = ["Form", "Issue", "Result", "load", "to_renderer_errors", "validate"]
 
@@ -635,8 +636,6 @@ class Form:
 
     def render_answers(self, data: Any, *, lang: str = "de") -> Markup:
         """Escaped, read-only HTML of a submission (see :mod:`forms.render`)."""
-        from forms.render import render_answers
-
         return render_answers(self, data, lang=lang)
 
     def __iter__(self) -> Iterator[Component]:

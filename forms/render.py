@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from markupsafe import Markup, escape
 
-from forms.components import _B64_RE, SIGNATURE_PREFIX, Component
+from forms.base import B64_RE, SIGNATURE_PREFIX
+from forms.components import Component
 from forms.jsvalues import UNDEF, is_number, js_string, json_copy
 from forms.rules import parse_iso_datetime
 
-if TYPE_CHECKING:
-    from forms.form import Form
+__all__ = ["AnswerSheet", "format_value", "render_answers"]
 
-__all__ = ["format_value", "render_answers"]
+
+class AnswerSheet(Protocol):
+    """What :func:`render_answers` reads of a :class:`forms.form.Form`: its top-level components."""
+
+    @property
+    def top_components(self) -> list[Component]: ...
+
 
 _TEXT = {
     "de": {
@@ -110,7 +116,7 @@ def format_value_single(c: Component, v: Any, lang: str) -> str:
                 rows.append(f'<tr><th scope="row">{_e(qlabel)}</th><td>{_e(c.option_label(v[q]))}</td></tr>')
         return f'<table class="fd-survey">{"".join(rows)}</table>' if rows else t["empty"]
     if typ == "signature":
-        if isinstance(v, str) and v.startswith(SIGNATURE_PREFIX) and _B64_RE.fullmatch(v[len(SIGNATURE_PREFIX) :]):
+        if isinstance(v, str) and v.startswith(SIGNATURE_PREFIX) and B64_RE.fullmatch(v[len(SIGNATURE_PREFIX) :]):
             return f'<img class="fd-signature" src="{_e(v)}" alt="{_e(t["signature"])}">'
         return t["invalid"]
     if typ == "file":
@@ -213,7 +219,7 @@ def _render_grid(c: Component, value: Any, lang: str) -> str:
     )
 
 
-def render_answers(form: Form, data: Any, *, lang: str = "de") -> Markup:
+def render_answers(form: AnswerSheet, data: Any, *, lang: str = "de") -> Markup:
     """Escaped read-only HTML of ``data`` answered on ``form`` (labels, option labels, tables)."""
     lang = lang if lang in _TEXT else "de"
     out: list[str] = []

@@ -11,9 +11,10 @@ import math
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from forms import jsonlogic
+from forms.base import ComponentBase, Issue, strict_eq_option
 from forms.jsvalues import (
     JS_WS,
     UNDEF,
@@ -26,12 +27,6 @@ from forms.jsvalues import (
     js_truthy,
     lodash_is_empty,
 )
-
-if TYPE_CHECKING:
-    from forms.components import Component
-
-Issue = tuple[str, str, dict[str, Any]]
-Check = Callable[["Component", Any, Any], "Issue | None"]
 
 EMAIL_RE = re.compile(
     r"^(([^<>()\[\]\\.,;:\s@\"]+(\.[^<>()\[\]\\.,;:\s@\"]+)*)|(\".+\"))@"
@@ -111,7 +106,7 @@ def value_is_present(value: Any, false_is_value: bool, skip_object: bool, _depth
     return True
 
 
-def component_has_value(c: Component, value: Any) -> bool:
+def component_has_value(c: ComponentBase, value: Any) -> bool:
     """@formio/core ``componentHasValue``."""
     t = c.type
     if t == "day" and value == "00/00/0000":
@@ -124,13 +119,13 @@ def component_has_value(c: Component, value: Any) -> bool:
 # --- rules ---------------------------------------------------------------------------------------
 
 
-def required(c: Component, value: Any, ctx: Any) -> Issue | None:
+def required(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if component_has_value(c, value):
         return None
     return ("required", "required", {})
 
 
-def min_length(c: Component, value: Any, ctx: Any) -> Issue | None:
+def min_length(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     n = _setting(c.v_get("minLength"), parse_int)
     if not js_truthy(value) or not js_truthy(n) or not isinstance(value, str):
         return None
@@ -139,7 +134,7 @@ def min_length(c: Component, value: Any, ctx: Any) -> Issue | None:
     return None
 
 
-def max_length(c: Component, value: Any, ctx: Any) -> Issue | None:
+def max_length(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     n = _setting(c.v_get("maxLength"), parse_int)
     if not js_truthy(value) or not isinstance(value, str) or n is UNDEF or not js_truthy(n):
         return None
@@ -152,7 +147,7 @@ def _word_count(value: str) -> int:
     return len(_WORD_SPLIT.split(js_trim(value)))
 
 
-def min_words(c: Component, value: Any, ctx: Any) -> Issue | None:
+def min_words(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     n = _setting(c.v_get("minWords"), parse_int)
     if not js_truthy(n) or not js_truthy(value) or not isinstance(value, str):
         return None
@@ -161,7 +156,7 @@ def min_words(c: Component, value: Any, ctx: Any) -> Issue | None:
     return None
 
 
-def max_words(c: Component, value: Any, ctx: Any) -> Issue | None:
+def max_words(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     n = _setting(c.v_get("maxWords"), parse_int)
     if n is UNDEF or not js_truthy(n) or not isinstance(value, str):
         return None
@@ -170,7 +165,7 @@ def max_words(c: Component, value: Any, ctx: Any) -> Issue | None:
     return None
 
 
-def pattern(c: Component, value: Any, ctx: Any) -> Issue | None:
+def pattern(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if not js_truthy(value) or not isinstance(value, str) or c.pattern_re is None:
         return None
     if c.pattern_re.search(value):
@@ -180,11 +175,11 @@ def pattern(c: Component, value: Any, ctx: Any) -> Issue | None:
     return ("pattern", key if isinstance(key, str) and key else "pattern", {"pattern": pat, "regex": pat})
 
 
-def _min_prefilter(c: Component, value: Any) -> bool:
+def min_prefilter(c: ComponentBase, value: Any) -> bool:
     return not _isnan(js_parse_float(value))
 
 
-def minimum(c: Component, value: Any, ctx: Any) -> Issue | None:
+def minimum(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     m = _setting(c.v_get("min"), js_parse_float)
     if _isnan(js_parse_float(value)) or _isnan(m) or m is UNDEF:
         return None
@@ -196,7 +191,7 @@ def minimum(c: Component, value: Any, ctx: Any) -> Issue | None:
     return ("min", "min", {"min": _num_param(m)})
 
 
-def maximum(c: Component, value: Any, ctx: Any) -> Issue | None:
+def maximum(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     m = _setting(c.v_get("max"), js_parse_float)
     if value is None or m is UNDEF or _isnan(m):
         return None
@@ -208,7 +203,7 @@ def maximum(c: Component, value: Any, ctx: Any) -> Issue | None:
     return ("max", "max", {"max": _num_param(m)})
 
 
-def _selected_count(c: Component, value: Any, key: str) -> tuple[Any, int] | None:
+def _selected_count(c: ComponentBase, value: Any, key: str) -> tuple[Any, int] | None:
     n = _setting(c.v_get(key), js_parse_float)
     if not js_truthy(value) or not js_truthy(n):
         return None
@@ -223,7 +218,7 @@ def _selected_count(c: Component, value: Any, key: str) -> tuple[Any, int] | Non
     return n, count
 
 
-def min_selected_count(c: Component, value: Any, ctx: Any) -> Issue | None:
+def min_selected_count(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     r = _selected_count(c, value, "minSelectedCount")
     if r and js_lt(r[1], r[0]):
         msg = c.defn.get("minSelectedCountMessage")
@@ -235,7 +230,7 @@ def min_selected_count(c: Component, value: Any, ctx: Any) -> Issue | None:
     return None
 
 
-def max_selected_count(c: Component, value: Any, ctx: Any) -> Issue | None:
+def max_selected_count(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     r = _selected_count(c, value, "maxSelectedCount")
     if r and js_lt(r[0], r[1]):
         msg = c.defn.get("maxSelectedCountMessage")
@@ -247,29 +242,19 @@ def max_selected_count(c: Component, value: Any, ctx: Any) -> Issue | None:
     return None
 
 
-def email(c: Component, value: Any, ctx: Any) -> Issue | None:
+def email(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if isinstance(value, str) and value and not EMAIL_RE.match(value):
         return ("email", "invalid_email", {})
     return None
 
 
-def json_rule(c: Component, value: Any, ctx: Any) -> Issue | None:
+def json_rule(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     logic = c.v_get("json")
     valid = jsonlogic.evaluate(logic, ctx.logic_context(c, value if js_truthy(value) else None))
     if valid is None or valid is True:
         return None
     key = js_string(valid) if js_truthy(valid) else "jsonLogic"
     return ("json", key, {})
-
-
-def _mask_array(mask: str) -> list[Any]:
-    table = {
-        "9": re.compile(r"\d", re.ASCII),
-        "A": re.compile(r"[a-zA-Z]"),
-        "a": re.compile(r"[a-z]"),
-        "*": re.compile(r"[a-zA-Z0-9]"),
-    }
-    return [table.get(ch, ch) for ch in mask]
 
 
 def match_input_mask(value: Any, mask: list[Any]) -> bool:
@@ -287,7 +272,7 @@ def match_input_mask(value: Any, mask: list[Any]) -> bool:
     return True
 
 
-def mask(c: Component, value: Any, ctx: Any) -> Issue | None:
+def mask(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if not js_truthy(value) or c.mask_array is None:
         return None
     if match_input_mask(value, c.mask_array):
@@ -313,7 +298,7 @@ def _days_in_month(month: float, year: float) -> int:
     return 31
 
 
-def _fields_hide(c: Component, part: str) -> bool:
+def _fields_hide(c: ComponentBase, part: str) -> bool:
     fields = c.defn.get("fields")
     sub = fields.get(part) if isinstance(fields, dict) else None
     if not isinstance(sub, dict):
@@ -321,7 +306,7 @@ def _fields_hide(c: Component, part: str) -> bool:
     return js_truthy(sub.get("hide"))
 
 
-def _day_parts(c: Component, value: str) -> tuple[float, float, float]:
+def _day_parts(c: ComponentBase, value: str) -> tuple[float, float, float]:
     day_i, month_i, year_i = (0, 1, 2) if js_truthy(c.defn.get("dayFirst")) else (1, 0, 2)
     values = [parse_int(x) for x in value.split("/")]
 
@@ -351,7 +336,7 @@ def _day_parts(c: Component, value: str) -> tuple[float, float, float]:
     return day, month, year
 
 
-def day(c: Component, value: Any, ctx: Any) -> Issue | None:
+def day(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if not js_truthy(value):
         return None
     err = ("day", "invalidDay", {})
@@ -370,7 +355,7 @@ def day(c: Component, value: Any, ctx: Any) -> Issue | None:
     return None
 
 
-def required_day(c: Component, value: Any, ctx: Any) -> Issue | None:
+def required_day(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if not js_truthy(value):
         return ("day", "requiredDayEmpty", {})
     if not isinstance(value, str):
@@ -468,7 +453,7 @@ def js_date_valid(value: str) -> bool:
     return 1 <= month <= 12 and 1 <= day_ <= 31
 
 
-def date(c: Component, value: Any, ctx: Any) -> Issue | None:
+def date(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if not js_truthy(value):
         return None
     if c.multiple and isinstance(value, list) and not value:
@@ -481,7 +466,7 @@ def date(c: Component, value: Any, ctx: Any) -> Issue | None:
     return err
 
 
-def strict_iso_date(c: Component, value: Any, ctx: Any) -> Issue | None:
+def strict_iso_date(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     items = value if (c.multiple and isinstance(value, list)) else [value]
     for v in items:
         if isinstance(v, str) and v and parse_iso_datetime(v) is None:
@@ -489,7 +474,7 @@ def strict_iso_date(c: Component, value: Any, ctx: Any) -> Issue | None:
     return None
 
 
-def number(c: Component, value: Any, ctx: Any) -> Issue | None:
+def number(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if not js_truthy(value):
         return None
     if c.multiple and isinstance(value, list) and not value:
@@ -499,35 +484,27 @@ def number(c: Component, value: Any, ctx: Any) -> Issue | None:
     return None
 
 
-def available_items(c: Component, value: Any, ctx: Any) -> Issue | None:
+def available_items(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if value is None or value is UNDEF or lodash_is_empty(value):
         return None
     err = ("onlyAvailableItems", "invalidOption", {})
     t = c.type
     if t == "radio":
-        return None if any(_strict_eq_opt(o, value) for o in c.option_values) else err
+        return None if any(strict_eq_option(o, value) for o in c.option_values) else err
     if t == "select":
         if isinstance(value, (dict, list)):
             return err  # options are scalars: JSON.stringify comparison never matches
-        return None if any(_strict_eq_opt(o, value) for o in c.option_values) else err
+        return None if any(strict_eq_option(o, value) for o in c.option_values) else err
     if t == "selectboxes":
         if not isinstance(value, (dict, list)):
             return None
         keys = list(value.keys()) if isinstance(value, dict) else [str(i) for i in range(len(value))]
         allowed = c.option_values
-        return err if any(not any(_strict_eq_opt(o, k) for o in allowed) for k in keys) else None
+        return err if any(not any(strict_eq_option(o, k) for o in allowed) for k in keys) else None
     return None
 
 
-def _strict_eq_opt(option: Any, value: Any) -> bool:
-    if isinstance(option, bool) or isinstance(value, bool):
-        return option is value
-    if is_number(option) and is_number(value):
-        return float(option) == float(value)
-    return type(option) is type(value) and option == value
-
-
-def multiple(c: Component, value: Any, ctx: Any) -> Issue | None:
+def multiple(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     """@formio/core ``validateMultiple``."""
     if not c.multiple_eligible:
         return None
@@ -553,7 +530,7 @@ def multiple(c: Component, value: Any, ctx: Any) -> Issue | None:
 # --- strict rules (ours; @formio/core does not check these) --------------------------------------
 
 
-def strict_type(c: Component, value: Any, ctx: Any) -> Issue | None:
+def strict_type(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if value is None or value is UNDEF:
         return None
     items = value if (c.multiple and isinstance(value, list)) else [value]
@@ -561,7 +538,7 @@ def strict_type(c: Component, value: Any, ctx: Any) -> Issue | None:
     return None if ok else ("type", "invalidType", {})
 
 
-def strict_options(c: Component, value: Any, ctx: Any) -> Issue | None:
+def strict_options(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     bad = c.invalid_options(value)
     return ("strictOption", "invalidOption", {}) if bad else None
 

@@ -1,12 +1,12 @@
 """Celery tasks: short, take id strings, call a service, idempotent."""
 
 from tasks import (
-    dialogs,  # dialogs (issue 6)
+    dialogs,
     kiosk,  # kiosk: issue 4
     mail,
-    portal,  # portal (issue 5)
+    portal,
     reminders,
-    reports,  # dialogs (issue 6)
+    reports,
 )
 
-__all__ = ["dialogs", "kiosk", "mail", "portal", "reminders", "reports"]  # portal (issue 5), dialogs (issue 6)
+__all__ = ["dialogs", "kiosk", "mail", "portal", "reminders", "reports"]

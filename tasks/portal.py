@@ -1,4 +1,4 @@
-"""Portal notifications (issue 5): take ids, call the service; the outbox key makes retries harmless."""
+"""Portal notifications: take ids, call the service; the outbox key makes retries harmless."""
 
 from __future__ import annotations
 

@@ -13,11 +13,14 @@ import uuid
 import jinja2
 import mongoengine
 import pytest
+from werkzeug.routing import Rule
 
 from core.app import create_app
 from core.db import upgrade_database
 
 DEFAULT_PASSWORD = "korrekt-Pferd-Batterie-42"
+#: argon2's minimum cost: hashing is not what the tests measure (tests/core/test_passwords.py checks the real one)
+FAST_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1, "hash_len": 32, "salt_len": 16}
 _seq = itertools.count()
 
 
@@ -36,6 +39,49 @@ def _no_outside_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _url_builders_compiled_once():
+    """Every test builds its own app, and werkzeug compiles two Python functions per URL rule while
+    registering it: about half of ``create_app``. The compiled builder is a function of the rule's
+    text, defaults and converters (it takes the rule as ``self``), so one compilation per rule serves
+    every app of the test session. Only the compilation is shared; each app has its own rules."""
+    compile_builder = Rule._compile_builder
+    compiled: dict[tuple, object] = {}
+
+    def memoised(self, append_unknown=True):
+        key = (type(self), self.rule, tuple(self._trace), append_unknown, repr(sorted((self.defaults or {}).items())),
+               tuple(sorted((name, type(conv), _settings(conv)) for name, conv in self._converters.items())))
+        if key not in compiled:
+            compiled[key] = compile_builder(self, append_unknown)
+        return compiled[key]
+
+    def _settings(conv) -> str:  # a converter's options, without the map (each app has its own)
+        return repr(sorted((k, v) for k, v in vars(conv).items() if k != "map"))
+
+    Rule._compile_builder = memoised
+    yield
+    Rule._compile_builder = compile_builder
+
+
+class _TemplateCodeOfTheSession(jinja2.BytecodeCache):
+    """Each test's app has its own Jinja environment, which would compile every template it renders
+    again. All of them are configured by the same ``create_app``, so the compiled code (checked
+    against the template source's checksum on every load) is kept for the session, in memory."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if (data := self.code.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _TemplateCodeOfTheSession()
+
+
 def make_app(tmp_path, **overrides):
     config = {
         "TESTING": True,
@@ -47,10 +93,12 @@ def make_app(tmp_path, **overrides):
         "CELERY_TASK_ALWAYS_EAGER": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
+        "PASSWORD_HASH_PARAMS": FAST_PASSWORD_HASH,
     }
     config.update(overrides)
     app = create_app(config)
     app.jinja_env.undefined = jinja2.StrictUndefined
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
     with app.app_context():
         upgrade_database()  # what `frontdesk db upgrade` does before a release starts: indexes, migrations
     return app
@@ -98,7 +146,8 @@ def make_user(app, unit):
     from core.models import StaffUser
     from core.passwords import hash_password
 
-    hashed = hash_password(DEFAULT_PASSWORD)
+    with app.app_context():  # the app's hasher: argon2 at minimal cost
+        hashed = hash_password(DEFAULT_PASSWORD)
 
     def factory(role="owner", **kw):
         n = next(_seq)

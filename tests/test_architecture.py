@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SURFACES = ("admin", "portal", "kiosk", "tasks", "seed", "dialogs")  # dialogs (issue 6)
+SURFACES = ("admin", "portal", "kiosk", "tasks", "seed", "dialogs")
 #: modules allowed to import surfaces: the factory and the process entry points built on it
 ENTRY_POINTS = {"core.app", "core.worker", "core.wsgi", "core.cli"}
 

@@ -47,7 +47,7 @@ class CustomerView(SecureModelView):
         "last_name": _l("Last name"), "birthday": _l("Birthday"), "email": _l("E-mail"), "phone": _l("Phone"),
         "address": _l("Address"), "notes": _l("Notes"), "tags": _l("Tags"), "custom_fields": _l("Custom fields"),
         "created_at": _l("Created"), "updated_at": _l("Updated"),
-        "portal_enabled": _l("Customer portal"),  # portal (issue 5)
+        "portal_enabled": _l("Customer portal"),
     }
     column_sortable_list = (("last_name", "last_name_key"), "first_name", "birthday", "updated_at")
     column_default_sort = [("last_name_key", False), ("first_name", False)]
@@ -65,7 +65,7 @@ class CustomerView(SecureModelView):
                           "address", "tags", "notes", "created_at")
     form_columns = ("salutation", "title", "first_name", "last_name", "birthday", "email", "phone",
                     "address", "tags", "notes",
-                    "portal_enabled")  # portal (issue 5)
+                    "portal_enabled")
     form_overrides = {"tags": TagsField}
     form_subdocuments = {"address": {"form_args": {
         "street": {"label": _l("Street and number")}, "postal_code": {"label": _l("Postal code")},

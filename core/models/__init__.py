@@ -5,32 +5,32 @@ from core.models.appointment import Appointment
 from core.models.audit_event import AuditEvent
 from core.models.business_unit import BusinessUnit, UnitSettings
 from core.models.customer import Address, Customer
-from core.models.device import Device  # kiosk (issue 4)
-from core.models.dialog import Dialog  # dialogs (issue 6)
-from core.models.dialog_lock import TaskLock  # dialogs (issue 6)
-from core.models.document import Document  # portal (issue 5)
-from core.models.kiosk_run import KioskRun  # kiosk (issue 4)
-from core.models.message import Message  # portal (issue 5)
+from core.models.device import Device
+from core.models.dialog import Dialog
+from core.models.dialog_lock import TaskLock
+from core.models.document import Document
+from core.models.kiosk_run import KioskRun
+from core.models.message import Message
 from core.models.outbox_message import OutboxMessage
-from core.models.portal_account import (  # portal (issue 5)
+from core.models.portal_account import (
     PortalAccount,
     PortalLoginCode,
     PortalSession,
     PortalSettings,
     PortalTask,
 )
-from core.models.project import Project  # portal (issue 5)
+from core.models.project import Project
 from core.models.questionnaire import Questionnaire, QuestionnaireVersion
-from core.models.report import Report  # dialogs (issue 6)
+from core.models.report import Report
 from core.models.staff_user import StaffUser
 from core.models.submission import Consent, Submission
-from core.models.time_entry import TimeEntry  # portal (issue 5)
+from core.models.time_entry import TimeEntry
 
 ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, AuditEvent, OutboxMessage,
               Questionnaire, QuestionnaireVersion, Submission,
-              Device, KioskRun,  # kiosk (issue 4)
-              Dialog, TaskLock, Report]  # dialogs (issue 6)
-ALL_MODELS += [Project, PortalAccount, PortalLoginCode, PortalSession, PortalSettings, PortalTask,  # portal (issue 5)
+              Device, KioskRun,
+              Dialog, TaskLock, Report]
+ALL_MODELS += [Project, PortalAccount, PortalLoginCode, PortalSession, PortalSettings, PortalTask,
                Message, Document, TimeEntry]
 
 __all__ = [
@@ -43,7 +43,7 @@ __all__ = [
     "Consent",
     "Customer",
     "Device",
-    "Dialog",  # dialogs (issue 6)
+    "Dialog",
     "Document",
     "KioskRun",
     "Message",
@@ -56,10 +56,10 @@ __all__ = [
     "Project",
     "Questionnaire",
     "QuestionnaireVersion",
-    "Report",  # dialogs (issue 6)
+    "Report",
     "StaffUser",
     "Submission",
-    "TaskLock",  # dialogs (issue 6)
+    "TaskLock",
     "TimeEntry",
     "UnitSettings",
 ]

@@ -72,7 +72,7 @@ class Customer(TimestampedMixin, me.Document):
     notes = me.StringField(max_length=10000)
     tags = me.ListField(me.StringField(max_length=50), max_length=50)
     custom_fields = me.DictField()
-    portal_enabled = me.BooleanField(default=False)  # portal (issue 5): may log in to the customer portal
+    portal_enabled = me.BooleanField(default=False)  # may log in to the customer portal
     created_at = me.DateTimeField()
     updated_at = me.DateTimeField()
 

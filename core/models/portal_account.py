@@ -1,4 +1,4 @@
-"""Customer portal (issue 5): accounts, login codes, sessions, per-unit settings, requested questionnaires.
+"""Customer portal: accounts, login codes, sessions, per-unit settings, requested questionnaires.
 
 Secrets are stored as hashes only: passwords (argon2id), login codes (HMAC-SHA256 keyed with the
 app's ``SECRET_KEY``), session tokens and enrolment tokens (SHA-256).

@@ -18,7 +18,7 @@ class Questionnaire(TimestampedMixin, me.Document):
     #: the Form.io definition designers edit; linted on publish
     draft = me.DictField(default=lambda: {"display": "form", "components": []})
     status = me.StringField(choices=STATUSES, default="active")
-    #: dialogs (issue 6): the designer's scoring model (forms/scoring.py), validated and frozen on publish
+    #: the designer's scoring model for dialog results (forms/scoring.py), validated and frozen on publish
     scoring = me.DictField()
     #: set when the draft contains code the browser renderer would run ("<path>: <kind>", kind as in
     #: forms.expressions: template/script/moment); saving a clean draft clears it
@@ -54,7 +54,7 @@ class QuestionnaireVersion(me.Document):
     renderer_version = me.StringField(required=True)
     published_at = me.DateTimeField(required=True, default=utcnow)
     published_by = me.StringField(max_length=300)
-    #: dialogs (issue 6): the frozen scoring model of this version (empty: no results)
+    #: the frozen scoring model of this version (empty: dialogs show no results)
     scoring = me.DictField()
     #: set (by core.services.questionnaires.flag_unsafe_definitions) when the schema contains code the
     #: browser renderer would run: "<path>: <kind>"; such a version is never rendered interactively.

@@ -17,9 +17,9 @@ from core.errors import Forbidden
 from core.models import Appointment, Customer, OutboxMessage, Submission
 from core.models._base import N_
 from core.services.audit import Actor, erase_customer, erase_object, record
-from core.services.dialogs import delete_customer_dialogs  # dialogs (issue 6)
-from core.services.kiosk import delete_customer_runs  # kiosk (issue 4)
-from core.services.reports import delete_customer_reports  # dialogs (issue 6)
+from core.services.dialogs import delete_customer_dialogs
+from core.services.kiosk import delete_customer_runs
+from core.services.reports import delete_customer_reports
 
 Cleanup = Callable[[Customer], int]
 _CLEANUPS: dict[str, Cleanup] = {}
@@ -59,15 +59,16 @@ register_customer_data("appointments", _appointments)
 register_customer_data("outbox", _outbox)
 register_customer_data("submissions", _submissions)
 
-# kiosk (issue 4): the customer's tablet runs (and the audit events about them)
+# the customer's tablet runs (and the audit events about them)
 register_customer_data("kiosk_runs", delete_customer_runs)
 
-# dialogs (issue 6): reports (file chunks included) first, then dialogs with their answers and results
+# dialog reports (file chunks included) first, then dialogs with their answers and results
 register_customer_data("reports", delete_customer_reports)
 register_customer_data("dialogs", delete_customer_dialogs)
 
 
-def _portal_cleanups() -> None:  # portal (issue 5): accounts, sessions, tasks, messages, documents, projects
+def _portal_cleanups() -> None:
+    """Registers the portal's clean-ups: accounts, sessions, tasks, messages, documents, projects."""
     from core.services.documents import delete_customer_documents
     from core.services.messages import delete_customer_messages
     from core.services.portal import delete_customer_portal
@@ -79,7 +80,7 @@ def _portal_cleanups() -> None:  # portal (issue 5): accounts, sessions, tasks, 
     register_customer_data("projects", delete_customer_projects)
 
 
-_portal_cleanups()  # portal (issue 5)
+_portal_cleanups()
 
 
 def delete_customer(actor: Actor, customer: Customer) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""Customer portal (issue 5): login codes, password accounts, sessions, "view as customer",
+"""Customer portal: login codes, password accounts, sessions, "view as customer",
 the welcome text and the questionnaires staff request.
 
 Numbers (NIST SP 800-63B, OWASP ASVS; settings ``PORTAL_*`` in ``core.config``):

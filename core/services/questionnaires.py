@@ -172,7 +172,7 @@ def publish(actor: Actor, q: Questionnaire) -> QuestionnaireVersion:
     form = lint(q.draft)
     schema = form.definition  # sanitised (HTML cleaned by nh3)
     digest = sha256(schema)
-    # dialogs (issue 6): the scoring model is validated against the form and frozen with the version
+    # the scoring model (dialog results) is validated against the form and frozen with the version
     scoring_model = _checked_scoring(q.scoring or {}, form)
     newest = QuestionnaireVersion.objects(questionnaire=q).order_by("-number").first()
     if newest is not None and newest.sha256 == digest and (newest.scoring or {}) == scoring_model:
@@ -181,7 +181,7 @@ def publish(actor: Actor, q: Questionnaire) -> QuestionnaireVersion:
     version = QuestionnaireVersion(
         questionnaire=q, business_unit=q.business_unit, number=claimed.latest_version, name=q.name, kind=q.kind,
         schema=schema, sha256=digest, renderer_version=forms.RENDERER_VERSION, published_by=actor.label,
-        scoring=scoring_model,  # dialogs (issue 6)
+        scoring=scoring_model,
     ).save()
     q.reload()
     record(actor, "publish", object_type="questionnaires", object_id=q.pk,
@@ -190,7 +190,7 @@ def publish(actor: Actor, q: Questionnaire) -> QuestionnaireVersion:
 
 
 def _checked_scoring(model: dict, form: forms.Form) -> dict:
-    """dialogs (issue 6): an empty model means "no results"; anything else must pass forms.scoring."""
+    """An empty model means "no results"; anything else must pass forms.scoring."""
     from forms import scoring
 
     if not model:

@@ -68,8 +68,10 @@ def test_fold_joins_everything_case_insensitive_patterns_join():
     for lower, others in _EXTRA_CASES.items():
         for other in others:
             assert search_fold(chr(lower)) == search_fold(chr(other)), (chr(lower), chr(other))
-    unstable = [chr(cp) for cp in range(0x110000)
-                if not 0xD800 <= cp <= 0xDFFF and search_fold(chr(cp).casefold()) != search_fold(chr(cp))]
+    # a character that casefolds to itself is stable by definition: only the others need the fold twice
+    unstable = [c for cp in range(0x110000)
+                if not 0xD800 <= cp <= 0xDFFF and (c := chr(cp)).casefold() != c
+                and search_fold(c.casefold()) != search_fold(c)]
     assert unstable == []
 
 

@@ -1,4 +1,4 @@
-"""Real headless Chromium on a customer's personal dialog link (issue 6): answers are saved as the
+"""Real headless Chromium on a customer's personal dialog link: answers are saved as the
 customer goes ("Running", autosave), come back when the link is opened again, and the questionnaire
 is completed ("Done", results computed, link dead). Every page runs under the production CSP; any
 violation, console error, failed request or outside request fails the test.

@@ -161,6 +161,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # a second Python process
 def test_writes_of_another_process_are_seen(tmp_path):
     """The worker and the web process share the files: a cached reader sees the other's commits."""
     ours_client = cached_client(tmp_path, cache_after=0)

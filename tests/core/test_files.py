@@ -80,6 +80,7 @@ def test_indexes_are_declared(any_app):
         assert chunk_ix["files_id_1_n_1"].get("unique") is True
 
 
+@pytest.mark.slow  # a second Python process
 def test_a_file_written_by_another_process_is_readable(tmp_path):
     """The Celery worker renders reports in its own process; the web process serves them."""
     app = make_app(tmp_path, MONGODB_URI="", MONGODB_DB="files_test")

@@ -19,7 +19,7 @@ from tests.conftest import free_port
 ROOT = Path(__file__).resolve().parents[2]
 FRONTDESK = Path(sys.executable).with_name("frontdesk")
 
-pytestmark = pytest.mark.xdist_group("run_command")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run_command")]  # a real server and worker
 
 
 def _alive(pid: int) -> bool:

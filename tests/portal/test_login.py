@@ -1,4 +1,4 @@
-"""Passwordless login by e-mail code, password accounts, sessions (issue 5, Access)."""
+"""Passwordless login by e-mail code, password accounts, sessions."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """What the customer sees: welcome text, questionnaires (progress kept), master data, projects,
-messages, documents, work times and planning (issue 5)."""
+messages, documents, work times and planning."""
 
 from __future__ import annotations
 
