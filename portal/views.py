@@ -1,0 +1,199 @@
+"""The customer's portal pages: home, master data, requested questionnaires (with drafts), projects
+with messages, documents and work times.
+
+Every id in a URL is looked up *within* the viewer's customer (and bound project): anything else
+is a 404. Pages carry no inline script (CSP with nonce, global).
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.extensions import limiter
+from core.services import dialogs as dialog_service
+from core.services import documents as docs
+from core.services import messages as msgs
+from core.services import portal as service
+from core.services import projects as projects_service
+from core.services import questionnaires as qs
+from core.web import read_json, request_lang, takes_json
+from portal import bp
+from portal.auth import viewer_required
+
+
+def _need(permission: str) -> None:
+    if not g.viewer.may(permission):
+        abort(403)
+
+
+def _project(project_id: str):
+    try:
+        return projects_service.project_for(g.viewer.customer, project_id, g.viewer.project)
+    except NotFound:
+        abort(404)
+
+
+
+@bp.route("/")
+@viewer_required
+def home():
+    viewer = g.viewer
+    projects = projects_service.visible_projects(viewer.customer, viewer.project)
+    unread = msgs.unread_for_customer(viewer.customer, viewer.project) if viewer.may("messages") else {}
+    tasks = service.open_tasks(viewer.customer) if viewer.whole_customer else []
+    appointments = projects_service.upcoming_appointments(viewer.customer, viewer.project) \
+        if viewer.may("planning") else []
+    welcome = service.render_welcome(service.welcome_text(viewer.unit), viewer.customer)
+    open_dialogs = dialog_service.open_links(viewer.customer) \
+        if viewer.whole_customer and viewer.unit.has_feature("dialogs") else []
+    return render_template("portal/home.html", viewer=viewer, projects=projects, unread=unread, tasks=tasks,
+                           appointments=appointments, welcome=welcome, open_dialogs=open_dialogs)
+
+
+@bp.route("/me")
+@viewer_required
+def master_data():
+    if not g.viewer.whole_customer:
+        abort(403)
+    can_update = bool(qs.published_for_unit(g.viewer.unit, kinds=("master_data",))) and not g.viewer.read_only
+    return render_template("portal/me.html", viewer=g.viewer, customer=g.viewer.customer, can_update=can_update)
+
+
+@bp.route("/me/update", methods=["POST"])
+@viewer_required
+def update_master_data():
+    """Change my data: opens the master-data questionnaire (prefilled; the answers update the record)."""
+    try:
+        item = service.master_data_task(g.viewer)
+    except Forbidden:
+        abort(403)
+    except NotFound:
+        abort(404)
+    return redirect(url_for(".task", task_id=str(item.pk)))
+
+
+@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+@takes_json
+@viewer_required
+def task(task_id: str):
+    try:
+        item = service.task_for(g.viewer, task_id)
+    except Forbidden:
+        abort(403)
+    except NotFound:
+        abort(404)
+    lang = request_lang()
+    qs.ensure_renderable(item.version)  # a version holding code is shown to nobody (409 page)
+    if request.method == "POST":
+        payload = read_json()
+        data = payload.get("data") if isinstance(payload, dict) else None
+        try:
+            service.submit_task(g.viewer, item, data, lang=lang)
+        except qs.SubmissionInvalid as exc:
+            return jsonify(errors=exc.renderer_errors), 422
+        except Conflict:
+            return jsonify(error=_("This questionnaire was already sent."), redirect=url_for(".home")), 409
+        flash(_("Thank you! Your answers were sent."), "success")
+        return jsonify(redirect=url_for(".home"))
+    return render_template("portal/questionnaire.html", lang=lang, title=item.title, definition=item.version.schema,
+                           prefill=service.prefill_for_task(item), submit_url=url_for(".task", task_id=task_id),
+                           draft_url=url_for(".task_draft", task_id=task_id), viewer=g.viewer)
+
+
+@bp.route("/tasks/<task_id>/draft", methods=["POST"])
+@takes_json
+@viewer_required
+def task_draft(task_id: str):
+    try:
+        item = service.task_for(g.viewer, task_id)
+        payload = read_json()
+        service.save_partial(g.viewer, item, payload.get("data") if isinstance(payload, dict) else None)
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    except InvalidInput:
+        return jsonify(error=_("The answers could not be saved.")), 422
+    return jsonify(saved=True)
+
+
+@bp.route("/projects/<project_id>")
+@viewer_required
+def project(project_id: str):
+    viewer = g.viewer
+    item = _project(project_id)
+    thread = msgs.thread(item) if viewer.may("messages") else []
+    if thread and not viewer.read_only:
+        msgs.mark_read(item, reader="customer")
+    files = docs.documents_for(viewer.customer, item) if viewer.may("documents") else []
+    entries = projects_service.time_entries(item) if viewer.may("work_times") else []
+    total = sum(e.minutes for e in entries)
+    return render_template("portal/project.html", viewer=viewer, project=item, thread=thread, files=files,
+                           entries=entries, total=f"{total // 60}:{total % 60:02d}",
+                           max_mb=current_app.config["PORTAL_UPLOAD_MAX_BYTES"] // (1024 * 1024),
+                           allowed=docs.ALLOWED_LABEL)
+
+
+@bp.route("/projects/<project_id>/messages", methods=["POST"])
+@viewer_required
+@limiter.limit("30 per hour", methods=["POST"])
+def post_message(project_id: str):
+    _need("messages")
+    item = _project(project_id)
+    try:
+        msgs.post(g.viewer.actor, item, request.form.get("body", ""), sender="customer")
+    except InvalidInput as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".project", project_id=project_id)), 303
+    flash(_("Your message was sent."), "success")
+    return redirect(url_for(".project", project_id=project_id) + "#messages", 303)
+
+
+@bp.route("/projects/<project_id>/documents", methods=["POST"])
+@viewer_required
+@limiter.limit("30 per hour", methods=["POST"])
+def upload(project_id: str):
+    _need("documents")
+    item = _project(project_id)
+    file = request.files.get("file")
+    limit = current_app.config["PORTAL_UPLOAD_MAX_BYTES"]
+    data = file.stream.read(limit + 1) if file else b""
+    try:
+        docs.store(g.viewer.actor, g.viewer.customer, data, file.filename if file else "", project=item,
+                   uploaded_by="customer")
+    except docs.UploadRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".project", project_id=project_id)), 303
+    flash(_("The file was uploaded."), "success")
+    return redirect(url_for(".project", project_id=project_id) + "#documents", 303)
+
+
+@bp.route("/documents/<document_id>")
+@viewer_required
+def download(document_id: str):
+    _need("documents")
+    try:
+        doc = docs.document_for(g.viewer.customer, document_id, g.viewer.project)
+        body = docs.read(doc)
+    except NotFound:
+        abort(404)
+    response = Response(stream_with_context(body), mimetype=doc.content_type)
+    response.headers["Content-Length"] = str(doc.length)
+    response.headers.set("Content-Disposition", "attachment", filename=doc.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
