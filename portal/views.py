@@ -22,7 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Forbidden, InvalidInput, NotFound
 from core.extensions import limiter
 from core.services import dialogs as dialog_service
 from core.services import documents as docs
@@ -30,7 +30,7 @@ from core.services import messages as msgs
 from core.services import portal as service
 from core.services import projects as projects_service
 from core.services import questionnaires as qs
-from core.web import read_json, request_lang, takes_json
+from core.web import answers, request_lang, submit_answers, takes_json
 from portal import bp
 from portal.auth import viewer_required
 
@@ -98,17 +98,9 @@ def task(task_id: str):
         abort(404)
     lang = request_lang()
     qs.ensure_renderable(item.version)  # a version holding code is shown to nobody (409 page)
-    if request.method == "POST":
-        payload = read_json()
-        data = payload.get("data") if isinstance(payload, dict) else None
-        try:
-            service.submit_task(g.viewer, item, data, lang=lang)
-        except qs.SubmissionInvalid as exc:
-            return jsonify(errors=exc.renderer_errors), 422
-        except Conflict:
-            return jsonify(error=_("This questionnaire was already sent."), redirect=url_for(".home")), 409
-        flash(_("Thank you! Your answers were sent."), "success")
-        return jsonify(redirect=url_for(".home"))
+    if request.method == "POST":  # already sent: 409 with the service's message
+        return submit_answers(lambda data: service.submit_task(g.viewer, item, data, lang=lang),
+                              done=url_for(".home"), thanks=_("Thank you! Your answers were sent."))
     return render_template("portal/questionnaire.html", lang=lang, title=item.title, definition=item.version.schema,
                            prefill=service.prefill_for_task(item), submit_url=url_for(".task", task_id=task_id),
                            draft_url=url_for(".task_draft", task_id=task_id), viewer=g.viewer)
@@ -120,8 +112,7 @@ def task(task_id: str):
 def task_draft(task_id: str):
     try:
         item = service.task_for(g.viewer, task_id)
-        payload = read_json()
-        service.save_partial(g.viewer, item, payload.get("data") if isinstance(payload, dict) else None)
+        service.save_partial(g.viewer, item, answers())
     except NotFound:
         abort(404)
     except Forbidden:
