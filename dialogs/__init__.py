@@ -16,7 +16,7 @@ from core.services import dialogs as service
 from core.services import questionnaires as qs
 from core.web import answers, no_store_under, request_lang, submit_answers, takes_json
 
-bp = Blueprint("dialogs", __name__, url_prefix="/d", template_folder="templates", static_folder="static")
+bp = Blueprint("dialogs", __name__, url_prefix="/d", template_folder="templates")
 
 
 
