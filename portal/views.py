@@ -22,7 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.extensions import limiter
 from core.services import dialogs as dialog_service
 from core.services import documents as docs
@@ -41,10 +41,7 @@ def _need(permission: str) -> None:
 
 
 def _project(project_id: str):
-    try:
-        return projects_service.project_for(g.viewer.customer, project_id, g.viewer.project)
-    except NotFound:
-        abort(404)
+    return projects_service.project_for(g.viewer.customer, project_id, g.viewer.project)  # else NotFound (404)
 
 
 
@@ -77,12 +74,7 @@ def master_data():
 @viewer_required
 def update_master_data():
     """Change my data: opens the master-data questionnaire (prefilled; the answers update the record)."""
-    try:
-        item = service.master_data_task(g.viewer)
-    except Forbidden:
-        abort(403)
-    except NotFound:
-        abort(404)
+    item = service.master_data_task(g.viewer)  # Forbidden (403), NotFound (404): the app's handler
     return redirect(url_for(".task", task_id=str(item.pk)))
 
 
@@ -90,12 +82,7 @@ def update_master_data():
 @takes_json
 @viewer_required
 def task(task_id: str):
-    try:
-        item = service.task_for(g.viewer, task_id)
-    except Forbidden:
-        abort(403)
-    except NotFound:
-        abort(404)
+    item = service.task_for(g.viewer, task_id)
     lang = request_lang()
     qs.ensure_renderable(item.version)  # a version holding code is shown to nobody (409 page)
     if request.method == "POST":  # already sent: 409 with the service's message
@@ -110,15 +97,9 @@ def task(task_id: str):
 @takes_json
 @viewer_required
 def task_draft(task_id: str):
-    try:
-        item = service.task_for(g.viewer, task_id)
-        service.save_partial(g.viewer, item, answers())
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
-    except InvalidInput:
-        return jsonify(error=_("The answers could not be saved.")), 422
+    """Answers so far (JSON ``{"data": {...}}``), saved without validation (refused answers: 422 with
+    the service's message, through the app's ``domain_error``)."""
+    service.save_partial(g.viewer, service.task_for(g.viewer, task_id), answers())
     return jsonify(saved=True)
 
 
@@ -139,19 +120,26 @@ def project(project_id: str):
                            allowed=docs.ALLOWED_LABEL)
 
 
+def _back_to_project(project_id: str, section: str, done: str, refused: type[Exception], act):
+    """Run ``act()``; back to the project page: at ``section`` with ``done`` flashed, or at the top with
+    the refusal's (translated) message when it raised ``refused`` (303 either way)."""
+    try:
+        act()
+    except refused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".project", project_id=project_id), 303)
+    flash(done, "success")
+    return redirect(url_for(".project", project_id=project_id) + "#" + section, 303)
+
+
 @bp.route("/projects/<project_id>/messages", methods=["POST"])
 @viewer_required
 @limiter.limit("30 per hour", methods=["POST"])
 def post_message(project_id: str):
     _need("messages")
     item = _project(project_id)
-    try:
-        msgs.post(g.viewer.actor, item, request.form.get("body", ""), sender="customer")
-    except InvalidInput as exc:
-        flash(str(exc), "error")
-        return redirect(url_for(".project", project_id=project_id)), 303
-    flash(_("Your message was sent."), "success")
-    return redirect(url_for(".project", project_id=project_id) + "#messages", 303)
+    return _back_to_project(project_id, "messages", _("Your message was sent."), InvalidInput,
+                            lambda: msgs.post(g.viewer.actor, item, request.form.get("body", ""), sender="customer"))
 
 
 @bp.route("/projects/<project_id>/documents", methods=["POST"])
@@ -163,25 +151,17 @@ def upload(project_id: str):
     file = request.files.get("file")
     limit = current_app.config["PORTAL_UPLOAD_MAX_BYTES"]
     data = file.stream.read(limit + 1) if file else b""
-    try:
-        docs.store(g.viewer.actor, g.viewer.customer, data, file.filename if file else "", project=item,
-                   uploaded_by="customer")
-    except docs.UploadRefused as exc:
-        flash(str(exc), "error")
-        return redirect(url_for(".project", project_id=project_id)), 303
-    flash(_("The file was uploaded."), "success")
-    return redirect(url_for(".project", project_id=project_id) + "#documents", 303)
+    return _back_to_project(project_id, "documents", _("The file was uploaded."), docs.UploadRefused,
+                            lambda: docs.store(g.viewer.actor, g.viewer.customer, data, file.filename if file else "",
+                                               project=item, uploaded_by="customer"))
 
 
 @bp.route("/documents/<document_id>")
 @viewer_required
 def download(document_id: str):
     _need("documents")
-    try:
-        doc = docs.document_for(g.viewer.customer, document_id, g.viewer.project)
-        body = docs.read(doc)
-    except NotFound:
-        abort(404)
+    doc = docs.document_for(g.viewer.customer, document_id, g.viewer.project)  # else NotFound (404)
+    body = docs.read(doc)
     response = Response(stream_with_context(body), mimetype=doc.content_type)
     response.headers["Content-Length"] = str(doc.length)
     response.headers.set("Content-Disposition", "attachment", filename=doc.filename)
