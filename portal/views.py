@@ -40,8 +40,11 @@ def _need(permission: str) -> None:
         abort(403)
 
 
-def _project(project_id: str):
-    return projects_service.project_for(g.viewer.customer, project_id, g.viewer.project)  # else NotFound (404)
+def _project(project_id: str, need: str | None = None):
+    """The viewer's project (else NotFound, 404), after the permission ``need`` is checked (403)."""
+    if need:
+        _need(need)
+    return projects_service.project_for(g.viewer.customer, project_id, g.viewer.project)
 
 
 
@@ -136,8 +139,7 @@ def _back_to_project(project_id: str, section: str, done: str, refused: type[Exc
 @viewer_required
 @limiter.limit("30 per hour", methods=["POST"])
 def post_message(project_id: str):
-    _need("messages")
-    item = _project(project_id)
+    item = _project(project_id, need="messages")
     return _back_to_project(project_id, "messages", _("Your message was sent."), InvalidInput,
                             lambda: msgs.post(g.viewer.actor, item, request.form.get("body", ""), sender="customer"))
 
@@ -146,8 +148,7 @@ def post_message(project_id: str):
 @viewer_required
 @limiter.limit("30 per hour", methods=["POST"])
 def upload(project_id: str):
-    _need("documents")
-    item = _project(project_id)
+    item = _project(project_id, need="documents")
     file = request.files.get("file")
     limit = current_app.config["PORTAL_UPLOAD_MAX_BYTES"]
     data = file.stream.read(limit + 1) if file else b""
