@@ -49,7 +49,7 @@ def live_portal(tmp_path):
         portal.request_questionnaire(Actor.system(), customer, version)
         project = projects.create_project(Actor.system(), customer, "Badsanierung")
         documents.store(Actor.system(), customer, PDF, "Angebot.pdf", project=project, uploaded_by="staff")
-    server = make_server("127.0.0.1", 0, app, threaded=False)
+    server = make_server("127.0.0.1", 0, app, threaded=True)  # a browser may hold an idle connection open
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield app, f"http://127.0.0.1:{server.server_port}", customer
