@@ -17,6 +17,13 @@ JSON bodies:
   form (an array, an object as a field value, deep nesting).
 
 A refused body is a 4xx with a message in the user's language, never a 500.
+
+The questionnaire round trip (kiosk, portal, dialogs, the staff fill-in page):
+
+* :func:`answers` is the renderer's payload (``{"data": {...}}``) read with :func:`read_json`;
+* :func:`submit_answers` hands them to a service and answers the renderer: ``{"redirect": ...}`` when
+  they were stored, 422 with the renderer-shaped errors when validation refused them, 409 (or what the
+  surface gives instead) when the questionnaire is no longer open.
 """
 
 from __future__ import annotations
@@ -24,14 +31,15 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, flash, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from core.errors import FrontdeskError
+from core.errors import Conflict, FrontdeskError
 
 #: BSON's integer range (int64)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -186,3 +194,34 @@ def read_json(*, max_bytes: int | None = None, max_depth: int | None = None) -> 
         raise
     except (ValueError, RecursionError) as exc:
         raise JSONRefused(_("The data could not be read.")) from exc
+
+
+def answers() -> Any:
+    """The answers of the renderer's payload (``{"data": {...}}``), None when there are none; the
+    services refuse anything but an object."""
+    payload = read_json()
+    return payload.get("data") if isinstance(payload, dict) else None
+
+
+def submit_answers(submit: Callable[[Any], object], *, done: str, thanks: str | None = None,
+                   stale: type[Exception] | tuple[type[Exception], ...] = Conflict,
+                   on_stale: Callable[[Exception], Any] | None = None) -> Any:
+    """The POST of a questionnaire page: ``submit(answers)`` validates and stores through a service.
+
+    Stored: ``thanks`` is flashed and the renderer is sent to ``done``. Refused by validation
+    (``SubmissionInvalid``): 422 with the errors in the renderer's shape. No longer open (``stale``,
+    e.g. already sent): ``on_stale(exc)``, by default 409 with the service's message and ``done``.
+    """
+    from core.services.questionnaires import SubmissionInvalid
+
+    try:
+        submit(answers())
+    except SubmissionInvalid as exc:
+        return jsonify(errors=exc.renderer_errors), 422
+    except stale as exc:
+        if on_stale is not None:
+            return on_stale(exc)
+        return jsonify(error=str(exc), redirect=done), 409
+    if thanks:
+        flash(thanks, "success")
+    return jsonify(redirect=done)

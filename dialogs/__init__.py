@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from core.errors import NotFound
 from core.services import dialogs as service
 from core.services import questionnaires as qs
-from core.web import no_store_under, read_json, request_lang, takes_json
+from core.web import answers, no_store_under, request_lang, submit_answers, takes_json
 
-bp = Blueprint("dialogs", __name__, url_prefix="/d", template_folder="templates", static_folder="static")
+bp = Blueprint("dialogs", __name__, url_prefix="/d", template_folder="templates")
 
 
 
@@ -40,16 +40,9 @@ def fill(dialog_id: str, token: str):
         return _refused(exc)
     lang = request_lang()
     qs.ensure_renderable(dialog.version)  # a version holding code is shown to nobody (409 page)
-    if request.method == "POST":
-        payload = read_json()
-        data = payload.get("data") if isinstance(payload, dict) else None
-        try:
-            service.complete(dialog, data, lang=lang)
-        except qs.SubmissionInvalid as exc:
-            return jsonify(errors=exc.renderer_errors), 422
-        except service.LinkClosed as exc:
-            return _refused(exc)
-        return jsonify(redirect=url_for(".thanks"))
+    if request.method == "POST":  # completed or closed meanwhile: 410
+        return submit_answers(lambda data: service.complete(dialog, data, lang=lang), done=url_for(".thanks"),
+                              stale=service.LinkClosed, on_stale=_refused)
     dialog = service.open_dialog(dialog)
     prefill = service.resume_answers(dialog)
     return render_template("dialogs/questionnaire.html", lang=lang, title=dialog.version.name,
@@ -65,8 +58,7 @@ def progress(dialog_id: str, token: str):
     the service's message, through the app's ``domain_error``)."""
     try:
         dialog = service.dialog_for_link(dialog_id, token)
-        payload = read_json()
-        service.save_progress(dialog, payload.get("data") if isinstance(payload, dict) else None)
+        service.save_progress(dialog, answers())
     except (NotFound, service.LinkClosed) as exc:
         return _refused(exc)
     return jsonify(state="saved")

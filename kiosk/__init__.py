@@ -13,11 +13,10 @@ from datetime import timedelta
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.errors import Conflict
 from core.extensions import limiter
 from core.services import kiosk as service
 from core.services import questionnaires as qs
-from core.web import no_store_under, read_json, request_lang, takes_json
+from core.web import no_store_under, read_json, request_lang, submit_answers, takes_json
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates", static_folder="static")
 
@@ -146,16 +145,9 @@ def run(token: str):
         if request.method == "POST":
             return jsonify(state="refused", error=message), 409
         return render_template("kiosk/closed.html", lang=lang, message=message), 409
-    if request.method == "POST":
-        payload = read_json()
-        data = payload.get("data") if isinstance(payload, dict) else None
-        try:
-            service.submit_run(device, current, data, lang=lang)
-        except qs.SubmissionInvalid as exc:
-            return jsonify(errors=exc.renderer_errors), 422
-        except Conflict:
-            return _closed()
-        return jsonify(redirect=url_for(".thanks"))
+    if request.method == "POST":  # the run ended meanwhile: closed (410)
+        return submit_answers(lambda data: service.submit_run(device, current, data, lang=lang),
+                              done=url_for(".thanks"), on_stale=lambda exc: _closed())
     service.touch_run(current)
     return render_template("kiosk/questionnaire.html", lang=lang, title=current.version.name,
                            definition=current.version.schema, prefill=current.prefill,

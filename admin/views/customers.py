@@ -22,7 +22,7 @@ from core.models._base import utcnow
 from core.models.customer import search_key
 from core.phone import display as phone_display
 from core.services.deletion import customer_data_counts, delete_customer
-from core.web import get_or_404, read_json, takes_json
+from core.web import get_or_404, submit_answers, takes_json
 
 SALUTATION_LABELS = {"": "—", "ms": _l("Ms"), "mr": _l("Mr"), "mx": _l("Mx")}
 
@@ -113,7 +113,6 @@ class CustomerView(SecureModelView):
     @takes_json
     def fill_view(self):
         """Staff fill a published questionnaire together with the customer (source "staff")."""
-        from flask import jsonify
 
         from core.services import questionnaires as qs
 
@@ -124,15 +123,10 @@ class CustomerView(SecureModelView):
         qs.ensure_renderable(version)  # a version holding code is shown to nobody (409 page)
         lang = str(get_locale() or "de")
         if request.method == "POST":
-            payload = read_json()
-            data = payload.get("data") if isinstance(payload, dict) else None
-            try:
-                qs.submit(actor(), customer=customer, version=version, data=data, source="staff",
-                          source_label=current_user.name, lang=lang)
-            except qs.SubmissionInvalid as exc:
-                return jsonify(errors=exc.renderer_errors), 422
-            flash(_("The questionnaire was saved."), "success")
-            return jsonify(redirect=url_for(".file_view", id=str(customer.pk)))
+            return submit_answers(lambda data: qs.submit(actor(), customer=customer, version=version, data=data,
+                                                         source="staff", source_label=current_user.name, lang=lang),
+                                  done=url_for(".file_view", id=str(customer.pk)),
+                                  thanks=_("The questionnaire was saved."))
         return self.render("admin/questionnaire_fill.html", customer=customer, version=version,
                            definition=version.schema, prefill=qs.prefill_for(version, customer), lang=lang,
                            submit_url=url_for(".fill_view", id=str(customer.pk), version=str(version.pk)))

@@ -36,7 +36,6 @@ from core.services.mail import deliver_message, queue_email
 from forms import scoring
 
 LINK_PATH = "/d/{id}/{token}"
-MAX_PROGRESS_BYTES = 256 * 1024
 DEFAULTS = {"DIALOG_LINK_DAYS": 30, "DIALOG_REMINDER_AFTER_DAYS": 7, "DIALOG_REMINDER_MAX": 2,
             "PUBLIC_BASE_URL": "http://127.0.0.1:5000"}
 
@@ -258,18 +257,8 @@ def open_dialog(dialog: Dialog, now: datetime | None = None) -> Dialog:
 
 def save_progress(dialog: Dialog, data: Any, now: datetime | None = None) -> None:
     """Keep what the customer has answered so far: the form's own fields with storable values (cleaned
-    as a submission is, see :func:`questionnaires.clean_draft`), checked for size, not validated."""
-    import json
-
-    if not isinstance(data, dict):
-        raise InvalidInput(_l("Your answers could not be saved."))
-    try:
-        qs._check_keys(data)
-    except InvalidInput as exc:
-        raise InvalidInput(_l("Your answers could not be saved.")) from exc
-    if len(json.dumps(data, ensure_ascii=False)) > MAX_PROGRESS_BYTES:  # what was sent, before cleaning
-        raise InvalidInput(_l("Your answers are too long to be saved."))
-    data = qs.clean_draft(dialog.version, data)
+    as a submission is, see :func:`questionnaires.checked_draft`), checked for size, not validated."""
+    data = qs.checked_draft(dialog.version, data)
     now = now or utcnow()
     updated = Dialog.objects(pk=dialog.pk, status__in=["not_opened", "running"]).update_one(
         set__answers=data, set__status="running", set__last_saved_at=now)

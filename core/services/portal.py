@@ -52,7 +52,6 @@ from core.services.mail import queue_email, queue_sms
 
 FEATURE = "portal"
 CODE_DIGITS = 6
-MAX_PARTIAL_BYTES = 256 * 1024
 
 
 class CodeThrottled(InvalidInput):
@@ -589,15 +588,7 @@ def save_partial(viewer: Viewer, task: PortalTask, data: Any) -> None:
     submission is), not validated, never mapped to the customer record."""
     if viewer.read_only:
         raise Forbidden(_l("Read-only."))
-    if not isinstance(data, dict):
-        raise InvalidInput(_l("No data."))
-    try:
-        qs._check_keys(data)
-    except InvalidInput as exc:
-        raise InvalidInput(_l("Invalid data.")) from exc
-    if len(qs.canonical_json(data).encode("utf-8")) > MAX_PARTIAL_BYTES:  # what was sent, before cleaning
-        raise InvalidInput(_l("Too much data."))
-    data = qs.clean_draft(task.version, data)
+    data = qs.checked_draft(task.version, data)  # InvalidInput: not an object, bad names, too large
     PortalTask.objects(pk=task.pk, status="open").update_one(
         set__partial=data, set__updated_at=utcnow(),
         **({} if task.started_at else {"set__started_at": utcnow()}))

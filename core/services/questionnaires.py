@@ -336,6 +336,25 @@ def clean_draft(version: QuestionnaireVersion, data: Any) -> dict:
     return storable(form_for(version).validate(storable(data)).data)
 
 
+#: the largest draft (autosave) kept: the UTF-8 bytes of the JSON that was sent, before cleaning
+MAX_DRAFT_BYTES = 256 * 1024
+
+
+def checked_draft(version: QuestionnaireVersion, data: Any) -> dict:
+    """The partial answers of an autosave (dialogs, portal) ready to store: an object with storable
+    property names, at most ``MAX_DRAFT_BYTES`` as sent, then cleaned by :func:`clean_draft`; not
+    validated. Raises InvalidInput with the message the customer reads."""
+    if not isinstance(data, dict):
+        raise InvalidInput(_l("Your answers could not be saved."))
+    try:
+        _check_keys(data)
+    except InvalidInput as exc:
+        raise InvalidInput(_l("Your answers could not be saved.")) from exc
+    if len(json.dumps(data, ensure_ascii=False).encode("utf-8")) > MAX_DRAFT_BYTES:
+        raise InvalidInput(_l("Your answers are too long to be saved."))
+    return clean_draft(version, data)
+
+
 def form_for(version: QuestionnaireVersion) -> forms.Form:
     """The loaded engine form of a version, cached by its hash (versions never change)."""
     form = _FORMS.get(version.sha256)

@@ -119,7 +119,7 @@ def test_answers_are_autosaved_restored_and_submitted(live_dialog):
         expect(page.locator("h1")).to_have_text("Schlaf-Check")
         opened = _dialog(app, dialog_id)
         assert opened.status == "running" and opened.opened_at is not None and not opened.answers
-        saved_note = page.locator("[data-dialog-saved]")
+        saved_note = page.locator("[data-autosave-saved]")
         expect(saved_note).to_be_hidden()
 
         # answer some questions (a radio, a checkbox, one of the boxes, typed text)
@@ -203,7 +203,7 @@ def test_answers_are_autosaved_restored_and_submitted(live_dialog):
 
 
 def test_autosave_survives_a_late_script_a_refused_submit_and_leaving_the_page(live_dialog):
-    """dialog.js arrives after the form is ready (slow connection), a submit is refused by the
+    """autosave.js arrives after the form is ready (slow connection), a submit is refused by the
     form's own validation, and the page is left inside the debounce: every answer still lands."""
     from playwright.sync_api import expect, sync_playwright
 
@@ -216,9 +216,9 @@ def test_autosave_survives_a_late_script_a_refused_submit_and_leaving_the_page(l
         page = context.new_page()
         watch(page, base, problems, "page")
 
-        # hold dialog.js back until the form has rendered, then let it through
+        # hold autosave.js back until the form has rendered, then let it through
         held = []
-        page.route("**/d/static/dialog.js", lambda route: held.append(route))
+        page.route("**/static/formio/frontdesk/autosave.js", lambda route: held.append(route))
         page.goto(base + link, wait_until="commit")
         _ready(page, expect)
         assert len(held) == 1

@@ -49,7 +49,7 @@ def live_portal(tmp_path):
         portal.request_questionnaire(Actor.system(), customer, version)
         project = projects.create_project(Actor.system(), customer, "Badsanierung")
         documents.store(Actor.system(), customer, PDF, "Angebot.pdf", project=project, uploaded_by="staff")
-    server = make_server("127.0.0.1", 0, app, threaded=False)
+    server = make_server("127.0.0.1", 0, app, threaded=True)  # a browser may hold an idle connection open
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield app, f"http://127.0.0.1:{server.server_port}", customer
@@ -58,10 +58,27 @@ def live_portal(tmp_path):
     mongoengine.disconnect()
 
 
+def _log_in_by_code(app, base, page, expect):
+    """Ask for a code, read it from the outbox, log in with it."""
+    from core.models import OutboxMessage
+
+    page.goto(base + "/portal/bau/login")
+    page.fill("#email", "baerbel@example.com")
+    page.click("[data-testid=request-code]")
+    expect(page.locator("[data-testid=code-sent]")).to_be_visible()
+    with app.app_context():
+        body = OutboxMessage.objects.get(to="baerbel@example.com").body
+    code = re.search(r"\b(\d{6})\b", body).group(1)
+    page.fill("#code", code)
+    page.click("[data-testid=verify-code]")
+    page.wait_for_url(base + "/portal/")
+    expect(page.locator("h1")).to_contain_text("Bärbel")
+
+
 def test_code_login_questionnaire_message_download_logout(live_portal):
     from playwright.sync_api import expect, sync_playwright
 
-    from core.models import Message, OutboxMessage, PortalTask, Submission
+    from core.models import Message, PortalTask, Submission
 
     app, base, customer = live_portal
     problems: list[str] = []
@@ -75,25 +92,14 @@ def test_code_login_questionnaire_message_download_logout(live_portal):
         page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:")
                 else problems.append(f"outside request {r.url}"))
 
-        # ask for a code, read it from the outbox
-        page.goto(base + "/portal/bau/login")
-        page.fill("#email", "baerbel@example.com")
-        page.click("[data-testid=request-code]")
-        expect(page.locator("[data-testid=code-sent]")).to_be_visible()
-        with app.app_context():
-            body = OutboxMessage.objects.get(to="baerbel@example.com").body
-        code = re.search(r"\b(\d{6})\b", body).group(1)
-        page.fill("#code", code)
-        page.click("[data-testid=verify-code]")
-        page.wait_for_url(base + "/portal/")
-        expect(page.locator("h1")).to_contain_text("Bärbel")
+        _log_in_by_code(app, base, page, expect)
 
         # fill the open questionnaire: a partial answer is kept when leaving and coming back
         page.click("[data-testid=open-tasks] a")
         city = form_frame(page).locator("input[name='data[city]']")  # inside the isolated renderer
         expect(city).to_have_value("Berlin", timeout=10000)
         city.fill("Pots")
-        expect(page.locator("[data-portal-saved=true]")).to_have_count(1, timeout=10000)
+        expect(page.locator("[data-autosave-state=saved]")).to_have_count(1, timeout=10000)
         page.goto(base + "/portal/")
         page.click("[data-testid=open-tasks] a")
         expect(city).to_have_value("Pots", timeout=10000)
@@ -174,6 +180,62 @@ def test_enrolment_link_sets_own_password_then_password_login(live_portal):
         page.fill("#password", password)
         page.click("[data-testid=password-login]")
         page.wait_for_url(base + "/portal/")
+        problems.extend(csp_violations(page))
+        browser.close()
+    assert problems == []
+
+
+def _wait_for_partial(app, expected: dict, timeout: float = 10.0) -> dict:
+    """The database is the witness: poll the open task's draft until it holds ``expected``."""
+    import time
+
+    from core.models import PortalTask
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with app.app_context():
+            partial = PortalTask.objects.get(status="open").partial or {}
+        if all(partial.get(k) == v for k, v in expected.items()) or time.monotonic() > deadline:
+            assert all(partial.get(k) == v for k, v in expected.items()), partial
+            return partial
+        time.sleep(0.1)
+
+
+def test_portal_autosave_keeps_answers_across_a_reload(live_portal):
+    """The portal's questionnaire saves as the customer types (the shared autosave.js): the answers
+    are there after a reload, also when the page is reloaded inside the debounce (sent on the way out)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    app, base, _customer = live_portal
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="de-DE")
+        context.add_init_script(CSP_WATCH)
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:")
+                else problems.append(f"outside request {r.url}"))
+        _log_in_by_code(app, base, page, expect)
+        page.click("[data-testid=open-tasks] a")
+        task_url = page.url
+        city = form_frame(page).locator("input[name='data[city]']")
+        expect(city).to_have_value("Berlin", timeout=10000)
+
+        # typed, saved, reloaded: the answers come back
+        city.fill("Potsdam")
+        expect(page.locator("[data-autosave-state=saved]")).to_have_count(1, timeout=10000)
+        _wait_for_partial(app, {"city": "Potsdam"})
+        page.reload()
+        expect(city).to_have_value("Potsdam", timeout=10000)
+
+        # typed and reloaded at once (inside the debounce): sent on the way out, there on the next load
+        city.fill("Cottbus")
+        page.reload()
+        _wait_for_partial(app, {"city": "Cottbus"})
+        page.goto(task_url)
+        expect(city).to_have_value("Cottbus", timeout=10000)
         problems.extend(csp_violations(page))
         browser.close()
     assert problems == []

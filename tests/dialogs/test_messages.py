@@ -119,7 +119,9 @@ def test_customer_reads_german_autosave_errors(app, client, staff_actor, custome
     from tests.dialogs.test_dialogs import page_csrf
 
     csrf = page_csrf(client, url)
-    too_large = {"remark": "x" * (service.MAX_PROGRESS_BYTES + 1)}
+    from core.services.questionnaires import MAX_DRAFT_BYTES
+
+    too_large = {"remark": "x" * (MAX_DRAFT_BYTES + 1)}
     response = client.post(url + "/progress", json={"data": too_large}, headers={"X-CSRFToken": csrf})
     assert response.status_code == 422
     assert response.get_json() == {"error": "Ihre Antworten sind zu lang, um gespeichert zu werden."}

@@ -41,7 +41,7 @@ def test_questionnaire_fill_with_progress_kept(app, portal_client, make_task):
     assert f"/portal/tasks/{task.pk}" in home and "Stammdatenpflege" in home
     page = client.get(f"/portal/tasks/{task.pk}")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "data-frontdesk-form" in html and "portal.js" in html
+    assert page.status_code == 200 and "data-frontdesk-form" in html and "autosave.js" in html
     # drawn in the isolated renderer frame: the portal page itself needs no 'unsafe-eval'
     assert "'unsafe-eval'" not in page.headers["Content-Security-Policy"] and "<script>" not in html
     assert 'data-frame-url="/formio/frame?mode=portal' in html

@@ -1,6 +1,8 @@
 /*
- * Dialog autosave: the customer's answers so far go to data-dialog-progress-url as they go.
- *   <main data-dialog-progress-url="...">  + the shared renderer inside (its data-csrf-token is sent)
+ * Autosave for the questionnaire pages of the dialogs and the portal: the answers so far go to
+ * data-autosave-url as the customer goes.
+ *   <main data-autosave-url="...">  + the shared renderer inside (the data-csrf-token of <main> or of
+ *   the renderer is sent)
  *
  * After a change, waits for 800 ms of quiet, then POSTs {data}. One save at a time: changes made
  * while a save is under way are sent when it returns, so the newest answers are the last ones stored.
@@ -9,20 +11,21 @@
  * A network or server failure is retried after a few seconds; a refused save waits for the next change.
  *
  * Works whether the form became ready before or after this script ran (deferred scripts can arrive
- * late). State for styles and tests: data-dialog-save-state="saving|saved|error|closed" on <main>;
- * [data-dialog-saved] is shown once answers are stored, [data-dialog-save-failed] while they are not.
+ * late). State for styles and tests: data-autosave-state="saving|saved|error|closed" on <main>;
+ * [data-autosave-saved] is shown once answers are stored, [data-autosave-failed] while they are not
+ * (both optional).
  * No inline script (CSP).
  */
 (function (window, document) {
   'use strict';
 
-  var page = document.querySelector('[data-dialog-progress-url]');
+  var page = document.querySelector('[data-autosave-url]');
   if (!page) {
     return;
   }
-  var url = page.getAttribute('data-dialog-progress-url');
-  var savedNote = page.querySelector('[data-dialog-saved]');
-  var failedNote = page.querySelector('[data-dialog-save-failed]');
+  var url = page.getAttribute('data-autosave-url');
+  var savedNote = page.querySelector('[data-autosave-saved]');
+  var failedNote = page.querySelector('[data-autosave-failed]');
   var DELAY = 800;
   var RETRY = 5000;
 
@@ -36,7 +39,7 @@
   var stored = !!savedNote && !savedNote.hidden;  // answers are stored (restored on this page, or saved)
 
   function show(state) {
-    page.setAttribute('data-dialog-save-state', state);
+    page.setAttribute('data-autosave-state', state);
     if (savedNote) {
       savedNote.hidden = !(stored && (state === 'saved' || state === 'saving'));
     }
@@ -46,7 +49,7 @@
   }
 
   function csrf() {
-    var holder = page.querySelector('[data-csrf-token]');
+    var holder = page.hasAttribute('data-csrf-token') ? page : page.querySelector('[data-csrf-token]');
     return holder ? holder.getAttribute('data-csrf-token') : '';
   }
 
