@@ -20,6 +20,7 @@ from mongoengine import ValidationError as MEValidationError
 
 from admin.forms import AdminForm
 from core.errors import FrontdeskError
+from core.files import attachment_header
 from core.services.audit import Actor, customer_id_of, record, record_change, snapshot
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -232,6 +233,13 @@ class SecureModelView(AccessMixin, ModelView):
 
     def get_export_value(self, model, name):
         return escape_csv_formula(super().get_export_value(model, name))
+
+    def _export_csv(self, return_url):
+        """Flask-Admin's CSV export with an RFC 6266 file name (its own drops every umlaut)."""
+        response = super()._export_csv(return_url)
+        if "Content-Disposition" in response.headers:
+            response.headers["Content-Disposition"] = attachment_header(self.get_export_name(export_type="csv"))
+        return response
 
     def api_file_view(self):  # Flask-Admin serves GridFS files by id without access checks
         abort(404)

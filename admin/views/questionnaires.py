@@ -17,6 +17,7 @@ from wtforms.validators import Length
 from admin.sections import FileSection, add_file_section
 from admin.views.base import SecureModelView, actor
 from core.errors import FrontdeskError
+from core.files import attachment_headers
 from core.models import Customer, Questionnaire, QuestionnaireVersion, Submission
 from core.models.questionnaire import KINDS
 from core.services import questionnaires as qs
@@ -162,8 +163,7 @@ class QuestionnaireView(SecureModelView):
                 abort(404)
         body = json.dumps(qs.export(target), ensure_ascii=False, indent=2)
         filename = f"questionnaire-{q.pk}{'-v' + number if number else '-draft'}.json"
-        return Response(body, mimetype="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return Response(body, mimetype="application/json", headers=attachment_headers(filename))
 
     @expose("/import/", methods=("GET", "POST"))
     def import_view(self):
