@@ -25,6 +25,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from mongoengine import Q
 
 from core.celery_app import enqueue
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -37,6 +38,8 @@ from forms import scoring
 
 LINK_PATH = "/d/{id}/{token}"
 MAX_PROGRESS_BYTES = 256 * 1024
+#: "Erinnerung senden" again within this interval is refused
+MANUAL_REMINDER_INTERVAL = timedelta(minutes=10)
 DEFAULTS = {"DIALOG_LINK_DAYS": 30, "DIALOG_REMINDER_AFTER_DAYS": 7, "DIALOG_REMINDER_MAX": 2,
             "PUBLIC_BASE_URL": "http://127.0.0.1:5000"}
 
@@ -152,14 +155,23 @@ def send_invitation(dialog_id: str) -> str:
 
 
 def send_reminder(actor: Actor, dialog: Dialog, now: datetime | None = None) -> OutboxMessage:
-    """Remind the customer of an open dialog (once per click: sequence = reminders sent + 1)."""
+    """Remind the customer of an open dialog (once per click: sequence = reminders sent + 1), at most
+    once per :data:`MANUAL_REMINDER_INTERVAL` (Conflict otherwise)."""
     same_unit(actor, dialog)
     dialog.reload()
     if not dialog.is_open:
         raise Conflict(_l("This dialog is already complete."))
     if not dialog.customer.email:
         raise InvalidInput(_l("The customer has no e-mail address."), {"email": "missing"})
-    msg = _remind(dialog, now or utcnow())
+    now = now or utcnow()
+    # the throttle is one conditional update: of two clicks at once (or in a row) only one claims it
+    claimed = Dialog.objects(Q(pk=dialog.pk) & (Q(last_reminded_at=None)
+                                                | Q(last_reminded_at__lte=now - MANUAL_REMINDER_INTERVAL))
+                             ).update_one(set__last_reminded_at=now)
+    if not claimed:
+        raise Conflict(_l("A reminder for this dialog was sent less than %(n)d minutes ago.",
+                          n=int(MANUAL_REMINDER_INTERVAL.total_seconds() // 60)))
+    msg = _remind(dialog, now)
     record(actor, "remind", object_type="dialogs", object_id=dialog.pk, summary="Reminder sent",
            business_unit=dialog.business_unit, customer=dialog)
     return msg
