@@ -361,3 +361,28 @@ def test_autosave_keeps_only_the_forms_fields_with_storable_values(app, client, 
     loaded = json.loads(html_lib.unescape(prefill), parse_constant=lambda c: pytest.fail(f"{c} in prefill"))
     assert loaded["nights"] == "bad"
     _assert_clean(loaded)
+
+
+def test_delete_confirmation_lists_every_kind_with_its_german_name(app, owner_client, staff_actor, customer,
+                                                                  scored_version):
+    """Dialogs and reports are listed; outbox mails are not called "Nachrichten" (issue 17)."""
+    import html as _html
+
+    from core.models import Report
+
+    dialog = start(app, staff_actor, customer, scored_version)  # the invitation lands in the outbox
+    with app.app_context():
+        Report(business_unit=dialog.business_unit, customer=customer, dialog=dialog, kind="tips").save()
+    page = _html.unescape(owner_client.get(f"/admin/customer/delete-confirm/?id={customer.pk}").get_data(as_text=True))
+    items = [" ".join(li.split()) for li in re.findall(r"<li>(.*?)</li>", page, re.S)]
+    assert "1 × Dialoge (mit Antworten und Ergebnissen)" in items
+    assert "1 × Berichte (PDF)" in items
+    assert "1 × E-Mails/SMS im Postausgang" in items
+    assert "0 × Nachrichten" in items  # portal messages, none here
+    assert "0 × Termine" in items and "0 × Portalzugänge" in items
+
+
+def test_every_registered_cleanup_is_counted_on_the_confirmation_page():
+    from core.services import deletion
+
+    assert deletion.uncounted() == []
