@@ -47,6 +47,7 @@ def make_app(tmp_path, **overrides):
         "CELERY_TASK_ALWAYS_EAGER": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # tests of the derived address set it empty
     }
     config.update(overrides)
     app = create_app(config)

@@ -54,7 +54,7 @@ class DialogView(SecureView):
             version = QuestionnaireVersion.objects.of_unit(current_user.business_unit).get_or_none(
                 pk=request.form.get("version"))
             with flashed_errors() as refusal:
-                service.start(actor(), customer, version)
+                service.start(actor(), customer, version, base_url=request.host_url)
                 flash(_("The dialog was started and the invitation is on its way."), "success")
                 return redirect(url_for(".dashboard_view", customer=str(customer.pk)))
             status = refusal.status

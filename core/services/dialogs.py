@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import Q
 
 from core.celery_app import enqueue
+from core.config import public_base_url
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Customer, Dialog, OutboxMessage, QuestionnaireVersion, Submission, TaskLock
 from core.models._base import utcnow
@@ -40,8 +41,7 @@ LINK_PATH = "/d/{id}/{token}"
 MAX_PROGRESS_BYTES = 256 * 1024
 #: "Erinnerung senden" again within this interval is refused
 MANUAL_REMINDER_INTERVAL = timedelta(minutes=10)
-DEFAULTS = {"DIALOG_LINK_DAYS": 30, "DIALOG_REMINDER_AFTER_DAYS": 7, "DIALOG_REMINDER_MAX": 2,
-            "PUBLIC_BASE_URL": "http://127.0.0.1:5000"}
+DEFAULTS = {"DIALOG_LINK_DAYS": 30, "DIALOG_REMINDER_AFTER_DAYS": 7, "DIALOG_REMINDER_MAX": 2}
 
 
 def setting(name: str) -> Any:
@@ -61,7 +61,9 @@ def token_hash(token: str) -> str:
 
 
 def link_url(dialog: Dialog) -> str:
-    return setting("PUBLIC_BASE_URL").rstrip("/") + LINK_PATH.format(id=dialog.pk, token=link_token(dialog))
+    """The personal link: on ``FRONTDESK_PUBLIC_BASE_URL``, else on the address the dialog was started from."""
+    return public_base_url(current_app.config, dialog.public_base_url) + LINK_PATH.format(
+        id=dialog.pk, token=link_token(dialog))
 
 
 class LinkClosed(Forbidden):
@@ -94,8 +96,12 @@ def dialog_for_link(dialog_id: str, token: str | None, now: datetime | None = No
 # --- staff actions ------------------------------------------------------------------------------
 
 
-def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, invite: bool = True) -> Dialog:
-    """Create a dialog for ``customer`` on ``version`` and have the invitation sent through Celery."""
+def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, invite: bool = True,
+          base_url: str | None = None) -> Dialog:
+    """Create a dialog for ``customer`` on ``version`` and have the invitation sent through Celery.
+
+    ``base_url`` is the address of the staff's request (``request.host_url``): kept with the dialog, its
+    links point there when ``FRONTDESK_PUBLIC_BASE_URL`` is unset (the task has no request)."""
     if customer is None or version is None or customer.business_unit.pk != version.business_unit.pk:
         raise NotFound(_l("Please choose a questionnaire."))
     same_unit(actor, customer)
@@ -105,7 +111,8 @@ def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, in
     now = utcnow()
     dialog = Dialog(business_unit=customer.business_unit, customer=customer, questionnaire=version.questionnaire,
                     version=version, token_nonce=secrets.token_hex(16), started_by=actor.label, created_at=now,
-                    token_expires_at=now + timedelta(days=int(setting("DIALOG_LINK_DAYS"))))
+                    token_expires_at=now + timedelta(days=int(setting("DIALOG_LINK_DAYS"))),
+                    public_base_url=(base_url or "").rstrip("/")[:300] or None)
     dialog.save()
     Dialog.objects(pk=dialog.pk).update_one(set__token_hash=token_hash(link_token(dialog)))
     dialog.reload()
