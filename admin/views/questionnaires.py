@@ -33,6 +33,9 @@ class ImportForm(FlaskForm):
     file = FileField(_l("JSON file"))
 
 
+STATUS_LABELS = {"active": _l("active"), "archived": _l("archived")}
+
+
 class QuestionnaireView(SecureModelView):
     roles = ("owner", "designer")
     can_delete = False  # published versions and submissions refer to it: archive instead
@@ -49,6 +52,7 @@ class QuestionnaireView(SecureModelView):
             if m.unsafe_reason else ""),
     }
     column_filters = ("kind", "status")
+    column_value_labels = {"kind": KIND_LABELS, "status": STATUS_LABELS}
     column_searchable_list = ("name",)
     form_columns = ("name", "kind", "description")
     form_choices = {"kind": list(KIND_LABELS.items())}
