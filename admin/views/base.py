@@ -188,12 +188,18 @@ class SecureModelView(AccessMixin, ModelView):
         return ", ".join(str(self.column_labels.get(name, name)) for name in names) or None
 
     def scaffold_form(self):
-        """Form fields get the (translated) ``column_labels`` as their labels, like the list does."""
+        """Form fields get the (translated) ``column_labels`` as their labels, like the list does, and
+        ``form_choices`` as their options (Flask-Admin's mongoengine backend ignores ``form_choices`` and
+        would offer the stored values)."""
         form_class = super().scaffold_form()
         for name, label in (self.column_labels or {}).items():
             unbound = getattr(form_class, name, None)
-            if unbound is not None and hasattr(unbound, "kwargs") and not unbound.args:
+            if unbound is not None and hasattr(unbound, "kwargs") and (not unbound.args or "label" in unbound.kwargs):
                 unbound.kwargs["label"] = label
+        for name, choices in (getattr(self, "form_choices", None) or {}).items():
+            unbound = getattr(form_class, name, None)
+            if unbound is not None and "choices" in getattr(unbound, "kwargs", {}):
+                unbound.kwargs["choices"] = list(choices)
         return form_class
 
     # --- scoping -------------------------------------------------------------------------

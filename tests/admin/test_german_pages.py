@@ -73,6 +73,10 @@ def _problems(url: str, page: str) -> list[str]:
             for _value, label in flt.get("options") or ():
                 if label in RAW_VALUES or label in ENGLISH or label in ("None", "True", "False"):
                     found.append(f"{url}: filter {group!r} offers the raw value {label!r}")
+    for label in re.findall(r"<label\b[^>]*>(.*?)</label>", page, re.S):
+        text = " ".join(_html.unescape(re.sub(r"<[^>]+>", " ", label)).split()).rstrip(" *")
+        if text in ENGLISH or text in RAW_VALUES:
+            found.append(f"{url}: English form label {text!r}")
     for option in re.findall(r"<option\b[^>]*>(.*?)</option>", page, re.S):
         label = " ".join(_html.unescape(re.sub(r"<[^>]+>", "", option)).split())
         if label in RAW_VALUES or label in ENGLISH or label in ("None", "True", "False"):
@@ -120,4 +124,22 @@ def test_every_admin_list_and_detail_page_is_german(app, demo_owner):
             d = demo_owner.get(detail)
             assert d.status_code == 200, detail
             problems += _problems(detail, d.get_data(as_text=True))
+    assert not problems, "\n".join(sorted(set(problems)))
+
+
+#: the create and edit forms an owner reaches from those lists
+FORM_PAGES = ("customer", "appointment", "questionnaire", "activitytype", "staffuser")
+
+
+def test_every_admin_form_is_german(app, demo_owner):
+    problems: list[str] = []
+    for endpoint in FORM_PAGES:
+        listing = demo_owner.get(f"/admin/{endpoint}/").get_data(as_text=True)
+        pk = re.findall(rf'/admin/{endpoint}/details/\?id=([0-9a-f]{{24}})', listing)[0]
+        for url in (f"/admin/{endpoint}/new/", f"/admin/{endpoint}/edit/?id={pk}"):
+            r = demo_owner.get(url)
+            assert r.status_code == 200, url
+            page = r.get_data(as_text=True)
+            assert "<form" in page and ("<option" in page or endpoint == "activitytype"), url
+            problems += _problems(url, page)
     assert not problems, "\n".join(sorted(set(problems)))
