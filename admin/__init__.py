@@ -10,7 +10,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from admin import auth
-from admin.forms import to_local
+from admin.forms import format_local, to_local
 from admin.views.appointments import ActivityTypeView, AppointmentView, ReminderView
 from admin.views.calendar import CalendarView
 from admin.views.customers import CustomerView
@@ -67,5 +67,9 @@ def init_app(app: Flask) -> Admin:
     return admin
 
 
-def _localdatetime(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
-    return to_local(value).strftime(fmt) if value else ""
+def _localdatetime(value: datetime | None, fmt: str | None = None) -> str:
+    """Jinja ``|localdatetime``: the unit's time zone, the viewer's locale (``format_local``); with ``fmt``
+    (e.g. ``'%H:%M'``) that strftime pattern in the unit's time zone."""
+    if not value:
+        return ""
+    return to_local(value).strftime(fmt) if fmt else format_local(value)

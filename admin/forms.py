@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_admin.form import BaseForm
+from flask_babel import format_date, format_time
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -44,6 +45,16 @@ def to_local(utc_naive: datetime | None, zone: ZoneInfo | None = None) -> dateti
     if utc_naive is None:
         return None
     return utc_naive.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone or unit_zone()).replace(tzinfo=None)
+
+
+def format_local(value: datetime | date | None) -> str:
+    """A stored (UTC) date and time in the unit's time zone, in the viewer's locale, through Flask-Babel
+    (its time zone selector is the unit's): "01.12.2026 14:05", "Dec 1, 2026 2:05 PM"; a date alone as a date."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return format_date(value, "medium")
+    return f"{format_date(value, 'medium')} {format_time(value, 'short')}"
 
 
 def to_utc(local_naive: datetime | None, zone: ZoneInfo | None = None) -> datetime | None:

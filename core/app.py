@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from core import web
 from core.auth import init_auth
 from core.celery_app import celery_init_app
-from core.config import load_config
+from core.config import load_config, warn_unset_public_base_url
 from core.db import connect_db
 from core.errors import FrontdeskError
 from core.extensions import babel, csrf, limiter
@@ -37,6 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask("frontdesk", instance_path=str(Path(instance).resolve()), instance_relative_config=True,
                 root_path=str(HERE))
     load_config(app, overrides)
+    warn_unset_public_base_url(app)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(HERE / "translations"))
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ from typing import Any
 from flask import Flask
 
 ENV_PREFIX = "FRONTDESK"
+#: where e-mailed links point when neither FRONTDESK_PUBLIC_BASE_URL nor a request says otherwise
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
 
 #: Names of settings whose values are never printed.
 SECRET_KEYS = frozenset({"SECRET_KEY", "SMTP_PASSWORD", "MONGODB_URI", "REDIS_URL"})
@@ -65,8 +69,11 @@ DEFAULTS: dict[str, Any] = {
     "FLASK_ADMIN_SWATCH": "default",
     "FLASK_ADMIN_FLUID_LAYOUT": True,
     # customer portal: login codes (NIST SP 800-63B / OWASP ASVS numbers), sessions, uploads
-    # Links in e-mails (dialog invitations) point here; set it to the public address in production
-    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # Links in e-mails (dialog invitations, enrolment links) point here; set it to the public address in
+    # production. Empty: the address of the staff's request that triggered the send (see public_base_url)
+    "PUBLIC_BASE_URL": "",
+    # "production" makes a missing PUBLIC_BASE_URL a warning at start (as running under gunicorn does)
+    "ENV": "",
     "DIALOG_LINK_DAYS": 30,
     "DIALOG_REMINDER_AFTER_DAYS": 7,
     "DIALOG_REMINDER_MAX": 2,
@@ -96,6 +103,29 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if isinstance(app.config["PERMANENT_SESSION_LIFETIME"], int | float):
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config["PERMANENT_SESSION_LIFETIME"])
+
+
+def public_base_url(config: Mapping[str, Any], derived: str | None = None) -> str:
+    """The address e-mailed links start with (no trailing slash): ``FRONTDESK_PUBLIC_BASE_URL`` when set;
+    else ``derived``, the address of the staff's request that triggered the send (``request.host_url``,
+    behind the proxy only through ProxyFix, see core/wsgi.py), which is stored with the dialog when it is
+    enqueued because the Celery task has no request; else the local address ``make run`` serves."""
+    return (config.get("PUBLIC_BASE_URL") or derived or LOCAL_BASE_URL).rstrip("/")
+
+
+def is_production(app: Flask) -> bool:
+    """The rule for start-up warnings: ``FRONTDESK_ENV=production``, or the process runs under gunicorn
+    (the production image's web server)."""
+    return str(app.config.get("ENV", "")).lower() == "production" or "gunicorn" in sys.modules
+
+
+def warn_unset_public_base_url(app: Flask) -> bool:
+    """Log a warning when production runs without ``FRONTDESK_PUBLIC_BASE_URL``; True when it warned."""
+    if app.config.get("PUBLIC_BASE_URL") or not is_production(app):
+        return False
+    app.logger.warning("FRONTDESK_PUBLIC_BASE_URL is not set: links in e-mails use the address of the request "
+                       "that sent them. Set it to the public https address.")
+    return True
 
 
 def instance_secret_key(instance: Path) -> str:

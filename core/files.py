@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import io
 import threading
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from bson import ObjectId
+from werkzeug.http import dump_options_header
 
 BUCKETS = ("documents", "reports")
 CHUNK_SIZE = 255 * 1024  # GridFS's default
@@ -31,6 +34,25 @@ _patched = False
 
 class FileMissing(LookupError):
     """The GridFS file is gone (deleted, or never completed)."""
+
+
+def attachment_header(name: str) -> str:
+    """``Content-Disposition: attachment`` for ``name``, as RFC 6266 asks: a non-ASCII name goes in
+    ``filename*`` (UTF-8, percent-encoded) with an ASCII fallback in ``filename`` (what Werkzeug's
+    ``send_file(download_name=...)`` does), and quotes, backslashes and line breaks never break the header."""
+    name = " ".join(str(name or "").split()) or "download"
+    try:
+        name.encode("ascii")
+    except UnicodeEncodeError:
+        simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").strip() or "download"
+        return dump_options_header("attachment", {"filename": simple,
+                                                  "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")})
+    return dump_options_header("attachment", {"filename": name})
+
+
+def attachment_headers(name: str) -> dict[str, str]:
+    """The response headers for a download named ``name`` (see :func:`attachment_header`)."""
+    return {"Content-Disposition": attachment_header(name)}
 
 
 def _install_patch() -> None:

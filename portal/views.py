@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 
 from core.errors import InvalidInput
 from core.extensions import limiter
+from core.files import attachment_header
 from core.services import dialogs as dialog_service
 from core.services import documents as docs
 from core.services import messages as msgs
@@ -165,7 +166,7 @@ def download(document_id: str):
     body = docs.read(doc)
     response = Response(stream_with_context(body), mimetype=doc.content_type)
     response.headers["Content-Length"] = str(doc.length)
-    response.headers.set("Content-Disposition", "attachment", filename=doc.filename)
+    response.headers["Content-Disposition"] = attachment_header(doc.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -94,6 +94,7 @@ def make_app(tmp_path, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
         "PASSWORD_HASH_PARAMS": FAST_PASSWORD_HASH,
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # tests of the derived address set it empty
     }
     config.update(overrides)
     app = create_app(config)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from admin.forms import LocalDateTimeField, to_local
+from admin.forms import LocalDateTimeField, format_local
 from admin.sections import options_for
 from admin.views.base import ScopedAjaxLoader, SecureModelView
 from core.models import ActivityType, Customer, Project, StaffUser
@@ -21,8 +21,7 @@ STATUS_LABELS = {"planned": _l("planned"), "running": _l("running"), "done": _l(
 
 
 def _local(view, context, model, name):
-    value = getattr(model, name)
-    return to_local(value).strftime("%d.%m.%Y %H:%M") if value else ""
+    return format_local(getattr(model, name))
 
 
 class AppointmentView(SecureModelView):
@@ -32,7 +31,9 @@ class AppointmentView(SecureModelView):
     column_labels = {"start": _l("Start"), "end": _l("End"), "customer": _l("Customer"), "staff": _l("Staff"),
                      "activity_type": _l("Activity"), "project": _l("Project"), "status": _l("Status"),
                      "location": _l("Location"),
-                     "notes": _l("Notes"), "reminder_wanted": _l("Reminder wanted"), "timezone": _l("Time zone")}
+                     "notes": _l("Notes"), "reminder_wanted": _l("Reminder wanted"), "timezone": _l("Time zone"),
+                     "reminder_sent_at": _l("Reminder sent")}
+    column_value_labels = {"status": STATUS_LABELS}
     column_default_sort = ("start", True)
     column_sortable_list = ("start", "end", "status")
     column_filters = ("start", "status", "reminder_wanted")
@@ -133,10 +134,12 @@ class ReminderView(SecureModelView):
     can_create = can_edit = can_delete = False
     audited = False
     column_list = ("start", "customer", "staff", "status", "reminder_sent_at")
-    column_labels = {"start": _l("Start"), "customer": _l("Customer"), "staff": _l("Staff"), "status": _l("Status"),
-                     "reminder_sent_at": _l("Reminder sent")}
+    column_labels = AppointmentView.column_labels
+    column_value_labels = AppointmentView.column_value_labels
     column_formatters = {"start": _local, "reminder_sent_at": _local,
                          "status": lambda v, c, m, n: STATUS_LABELS.get(m.status, m.status)}
+    column_details_list = AppointmentView.column_details_list
+    column_formatters_detail = {**AppointmentView.column_formatters, "reminder_sent_at": _local}
     column_default_sort = ("start", False)
     column_filters = ("start", "reminder_sent_at")
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.mongoengine.filters import FilterEqual, FilterNotEqual
+from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -18,11 +21,32 @@ from flask_login import current_user
 from mongoengine import NotUniqueError
 from mongoengine import ValidationError as MEValidationError
 
-from admin.forms import AdminForm
+from admin.forms import AdminForm, format_local
 from core.errors import FrontdeskError
+from core.files import attachment_header
 from core.services.audit import Actor, customer_id_of, record, record_change, snapshot
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+#: labels of fields many models share; a view's own ``column_labels`` win
+COMMON_LABELS = {"created_at": _l("Created"), "updated_at": _l("Updated"), "notes": _l("Notes"),
+                 "name": _l("Name"), "email": _l("E-mail"), "status": _l("Status")}
+
+
+def _yes_no(view, value, name):
+    return _("Yes") if value else _("No")
+
+
+def _local_datetime(view, value, name):
+    """Dates and times in the unit's time zone, in the viewer's locale (admin.forms.format_local)."""
+    return format_local(value)
+
+
+#: list cells: booleans keep Flask-Admin's check icon; dates and times are local, never UTC ISO strings
+LIST_TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _local_datetime, date: _local_datetime}
+#: detail pages: "Ja"/"Nein" instead of "True"/"False"
+DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, bool: _yes_no, datetime: _local_datetime,
+                          date: _local_datetime}
 
 
 def escape_csv_formula(value):
@@ -129,14 +153,53 @@ class SecureModelView(AccessMixin, ModelView):
     form_excluded_columns = ("business_unit", "created_at", "updated_at")
     column_exclude_list = ("business_unit",)
     column_details_exclude_list = ("business_unit",)
+    column_type_formatters = LIST_TYPE_FORMATTERS
+    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
+    #: field -> {stored value: label}: lists, details and filters show the labels, never the stored value
+    column_value_labels: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        self.column_labels = {**COMMON_LABELS, **(self.column_labels or {})}
+        value_labels = self.column_value_labels
+        self.column_choices = {**{name: list(labels.items()) for name, labels in value_labels.items()},
+                               **(self.column_choices or {})}
+        if self.column_filters:
+            self.column_filters = tuple(self._labelled_filters(self.column_filters))
+        super().__init__(*args, **kwargs)
+
+    def _labelled_filters(self, filters):
+        """A filter on a field with value labels is a choice of those labels ("ist gleich"/"ist nicht"),
+        not a text box that wants the stored value."""
+        for flt in filters:
+            labels = self.column_value_labels.get(flt) if isinstance(flt, str) else None
+            if labels is None:
+                yield flt
+                continue
+            title = self.column_labels.get(flt, flt)
+
+            # lazy labels: Flask-Admin renders them per request, in the viewer's language
+            options = [(value, label) for value, label in labels.items() if value]
+            yield FilterEqual(flt, title, options=options)
+            yield FilterNotEqual(flt, title, options=options)
+
+    def search_placeholder(self):
+        """The searchable columns' labels ("Nachname, Vorname, E-Mail"), not Flask-Admin's "None"."""
+        names = self.column_searchable_list or ()
+        return ", ".join(str(self.column_labels.get(name, name)) for name in names) or None
 
     def scaffold_form(self):
-        """Form fields get the (translated) ``column_labels`` as their labels, like the list does."""
+        """Form fields get the (translated) ``column_labels`` as their labels, like the list does, and
+        ``form_choices`` as their options (Flask-Admin's mongoengine backend ignores ``form_choices`` and
+        would offer the stored values)."""
         form_class = super().scaffold_form()
         for name, label in (self.column_labels or {}).items():
             unbound = getattr(form_class, name, None)
-            if unbound is not None and hasattr(unbound, "kwargs") and not unbound.args:
+            if unbound is not None and hasattr(unbound, "kwargs") and (not unbound.args or "label" in unbound.kwargs):
                 unbound.kwargs["label"] = label
+        for name, choices in (getattr(self, "form_choices", None) or {}).items():
+            unbound = getattr(form_class, name, None)
+            if unbound is not None and "choices" in getattr(unbound, "kwargs", {}):
+                unbound.kwargs["choices"] = list(choices)
         return form_class
 
     # --- scoping -------------------------------------------------------------------------
@@ -232,6 +295,13 @@ class SecureModelView(AccessMixin, ModelView):
 
     def get_export_value(self, model, name):
         return escape_csv_formula(super().get_export_value(model, name))
+
+    def _export_csv(self, return_url):
+        """Flask-Admin's CSV export with an RFC 6266 file name (its own drops every umlaut)."""
+        response = super()._export_csv(return_url)
+        if "Content-Disposition" in response.headers:
+            response.headers["Content-Disposition"] = attachment_header(self.get_export_name(export_type="csv"))
+        return response
 
     def api_file_view(self):  # Flask-Admin serves GridFS files by id without access checks
         abort(404)

@@ -74,7 +74,8 @@ class CustomerView(SecureModelView):
     form_choices = {"salutation": list(SALUTATION_LABELS.items())}
     delete_confirm_endpoint = ".delete_confirm_view"
     details_template = "admin/customer_details.html"
-    column_details_exclude_list = ("business_unit", "search_prefixes")  # derived search field
+    column_details_exclude_list = ("business_unit", "search_prefixes", "last_name_key")  # derived search fields
+    column_value_labels = {"salutation": SALUTATION_LABELS}
 
     def _search(self, query, search_term):
         """Case-insensitive prefix search on surname (indexed key), first name and e-mail.

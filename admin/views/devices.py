@@ -6,7 +6,7 @@ Registers the appointment option "Start questionnaire on tablet" and a customer-
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -31,6 +31,9 @@ STATUS_LABELS = {
     "expired": _l("timed out"),
 }
 
+
+#: the session key that carries a new activation code from the POST to the one GET that shows it
+CODE_SESSION_KEY = "device_activation_code"
 
 
 class DeviceNameForm(FlaskForm):
@@ -62,7 +65,7 @@ class DevicesView(SecureView):
             return redirect(url_for(".index"))
         with flashed_errors():
             device, code = service.create_device(actor(), current_user.business_unit, form.name.data)
-            return self._code_page(device, code)
+            return self._show_code(device, code)
         return redirect(url_for(".index"))
 
     @expose("/new-code", methods=("POST",))
@@ -70,13 +73,24 @@ class DevicesView(SecureView):
         device = self._device()
         with flashed_errors():
             code = service.new_code(actor(), device)
-            return self._code_page(device, code)
+            return self._show_code(device, code)
         return redirect(url_for(".index"))
 
-    def _code_page(self, device: Device, code: str):
-        # Rendered in the POST response itself (never stored, never in a redirect or the session).
+    def _show_code(self, device: Device, code: str):
+        """POST/redirect/GET: the code rides in the session to the next GET only (never in a URL), so
+        reloading the code page creates no second device and no new code."""
+        session[CODE_SESSION_KEY] = {"device": str(device.pk), "code": code}
+        return redirect(url_for(".code_view", id=str(device.pk)))
+
+    @expose("/code")
+    def code_view(self):
+        device = self._device()
+        shown = session.pop(CODE_SESSION_KEY, None)
+        if not shown or shown.get("device") != str(device.pk):
+            flash(_("The activation code is shown only once. Create a new code if you need one."), "info")
+            return redirect(url_for(".index"))
         minutes = int(service.CODE_VALIDITY.total_seconds() // 60)
-        return self.render("admin/devices_code.html", device=device, code=code, minutes=minutes,
+        return self.render("admin/devices_code.html", device=device, code=shown["code"], minutes=minutes,
                            display_url=url_for("kiosk.display", _external=True))
 
     @expose("/revoke", methods=("POST",))

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from admin.sections import FileSection, add_file_section
 from admin.views.base import SecureView, actor, flashed_errors
+from core.files import attachment_headers
 from core.models import Customer, Dialog, Questionnaire, QuestionnaireVersion, Report
 from core.services import dialogs as service
 from core.services import reports
@@ -53,7 +54,7 @@ class DialogView(SecureView):
             version = QuestionnaireVersion.objects.of_unit(current_user.business_unit).get_or_none(
                 pk=request.form.get("version"))
             with flashed_errors() as refusal:
-                service.start(actor(), customer, version)
+                service.start(actor(), customer, version, base_url=request.host_url)
                 flash(_("The dialog was started and the invitation is on its way."), "success")
                 return redirect(url_for(".dashboard_view", customer=str(customer.pk)))
             status = refusal.status
@@ -112,8 +113,7 @@ class DialogView(SecureView):
     def report_download_view(self):
         report = get_or_404(Report, unit=current_user.business_unit, pk=request.args.get("id"), status="ready")
         data = reports.report_bytes(report)  # gone or damaged: NotFound, the app's error page
-        return no_store(Response(data, mimetype="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="{report.filename}"'}))
+        return no_store(Response(data, mimetype="application/pdf", headers=attachment_headers(report.filename)))
 
 
 class ScoringView(SecureView):

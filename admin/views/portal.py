@@ -94,7 +94,8 @@ class PortalAdminView(SecureView):
         link. Both exist only in this response (we store hashes). The QR code carries the portal address
         or the enrolment link, never a password."""
         url = login_url(account.business_unit)
-        link = service.enrolment_url(handover.enrolment_token) if handover.enrolment_token else None
+        link = service.enrolment_url(handover.enrolment_token, base_url=request.host_url) \
+            if handover.enrolment_token else None
         return self.render("admin/portal_account_sheet.html", account=account, login_url=url, enrolment_url=link,
                            password=handover.password,
                            qr=segno.make(link or url, error="m").svg_data_uri(scale=4), labels=PERMISSION_LABELS,

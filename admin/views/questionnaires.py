@@ -17,6 +17,7 @@ from wtforms.validators import Length
 from admin.sections import FileSection, add_file_section
 from admin.views.base import SecureModelView, actor
 from core.errors import FrontdeskError
+from core.files import attachment_headers
 from core.models import Customer, Questionnaire, QuestionnaireVersion, Submission
 from core.models.questionnaire import KINDS
 from core.services import questionnaires as qs
@@ -30,6 +31,9 @@ class ImportForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[("", "—"), *KIND_LABELS.items()])
     file = FileField(_l("JSON file"))
+
+
+STATUS_LABELS = {"active": _l("active"), "archived": _l("archived")}
 
 
 class QuestionnaireView(SecureModelView):
@@ -48,6 +52,7 @@ class QuestionnaireView(SecureModelView):
             if m.unsafe_reason else ""),
     }
     column_filters = ("kind", "status")
+    column_value_labels = {"kind": KIND_LABELS, "status": STATUS_LABELS}
     column_searchable_list = ("name",)
     form_columns = ("name", "kind", "description")
     form_choices = {"kind": list(KIND_LABELS.items())}
@@ -162,8 +167,7 @@ class QuestionnaireView(SecureModelView):
                 abort(404)
         body = json.dumps(qs.export(target), ensure_ascii=False, indent=2)
         filename = f"questionnaire-{q.pk}{'-v' + number if number else '-draft'}.json"
-        return Response(body, mimetype="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return Response(body, mimetype="application/json", headers=attachment_headers(filename))
 
     @expose("/import/", methods=("GET", "POST"))
     def import_view(self):

@@ -21,7 +21,7 @@ class StaffUserView(SecureModelView):
     column_list = ("name", "email", "role", "active", "language", "last_login_at")
     column_labels = {"name": _l("Name"), "email": _l("E-mail"), "role": _l("Role"), "active": _l("Active"),
                      "language": _l("Language"), "last_login_at": _l("Last login"),
-                     "new_password": _l("Password")}
+                     "new_password": _l("Password"), "last_seen_at": _l("Last seen")}
     column_formatters = {"role": lambda v, c, m, n: ROLE_LABELS.get(m.role, m.role)}
     column_details_exclude_list = ("business_unit", "password_hash", "session_version")
     form_columns = ("name", "email", "role", "active", "language", "new_password")
@@ -30,6 +30,7 @@ class StaffUserView(SecureModelView):
         _l("Password"), validators=[Optional(), Length(max=1024)],
         description=_l("At least 12 characters. Leave empty to keep the current password."))}
     column_searchable_list = ("name", "email")
+    column_value_labels = {"role": ROLE_LABELS, "language": {"de": "Deutsch", "en": "English"}}
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)

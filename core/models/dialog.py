@@ -40,6 +40,9 @@ class Dialog(me.Document):
     #: reminders sent so far (manual and automatic); the next one has sequence ``reminders_sent + 1``
     reminders_sent = me.IntField(default=0, min_value=0)
     last_reminded_at = me.DateTimeField()
+    #: the address of the staff's request that started the dialog: its links point there when
+    #: FRONTDESK_PUBLIC_BASE_URL is unset (core.config.public_base_url)
+    public_base_url = me.StringField(max_length=300)
 
     meta = {
         "queryset_class": UnitQuerySet,

@@ -14,7 +14,21 @@ from collections.abc import Callable
 from flask_babel import lazy_gettext as _l
 
 from core.errors import Forbidden
-from core.models import Appointment, Customer, OutboxMessage, Submission
+from core.models import (
+    Appointment,
+    Customer,
+    Dialog,
+    Document,
+    KioskRun,
+    Message,
+    OutboxMessage,
+    PortalAccount,
+    PortalTask,
+    Project,
+    Report,
+    Submission,
+    TimeEntry,
+)
 from core.models._base import N_
 from core.services.audit import Actor, erase_customer, erase_object, record
 from core.services.dialogs import delete_customer_dialogs
@@ -22,23 +36,40 @@ from core.services.kiosk import delete_customer_runs
 from core.services.reports import delete_customer_reports
 
 Cleanup = Callable[[Customer], int]
+Count = Callable[[Customer], int]
 _CLEANUPS: dict[str, Cleanup] = {}
+#: cleanup name -> {kind (an ``N_`` msgid, translated on the confirmation page) -> count}
+_COUNTS: dict[str, dict[str, Count]] = {}
 
 
-def register_customer_data(name: str, cleanup: Cleanup) -> None:
-    """Register ``cleanup(customer) -> deleted count`` under ``name`` (idempotent by name)."""
+def register_customer_data(name: str, cleanup: Cleanup, *, counts: dict[str, Count] | None = None) -> None:
+    """Register ``cleanup(customer) -> deleted count`` under ``name`` (idempotent by name), with
+    ``counts``: what it deletes, kind by kind, for the confirmation page (kept when re-registered without)."""
     _CLEANUPS[name] = cleanup
+    if counts is not None:
+        _COUNTS[name] = dict(counts)
 
 
 def registered() -> list[str]:
     return list(_CLEANUPS)
 
 
+def uncounted() -> list[str]:
+    """Registered cleanups that tell the confirmation page nothing (a test keeps this empty)."""
+    return [name for name in _CLEANUPS if not _COUNTS.get(name)]
+
+
 def customer_data_counts(customer: Customer) -> dict[str, int]:
-    """What deleting would remove, for the confirmation page (the keys are translated there)."""
-    return {N_("appointments"): Appointment.objects(customer=customer).count(),
-            N_("messages"): OutboxMessage.objects(customer_id=str(customer.pk)).count(),
-            N_("questionnaires"): Submission.objects(customer=customer).count()}
+    """What deleting would remove, every kind of every registered cleanup, for the confirmation page
+    (the keys are msgids, translated there)."""
+    return {kind: count(customer) for name in _CLEANUPS for kind, count in _COUNTS.get(name, {}).items()}
+
+
+def _of(model, field: str = "customer") -> Count:
+    """A count of ``model`` documents whose ``field`` is the customer (``customer_id``: the id as text)."""
+    if field == "customer_id":
+        return lambda customer: model.objects(customer_id=str(customer.pk)).count()
+    return lambda customer: model.objects(**{field: customer}).count()
 
 
 def _appointments(customer: Customer) -> int:
@@ -55,16 +86,18 @@ def _submissions(customer: Customer) -> int:
     return Submission.objects(customer=customer).delete()
 
 
-register_customer_data("appointments", _appointments)
-register_customer_data("outbox", _outbox)
-register_customer_data("submissions", _submissions)
+register_customer_data("appointments", _appointments, counts={N_("appointments"): _of(Appointment)})
+register_customer_data("outbox", _outbox,
+                       counts={N_("e-mails/SMS in the outbox"): _of(OutboxMessage, "customer_id")})
+register_customer_data("submissions", _submissions, counts={N_("questionnaires"): _of(Submission)})
 
 # the customer's tablet runs (and the audit events about them)
-register_customer_data("kiosk_runs", delete_customer_runs)
+register_customer_data("kiosk_runs", delete_customer_runs, counts={N_("questionnaires on the tablet"): _of(KioskRun)})
 
 # dialog reports (file chunks included) first, then dialogs with their answers and results
-register_customer_data("reports", delete_customer_reports)
-register_customer_data("dialogs", delete_customer_dialogs)
+register_customer_data("reports", delete_customer_reports, counts={N_("reports (PDF)"): _of(Report)})
+register_customer_data("dialogs", delete_customer_dialogs,
+                       counts={N_("dialogs (with answers and results)"): _of(Dialog)})
 
 
 def _portal_cleanups() -> None:
@@ -74,10 +107,12 @@ def _portal_cleanups() -> None:
     from core.services.portal import delete_customer_portal
     from core.services.projects import delete_customer_projects
 
-    register_customer_data("portal", delete_customer_portal)
-    register_customer_data("portal_messages", delete_customer_messages)
-    register_customer_data("portal_documents", delete_customer_documents)
-    register_customer_data("projects", delete_customer_projects)
+    register_customer_data("portal", delete_customer_portal,
+                           counts={N_("portal accounts"): _of(PortalAccount), N_("portal tasks"): _of(PortalTask)})
+    register_customer_data("portal_messages", delete_customer_messages, counts={N_("messages"): _of(Message)})
+    register_customer_data("portal_documents", delete_customer_documents, counts={N_("documents"): _of(Document)})
+    register_customer_data("projects", delete_customer_projects,
+                           counts={N_("projects"): _of(Project), N_("time entries"): _of(TimeEntry)})
 
 
 _portal_cleanups()

@@ -25,8 +25,10 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from mongoengine import Q
 
 from core.celery_app import enqueue
+from core.config import public_base_url
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Customer, Dialog, OutboxMessage, QuestionnaireVersion, Submission, TaskLock
 from core.models._base import utcnow
@@ -36,8 +38,9 @@ from core.services.mail import deliver_message, queue_email
 from forms import scoring
 
 LINK_PATH = "/d/{id}/{token}"
-DEFAULTS = {"DIALOG_LINK_DAYS": 30, "DIALOG_REMINDER_AFTER_DAYS": 7, "DIALOG_REMINDER_MAX": 2,
-            "PUBLIC_BASE_URL": "http://127.0.0.1:5000"}
+#: "Erinnerung senden" again within this interval is refused
+MANUAL_REMINDER_INTERVAL = timedelta(minutes=10)
+DEFAULTS = {"DIALOG_LINK_DAYS": 30, "DIALOG_REMINDER_AFTER_DAYS": 7, "DIALOG_REMINDER_MAX": 2}
 
 
 def setting(name: str) -> Any:
@@ -57,7 +60,9 @@ def token_hash(token: str) -> str:
 
 
 def link_url(dialog: Dialog) -> str:
-    return setting("PUBLIC_BASE_URL").rstrip("/") + LINK_PATH.format(id=dialog.pk, token=link_token(dialog))
+    """The personal link: on ``FRONTDESK_PUBLIC_BASE_URL``, else on the address the dialog was started from."""
+    return public_base_url(current_app.config, dialog.public_base_url) + LINK_PATH.format(
+        id=dialog.pk, token=link_token(dialog))
 
 
 class LinkClosed(Forbidden):
@@ -90,8 +95,12 @@ def dialog_for_link(dialog_id: str, token: str | None, now: datetime | None = No
 # --- staff actions ------------------------------------------------------------------------------
 
 
-def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, invite: bool = True) -> Dialog:
-    """Create a dialog for ``customer`` on ``version`` and have the invitation sent through Celery."""
+def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, invite: bool = True,
+          base_url: str | None = None) -> Dialog:
+    """Create a dialog for ``customer`` on ``version`` and have the invitation sent through Celery.
+
+    ``base_url`` is the address of the staff's request (``request.host_url``): kept with the dialog, its
+    links point there when ``FRONTDESK_PUBLIC_BASE_URL`` is unset (the task has no request)."""
     if customer is None or version is None or customer.business_unit.pk != version.business_unit.pk:
         raise NotFound(_l("Please choose a questionnaire."))
     same_unit(actor, customer)
@@ -101,7 +110,8 @@ def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, in
     now = utcnow()
     dialog = Dialog(business_unit=customer.business_unit, customer=customer, questionnaire=version.questionnaire,
                     version=version, token_nonce=secrets.token_hex(16), started_by=actor.label, created_at=now,
-                    token_expires_at=now + timedelta(days=int(setting("DIALOG_LINK_DAYS"))))
+                    token_expires_at=now + timedelta(days=int(setting("DIALOG_LINK_DAYS"))),
+                    public_base_url=(base_url or "").rstrip("/")[:300] or None)
     dialog.save()
     Dialog.objects(pk=dialog.pk).update_one(set__token_hash=token_hash(link_token(dialog)))
     dialog.reload()
@@ -151,14 +161,23 @@ def send_invitation(dialog_id: str) -> str:
 
 
 def send_reminder(actor: Actor, dialog: Dialog, now: datetime | None = None) -> OutboxMessage:
-    """Remind the customer of an open dialog (once per click: sequence = reminders sent + 1)."""
+    """Remind the customer of an open dialog (once per click: sequence = reminders sent + 1), at most
+    once per :data:`MANUAL_REMINDER_INTERVAL` (Conflict otherwise)."""
     same_unit(actor, dialog)
     dialog.reload()
     if not dialog.is_open:
         raise Conflict(_l("This dialog is already complete."))
     if not dialog.customer.email:
         raise InvalidInput(_l("The customer has no e-mail address."), {"email": "missing"})
-    msg = _remind(dialog, now or utcnow())
+    now = now or utcnow()
+    # the throttle is one conditional update: of two clicks at once (or in a row) only one claims it
+    claimed = Dialog.objects(Q(pk=dialog.pk) & (Q(last_reminded_at=None)
+                                                | Q(last_reminded_at__lte=now - MANUAL_REMINDER_INTERVAL))
+                             ).update_one(set__last_reminded_at=now)
+    if not claimed:
+        raise Conflict(_l("A reminder for this dialog was sent less than %(n)d minutes ago.",
+                          n=int(MANUAL_REMINDER_INTERVAL.total_seconds() // 60)))
+    msg = _remind(dialog, now)
     record(actor, "remind", object_type="dialogs", object_id=dialog.pk, summary="Reminder sent",
            business_unit=dialog.business_unit, customer=dialog)
     return msg

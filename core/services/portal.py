@@ -29,6 +29,7 @@ from markupsafe import Markup, escape
 from mongoengine import NotUniqueError
 from mongoengine import ValidationError as MEValidationError
 
+from core.config import public_base_url
 from core.errors import Conflict, FeatureDisabled, Forbidden, FrontdeskError, InvalidInput, NotFound
 from core.models import (
     BusinessUnit,
@@ -379,8 +380,9 @@ def complete_enrolment(token: str | None, password: str, confirm: str) -> Portal
     return account
 
 
-def enrolment_url(token: str) -> str:
-    return _cfg("PUBLIC_BASE_URL").rstrip("/") + f"/portal/enrol/{token}"
+def enrolment_url(token: str, base_url: str | None = None) -> str:
+    """The enrolment link: on ``FRONTDESK_PUBLIC_BASE_URL``, else on ``base_url`` (the staff's request)."""
+    return public_base_url(current_app.config, base_url) + f"/portal/enrol/{token}"
 
 
 def set_account_active(actor: Actor, account: PortalAccount, active: bool) -> None:

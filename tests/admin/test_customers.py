@@ -184,3 +184,18 @@ def test_bulk_delete_goes_through_the_service(app, owner_client, make_appointmen
         from core.models import Appointment
 
         assert Customer.objects.count() == 0 and Appointment.objects.count() == 0
+
+
+def test_csv_export_name_keeps_its_umlauts(app, owner_client, make_customer):
+    """The export is named after the view; a name with umlauts arrives intact (RFC 6266 ``filename*``)."""
+    from urllib.parse import unquote
+
+    make_customer()
+    view = next(v for v in app.extensions["frontdesk_admin"]._views if v.endpoint == "customer")
+    view.name = "Kundenübersicht"
+    r = owner_client.get("/admin/customer/export/csv/")
+    assert r.status_code == 200
+    header = r.headers["Content-Disposition"]
+    header.encode("ascii")
+    assert header.startswith("attachment; filename=Kundenubersicht_")
+    assert unquote(header.split("filename*=UTF-8''")[1]).startswith("Kundenübersicht_")

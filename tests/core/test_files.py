@@ -126,3 +126,18 @@ def test_gridfs_files_survive_export_and_import(tmp_path):
             assert files.read("documents", file_id) == data
     finally:
         mongoengine.disconnect()
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("bericht.pdf", 'attachment; filename=bericht.pdf'),
+    ("Müßig Öztürk.pdf",
+     "attachment; filename=\"Muig Ozturk.pdf\"; filename*=UTF-8''M%C3%BC%C3%9Fig%20%C3%96zt%C3%BCrk.pdf"),
+    ('a"b\r\nc.pdf', 'attachment; filename="a\\"b c.pdf"'),
+    ("", "attachment; filename=download"),
+])
+def test_attachment_header_is_rfc6266(name, expected):
+    from core.files import attachment_header
+
+    header = attachment_header(name)
+    header.encode("ascii")
+    assert header == expected

@@ -159,16 +159,65 @@ def test_invitation_and_reminders_are_sent_once_per_action(app, staff_actor, cus
             assert service.send_invitation(str(dialog.pk)) == "stored"
         assert OutboxMessage.objects(idempotency_key__startswith=f"dialog:{dialog.pk}:").count() == 1
         service.send_reminder(staff_actor, dialog)
-        service.send_reminder(staff_actor, dialog)
+        from core.models._base import utcnow
+
+        later = utcnow() + service.MANUAL_REMINDER_INTERVAL + timedelta(seconds=1)
+        service.send_reminder(staff_actor, dialog, now=later)
         keys = sorted(OutboxMessage.objects(customer_id=str(customer.pk)).scalar("idempotency_key"))
         assert keys == [f"dialog:{dialog.pk}:invitation:1", f"dialog:{dialog.pk}:reminder:1",
                         f"dialog:{dialog.pk}:reminder:2"]
         assert Dialog.objects.get(pk=dialog.pk).reminders_sent == 2
         # a sender that died after claiming the key but before counting: the retry reuses the key
         Dialog.objects(pk=dialog.pk).update_one(set__reminders_sent=1)
-        service.send_reminder(staff_actor, dialog)
+        service.send_reminder(staff_actor, dialog, now=later + service.MANUAL_REMINDER_INTERVAL)
         assert OutboxMessage.objects(customer_id=str(customer.pk)).count() == 3
         assert Dialog.objects.get(pk=dialog.pk).reminders_sent == 2
+
+
+def test_a_second_reminder_within_ten_minutes_is_refused(app, owner_client, staff_actor, customer, scored_version):
+    """Two clicks on "Erinnerung senden" send one reminder; the second gets a German refusal."""
+    from core.models import OutboxMessage
+    from tests.conftest import csrf_token
+
+    dialog = start(app, staff_actor, customer, scored_version)
+    token = csrf_token(owner_client, f"/admin/dialogs/dashboard?customer={customer.pk}")
+    form = {"csrf_token": token, "id": str(dialog.pk)}
+    assert owner_client.post("/admin/dialogs/remind", data=form).status_code == 302
+    page = owner_client.post("/admin/dialogs/remind", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "vor weniger als 10 Minuten" in page
+    with app.app_context():
+        assert OutboxMessage.objects(idempotency_key__contains=":reminder:").count() == 1
+
+
+def test_concurrent_reminder_clicks_send_one(app, staff_actor, customer, scored_version):
+    import threading
+
+    from core.errors import Conflict
+    from core.models import Dialog, OutboxMessage
+    from core.services import dialogs as service
+
+    dialog = start(app, staff_actor, customer, scored_version)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def click():
+        with app.app_context():
+            mine = Dialog.objects.get(pk=dialog.pk)
+            barrier.wait()
+            try:
+                service.send_reminder(staff_actor, mine)
+                outcomes.append("sent")
+            except Conflict:
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["refused", "sent"]
+    with app.app_context():
+        assert OutboxMessage.objects(idempotency_key__contains=":reminder:").count() == 1
+        assert Dialog.objects.get(pk=dialog.pk).reminders_sent == 1
 
 
 def test_sweep_sends_automatic_reminders_after_days_at_most_n_times(app, staff_actor, customer, scored_version):
@@ -312,3 +361,28 @@ def test_autosave_keeps_only_the_forms_fields_with_storable_values(app, client, 
     loaded = json.loads(html_lib.unescape(prefill), parse_constant=lambda c: pytest.fail(f"{c} in prefill"))
     assert loaded["nights"] == "bad"
     _assert_clean(loaded)
+
+
+def test_delete_confirmation_lists_every_kind_with_its_german_name(app, owner_client, staff_actor, customer,
+                                                                  scored_version):
+    """Dialogs and reports are listed; outbox mails are not called "Nachrichten"."""
+    import html as _html
+
+    from core.models import Report
+
+    dialog = start(app, staff_actor, customer, scored_version)  # the invitation lands in the outbox
+    with app.app_context():
+        Report(business_unit=dialog.business_unit, customer=customer, dialog=dialog, kind="tips").save()
+    page = _html.unescape(owner_client.get(f"/admin/customer/delete-confirm/?id={customer.pk}").get_data(as_text=True))
+    items = [" ".join(li.split()) for li in re.findall(r"<li>(.*?)</li>", page, re.S)]
+    assert "1 × Dialoge (mit Antworten und Ergebnissen)" in items
+    assert "1 × Berichte (PDF)" in items
+    assert "1 × E-Mails/SMS im Postausgang" in items
+    assert "0 × Nachrichten" in items  # portal messages, none here
+    assert "0 × Termine" in items and "0 × Portalzugänge" in items
+
+
+def test_every_registered_cleanup_is_counted_on_the_confirmation_page():
+    from core.services import deletion
+
+    assert deletion.uncounted() == []

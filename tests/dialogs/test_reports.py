@@ -315,3 +315,29 @@ def test_a_render_killed_midway_is_requeued_within_minutes(app, owner_client, cu
     html = owner_client.get(f"/admin/dialogs/dashboard?customer={customer.pk}").get_data(as_text=True)
     assert 'data-testid="failed-tips"' in html and "konnte nicht erstellt werden" in html
     assert 'data-testid="create-tips"' in html  # and staff can create it again
+
+
+def test_download_name_with_umlauts_is_rfc6266(app, owner_client, customer, done_dialog):
+    """"Weiß" in the file name: ASCII-only header, the real name in ``filename*``."""
+    from urllib.parse import unquote
+
+    from werkzeug.http import parse_options_header
+
+    from core.models import Report
+    from core.services import reports
+
+    with app.app_context():
+        report = Report(business_unit=done_dialog.business_unit, customer=customer, dialog=done_dialog,
+                        kind="tips").save()
+        reports.render_report(str(report.pk))
+        report.reload()
+        assert "Weiß" in report.filename
+    r = owner_client.get(f"/admin/dialogs/report/download?id={report.pk}")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF-1.")
+    raw = r.headers["Content-Disposition"]
+    raw.encode("ascii")  # no raw Latin-1 byte
+    kind, options = parse_options_header(raw)
+    assert kind == "attachment"
+    assert options["filename"] == report.filename  # read as a browser reads it: filename* wins
+    assert f"filename={report.filename.replace('ß', '')};" in raw  # the ASCII fallback for old clients
+    assert "filename*=UTF-8''" in raw and unquote(raw.split("filename*=UTF-8''")[1]) == report.filename

@@ -28,7 +28,8 @@ def test_owner_creates_device_and_code_is_only_a_hash(app, owner_client, kiosk_u
     page = owner_client.get("/admin/devices/").get_data(as_text=True)
     assert 'data-testid="new-device"' in page
     token = csrf_token(owner_client, "/admin/devices/")
-    r = owner_client.post("/admin/devices/new", data={"csrf_token": token, "name": "Tablet 1"})
+    r = owner_client.post("/admin/devices/new", data={"csrf_token": token, "name": "Tablet 1"},
+                          follow_redirects=True)
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     code = html.split('data-testid="activation-code">')[1].split("<")[0].strip()
@@ -40,6 +41,24 @@ def test_owner_creates_device_and_code_is_only_a_hash(app, owner_client, kiosk_u
         raw = repr(device.to_mongo())
         assert code not in raw and code.replace("-", "") not in raw
         assert device.code_expires_at - utcnow() <= timedelta(minutes=10)
+
+
+def test_reloading_the_code_page_creates_no_second_device(app, owner_client, kiosk_unit):
+    """POST/redirect/GET: the code is shown once on the GET page, never in its URL; a reload
+    shows no code and creates nothing."""
+    token = csrf_token(owner_client, "/admin/devices/")
+    r = owner_client.post("/admin/devices/new", data={"csrf_token": token, "name": "Tablet 1"})
+    assert r.status_code == 302
+    location = r.headers["Location"]
+    first = owner_client.get(location)
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-store"
+    code = first.get_data(as_text=True).split('data-testid="activation-code">')[1].split("<")[0].strip()
+    assert service.normalise_code(code)
+    assert code not in location and code.replace("-", "") not in location
+    again = owner_client.get(location)  # the reload
+    assert again.status_code == 302 and code not in again.get_data(as_text=True)
+    with app.app_context():
+        assert Device.objects(name="Tablet 1").count() == 1
 
 
 def test_good_code_pairs_with_a_strict_cookie(app, client, make_code):
@@ -234,7 +253,8 @@ def test_new_code_for_void_device(app, owner_client, make_code):
     with app.app_context():
         Device.objects(pk=device.pk).update_one(set__status="void", unset__code_hash=True)
     token = csrf_token(owner_client, "/admin/devices/")
-    r = owner_client.post("/admin/devices/new-code", data={"csrf_token": token, "id": str(device.pk)})
+    r = owner_client.post("/admin/devices/new-code", data={"csrf_token": token, "id": str(device.pk)},
+                          follow_redirects=True)
     code = r.get_data(as_text=True).split('data-testid="activation-code">')[1].split("<")[0].strip()
     assert pair(owner_client.application.test_client(), code).status_code == 302
 

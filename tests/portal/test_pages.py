@@ -144,6 +144,12 @@ def test_documents_upload_download_and_limits(app, portal_client, make_project):
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Type"] == "application/pdf"
+    # a name with umlauts keeps them, as RFC 6266 asks (filename*), with an ASCII fallback
+    assert upload(PDF, "Angebot Müßig.pdf").status_code == 303
+    with app.app_context():
+        umlaut = Document.objects.get(filename__startswith="Angebot M")
+    header = client.get(f"/portal/documents/{umlaut.pk}").headers["Content-Disposition"]
+    assert "filename*=UTF-8''Angebot%20M%C3%BC%C3%9Fig.pdf" in header and header.isascii()
 
 
 def test_big_document_is_chunked(app, portal_client, make_project):
