@@ -23,6 +23,14 @@ def select_locale() -> str:
     return current_app.config["DEFAULT_LANGUAGE"]
 
 
+def renderer_lang() -> str:
+    """``"en"`` or ``"de"``: the current locale as the form engine and the questionnaire renderer take it
+    (the request's language in a request, the default language outside one)."""
+    from flask_babel import get_locale
+
+    return "en" if str(get_locale() or "de") == "en" else "de"
+
+
 def select_timezone() -> str:
     if not has_request_context():
         return current_app.config["TIMEZONE"]

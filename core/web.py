@@ -35,16 +35,19 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, abort, current_app, flash, jsonify, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from core.errors import Conflict, FrontdeskError
+from core.i18n import renderer_lang
 
 #: BSON's integer range (int64)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+#: ``"en"`` or ``"de"``: the renderer's language of this request (the one helper lives in core.i18n)
+request_lang = renderer_lang
 
 
 class JSONRefused(FrontdeskError):
@@ -74,11 +77,6 @@ def get_or_404(source, /, *, unit, **kw):
     if found is None:
         abort(404)
     return found
-
-
-def request_lang() -> str:
-    """``"en"`` or ``"de"``: the language the questionnaire renderer and the surfaces' pages use."""
-    return "en" if str(get_locale() or "de") == "en" else "de"
 
 
 def no_store(response: Response) -> Response:

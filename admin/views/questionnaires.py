@@ -21,7 +21,7 @@ from core.files import attachment_headers
 from core.models import Customer, Questionnaire, QuestionnaireVersion, Submission
 from core.models.questionnaire import KINDS
 from core.services import questionnaires as qs
-from core.web import read_json, takes_json
+from core.web import answers, request_lang, takes_json
 
 KIND_LABELS = {"master_data": _l("Master data update"), "consent": _l("Privacy consent"),
                "anamnesis": _l("Anamnesis"), "survey": _l("Satisfaction survey"), "custom": _l("Custom")}
@@ -88,7 +88,7 @@ class QuestionnaireView(SecureModelView):
         versions = list(QuestionnaireVersion.objects(questionnaire=q).order_by("-number"))
         return self.render("admin/questionnaire_builder.html", q=q, form=form, versions=versions,
                            definition=q.draft, kind_label=KIND_LABELS.get(q.kind, q.kind),
-                           lang=str(_current_lang()),
+                           lang=request_lang(),
                            problem=qs.describe_problem(problem) if problem else None,
                            # the plain editor's text (escaped by Jinja inside the <textarea>)
                            definition_text=json.dumps(q.draft, indent=2, ensure_ascii=False) if problem else "",
@@ -99,7 +99,7 @@ class QuestionnaireView(SecureModelView):
         q = self._get(request.args.get("id"))
         if qs.draft_problem(q) is not None:
             raise qs.UnsafeDefinition(qs.UNSAFE_MESSAGE)
-        return self.render("admin/questionnaire_preview.html", q=q, definition=q.draft, lang=str(_current_lang()),
+        return self.render("admin/questionnaire_preview.html", q=q, definition=q.draft, lang=request_lang(),
                            check_url=url_for(".preview_check", id=str(q.pk)))
 
     @expose("/preview-check/", methods=("POST",))
@@ -107,13 +107,12 @@ class QuestionnaireView(SecureModelView):
     def preview_check(self):
         """Validate preview answers on the server, exactly as a real submission would; store nothing."""
         q = self._get(request.args.get("id"))
-        payload = read_json()
-        data = payload.get("data") if isinstance(payload, dict) else None
+        data = answers()
         try:
             form = qs.lint(q.draft)
         except FrontdeskError as exc:
             return jsonify(errors=[{"message": str(exc), "level": "error", "path": []}]), 422
-        result = form.validate(data if isinstance(data, dict) else {}, lang=str(_current_lang()))
+        result = form.validate(data if isinstance(data, dict) else {}, lang=request_lang())
         if not result.valid:
             return jsonify(errors=form.renderer_errors(result)), 422
         return jsonify(ok=True, data=result.data)
@@ -195,15 +194,9 @@ class QuestionnaireView(SecureModelView):
         return self.render("admin/questionnaire_import.html", form=form)
 
 
-def _current_lang():
-    from flask_babel import get_locale
-
-    return get_locale() or "de"
-
-
 def _submissions_context(customer: Customer) -> dict:
     items = []
-    lang = str(_current_lang())
+    lang = request_lang()
     for sub in Submission.objects(customer=customer).order_by("-completed_at").limit(20):
         items.append({"submission": sub, "answers": qs.render_submission(sub, lang=lang),
                       "name": sub.version.name if sub.version else "?"})

@@ -15,6 +15,7 @@ from mongoengine import ValidationError as MEValidationError
 
 import forms
 from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound
+from core.i18n import renderer_lang
 from core.models import Customer, Questionnaire, QuestionnaireVersion, Submission
 from core.models._base import utcnow
 from core.models.questionnaire import KINDS
@@ -45,12 +46,6 @@ class UnsafeDefinition(FrontdeskError):
 #: what customers and staff read instead of a questionnaire that contains code
 UNSAFE_MESSAGE = _l("This questionnaire cannot be shown at the moment because it contains content that is not "
                     "allowed. Please let us know; we will correct it.")
-
-
-def _lang() -> str:
-    from flask_babel import get_locale
-
-    return "en" if str(get_locale() or "de") == "en" else "de"
 
 
 def canonical_json(definition: dict) -> str:
@@ -104,7 +99,7 @@ def describe_problem(problem: str, lang: str | None = None) -> str:
     from forms.messages import LINT, lint_message
 
     path, _sep, kind = problem.rpartition(": ")
-    reason = lint_message(kind, lang or _lang()) if kind in LINT["en"] else kind
+    reason = lint_message(kind, lang or renderer_lang()) if kind in LINT["en"] else kind
     return f"{path}: {reason}" if path else reason
 
 
@@ -120,7 +115,7 @@ def lint(definition: dict) -> forms.Form:
     try:
         form = forms.load(definition)
     except forms.DefinitionError as exc:
-        raise InvalidInput(f"{exc.path}: {exc.message(_lang())}", {"definition": str(exc)}) from exc
+        raise InvalidInput(f"{exc.path}: {exc.message(renderer_lang())}", {"definition": str(exc)}) from exc
     problems = mapping.check_definition(form)
     if problems:
         path, reason = problems[0]

@@ -23,7 +23,7 @@ OPERATOR_ONLY = {"core/services/exchange.py"}
 ALREADY_TRANSLATED = {
     "problems[0]": "core.passwords.password_problems returns translated sentences",
     "describe_problem(problem)": "forms.messages: the lint texts in the designer's language",
-    "f'{exc.path}: {exc.message(_lang())}'": "forms.DefinitionError.message(lang): the engine's de/en texts",
+    "f'{exc.path}: {exc.message(renderer_lang())}'": "forms.DefinitionError.message(lang): the engine's de/en texts",
 }
 MARKERS = {"_l", "lazy_gettext", "_", "gettext"}
 ROOT_ERRORS = {"FrontdeskError", "InvalidInput", "NotFound", "Forbidden", "Conflict", "FeatureDisabled"}
