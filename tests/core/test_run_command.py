@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -56,6 +57,8 @@ def test_run_serves_and_stops_its_worker(tmp_path, stop_signal):
                 break
         assert worker_pid, "".join(lines)
         assert "inhaberin@example.com" in "".join(lines)  # the demo logins are printed
+        # keep reading what server and worker print: a full pipe would block them (a terminal never does)
+        threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
         for _ in range(100):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:

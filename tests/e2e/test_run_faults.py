@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
@@ -30,7 +31,7 @@ def _create_customers(browser: Browser, prefix: str, acknowledged: list[str], st
                 "csrf_token": token, "first_name": "Kill", "last_name": name, "email": f"{name.lower()}@example.com",
                 "salutation": "", "address-street": f"Weg {n}", "address-postal_code": "10115",
                 "address-city": "Berlin"})
-        except OSError:  # the server died under us
+        except (OSError, http.client.HTTPException):  # the server died under us (mid-answer included)
             return
         if status == 302:
             acknowledged.append(name)

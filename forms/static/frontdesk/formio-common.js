@@ -3,7 +3,7 @@
  * the options every form is created with, and server errors in Form.io's shape.
  *
  * Needs (in this order, all from our own static folder):
- *   vendor/@formio/js/formio.full.min.js, frontdesk/i18n-de.js, frontdesk/formio-common.js
+ *   vendor/@formio/js/formio.full.min.js, frontdesk/i18n-de.js, frontdesk/dom.js, frontdesk/formio-common.js
  * Defines window.Frontdesk.{CDN_URL, STATIC_ROOT, configure, formOptions, language, jsonFromElement,
  * toFormioErrors, t}. No inline script is needed anywhere.
  */
@@ -38,26 +38,9 @@
   }
   configure();
 
-  function parseJson(text, what) {
-    if (text === null || text === undefined || text === '') {
-      return null;
-    }
-    try {
-      return JSON.parse(text);
-    } catch (e) {
-      throw new Error('frontdesk: invalid JSON in ' + what + ': ' + e.message);
-    }
-  }
-
-  function jsonFromElement(id) {
-    var node = id && document.getElementById(id);
-    return node ? parseJson(node.textContent, '#' + id) : null;
-  }
-
-  function language(el) {
-    var lang = ((el && el.getAttribute('data-lang')) || document.documentElement.lang || 'de').slice(0, 2);
-    return lang === 'en' ? 'en' : 'de';
-  }
+  var parseJson = window.FrontdeskDom.parseJson;  // frontdesk/dom.js
+  var jsonFromElement = window.FrontdeskDom.jsonFromElement;
+  var language = window.FrontdeskDom.language;
 
   /** The options every Frontdesk form (and the builder) is created with. */
   function formOptions(lang, extra) {

@@ -34,26 +34,9 @@
 
   var MAX_HEIGHT = 200000;
 
-  function parseJson(text, what) {
-    if (text === null || text === undefined || text === '') {
-      return null;
-    }
-    try {
-      return JSON.parse(text);
-    } catch (e) {
-      throw new Error('frontdesk: invalid JSON in ' + what + ': ' + e.message);
-    }
-  }
-
-  function jsonFromElement(id) {
-    var node = id && document.getElementById(id);
-    return node ? parseJson(node.textContent, '#' + id) : null;
-  }
-
-  function language(el) {
-    var lang = (el.getAttribute('data-lang') || document.documentElement.lang || 'de').slice(0, 2);
-    return lang === 'en' ? 'en' : 'de';
-  }
+  var parseJson = window.FrontdeskDom.parseJson;  // frontdesk/dom.js
+  var jsonFromElement = window.FrontdeskDom.jsonFromElement;
+  var language = window.FrontdeskDom.language;
 
   function isPlainObject(value) {
     return !!value && typeof value === 'object' && !Array.isArray(value);
