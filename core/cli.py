@@ -224,7 +224,10 @@ def run_command(info: ScriptInfo, host: str, port: int, threads: int, worker: bo
         def stop(signum, frame):  # SIGTERM (kill, systemd, an IDE's stop button) ends like Ctrl+C
             raise SystemExit(0)
 
+        # both set explicitly: a process started with SIGINT ignored (inherited from its parent) would
+        # otherwise never stop on Ctrl+C
         signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         try:
             server.run()
         except KeyboardInterrupt:

@@ -3,6 +3,7 @@ answers, and stopping the server (Ctrl+C or SIGTERM) stops its worker too: nothi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -34,6 +35,11 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _drain(proc, lines: list[str]) -> None:
+    with contextlib.suppress(ValueError):  # the test closed the pipe
+        lines.extend(proc.stdout)
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_run_serves_and_stops_its_worker(tmp_path, stop_signal):
     if not FRONTDESK.exists():
@@ -41,8 +47,11 @@ def test_run_serves_and_stops_its_worker(tmp_path, stop_signal):
     port = free_port()
     env = dict(os.environ, FRONTDESK_INSTANCE_PATH=str(tmp_path / "instance"), FRONTDESK_MONGODB_URI="",
                FRONTDESK_REDIS_URL="", PYTHONUNBUFFERED="1")
+    # started with SIGINT ignored, as a parent (a test runner, a shell's background job) can pass it on:
+    # Ctrl+C must still stop it
     proc = subprocess.Popen([str(FRONTDESK), "run", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines: list[str] = []
     try:
         deadline = time.monotonic() + 120
@@ -58,7 +67,7 @@ def test_run_serves_and_stops_its_worker(tmp_path, stop_signal):
         assert worker_pid, "".join(lines)
         assert "inhaberin@example.com" in "".join(lines)  # the demo logins are printed
         # keep reading what server and worker print: a full pipe would block them (a terminal never does)
-        threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+        threading.Thread(target=_drain, args=(proc, lines), daemon=True).start()
         for _ in range(100):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
