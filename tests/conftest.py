@@ -5,6 +5,7 @@ Outbound SMTP and network are blocked: tests that need mail start their own aios
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import socket
@@ -232,9 +233,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server (aiosmtpd) on a loopback port; ``.messages`` collects what it received."""
+@contextlib.contextmanager
+def running_smtp_server():
+    """A real SMTP server (aiosmtpd) on a loopback port while the block runs; the handler's
+    ``.messages`` collects what it received and ``.port`` is where it listens."""
     from aiosmtpd.controller import Controller
 
     class Handler:
@@ -249,8 +251,17 @@ def smtp_server():
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     handler.port = controller.port
-    yield handler
-    controller.stop()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a loopback port; ``.messages`` collects what it received."""
+    with running_smtp_server() as handler:
+        yield handler
 
 
 def redis_available(url: str = "redis://127.0.0.1:6379/0") -> bool:

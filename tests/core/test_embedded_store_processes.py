@@ -26,23 +26,10 @@ PROCESSES = 4
 
 @pytest.fixture(scope="module")
 def smtp():
-    from aiosmtpd.controller import Controller
+    from tests.conftest import running_smtp_server
 
-    from tests.conftest import free_port
-
-    class Handler:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 Message accepted"
-
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+    with running_smtp_server() as handler:
+        yield handler, handler.port
 
 
 @pytest.fixture(scope="module")
