@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import url_for
 from flask_admin.contrib.mongoengine.form import ModelSelectField
 from flask_babel import lazy_gettext as _l
@@ -10,8 +12,9 @@ from markupsafe import Markup
 
 from admin.forms import LocalDateTimeField, format_local
 from admin.sections import options_for
-from admin.views.base import ScopedAjaxLoader, SecureModelView
+from admin.views.base import ScopedAjaxLoader, SecureModelView, actor
 from core.models import ActivityType, Customer, Project, StaffUser
+from core.signals import announce
 
 #: the answer for any id that is not among the scoped choices (unknown, another unit's, inactive, designer)
 NOT_A_CHOICE = _l("This choice is not available.")
@@ -88,6 +91,13 @@ class AppointmentView(SecureModelView):
     def unique_error_field(self, form):
         return None
 
+    def after_save(self, model, before, is_created):
+        """Tell the listeners (reminders, revenue, waitlist, surveys) what changed."""
+        previous = None if is_created else {"start": _when(before.get("start")), "end": _when(before.get("end")),
+                                            "staff_id": _id_str(before.get("staff")),
+                                            "status": before.get("status")}
+        announce(model, previous, actor=actor(), source="admin")
+
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs["options"] = options_for(current_user.business_unit, current_user)
@@ -95,6 +105,15 @@ class AppointmentView(SecureModelView):
 
 
 SCOPED_CHOICES = ("staff", "activity_type", "project")
+
+
+def _id_str(value) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _when(value: str | None) -> datetime | None:
+    """A :func:`snapshot` keeps datetimes as ISO strings."""
+    return datetime.fromisoformat(value) if value else None
 
 
 class ScopedSelectField(ModelSelectField):

@@ -236,8 +236,12 @@ class SecureModelView(AccessMixin, ModelView):
             return False
         if self.audited:
             record_change(actor(), model, before)
+        self.after_save(model, before, is_created)
         self.after_model_change(form, model, is_created)
         return model
+
+    def after_save(self, model, before: dict | None, is_created: bool) -> None:
+        """Called after a form saved ``model``; ``before`` is its :func:`snapshot` before the change."""
 
     def unique_error_field(self, form):
         return getattr(form, "email", None) or getattr(form, "name", None)
