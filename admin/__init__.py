@@ -17,6 +17,7 @@ from admin.views.customers import CustomerView
 from admin.views.dashboard import DashboardView
 from admin.views.devices import DevicesView, KioskView
 from admin.views.dialogs import DialogView, ScoringView
+from admin.views.planning import PlanningView
 from admin.views.portal import PortalAdminView
 from admin.views.questionnaires import QuestionnaireView
 from admin.views.records import AuditView, OutboxView
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     admin.add_view(CalendarView(name=_l("Calendar"), endpoint="calendar", url="/admin/calendar"))
+    admin.add_view(PlanningView(name=_l("Suggest appointment"), endpoint="planning", url="/admin/planning"))
     admin.add_view(CustomerView(Customer, name=_l("Customers"), endpoint="customer"))
     admin.add_view(AppointmentView(Appointment, name=_l("Appointments"), endpoint="appointment"))
     admin.add_view(QuestionnaireView(Questionnaire, name=_l("Questionnaires"), endpoint="questionnaire"))
