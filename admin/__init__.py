@@ -21,6 +21,7 @@ from admin.views.planning import PlanningView
 from admin.views.portal import PortalAdminView
 from admin.views.questionnaires import QuestionnaireView
 from admin.views.records import AuditView, OutboxView
+from admin.views.schedules import ScheduleView
 from admin.views.settings import FeaturesView, SettingsView
 from admin.views.staff import StaffUserView
 from core.models import ActivityType, Appointment, AuditEvent, Customer, OutboxMessage, Questionnaire, StaffUser
@@ -57,6 +58,8 @@ def init_app(app: Flask) -> Admin:
                                     category=_l("Settings")))
     admin.add_view(StaffUserView(StaffUser, name=_l("Staff accounts"), endpoint="staffuser",
                                  category=_l("Settings")))
+    admin.add_view(ScheduleView(name=_l("Team schedules"), endpoint="schedules", url="/admin/schedules",
+                                category=_l("Settings")))
     # kiosk: Settings > Devices (owners) and the start/run pages (owners and staff, not in the menu)
     admin.add_view(DevicesView(name=_l("Devices"), endpoint="devices", url="/admin/devices", category=_l("Settings")))
     admin.add_view(KioskView(name=_l("Tablet questionnaires"), endpoint="kiosk_admin", url="/admin/kiosk"))

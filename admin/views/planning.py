@@ -19,10 +19,11 @@ from mongoengine import Q
 
 from admin.forms import to_local
 from admin.views.base import SecureView, actor, flashed_errors
+from core.errors import InvalidInput
 from core.models import ActivityType, Customer
 from core.models._base import utcnow
 from core.models.customer import search_key
-from core.services import booking, planning
+from core.services import booking, geo, planning, schedules
 from core.web import get_or_404
 
 RATING_LABELS = {"green": _l("Good fit"), "orange": _l("Detour"), "red": _l("Only with overtime or long travel")}
@@ -44,6 +45,21 @@ def _days(raw: str | None) -> int:
         return max(1, min(int(raw or 7), MAX_DAYS))
     except ValueError:
         return 7
+
+
+SOURCE_LABELS = {"postal_code": _l("from the postal code"), "city": _l("from the city"),
+                 "geocoder": _l("from the geocoder"), "manual": _l("set by hand")}
+
+
+def _number(raw: str | None) -> float | None:
+    """A coordinate as typed ("52,52" or "52.52"); empty: None; anything else: InvalidInput."""
+    text = (raw or "").strip().replace(",", ".")[:32]
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidInput(_l("Give both latitude and longitude (e.g. 52.52 and 13.40), or neither.")) from None
 
 
 def _customers_matching(unit, term: str) -> list[Customer]:
@@ -82,7 +98,9 @@ class PlanningView(SecureView):
         rows = [{"slot": s, "start": to_local(s.start), "end": to_local(s.end),
                  "label": RATING_LABELS[s.rating], "icon": RATING_ICONS[s.rating]} for s in slots]
         matches = _customers_matching(unit, request.args.get("q", "")) if customer is None else []
+        point = geo.customer_point(customer) if customer is not None else None
         return self.render("admin/planning.html", customer=customer, kinds=kinds, kind=kind, first=first,
+                           point=point, sources=SOURCE_LABELS,
                            days=days, rows=rows, matches=matches, q=request.args.get("q", "")[:100],
                            searched=customer is not None and kind is not None, title=_l("Suggest appointment"))
 
@@ -103,6 +121,17 @@ class PlanningView(SecureView):
             return redirect(url_for("calendar.index", date=local.date().isoformat(),
                                     staff=str(appointment.staff.pk)))
         return redirect(back)
+
+    @expose("/coordinates", methods=("POST",))
+    def coordinates(self):
+        """Staff set a customer's coordinates by hand (both empty: from the address again)."""
+        customer = get_or_404(Customer, unit=current_user.business_unit, pk=request.form.get("customer"))
+        with flashed_errors():
+            lat, lon = (_number(request.form.get(name)) for name in ("lat", "lon"))
+            schedules.set_customer_coordinates(actor(), customer, lat, lon)
+            flash(_("The coordinates were saved."), "success")
+        return redirect(url_for(".index", customer=str(customer.pk),
+                                activity_type=request.form.get("activity_type") or None))
 
 
 def suggest_url(customer=None, day: date | None = None) -> str:
