@@ -92,8 +92,7 @@ class AppointmentView(SecureModelView):
         super().on_model_change(form, model, is_created)
         unit = current_user.business_unit
         model.timezone = unit.timezone
-        if is_created and model.coordinates is None:
-            model.coordinates = booking.place_of(unit, model.activity_type, model.customer)
+        model.coordinates = booking.place_of(unit, model.activity_type, model.customer)
         if is_created and model.price is None and model.activity_type is not None:
             model.price = model.activity_type.price
         try:
