@@ -35,11 +35,14 @@ ATTEMPTS = 3
 GRANULE = timedelta(minutes=GRANULE_MINUTES)
 
 
+TAKEN = _l("This time has just been taken. Please choose another one.")
+
+
 class SlotTaken(InvalidInput):
     """The time overlaps an appointment that another booking just made."""
 
-    def __init__(self, message=None, field_errors=None):
-        super().__init__(message or _l("This time has just been taken. Please choose another one."), field_errors)
+    def __init__(self, field_errors=None):
+        super().__init__(TAKEN, field_errors)
 
 
 # --- claims -----------------------------------------------------------------------------------------

@@ -88,7 +88,8 @@ class Rules:
     @classmethod
     def of(cls, unit) -> Rules:
         settings = BookingSettings.objects(business_unit=unit).first() or BookingSettings(business_unit=unit)
-        point = settings.coordinates or geo.locate(settings.address or geo.parse_address(unit.settings.address))
+        point = settings.coordinates or geo.locate(settings.address or geo.parse_address(unit.settings.address),
+                                                   geocoder=False)
         return cls(settings, ZoneInfo(unit.timezone), point.pair if point is not None else None)
 
     def travel(self, a, b) -> int:
@@ -155,7 +156,7 @@ class _StaffDay:
         point = (schedule or {}).get("start_coordinates")
         address = (schedule or {}).get("start_address")
         if point is None and address:
-            found = geo.locate(Address._from_son(address))
+            found = geo.locate(Address._from_son(address), geocoder=False)
             point = {"lat": found.lat, "lon": found.lon} if found is not None else None
         self.home = (point["lat"], point["lon"]) if point else BUSINESS
         self.stops = sorted(stops, key=lambda s: s.begin)

@@ -100,6 +100,7 @@ def test_booking_settings_and_holidays(app, owner_client, unit):
     with app.app_context():
         settings = BookingSettings.objects.get(business_unit=unit)
         assert settings.slot_interval_minutes == 30 and settings.road_factor == 1.4
+        assert settings.coordinates.source == "postal_code"  # looked up once, stored with its source
         assert [(i.weekday, i.start, i.end) for i in settings.opening_hours] == [(0, 480, 1200), (5, 540, 840)]
     bad = {**data, "csrf_token": csrf_token(owner_client, url), **_rules(green_max_minutes="50")}
     r = owner_client.post(url, data=bad)
