@@ -112,6 +112,10 @@ class AppointmentView(SecureModelView):
     def unique_error_field(self, form):
         return None
 
+    def after_model_delete(self, model):
+        """A deleted appointment's time is free at once (not only once its claims count as stale)."""
+        booking.release(model.pk)
+
     def after_save(self, model, before, is_created):
         """Tell the listeners (reminders, revenue, waitlist, surveys) what changed."""
         previous = None if is_created else {"start": _when(before.get("start")), "end": _when(before.get("end")),

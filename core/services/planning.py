@@ -35,6 +35,7 @@ from core.errors import InvalidInput
 from core.models import ActivityType, Appointment, BookingSettings, StaffSchedule, StaffUser
 from core.models._base import utcnow
 from core.models.customer import Address
+from core.models.geo import GeoPoint
 from core.models.schedule import DEFAULT_OPENING_HOURS, DEFAULT_WORKING_HOURS
 from core.services import geo
 
@@ -81,7 +82,8 @@ class Rules:
 
     settings: BookingSettings
     zone: ZoneInfo
-    business_place: tuple[float, float] | None
+    #: where the business is (stored, or looked up in the offline table), None when unknown
+    business_point: GeoPoint | None
     #: travel minutes already worked out in this request, by (from, to)
     _travel: dict = field(default_factory=dict, repr=False)
 
@@ -90,7 +92,11 @@ class Rules:
         settings = BookingSettings.objects(business_unit=unit).first() or BookingSettings(business_unit=unit)
         point = settings.coordinates or geo.locate(settings.address or geo.parse_address(unit.settings.address),
                                                    geocoder=False)
-        return cls(settings, ZoneInfo(unit.timezone), point.pair if point is not None else None)
+        return cls(settings, ZoneInfo(unit.timezone), point)
+
+    @property
+    def business_place(self) -> tuple[float, float] | None:
+        return self.business_point.pair if self.business_point is not None else None
 
     def travel(self, a, b) -> int:
         """Minutes from place ``a`` to place ``b``; online (None) costs nothing, the same place nothing."""
