@@ -49,7 +49,7 @@ BUSINESS, UNKNOWN = "business", "unknown"
 OUTSIDE, TAKEN, RED = "outside", "taken", "red"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Slot:
     staff_id: str
     staff_name: str
@@ -68,7 +68,7 @@ class Slot:
         return (self.added_travel, -self.touching, self.idle, self.start, self.staff_name)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Stop:
     begin: datetime  # occupied from (start - buffer before)
     finish: datetime  # occupied until (end + buffer after)
