@@ -189,6 +189,8 @@ def check(unit, activity_type, customer, staff, start: datetime, *, for_customer
         raise InvalidInput(_l("This time is outside the working hours."))
     if verdict == planning.TAKEN:
         raise SlotTaken
+    if verdict == planning.TRAVEL:
+        raise InvalidInput(_l("There is not enough time to travel from the appointment before or to the one after."))
     if verdict == planning.RED:
         raise InvalidInput(_l("This time is not available. Please choose another one."))
     return verdict
