@@ -130,8 +130,9 @@ class Hold:
         release(self.appointment.pk, keep=self.kept)
 
     def undo(self) -> None:
-        if self.inserted:
-            SlotClaim._get_collection().delete_many({"appointment": self.appointment.pk,
+        if self.inserted:  # only what this hold inserted: the claims of the old span (maybe the same times
+            staff_id, _span = self.kept  # of another staff member) stay
+            SlotClaim._get_collection().delete_many({"appointment": self.appointment.pk, "staff": staff_id,
                                                      "granule": {"$in": self.inserted}})
 
 

@@ -372,3 +372,20 @@ def test_no_time_to_travel_is_refused_with_its_reason(ctx, unit, world, make_cus
                         now=NOW)
     assert not isinstance(refused.value, booking.SlotTaken) and "travel" in str(refused.value)
     assert Appointment.objects.count() == 1
+
+
+def test_a_failed_save_of_a_move_keeps_the_old_claims(ctx, unit, world, make_user, monkeypatch):
+    """Moving to another staff member at the same time: when the save fails, only the new claims go."""
+    appt = booking.book_at(unit, world["kind"], world["customer"], world["staff"], utc(MONDAY, 9),
+                           actor=world["actor"], source="admin", now=NOW)
+    old = sorted(SlotClaim.objects(appointment=appt.pk).scalar("granule"))
+    appt.staff = make_user("staff", name="Bert")
+
+    def broken_save(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(appt, "save", broken_save)
+    with pytest.raises(RuntimeError):
+        booking.save_held(appt)
+    assert sorted(SlotClaim.objects(appointment=appt.pk, staff=world["staff"].pk).scalar("granule")) == old
+    assert SlotClaim.objects(appointment=appt.pk).count() == len(old)
