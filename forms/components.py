@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from forms import jsonlogic, rules
+from forms import jsonlogic, rules, scripting
 from forms.base import B64_RE, SIGNATURE_PREFIX, Check, ComponentBase, Issue, compile_mask, strict_eq_option
 from forms.conditions import Condition
 from forms.errors import DefinitionError
@@ -78,6 +78,7 @@ class Component(ComponentBase):
             (js_truthy(v.get("required")), rules.required, True),
             (req_day, rules.required_day, True),
             (t == "number", rules.number, True),
+            (isinstance(v.get("custom"), str) and bool(v["custom"].strip()), scripting.custom_rule, True),
             (
                 js_truthy(v.get("onlyAvailableItems")) and t in ("radio", "select", "selectboxes"),
                 rules.available_items,

@@ -42,6 +42,9 @@ EN: dict[str, str] = {
     "invalidType": "{{field}} has an invalid value.",
     "invalidFile": "{{field}} contains an invalid file.",
     "invalidSignature": "{{field}} is not a valid signature.",
+    "custom": "{{field}} is not valid.",
+    "scriptLimit": "{{field}} could not be checked: the form's own check took too long or needed too much"
+                   " memory. Please tell us; we will correct the form.",
 }
 
 DE: dict[str, str] = {
@@ -78,6 +81,9 @@ DE: dict[str, str] = {
     "invalidType": "{{field}} hat einen ungültigen Wert.",
     "invalidFile": "{{field}} enthält eine ungültige Datei.",
     "invalidSignature": "{{field}} ist keine gültige Unterschrift.",
+    "custom": "{{field}} ist ungültig.",
+    "scriptLimit": "{{field}} konnte nicht geprüft werden: die Prüfung im Formular hat zu lange gedauert oder"
+                   " zu viel Speicher gebraucht. Bitte sagen Sie uns Bescheid; wir korrigieren das Formular.",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "de": DE}
@@ -109,6 +115,9 @@ LINT: dict[str, dict[str, str]] = {
         "script": "JavaScript is not allowed here: the form renderer would run it in the browser of everyone"
                   " who opens the questionnaire.",
         "moment": "dates computed with moment(…) are JavaScript and not allowed; enter a fixed date.",
+        "javascript": "JavaScript (run on the server in a sandbox, in the browser only in the isolated renderer).",
+        "jsSyntax": "this JavaScript does not compile; correct it (the form's code runs on the server and in"
+                    " the isolated renderer only when it compiles).",
     },
     "de": {
         "template": "Vorlagen-Code („{{ … }}“, „{% … %}“) ist hier nicht erlaubt: der Formular-Renderer würde"
@@ -117,6 +126,10 @@ LINT: dict[str, dict[str, str]] = {
                   " ausführen, die den Fragebogen öffnen.",
         "moment": "Mit moment(…) berechnete Daten sind JavaScript und nicht erlaubt; bitte ein festes Datum"
                   " eintragen.",
+        "javascript": "JavaScript (läuft auf dem Server in einer abgeschotteten Umgebung, im Browser nur im"
+                      " isolierten Renderer).",
+        "jsSyntax": "dieses JavaScript lässt sich nicht übersetzen; bitte korrigieren (der Code des Formulars"
+                    " läuft auf dem Server und im isolierten Renderer nur, wenn er sich übersetzen lässt).",
     },
 }
 
