@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from forms import jsonlogic, rules, scripting
+from forms import datelimits, jsonlogic, rules, scripting
 from forms.base import B64_RE, SIGNATURE_PREFIX, Check, ComponentBase, Issue, compile_mask, strict_eq_option
 from forms.conditions import Condition
 from forms.errors import DefinitionError
@@ -65,14 +65,20 @@ class Component(ComponentBase):
             (t == "email", rules.email, True),
             (has_json, rules.json_rule, True),
             (self.mask_array is not None, rules.mask, True),
+            (t == "day" and "maxDate" in self.defn, datelimits.day_max_date, True),
+            (t == "datetime", datelimits.max_date, True),
             ("maxLength" in v, rules.max_length, False),
             ("maxSelectedCount" in v, rules.max_selected_count, True),
             ("max" in v, rules.maximum, True),
             ("maxWords" in v, rules.max_words, True),
+            (t == "day", datelimits.day_max_year, True),
+            (t == "day" and "minDate" in self.defn, datelimits.day_min_date, True),
+            (t == "datetime", datelimits.min_date, True),
             ("minLength" in v, rules.min_length, True),
             ("minSelectedCount" in v, rules.min_selected_count, True),
             ("min" in v, rules.minimum, rules.min_prefilter),
             ("minWords" in v, rules.min_words, False),
+            (t == "day", datelimits.day_min_year, True),
             (True, rules.multiple, None),  # validateMultiple: a full-value rule
             (self.pattern_re is not None, rules.pattern, False),
             (js_truthy(v.get("required")), rules.required, True),

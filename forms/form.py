@@ -323,7 +323,8 @@ def _unset_in(row: Any, parts: tuple[str, ...]) -> None:
 class Walk:
     """State of one validation run (the working data and where the walk currently is)."""
 
-    __slots__ = ("form", "indices", "issues", "lang", "path", "root", "row", "sandbox", "script_failed", "variants")
+    __slots__ = ("data_row", "form", "indices", "issues", "lang", "path", "root", "row", "sandbox", "script_failed",
+                 "variants")
 
     def __init__(self, form: Form, root: dict[str, Any], lang: str) -> None:
         self.form = form
@@ -332,6 +333,8 @@ class Walk:
         self.indices: dict[Component, int] = {}
         self.issues: list[Issue] = []
         self.row: Any = root
+        #: the row as the data has it (None inside an absent container: ``row`` is undefined for JavaScript)
+        self.data_row: Any = root
         self.path = ""
         #: the submission's own JavaScript context (made on the first snippet, dropped with the walk)
         self.sandbox: js.Sandbox | None = None
@@ -347,10 +350,10 @@ class Walk:
         if self.script_failed:
             return None
         if self.sandbox is None:
-            self.sandbox = js.Sandbox(browser=self.form.strict, form=self.form.definition_view)
+            self.sandbox = js.Sandbox(form=self.form.definition_view)
         variables = {
             "data": self.root,
-            "row": self.row,
+            "row": self.data_row if self.data_row is not None else UNDEF,
             "rowIndex": list(self.indices.values())[-1] if self.indices else UNDEF,
             "value": value,
             "input": value,
@@ -471,6 +474,7 @@ class Walk:
     def process(self, nodes: list[Component], row: Any, prefix: str, hidden_parent: bool, intent_parent: bool) -> None:
         for node in nodes:
             self.row = row if row is not None else {}
+            self.data_row = row
             kind = node.kind
             has_data = kind in ("value", "container", "grid")
             value: Any = UNDEF
@@ -518,9 +522,14 @@ class Walk:
                             )
                     self.indices.pop(node, None)
                 elif value is UNDEF:
+                    # @formio/core walks an absent grid as one row; a default or calculated value set
+                    # there (by JavaScript) creates the grid with that row, as its lodash set does
                     self.indices[node] = 0
-                    self.process(node.children, None, f"{path}[0].", hidden, intent)
+                    placeholder: dict[str, Any] = {}
+                    self.process(node.children, placeholder, f"{path}[0].", hidden, intent)
                     self.indices.pop(node, None)
+                    if placeholder and isinstance(row, dict):
+                        _set_in(row, node.parts, [placeholder])
 
     def _add(self, node: Component, path: str, rule: str, key: str, params: dict[str, Any]) -> None:
         params = {**params, "field": node.error_field}

@@ -23,10 +23,14 @@ that submission. A snippet that throws is treated as @formio/core treats it: its
 Variables (as @formio/core's ``normalizeContext`` gives them on the server): ``data``, ``row``,
 ``rowIndex``, ``value``, ``input``, ``component``, ``form``, ``submission``, ``path``, ``config``
 (``{server: true}``), ``options`` and ``t`` (returns its text); ``instance`` is undefined (there is no
-rendered component on the server), ``moment`` is not provided. They are copies: a snippet changes the
-submission only through its result (``valid``, ``show``, ``value``, ``result``). In strict mode the
-engine also gives the part of @formio/js's browser context designers use most: ``_`` with
-:data:`LODASH_SUBSET` and ``utils`` with ``isEmpty``/``get`` (``utils._`` is ``_``).
+rendered component on the server). They are copies: a snippet changes the submission only through its
+result (``valid``, ``show``, ``value``, ``result``, ``schema``).
+
+Not provided, as in @formio/core: ``_`` (lodash), ``utils``, ``moment``. The browser renderer
+(@formio/js) has them, so code that uses them behaves differently there; it throws here, which counts as
+"no result" (a rule passes, a condition shows), exactly as on Form.io's reference engine. Giving them
+here would make the server hide fields the reference validates (measured on the corpus), so
+:data:`BROWSER_ONLY` names them and the builder warns designers about code that uses them.
 """
 
 from __future__ import annotations
@@ -42,9 +46,9 @@ import quickjs
 from forms.jsvalues import UNDEF
 
 __all__ = [
+    "BROWSER_ONLY",
     "ENGINE",
     "EVAL_SECONDS",
-    "LODASH_SUBSET",
     "MEMORY_BYTES",
     "PLACES",
     "STACK_BYTES",
@@ -77,14 +81,10 @@ PLACES: dict[str, str] = {
     "logic.actions.schemaDefinition": "schema",
 }
 
-LODASH_SUBSET = (
-    "get", "has", "isEmpty", "isNil", "isNull", "isUndefined", "isEqual", "isArray", "isString", "isNumber",
-    "isObject", "isBoolean", "find", "filter", "map", "some", "every", "includes", "sortBy", "sum", "sumBy",
-    "keys", "values", "first", "last", "uniq", "toNumber", "toString", "trim", "round", "size", "each",
-    "forEach",
-)
+#: variables the browser renderer gives snippets and the server (like @formio/core) does not
+BROWSER_ONLY = ("_", "utils", "util", "moment", "instance", "self", "token", "user")
 
-#: the prelude every context runs first (the runner, the ``_``/``utils`` subset, frozen intrinsics)
+#: the prelude every context runs first (the runner, the compile check, frozen intrinsics)
 _PRELUDE = (Path(__file__).parent / "data" / "sandbox.js").read_text(encoding="utf-8")
 
 _COMPILE_LOCAL = threading.local()
@@ -131,12 +131,10 @@ def _storable_text(text: str) -> bool:
 class Sandbox:
     """One JavaScript context for one submission (made on first use, never shared, never reused).
 
-    ``browser`` adds ``_`` and ``utils`` (what @formio/js gives in the browser; @formio/core on the
-    server has neither). After a limit is hit every further :meth:`evaluate` raises at once.
+    After a limit is hit every further :meth:`evaluate` raises at once.
     """
 
-    def __init__(self, *, browser: bool = False, budget: float = SUBMISSION_SECONDS, form: Any = None) -> None:
-        self.browser = browser
+    def __init__(self, *, budget: float = SUBMISSION_SECONDS, form: Any = None) -> None:
         self.form = form if isinstance(form, dict) else {}
         self.budget = budget
         self.spent = 0.0
@@ -172,10 +170,7 @@ class Sandbox:
             self._context.set_time_limit(EVAL_SECONDS)
             self._context.get("__frontdesk_form")(json.dumps(self.form, ensure_ascii=True, allow_nan=False))
             self._run = self._context.get("__frontdesk_run")
-        names = [*variables, "form", "submission"]
-        if self.browser:
-            names += ["_", "utils"]
-        names.append("t")
+        names = [*variables, "form", "submission", "t"]
         self._context.set_time_limit(min(EVAL_SECONDS, remaining))
         started = time.process_time()
         try:

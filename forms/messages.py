@@ -43,6 +43,10 @@ EN: dict[str, str] = {
     "invalidFile": "{{field}} contains an invalid file.",
     "invalidSignature": "{{field}} is not a valid signature.",
     "custom": "{{field}} is not valid.",
+    "minDate": "{{field}} should not contain date before {{minDate}}",
+    "maxDate": "{{field}} should not contain date after {{maxDate}}",
+    "minYear": "{{field}} should not contain year less than {{minYear}}",
+    "maxYear": "{{field}} should not contain year greater than {{maxYear}}",
     "scriptLimit": "{{field}} could not be checked: the form's own check took too long or needed too much"
                    " memory. Please tell us; we will correct the form.",
 }
@@ -82,6 +86,10 @@ DE: dict[str, str] = {
     "invalidFile": "{{field}} enthält eine ungültige Datei.",
     "invalidSignature": "{{field}} ist keine gültige Unterschrift.",
     "custom": "{{field}} ist ungültig.",
+    "minDate": "{{field}} darf kein Datum vor dem {{minDate}} enthalten",
+    "maxDate": "{{field}} darf kein Datum nach dem {{maxDate}} enthalten",
+    "minYear": "{{field}} darf kein Jahr vor {{minYear}} enthalten",
+    "maxYear": "{{field}} darf kein Jahr nach {{maxYear}} enthalten",
     "scriptLimit": "{{field}} konnte nicht geprüft werden: die Prüfung im Formular hat zu lange gedauert oder"
                    " zu viel Speicher gebraucht. Bitte sagen Sie uns Bescheid; wir korrigieren das Formular.",
 }

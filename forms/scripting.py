@@ -236,7 +236,7 @@ def apply_logic(walk: Walk, node: ComponentBase, value: Any) -> LogicOutcome:
                 code = action.get("value") if kind == "value" else action.get("customAction")
                 if not isinstance(code, str) or not code.strip():
                     continue
-                new = walk.script(node, code, "value", copy.deepcopy(current), {"result": fired})
+                new = walk.script(node, code, "value", current, {"result": fired})
                 if new is not None and new is not UNDEF and not lodash_is_equal(current, new):
                     current = new
                     out.value = new
@@ -245,7 +245,7 @@ def apply_logic(walk: Walk, node: ComponentBase, value: Any) -> LogicOutcome:
                 code = action.get("schemaDefinition")
                 if not isinstance(code, str) or not code.strip():
                     continue
-                schema = walk.script(node, code, "schema", copy.deepcopy(current), {"result": fired})
+                schema = walk.script(node, code, "schema", current, {"result": fired})
                 if isinstance(schema, dict) and schema:
                     schema = {k: v for k, v in schema.items() if k not in ("key", "type", "components", "logic")}
                     defn = copy.deepcopy(defn) if defn is node.defn else defn
