@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from forms import datelimits, jsonlogic, rules, scripting
+from forms import datelimits, inputmask, jsonlogic, rules, scripting
 from forms.base import B64_RE, SIGNATURE_PREFIX, Check, ComponentBase, Issue, compile_mask, strict_eq_option
 from forms.conditions import Condition
 from forms.errors import DefinitionError
@@ -43,6 +43,10 @@ class Component(ComponentBase):
         if js_truthy(mask) and self.type != "time" and not js_truthy(v.get("skipMaskValidation")):
             if not isinstance(mask, str):
                 raise DefinitionError(f"{self.def_path}.inputMask", "must be a string")
+            if self.type == "textfield" and inputmask.unsupported(mask):
+                raise DefinitionError(f"{self.def_path}.inputMask",
+                                      "input masks with optional parts, repeats or alternatives ([ ] { } | \\)"
+                                      " are not supported")
             self.mask_array = compile_mask(mask)
         if js_truthy(self.defn.get("allowMultipleMasks")):
             raise DefinitionError(f"{self.def_path}.allowMultipleMasks", "multiple input masks are not supported")

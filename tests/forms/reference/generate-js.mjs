@@ -115,6 +115,19 @@ function jsForm() {
   return { display: 'form', components: comps };
 }
 
+// --- input masks: text fields are checked with Inputmask, other components with the mask table ----
+const MASKS = ['AAA', 'aaa', '***', '99-99', '(999) 999-9999', 'A9A 9A9', 'aa-999', '+49 999 9999999'];
+const MASK_VALUES = ['ABC', 'abc', 'aBc', 'ÄÖÜ', 'äöü', 'ß1a', 'a1Z', '12-34', '1234', '(030) 123-4567', 'K1A 0B1', 'k1a 0b1',
+  'ab-123', 'AB-123', '+49 151 1234567', '12 3', '', 'abcd', 'ж12', 'ЖЖЖ'];
+function maskForm() {
+  const comps = [];
+  for (let i = 0; i < 4; i++) {
+    const type = pick(['textfield', 'textfield', 'phoneNumber']);
+    comps.push({ type, key: `mask${++keyN}`, label: `Maske ${keyN}`, input: true, inputMask: pick(MASKS), validate: {} });
+  }
+  return { display: 'form', components: comps };
+}
+
 // --- values for any form -------------------------------------------------------------------------
 const JUNK = [null, 0, 1, true, '', 'x', 'hello world', [], {}, 'abc', '2020-01-01T10:00:00Z', -5];
 function options(c) {
@@ -188,6 +201,15 @@ function main() {
     for (let s = 0; s < 6; s++) {
       const data = fill(form.components, {});
       try { cases.push({ id: `js-${i}-${s}`, form: i, data, rejected: runCore(form, data) }); } catch (err) { /* core threw */ }
+    }
+  }
+  for (let i = 0; i < 25; i++) {
+    const form = maskForm();
+    const fi = forms.length;
+    forms.push(form);
+    for (let s = 0; s < 4; s++) {
+      const data = Object.fromEntries(form.components.map((c) => [c.key, pick(MASK_VALUES)]));
+      cases.push({ id: `mask-${i}-${s}`, form: fi, data, rejected: runCore(form, data) });
     }
   }
   writeFileSync(new URL('./cases-js.json', import.meta.url),
