@@ -505,7 +505,9 @@ class Walk:
                 for rule, key, params in active.validate(value, self):
                     self._add(active, path, rule, key, params)
             if kind == "layout":
-                self.process(node.children, row, prefix, hidden, intent)
+                # @formio/core validates nothing inside a legacy ``tree: true`` columns or table layout
+                legacy_tree = node.type in ("columns", "table") and js_truthy(node.defn.get("tree"))
+                self.process(node.children, row, prefix, hidden, intent or legacy_tree)
             elif kind == "container":
                 self.process(node.children, value if isinstance(value, dict) else None, path + ".", hidden, intent)
             elif kind == "grid":
@@ -524,9 +526,11 @@ class Walk:
                 elif value is UNDEF:
                     # @formio/core walks an absent grid as one row; a default or calculated value set
                     # there (by JavaScript) creates the grid with that row, as its lodash set does
-                    self.indices[node] = 0
+                    # (its row index is the enclosing grid's current one, as in @formio/core's paths)
+                    ix = list(self.indices.values())[-1] if self.indices else 0
+                    self.indices[node] = ix
                     placeholder: dict[str, Any] = {}
-                    self.process(node.children, placeholder, f"{path}[0].", hidden, intent)
+                    self.process(node.children, placeholder, f"{path}[{ix}].", hidden, intent)
                     self.indices.pop(node, None)
                     if placeholder and isinstance(row, dict):
                         _set_in(row, node.parts, [placeholder])

@@ -128,6 +128,20 @@ function maskForm() {
   return { display: 'form', components: comps };
 }
 
+// --- legacy tree layouts and absent inner datagrids (paths and what is validated) ------------------
+const REQ = { validate: { required: true }, input: true };
+const LEGACY = [
+  { components: [{ type: 'datagrid', key: 'outer', input: true, components: [{ type: 'textfield', key: 'a', ...REQ },
+    { type: 'datagrid', key: 'inner', input: true, components: [{ type: 'textfield', key: 'b', ...REQ }] }] }] },
+  { components: [{ type: 'columns', key: 'cols', tree: true, input: false, columns: [
+    { components: [{ type: 'textfield', key: 'x', ...REQ }] }, { components: [{ type: 'number', key: 'y', ...REQ }] }] }] },
+  { components: [{ type: 'table', key: 'tbl', tree: true, input: false, rows: [[
+    { components: [{ type: 'textfield', key: 'x', ...REQ }] }, { components: [{ type: 'textfield', key: 'y', ...REQ }] }]] }] },
+  { components: [{ type: 'panel', key: 'pnl', tree: true, input: false, components: [{ type: 'textfield', key: 'x', ...REQ }] }] },
+];
+const LEGACY_DATA = [{}, { outer: [{ a: '1' }, { a: '2' }, { a: '' }] }, { outer: [{ a: '1', inner: [] }, { a: '', inner: [{ b: '' }] }] },
+  { x: '1' }, { cols: { x: '1', y: 2 } }, { tbl: { x: '1' } }, { x: '', y: '' }, { pnl: { x: '1' } }];
+
 // --- values for any form -------------------------------------------------------------------------
 const JUNK = [null, 0, 1, true, '', 'x', 'hello world', [], {}, 'abc', '2020-01-01T10:00:00Z', -5];
 function options(c) {
@@ -212,6 +226,11 @@ function main() {
       cases.push({ id: `mask-${i}-${s}`, form: fi, data, rejected: runCore(form, data) });
     }
   }
+  LEGACY.forEach((form, i) => {
+    const fi = forms.length;
+    forms.push(form);
+    LEGACY_DATA.forEach((data, s) => cases.push({ id: `legacy-${i}-${s}`, form: fi, data, rejected: runCore(form, data) }));
+  });
   writeFileSync(new URL('./cases-js.json', import.meta.url),
     JSON.stringify({ generator: 'tests/forms/reference/generate-js.mjs', formioCore: CORE_VERSION, forms, cases }) + '\n');
   if (!existsSync(CORPUS)) { console.log('no corpus: corpus-cases.json left as it is'); return; }
