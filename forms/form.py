@@ -573,7 +573,7 @@ class Form:
         sandbox, which receives it as JSON text."""
         return self._definition
 
-    def scripts(self) -> list[dict[str, str]]:
+    def scripts(self) -> list[dict[str, Any]]:
         """Every piece of JavaScript the form holds: ``{path, place, key, label, code}`` in document order
         (what the builder lists for designers)."""
         return list_scripts(self._definition)
@@ -755,9 +755,11 @@ def refused_code(definition: Any) -> Finding | None:
 _PLACE = re.compile(r"^(.*)\.(validate\.custom|calculateValue|customConditional|customDefaultValue|logic\[\d+\]\..*)$")
 
 
-def list_scripts(definition: Any) -> list[dict[str, str]]:
+def list_scripts(definition: Any) -> list[dict[str, Any]]:
     """The JavaScript in ``definition`` (places :data:`forms.js.PLACES`), each with its component:
-    ``{path, component, place, key, label, code}``; a definition that does not load is listed too."""
+    ``{path, component, place, key, label, code, browser_only}`` (``browser_only``: the variables it uses
+    that only the browser gives, :func:`forms.js.browser_only_names`); a definition that does not load
+    is listed too."""
     out = []
     for found in iter_code(definition):
         if found.kind != "javascript":
@@ -772,7 +774,8 @@ def list_scripts(definition: Any) -> list[dict[str, str]]:
         key = comp.get("key") if isinstance(comp.get("key"), str) else ""
         label = comp.get("label") if isinstance(comp.get("label"), str) and comp.get("label") else key
         out.append({"path": found.path, "component": comp_path, "place": re.sub(r"\[\d+\]", "", place),
-                    "key": key, "label": label, "code": found.code})
+                    "key": key, "label": label, "code": found.code,
+                    "browser_only": js.browser_only_names(found.code)})
     return out
 
 

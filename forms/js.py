@@ -36,6 +36,7 @@ here would make the server hide fields the reference validates (measured on the 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -55,6 +56,7 @@ __all__ = [
     "SUBMISSION_SECONDS",
     "Sandbox",
     "ScriptLimit",
+    "browser_only_names",
     "compile_error",
 ]
 
@@ -83,6 +85,14 @@ PLACES: dict[str, str] = {
 
 #: variables the browser renderer gives snippets and the server (like @formio/core) does not
 BROWSER_ONLY = ("_", "utils", "util", "moment", "instance", "self", "token", "user")
+
+_BROWSER_ONLY_RE = re.compile(r"(?<![\w$.])(" + "|".join(map(re.escape, BROWSER_ONLY)) + r")\s*[.(\[]")
+
+
+def browser_only_names(code: str) -> list[str]:
+    """The :data:`BROWSER_ONLY` variables ``code`` uses (it behaves differently in the browser then)."""
+    return sorted(set(_BROWSER_ONLY_RE.findall(code)))
+
 
 #: the prelude every context runs first (the runner, the compile check, frozen intrinsics)
 _PRELUDE = (Path(__file__).parent / "data" / "sandbox.js").read_text(encoding="utf-8")

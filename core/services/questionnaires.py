@@ -98,6 +98,11 @@ def code_problem(definition: Any) -> str | None:
     return f"{found.path}: {found.kind}" if found is not None else None
 
 
+def scripts_of(definition: Any) -> list[dict[str, Any]]:
+    """The JavaScript a definition holds, per component and place (``forms.list_scripts``), for designers."""
+    return forms.list_scripts(definition) if isinstance(definition, dict) else []
+
+
 def describe_problem(problem: str, lang: str | None = None) -> str:
     """A stored ``"<path>: <kind>"`` problem as a sentence for designers, in their language."""
     from forms.messages import LINT, lint_message
