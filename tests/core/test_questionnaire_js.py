@@ -47,7 +47,8 @@ def test_javascript_is_published_and_runs_on_submit(app, unit, make_customer):
         with pytest.raises(qs.SubmissionInvalid) as exc:
             qs.submit(Actor.system(), customer=customer, version=version, source="staff",
                       data={"code": "x", "more": True})
-        assert exc.value.errors == {"code": ["Bitte K und vier Ziffern eingeben"], "detail": ["Details ist ein Pflichtfeld"]}
+        assert exc.value.errors == {"code": ["Bitte K und vier Ziffern eingeben"],
+                                    "detail": ["Details ist ein Pflichtfeld"]}
         out = qs.submit(Actor.system(), customer=customer, version=version, source="staff",
                         data={"code": "K1234", "more": False, "detail": "dropped", "count": 3, "twice": 99})
         # hidden by the custom condition: cleared; calculated on the server: the client's 99 is replaced
@@ -89,9 +90,10 @@ def test_flagging_follows_the_engine(app, unit):
         assert Questionnaire.objects.get(pk=q_js.pk).unsafe_reason is None
         assert QuestionnaireVersion.objects.get(pk=v_js.pk).unsafe_reason is None
         q_bad, v_bad = stored["broken"]
-        assert QuestionnaireVersion.objects.get(pk=v_bad.pk).unsafe_reason == "components[0].customConditional: jsSyntax"
-        assert "lässt sich nicht übersetzen" in qs.describe_problem(Questionnaire.objects.get(pk=q_bad.pk).unsafe_reason,
-                                                                     "de")
+        reason = "components[0].customConditional: jsSyntax"
+        assert QuestionnaireVersion.objects.get(pk=v_bad.pk).unsafe_reason == reason
+        assert Questionnaire.objects.get(pk=q_bad.pk).unsafe_reason == reason
+        assert "lässt sich nicht übersetzen" in qs.describe_problem(reason, "de")
 
 
 def test_builder_lists_the_javascript_per_component(app, unit, owner):
