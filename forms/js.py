@@ -20,7 +20,8 @@ Limits: :data:`EVAL_SECONDS` of CPU per evaluation, :data:`SUBMISSION_SECONDS` f
 with :class:`ScriptLimit`; the form engine reports it as a validation error and runs no more code for
 that submission. A snippet that throws is treated as @formio/core treats it: its result is ``null``.
 
-Variables (as @formio/core's ``normalizeContext`` gives them on the server): ``data``, ``row``,
+Variables (as @formio/core's ``normalizeContext`` gives them on the server; only those a snippet names
+are copied in): ``data``, ``row``,
 ``rowIndex``, ``value``, ``input``, ``component``, ``form``, ``submission``, ``path``, ``config``
 (``{server: true}``), ``options`` and ``t`` (returns its text); ``instance`` is undefined (there is no
 rendered component on the server). They are copies: a snippet changes the submission only through its
@@ -129,6 +130,20 @@ def compile_error(code: str, ret: str) -> str | None:
         return str(exc).splitlines()[0]
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_NAMES: dict[str, frozenset[str]] = {}
+
+
+def _names_in(code: str) -> frozenset[str]:
+    """The identifiers ``code`` mentions (cached: a form's snippets are few and run again and again)."""
+    found = _NAMES.get(code)
+    if found is None:
+        if len(_NAMES) > 4096:
+            _NAMES.clear()
+        found = _NAMES[code] = frozenset(_IDENTIFIER.findall(code))
+    return found
+
+
 def _storable_text(text: str) -> bool:
     """Whether ``text`` is valid Unicode (a lone surrogate from JavaScript could not be stored)."""
     try:
@@ -152,6 +167,7 @@ class Sandbox:
         self.stopped: ScriptLimit | None = None
         self._context: quickjs.Context | None = None
         self._run: Any = None
+        self._form_set = False
 
     def evaluate(self, code: str, ret: str, variables: dict[str, Any]) -> Any:
         """The value of ``ret`` after running ``code`` with ``variables`` (``UNDEF`` for undefined).
@@ -167,8 +183,13 @@ class Sandbox:
         if remaining <= 0:
             self.stopped = ScriptLimit("time")
             raise self.stopped
+        used = _names_in(code)
+        if "submission" in used:
+            used = used | {"data"}
+        # only the variables the code names are copied in (the data of a large form costs time)
+        given = {k: v for k, v in variables.items() if k in used or k == ret}
         try:
-            text = json.dumps({k: v for k, v in variables.items() if v is not UNDEF}, separators=(",", ":"),
+            text = json.dumps({k: v for k, v in given.items() if v is not UNDEF}, separators=(",", ":"),
                               allow_nan=False, ensure_ascii=True)
         except (TypeError, ValueError, RecursionError):
             return None
@@ -177,10 +198,13 @@ class Sandbox:
             raise self.stopped
         if self._context is None:
             self._context = _new_context()
+            self._run = self._context.get("__frontdesk_run")
+            self._form_set = False
+        if "form" in used and not self._form_set:
             self._context.set_time_limit(EVAL_SECONDS)
             self._context.get("__frontdesk_form")(json.dumps(self.form, ensure_ascii=True, allow_nan=False))
-            self._run = self._context.get("__frontdesk_run")
-        names = [*variables, "form", "submission", "t"]
+            self._form_set = True
+        names = [*given, "form", "submission", "t"]
         self._context.set_time_limit(min(EVAL_SECONDS, remaining))
         started = time.process_time()
         try:
