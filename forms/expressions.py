@@ -136,7 +136,9 @@ def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[
             # ``custom``/``row``/``logic`` are JavaScript wherever they occur in a definition; an empty
             # value (what the builder writes for "none") is allowed
             if key in SCRIPT_KEYS and _script_value(item):
-                if key == "logic" and isinstance(item, list):
+                if key == "calculateValue" and isinstance(item, dict):  # JSON logic: data, not code
+                    yield from iter_code(item, where)
+                elif key == "logic" and isinstance(item, list):
                     yield from _iter_logic(item, where)
                 elif isinstance(item, str) and (key in ENGINE_KEYS or (key == "custom" and _is_validate(path))):
                     ret = {"customConditional": "show", "custom": "valid"}.get(key, "value")

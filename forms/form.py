@@ -395,7 +395,7 @@ class Walk:
         """``node`` compiled from ``defn`` (what ``logic`` made of it), in the same place of the form."""
         try:
             new = type(node)(defn, node.def_path, node.parent, node.strict)
-        except (DefinitionError, TypeError, ValueError):
+        except (DefinitionError, TypeError, ValueError, KeyError, AttributeError):
             return node  # a change the engine cannot compile leaves the component as it was
         for name in ("condition", "scripts", "grids", "full_path", "data_path", "segments", "children"):
             setattr(new, name, getattr(node, name))

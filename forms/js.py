@@ -206,7 +206,7 @@ class Sandbox:
             self._form_set = True
         names = [*given, "form", "submission", "t"]
         self._context.set_time_limit(min(EVAL_SECONDS, remaining))
-        started = time.process_time()
+        started = time.thread_time()
         try:
             out = self._run(code, ret, ",".join(names), text)
         except quickjs.StackOverflow:
@@ -215,7 +215,7 @@ class Sandbox:
             message = str(exc)
             self.stopped = ScriptLimit("memory" if "out of memory" in message else "time")
         finally:
-            self.spent += time.process_time() - started
+            self.spent += time.thread_time() - started
             self.calls += 1
         if self.stopped is not None:
             self._context = self._run = None  # a context that hit a limit is dropped

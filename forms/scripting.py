@@ -16,6 +16,7 @@ import copy
 import re
 from typing import Any, Protocol
 
+from forms import jsonlogic
 from forms.base import ComponentBase, Issue
 from forms.conditions import Condition, compile_condition
 from forms.errors import DefinitionError
@@ -49,18 +50,21 @@ class LogicEntry:
 class Scripts:
     """The JavaScript of one component, compiled once at load."""
 
-    __slots__ = ("calculate", "conditional", "custom", "default", "logic")
+    __slots__ = ("calculate", "calculate_logic", "conditional", "custom", "default", "logic")
 
     def __init__(self) -> None:
         self.default: str | None = None
         self.calculate: str | None = None
+        #: a JSON logic ``calculateValue`` (@formio/core applies an object as JSON logic)
+        self.calculate_logic: dict[str, Any] | None = None
         self.conditional: str | None = None
         self.custom: str | None = None
         self.logic: list[LogicEntry] = []
 
     @property
     def empty(self) -> bool:
-        return not (self.default or self.calculate or self.conditional or self.custom or self.logic)
+        return not (self.default or self.calculate or self.calculate_logic or self.conditional or self.custom
+                    or self.logic)
 
     @property
     def refs(self) -> list[Any]:
@@ -85,10 +89,15 @@ def compile_scripts(c: dict[str, Any], path: str) -> Scripts | None:
     s = Scripts()
     s.default = _code(c.get("customDefaultValue"), f"{path}.customDefaultValue")
     calc = c.get("calculateValue")
-    if isinstance(calc, dict | list) and calc:
-        raise DefinitionError(f"{path}.calculateValue", "calculated values in JSON logic are not supported")
-    calculate = _code(calc, f"{path}.calculateValue")
-    s.calculate = calculate if js_truthy(c.get("calculateServer")) else None
+    server = js_truthy(c.get("calculateServer"))
+    if isinstance(calc, dict) and calc:
+        jsonlogic.check(calc, f"{path}.calculateValue")
+        s.calculate_logic = calc if server else None
+    elif isinstance(calc, list) and calc:
+        raise DefinitionError(f"{path}.calculateValue", "must be JavaScript or a JSON logic object")
+    else:
+        calculate = _code(calc, f"{path}.calculateValue")
+        s.calculate = calculate if server else None
     s.conditional = _code(c.get("customConditional"), f"{path}.customConditional")
     v = c.get("validate")
     if isinstance(v, dict):
@@ -152,10 +161,18 @@ def default_value(walk: Walk, node: ComponentBase, row: Any) -> Any:
 
 def calculated_value(walk: Walk, node: ComponentBase, value: Any) -> Any:
     """``calculateValue`` (with ``calculateServer``): the new value, or ``UNDEF`` for "unchanged"."""
-    code = node.scripts.calculate if node.scripts else None
-    if code is None or (value is UNDEF and node.grids and node.parent is node.grids[-1]):
+    scripts = node.scripts
+    if scripts is None or (scripts.calculate is None and scripts.calculate_logic is None):
         return UNDEF
-    new = walk.script(node, code, "value", value if js_truthy(value) else None, {})
+    if value is UNDEF and node.grids and node.parent is node.grids[-1]:
+        return UNDEF
+    current = value if js_truthy(value) else None
+    if scripts.calculate_logic is not None:
+        new = jsonlogic.evaluate(scripts.calculate_logic, walk.logic_context(node, current))
+        if isinstance(new, float) and new.is_integer() and abs(new) < 2**53:
+            new = int(new)  # a JavaScript number: 8, not 8.0
+    else:
+        new = walk.script(node, scripts.calculate, "value", current, {})
     return UNDEF if new is None or new is UNDEF else new
 
 

@@ -27,7 +27,7 @@ def _tf(key: str = "name", **kw: Any) -> dict[str, Any]:
         (_form(_tf(customConditional="show = (")), "components[0].customConditional", "does not compile"),
         (_form(_tf(customDefaultValue="value = }")), "components[0].customDefaultValue", "does not compile"),
         (_form(_tf(validate={"custom": "valid = {{ x }}"})), "components[0].validate.custom", "template code"),
-        (_form(_tf(calculateValue={"+": [1, 2]})), "components[0].calculateValue", "JSON logic"),
+        (_form(_tf(calculateValue={"log": [1]})), "components[0].calculateValue", "'log'"),
         (_form(_tf(logic=[{"name": "x", "trigger": {}, "actions": []}])), "components[0].logic[0].trigger",
          "unknown trigger"),
         (_form(_tf(logic=[{"name": "x", "trigger": {"type": "javascript", "javascript": "result = true"},
