@@ -121,7 +121,8 @@ LINT: dict[str, dict[str, str]] = {
         "template": "template code (“{{ … }}”, “{% … %}”) is not allowed here: the form renderer would run it"
                     " as code in the browser of everyone who opens the questionnaire.",
         "script": "JavaScript is not allowed here: the form renderer would run it in the browser of everyone"
-                  " who opens the questionnaire.",
+                  " who opens the questionnaire. JavaScript belongs only in custom validation, calculated values,"
+                  " custom conditions, custom default values and logic, which the server checks in a sandbox.",
         "moment": "dates computed with moment(…) are JavaScript and not allowed; enter a fixed date.",
         "javascript": "JavaScript (run on the server in a sandbox, in the browser only in the isolated renderer).",
         "jsSyntax": "this JavaScript does not compile; correct it (the form's code runs on the server and in"
@@ -131,7 +132,8 @@ LINT: dict[str, dict[str, str]] = {
         "template": "Vorlagen-Code („{{ … }}“, „{% … %}“) ist hier nicht erlaubt: der Formular-Renderer würde"
                     " ihn im Browser aller ausführen, die den Fragebogen öffnen.",
         "script": "JavaScript ist hier nicht erlaubt: der Formular-Renderer würde es im Browser aller"
-                  " ausführen, die den Fragebogen öffnen.",
+                  " ausführen, die den Fragebogen öffnen. JavaScript gehört nur in eigene Prüfungen, berechnete"
+                  " Werte, eigene Bedingungen, eigene Vorgabewerte und Logik, die der Server abgeschottet prüft.",
         "moment": "Mit moment(…) berechnete Daten sind JavaScript und nicht erlaubt; bitte ein festes Datum"
                   " eintragen.",
         "javascript": "JavaScript (läuft auf dem Server in einer abgeschotteten Umgebung, im Browser nur im"
