@@ -13,7 +13,7 @@ REQUEST_STATUSES = ("open", "fulfilled", "cancelled")
 class DocumentRequest(me.Document):
     business_unit = me.ReferenceField("BusinessUnit", required=True)
     customer = me.ReferenceField("Customer", required=True)
-    title = me.StringField(required=True, max_length=200, validation=no_control_characters)
+    title = me.StringField(required=True, min_length=1, max_length=200, validation=no_control_characters)
     note = me.StringField(max_length=1000)
     category = me.StringField(max_length=60)
     #: the last day (unit's calendar) the customer has

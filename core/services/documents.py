@@ -168,7 +168,11 @@ def document_for(customer: Customer, document_id: str, project: Project | None =
 def shared_file_documents(customer: Customer, limit: int = 200) -> list[dict]:
     """What the portal lists under the customer's own documents: shared customer-file documents (the
     projects' documents are on the project pages)."""
-    return [row for row in documents_for(customer, limit=limit, shared_only=True) if row.get("project") is None]
+    query = _current(customer, shared_only=True).filter(project=None)
+    rows = list(query.only(*LIST_FIELDS).order_by("-created_at").limit(limit).as_pymongo())
+    for row in rows:
+        row["pk"] = row.pop("_id")
+    return rows
 
 
 # --- the customer file --------------------------------------------------------------------------
