@@ -199,7 +199,7 @@ class CallSettingsView(SecureView):
                 calls_service.set_template(actor(), unit, template)
                 flash(_("Settings saved."), "success")
                 return redirect(url_for(".index"))
-        return self.render("admin/call_settings.html", template=template,
+        return self.render("admin/call_settings.html", value=template,
                            example=calls_service.call_url(unit, calls_service.SAMPLE_NUMBER))
 
 
