@@ -70,10 +70,12 @@ def test_links_on_list_file_and_appointment(app, owner_client, call_unit, make_c
     appt = make_appointment(customer=customer)
     pages = [owner_client.get("/admin/customer/").get_data(as_text=True),
              owner_client.get(f"/admin/customer/file/?id={customer.pk}").get_data(as_text=True),
-             owner_client.get(f"/admin/appointment/details/?id={appt.pk}").get_data(as_text=True)]
+             owner_client.get(f"/admin/appointment/details/?id={appt.pk}").get_data(as_text=True),
+             owner_client.get("/admin/calendar/?view=week&date=2030-01-07").get_data(as_text=True)]
     for page in pages:
         assert re.search(r'<a class="fd-call-link" href="tel:\+493012345678"[^>]*>\+49 30 12345678</a>', page), page
     assert "calls.js" in pages[1] and 'data-testid="call-note-form"' in pages[1]
+    assert 'data-testid="appointment-popup"' in pages[3] and "calendar.js" in pages[3]
 
 
 def test_feature_off_plain_text_and_routes_refused(app, owner_client, unit, make_customer):

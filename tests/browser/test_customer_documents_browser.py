@@ -26,16 +26,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 def live(tmp_path):
     require_chromium()
     app = make_app(tmp_path, SERVER_NAME=None, PORTAL_CODE_MIN_RESPONSE_SECONDS=0.0)
-    from core.models import BusinessUnit, Customer, StaffUser
+    from datetime import datetime
+
+    from core.models import Appointment, BusinessUnit, Customer, StaffUser
     from core.passwords import hash_password
 
     with app.app_context():
         unit = BusinessUnit(name="Praxis Sonnenschein", slug="praxis",
                             features=["portal", "documents", "call_link"]).save()
-        StaffUser(email="inhaberin@example.com", name="Olivia Sommer", role="owner", business_unit=unit,
-                  password_hash=hash_password(DEFAULT_PASSWORD)).save()
+        owner = StaffUser(email="inhaberin@example.com", name="Olivia Sommer", role="owner", business_unit=unit,
+                          password_hash=hash_password(DEFAULT_PASSWORD)).save()
         customer = Customer(business_unit=unit, first_name="Bärbel", last_name="Größmann", phone="+4915123456789",
                             email="baerbel@example.com", portal_enabled=True).save()
+        Appointment(business_unit=unit, customer=customer, staff=owner, start=datetime(2030, 1, 7, 9, 0),
+                    end=datetime(2030, 1, 7, 9, 45)).save()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -56,17 +60,41 @@ DROP = """([zone, files]) => {
 }"""
 
 
-def test_upload_two_share_one_portal_sees_only_it(live, chromium, tmp_path):
-    from playwright.sync_api import expect
-
-    app, base, customer = live
-    problems: list[str] = []
+def _staff_page(chromium, base, problems):
     context, page = watched_page(chromium, base, problems, "staff")
     page.goto(base + "/admin/login")
     page.fill("input[name=email]", "inhaberin@example.com")
     page.fill("input[name=password]", DEFAULT_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(base + "/admin/")
+    return context, page
+
+
+def test_calendar_popup_has_the_call_link(live, chromium, tmp_path):
+    from playwright.sync_api import expect
+
+    _, base, _ = live
+    problems: list[str] = []
+    context, page = _staff_page(chromium, base, problems)
+    page.goto(base + "/admin/calendar/?view=week&date=2030-01-07")
+    popup = page.locator("[data-testid=appointment-popup]")
+    expect(popup).to_be_hidden()
+    page.click("[data-testid=appointment]")
+    expect(popup).to_be_visible()
+    expect(popup.locator("a.fd-call-link")).to_have_attribute("href", "tel:+4915123456789")
+    page.locator("[data-testid=calendar]").screenshot(path=str(tmp_path / "calendar-popup.png"))
+    page.keyboard.press("Escape")
+    expect(popup).to_be_hidden()
+    assert csp_violations(page) == [] and problems == []
+    context.close()
+
+
+def test_upload_two_share_one_portal_sees_only_it(live, chromium, tmp_path):
+    from playwright.sync_api import expect
+
+    app, base, customer = live
+    problems: list[str] = []
+    context, page = _staff_page(chromium, base, problems)
     page.goto(base + f"/admin/customer/file/?id={customer.pk}")
     expect(page.locator("[data-testid=customer-phone] a.fd-call-link")).to_have_attribute("href", "tel:+4915123456789")
 
