@@ -217,10 +217,9 @@ def call_link(e164: str | None, customer: Customer | None = None) -> Markup:
 
 def _documents_context(customer: Customer) -> dict:
     unit = customer.business_unit
-    current = docs.file_documents(customer)
     return {
         "customer": customer,
-        "documents": [(d, docs.versions(d)) for d in current],
+        "documents": docs.file_documents_with_versions(customer),
         "requests": requests_service.requests_for(customer),
         "categories": docs.categories(unit),
         "max_mb": current_app.config["PORTAL_UPLOAD_MAX_BYTES"] // (1024 * 1024),

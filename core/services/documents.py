@@ -254,6 +254,20 @@ def file_documents(customer: Customer, limit: int = 200) -> list[Document]:
     return list(_current(customer, shared_only=False).order_by("-created_at").limit(limit))
 
 
+def file_documents_with_versions(customer: Customer, limit: int = 200) -> list[tuple[Document, list[Document]]]:
+    """:func:`file_documents`, each with its earlier versions (newest first), in two queries."""
+    current = file_documents(customer, limit)
+    older = {d.pk: d for d in Document.objects(customer=customer, replaced_by__ne=None)}
+    rows = []
+    for doc in current:
+        chain, previous = [], doc.previous
+        while previous in older and len(chain) < 50:
+            chain.append(older[previous])
+            previous = older[previous].previous
+        rows.append((doc, chain))
+    return rows
+
+
 def versions(doc: Document, limit: int = 50) -> list[Document]:
     """The earlier versions of ``doc``, newest first."""
     found: list[Document] = []
