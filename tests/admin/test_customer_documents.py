@@ -226,7 +226,9 @@ def test_project_documents_appear_in_the_file_and_portal_sees_only_shared(app, o
 
     with app.app_context():
         project = projects.create_project(Actor.system(), customer, "Badsanierung")
-        docs.store(Actor.system(), customer, PDF, "angebot.pdf", project=project, uploaded_by="staff")
+        offer = docs.store(Actor.system(), customer, PDF, "angebot.pdf", project=project, uploaded_by="staff")
+        internal = docs.store(Actor.system(), customer, PDF, "kalkulation.pdf", project=project, uploaded_by="staff")
+        docs.update_document(Actor.system(), internal, category=None, note="", staff_only=True)
         shared, private = docs.upload_many(Actor.system(), customer, [(PDF, "shared.pdf")], category=None,
                                            staff_only=False) + \
             docs.upload_many(Actor.system(), customer, [(PDF, "private.pdf")], category=None)
@@ -238,6 +240,11 @@ def test_project_documents_appear_in_the_file_and_portal_sees_only_shared(app, o
     assert "shared.pdf" in home and "private.pdf" not in home and "angebot.pdf" not in home
     assert portal.get(f"/portal/documents/{shared.pk}").data == PDF
     assert portal.get(f"/portal/documents/{private.pk}").status_code == 404
+    # a project's document that staff keep to themselves is not on the project page, nor downloadable
+    project_page = portal.get(f"/portal/projects/{project.pk}").get_data(as_text=True)
+    assert "angebot.pdf" in project_page and "kalkulation.pdf" not in project_page
+    assert portal.get(f"/portal/documents/{internal.pk}").status_code == 404
+    assert portal.get(f"/portal/documents/{offer.pk}").data == PDF
     # an old version is not shown to the customer either
     with app.app_context():
         docs.replace_document(Actor.system(), shared, PDF + b"%new", "shared-v2.pdf")
