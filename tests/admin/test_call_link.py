@@ -82,6 +82,7 @@ def test_feature_off_plain_text_and_routes_refused(app, owner_client, unit, make
     customer = make_customer(phone=NUMBER)
     page = owner_client.get(f"/admin/customer/file/?id={customer.pk}").get_data(as_text=True)
     assert "+49 30 12345678" in page and "fd-call-link" not in page and "call-note-form" not in page
+    assert "/admin/settings/call-link/" not in page  # the menu entry is gone too
     token = csrf_token(owner_client, f"/admin/customer/file/?id={customer.pk}")
     assert owner_client.post("/admin/calls/note", data={"csrf_token": token, "customer": str(customer.pk),
                                                         "at": "2030-01-01T10:00"}).status_code == 403

@@ -125,6 +125,13 @@ def test_upload_two_share_one_portal_sees_only_it(live, chromium, tmp_path):
     assert answer.headers["content-type"] == "application/pdf" and answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["content-disposition"].startswith("inline;") and answer.body() == PDF
     assert csp_violations(page) == []
+    # an image preview is drawn by the browser under the file's own policy
+    png_href = page.locator("[data-testid=document-row][data-filename='Röntgen.png'] "
+                            "[data-testid=document-preview]").get_attribute("href")
+    preview = context.new_page()
+    preview.goto(base + png_href)
+    assert preview.evaluate("document.images.length === 1 && document.images[0].naturalWidth === 1")
+    preview.close()
 
     # the customer logs in by code and sees the shared document only
     from core.models import OutboxMessage
