@@ -4,6 +4,7 @@ project documents, the feature switch, unit isolation, the delete cascade and ex
 
 from __future__ import annotations
 
+import contextlib
 import io
 from datetime import date, datetime, timedelta
 
@@ -348,3 +349,46 @@ def test_delete_cascade_and_export_import(app, customer, make_customer, tmp_path
         assert DocumentRequest.objects.count() == 2
         restored = Document.objects(customer=customer.pk, replaced_by=None).get()
         assert restored.version == 2 and b"".join(docs.read(restored)) == PDF + b"%2"
+
+
+def test_concurrent_replace_and_answer_win_once_on_the_embedded_store(tmp_path):
+    """Eight threads replace the same version, eight upload the answer to the same request, on the store
+    ``frontdesk run`` uses: one of each wins, the others are refused and leave no file behind."""
+    import mongoengine
+
+    from core.app import create_app
+    from core.db import upgrade_database
+    from core.models import BusinessUnit, Customer
+    from tests.core.test_embedded_store_threads import run_threads
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "MONGODB_URI": "", "TESTING": True,
+                      "SECRET_KEY": "test-secret-key", "CELERY_TASK_ALWAYS_EAGER": True})
+    try:
+        with app.app_context():
+            upgrade_database()
+            unit = BusinessUnit(name="Praxis", slug="praxis", features=["documents", "portal"]).save()
+            customer = Customer(business_unit=unit, first_name="A", last_name="B", email="a@example.com",
+                                portal_enabled=True).save()
+            doc = docs.upload_many(Actor.system(), customer, [(PDF, "a.pdf")], category=None)[0]
+            item = requests_service.request_document(Actor.system(), customer, title="Ausweis",
+                                                     due=date.today() + timedelta(days=3))
+        won = {"replace": [], "answer": []}
+
+        def replace(k):
+            with app.app_context(), contextlib.suppress(docs.Conflict):
+                won["replace"].append(docs.replace_document(Actor.system(), doc, PDF + b"%" + bytes([65 + k]),
+                                                            f"v{k}.pdf"))
+
+        def answer(k):
+            with app.app_context(), contextlib.suppress(docs.Conflict):
+                won["answer"].append(requests_service.answer(Actor.system(), item, PDF, f"ausweis{k}.pdf"))
+
+        assert run_threads(replace) == [] and run_threads(answer) == []
+        assert len(won["replace"]) == 1 and len(won["answer"]) == 1
+        with app.app_context():
+            assert Document.objects(customer=customer).count() == 3  # original, one new version, one answer
+            assert files.files_collection("documents").count_documents({}) == 3
+            assert Document.objects.get(pk=doc.pk).replaced_by == won["replace"][0].pk
+            assert DocumentRequest.objects.get(pk=item.pk).document == won["answer"][0].pk
+    finally:
+        mongoengine.disconnect()
