@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from babel.dates import format_date
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -119,7 +120,8 @@ def send_overdue_reminders(now: datetime | None = None) -> int:
                 subject = _("Reminder: %(unit)s is waiting for a document", unit=unit.name)
                 body = _("Hello %(name)s,\n\n%(unit)s asked you for this document by %(date)s: %(title)s\n\n"
                          "Please upload it in the customer portal: %(link)s\n\nKind regards\n%(unit)s",
-                         name=customer.full_name, unit=unit.name, date=item.due.strftime("%d.%m.%Y"),
+                         name=customer.full_name, unit=unit.name,
+                         date=format_date(item.due, "medium", locale=unit.language or "de"),
                          title=item.title, link=link)
             queue_email(to=customer.email, subject=subject, body=body, business_unit=unit,
                         customer_id=str(customer.pk), idempotency_key=f"document-request:{item.pk}")
