@@ -81,8 +81,8 @@ def get_or_404(source, /, *, unit, **kw):
     return found
 
 
-#: the policy of a previewed file: nothing loads, nothing runs (the browser's own PDF and image viewers
-#: still draw it); a downloaded one gets ``sandbox`` on top, should a browser show it anyway
+#: the policy of a previewed file: no script runs and nothing but the file itself loads (the browser's own PDF
+#: and image viewers still draw it); a downloaded one gets ``sandbox``, should a browser show it anyway
 FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'"
 
 

@@ -119,6 +119,7 @@ def test_upload_two_share_one_portal_sees_only_it(live, chromium, tmp_path):
     expect(page.locator("[data-testid=document-row][data-filename='Befund Größmann.pdf'] "
                         "[data-testid=document-visibility]")).to_have_text("im Portal freigegeben")
     page.locator("#section-documents").screenshot(path=str(tmp_path / "customer-documents.png"))
+    page.screenshot(path=str(tmp_path / "customer-file.png"), full_page=True)
     # the preview is served inline with its own type and nosniff
     href = pdf_row.locator("[data-testid=document-preview]").get_attribute("href")
     answer = page.request.get(base + href)
