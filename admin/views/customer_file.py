@@ -22,7 +22,8 @@ from markupsafe import Markup
 from admin.forms import to_local, to_utc
 from admin.sections import FileSection, add_file_section
 from admin.views.base import SecureView, actor, flashed_errors
-from core.models import BusinessUnit, Customer, Document, DocumentRequest
+from core.errors import InvalidInput
+from core.models import BusinessUnit, Customer, Document, DocumentRequest, StaffUser
 from core.models._base import utcnow
 from core.phone import display as phone_display
 from core.services import calls as calls_service
@@ -176,9 +177,13 @@ class CallsAdminView(SecureView):
             at = to_utc(datetime.fromisoformat(request.form.get("at", "")).replace(tzinfo=None, second=0))
         except ValueError:
             at = None
+        who = StaffUser.objects.of_unit(current_user.business_unit).get_or_none(
+            pk=request.form.get("staff") or current_user.pk, active=True, role__in=["owner", "staff"])
         with flashed_errors():
+            if who is None:
+                raise InvalidInput(_l("Please choose who took the call."))
             calls_service.note_call(actor(), customer, at=at, note=request.form.get("note", ""),
-                                    staff_label=current_user.name)
+                                    staff_label=who.name)
             flash(_("The call was noted."), "success")
         return redirect(_back(customer, "history"))
 
@@ -231,7 +236,9 @@ def _documents_context(customer: Customer) -> dict:
 
 
 def _calls_context(customer: Customer) -> dict:
-    return {"customer": customer, "now": to_local(utcnow()).strftime("%Y-%m-%dT%H:%M")}
+    staff = StaffUser.objects(business_unit=customer.business_unit, active=True, role__in=["owner", "staff"])
+    return {"customer": customer, "now": to_local(utcnow()).strftime("%Y-%m-%dT%H:%M"),
+            "staff": list(staff.order_by("name").only("name"))}
 
 
 add_file_section(FileSection("calls", _l("Note a call"), "admin/sections/calls.html", _calls_context,

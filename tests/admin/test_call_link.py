@@ -122,7 +122,7 @@ def test_https_link_opens_a_new_tab(app, owner_client, call_unit, make_customer)
     assert 'target="_blank" rel="noopener noreferrer"' in page
 
 
-def test_note_the_call_in_one_step(app, owner_client, owner, call_unit, make_customer, make_unit):
+def test_note_the_call_in_one_step(app, owner_client, owner, call_unit, make_customer, make_unit, make_user):
     customer = make_customer(phone=NUMBER)
     file_url = f"/admin/customer/file/?id={customer.pk}"
     token = csrf_token(owner_client, file_url)
@@ -145,13 +145,22 @@ def test_note_the_call_in_one_step(app, owner_client, owner, call_unit, make_cus
         r = owner_client.post("/admin/calls/note", data={"csrf_token": token, "customer": str(customer.pk), **bad},
                               follow_redirects=True)
         assert r.status_code == 200
-    other = make_customer(business_unit=make_unit(features=["call_link"]))
+    colleague = make_user("staff", name="Kai Kollege")
+    r = owner_client.post("/admin/calls/note", data={"csrf_token": token, "customer": str(customer.pk),
+                                                     "at": local_now, "staff": str(colleague.pk)})
+    assert "Kai Kollege" in owner_client.get(file_url).get_data(as_text=True)
+    stranger_unit = make_unit(features=["call_link"])
+    outsider = make_user("staff", business_unit=stranger_unit)
+    r = owner_client.post("/admin/calls/note", data={"csrf_token": token, "customer": str(customer.pk),
+                                                     "at": local_now, "staff": str(outsider.pk)}, follow_redirects=True)
+    assert "Bitte wählen Sie, wer" in r.get_data(as_text=True)
+    other = make_customer(business_unit=stranger_unit)
     assert owner_client.post("/admin/calls/note", data={"csrf_token": token, "customer": str(other.pk),
                                                         "at": local_now}).status_code == 404
     assert owner_client.post("/admin/calls/note", data={"customer": str(customer.pk),
                                                         "at": local_now}).status_code == 400
     with app.app_context():
-        assert CallNote.objects.count() == 1
+        assert CallNote.objects.count() == 2
 
 
 def test_delete_cascade_and_export(app, call_unit, make_customer, tmp_path):
