@@ -2,6 +2,7 @@
 
 from tasks import (
     dialogs,
+    documents,
     kiosk,  # kiosk: issue 4
     mail,
     portal,
@@ -9,4 +10,4 @@ from tasks import (
     reports,
 )
 
-__all__ = ["dialogs", "kiosk", "mail", "portal", "reminders", "reports"]
+__all__ = ["dialogs", "documents", "kiosk", "mail", "portal", "reminders", "reports"]

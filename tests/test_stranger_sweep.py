@@ -42,7 +42,7 @@ def world(app, unit, owner, make_customer):
     from seed.questionnaires import load_samples
 
     with app.app_context():
-        unit.update(add_to_set__features=["kiosk", "portal"])
+        unit.update(add_to_set__features=["kiosk", "portal", "documents", "call_link"])
         unit.reload()
         load_samples(unit)
         q = Questionnaire.objects.get(business_unit=unit, name="Stammdatenpflege")

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from admin.forms import LocalDateTimeField, format_local
 from admin.sections import options_for
 from admin.views.base import ScopedAjaxLoader, SecureModelView, actor
+from admin.views.customer_file import call_link
 from core.models import ActivityType, Customer, Project, StaffUser
 from core.signals import announce
 
@@ -35,7 +36,7 @@ class AppointmentView(SecureModelView):
                      "activity_type": _l("Activity"), "project": _l("Project"), "status": _l("Status"),
                      "location": _l("Location"),
                      "notes": _l("Notes"), "reminder_wanted": _l("Reminder wanted"), "timezone": _l("Time zone"),
-                     "reminder_sent_at": _l("Reminder sent")}
+                     "reminder_sent_at": _l("Reminder sent"), "customer_phone": _l("Phone")}
     column_value_labels = {"status": STATUS_LABELS}
     column_default_sort = ("start", True)
     column_sortable_list = ("start", "end", "status")
@@ -45,6 +46,7 @@ class AppointmentView(SecureModelView):
         "status": lambda v, c, m, n: STATUS_LABELS.get(m.status, m.status),
         "customer": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             url_for("customer.file_view", id=str(m.customer.pk)), m.customer) if m.customer else "",
+        "customer_phone": lambda v, c, m, n: call_link(m.customer.phone, m.customer) if m.customer else "",
     }
     column_formatters_detail = column_formatters
     form_columns = ("customer", "staff", "activity_type", "project", "start", "end", "status", "location", "notes",
@@ -52,8 +54,8 @@ class AppointmentView(SecureModelView):
     form_overrides = {"start": LocalDateTimeField, "end": LocalDateTimeField}
     form_choices = {"status": list(STATUS_LABELS.items())}
     details_template = "admin/appointment_details.html"
-    column_details_list = ("start", "end", "customer", "staff", "activity_type", "status", "location", "notes",
-                           "reminder_wanted", "reminder_sent_at")
+    column_details_list = ("start", "end", "customer", "customer_phone", "staff", "activity_type", "status",
+                           "location", "notes", "reminder_wanted", "reminder_sent_at")
 
     def scaffold_form(self):
         form_class = super().scaffold_form()

@@ -4,11 +4,13 @@ from core.models.activity_type import ActivityType
 from core.models.appointment import Appointment
 from core.models.audit_event import AuditEvent
 from core.models.business_unit import BusinessUnit, UnitSettings
+from core.models.call_note import CallNote
 from core.models.customer import Address, Customer
 from core.models.device import Device
 from core.models.dialog import Dialog
 from core.models.dialog_lock import TaskLock
 from core.models.document import Document
+from core.models.document_request import DocumentRequest
 from core.models.kiosk_run import KioskRun
 from core.models.message import Message
 from core.models.outbox_message import OutboxMessage
@@ -32,6 +34,7 @@ ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, Audi
               Dialog, TaskLock, Report]
 ALL_MODELS += [Project, PortalAccount, PortalLoginCode, PortalSession, PortalSettings, PortalTask,
                Message, Document, TimeEntry]
+ALL_MODELS += [DocumentRequest, CallNote]
 
 __all__ = [
     "ALL_MODELS",
@@ -40,11 +43,13 @@ __all__ = [
     "Appointment",
     "AuditEvent",
     "BusinessUnit",
+    "CallNote",
     "Consent",
     "Customer",
     "Device",
     "Dialog",
     "Document",
+    "DocumentRequest",
     "KioskRun",
     "Message",
     "OutboxMessage",

@@ -118,6 +118,20 @@ def _portal_cleanups() -> None:
 _portal_cleanups()
 
 
+def _customer_file_cleanups() -> None:
+    """Registers the customer file's own records: document requests and noted calls."""
+    from core.models import CallNote, DocumentRequest
+    from core.services.calls import delete_customer_calls
+    from core.services.document_requests import delete_customer_requests
+
+    register_customer_data("document_requests", delete_customer_requests,
+                           counts={N_("document requests"): _of(DocumentRequest)})
+    register_customer_data("call_notes", delete_customer_calls, counts={N_("noted calls"): _of(CallNote)})
+
+
+_customer_file_cleanups()
+
+
 def delete_customer(actor: Actor, customer: Customer) -> dict[str, int]:
     """Delete ``customer`` and everything registered as theirs; returns counts per kind."""
     if actor.business_unit_id and str(customer.business_unit.pk) != actor.business_unit_id:

@@ -25,10 +25,11 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from mongoengine import NotUniqueError
 from mongoengine import ValidationError as MEValidationError
 
+from core import placeholders
 from core.config import public_base_url
 from core.errors import Conflict, FeatureDisabled, Forbidden, FrontdeskError, InvalidInput, NotFound
 from core.models import (
@@ -492,9 +493,6 @@ def view_as(actor: Actor, staff: StaffUser, customer: Customer) -> str:
 
 # --- welcome text -------------------------------------------------------------------------------
 
-PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\.([a-z_]+)\s*\}\}")
-
-
 def welcome_text(unit: BusinessUnit) -> str:
     settings = PortalSettings.objects(business_unit=unit).first()
     return (settings.welcome_text or "") if settings else ""
@@ -505,6 +503,7 @@ def set_welcome_text(actor: Actor, unit: BusinessUnit, text: str) -> None:
     text = (text or "").strip()
     if len(text) > 5000:
         raise InvalidInput(_l("The text is too long (at most 5,000 characters)."))
+    placeholders.check(text, placeholders.CUSTOMER + placeholders.UNIT)
     PortalSettings.objects(business_unit=unit).update_one(upsert=True, set__welcome_text=text,
                                                           set__updated_at=utcnow())
     record(actor, "update", object_type="portal_settings", object_id=unit.pk, summary="Portal welcome text",
@@ -512,20 +511,9 @@ def set_welcome_text(actor: Actor, unit: BusinessUnit, text: str) -> None:
 
 
 def render_welcome(text: str, customer: Customer) -> Markup:
-    """Escape the text, then replace the few known placeholders with escaped values (no template engine)."""
-    values = {
-        ("customer", "first_name"): customer.first_name, ("customer", "last_name"): customer.last_name,
-        ("customer", "full_name"): customer.full_name, ("customer", "title"): customer.title or "",
-        ("unit", "name"): customer.business_unit.name,
-    }
-    escaped = str(escape(text or ""))
-
-    def substitute(match: re.Match) -> str:
-        value = values.get((match.group(1), match.group(2)))
-        return str(escape(value)) if value is not None else ""
-
-    # every part is escaped above: the text itself and each substituted value
-    return Markup(PLACEHOLDER.sub(substitute, escaped).replace("\n", "<br>\n"))  # noqa: S704
+    """The welcome text with the customer's and the unit's placeholders (core.placeholders: no template engine)."""
+    return placeholders.render(text, {**placeholders.customer_values(customer),
+                                      **placeholders.unit_values(customer.business_unit)})
 
 
 # --- questionnaires staff request ---------------------------------------------------------------
