@@ -87,12 +87,23 @@ function jsLeaf(inGrid) {
   else if (r < 0.7) { c.calculateValue = pick(CALC); c.calculateServer = chance(0.8); }
   else if (r < 0.8) c.customDefaultValue = pick(DEFAULTS);
   else if (r < 0.95) {
-    const trigger = chance(0.6) ? { type: 'javascript', javascript: pick(TRIGGERS) }
-      : { type: 'simple', simple: { show: true, when: 'toggle', eq: 'yes' } };
+    const trigger = pick([
+      { type: 'javascript', javascript: pick(TRIGGERS) },
+      { type: 'javascript', javascript: pick(TRIGGERS) },
+      { type: 'simple', simple: { show: true, when: 'toggle', eq: 'yes' } },
+      { type: 'simple', simple: { show: true, conjunction: 'any', conditions: [{ component: 'n', operator: 'greaterThan', value: 4 }] } },
+      { type: 'json', json: { '==': [{ var: 'data.toggle' }, 'no'] } },
+      { type: 'event', event: 'clicked' },
+    ]);
     const action = pick([
       { name: 'req', type: 'property', property: { label: 'Required', value: 'validate.required', type: 'boolean' }, state: true },
+      { name: 'opt', type: 'property', property: { label: 'Required', value: 'validate.required', type: 'boolean' }, state: false },
       { name: 'hide', type: 'property', property: { label: 'Hidden', value: 'hidden', type: 'boolean' }, state: true },
+      { name: 'label', type: 'property', property: { label: 'Label', value: 'label', type: 'string' }, text: 'Neues Label' },
       { name: 'val', type: 'value', value: "value = 'gesetzt';" },
+      { name: 'val2', type: 'value', value: "value = (value || '') + 'x';" },
+      { name: 'custom', type: 'customAction', customAction: "value = data.other || 'leer';" },
+      { name: 'merge', type: 'mergeComponentSchema', schemaDefinition: "schema = { validate: { required: true, minLength: 4 } };" },
     ]);
     c.logic = [{ name: 'l', trigger, actions: [action] }];
   }
@@ -209,7 +220,7 @@ function fill(components, data) {
 function main() {
   const forms = [];
   const cases = [];
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 90; i++) {
     const form = jsForm();
     forms.push(form);
     for (let s = 0; s < 6; s++) {
