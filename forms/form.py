@@ -573,11 +573,6 @@ class Form:
         sandbox, which receives it as JSON text."""
         return self._definition
 
-    def scripts(self) -> list[dict[str, Any]]:
-        """Every piece of JavaScript the form holds: ``{path, place, key, label, code}`` in document order
-        (what the builder lists for designers)."""
-        return list_scripts(self._definition)
-
     @property
     def components(self) -> tuple[Component, ...]:
         """All components in document order (layout ones included)."""

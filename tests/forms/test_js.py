@@ -126,4 +126,4 @@ def test_list_scripts_per_component_and_place():
     listed = [(s["key"], s["place"], s["browser_only"]) for s in forms.list_scripts(definition)]
     assert listed == [("a", "validate.custom", []), ("b", "customConditional", ["_"]),
                       ("b", "logic.trigger.javascript", ["moment"]), ("b", "logic.actions.value", [])]
-    assert forms.load(definition).scripts()[0]["path"] == "components[0].components[0].validate.custom"
+    assert forms.list_scripts(definition)[0]["path"] == "components[0].components[0].validate.custom"
