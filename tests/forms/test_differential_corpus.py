@@ -26,10 +26,6 @@ CASES = Path(__file__).parent / "reference" / "corpus-cases.json"
 
 pytestmark = pytest.mark.skipif(not CORPUS.exists(), reason="the shared Form.io corpus is not beside the project")
 
-#: cases where we disagree with @formio/core on purpose: id -> reason
-KNOWN_DEVIATIONS: dict[str, str] = {}
-
-
 @cache
 def _corpus() -> dict[str, dict[str, Any]]:
     return {f["hash"]: f["form"] for f in json.loads(CORPUS.read_text(encoding="utf-8"))["forms"]}
@@ -70,8 +66,6 @@ def test_compatible_mode_agrees_on_real_forms():
     disagree = []
     loaded = _loaded(False)
     for case, form in loaded:
-        if case["id"] in KNOWN_DEVIATIONS:
-            continue
         expected = {(p, r) for p, r in case["rejected"]}
         got = form.validate(case["data"]).rejected()
         if got != expected:
