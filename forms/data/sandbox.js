@@ -7,11 +7,13 @@
   function t(text) { return text; }
   // an exhausted engine throws catchable errors too (stack overflow, out of memory, giant strings):
   // those end the submission like the uncatchable time limit; anything else the snippet threw is null
-  var Internal = G.InternalError;
+  // (the globals it needs are taken now: a snippet may rebind globalThis.String or RangeError)
+  var Internal = G.InternalError, Str = String, Range = RangeError, exhausted = /invalid (string|array) length|too many|stack/;
   function thrown(e) {
-    var m = String(e && e.message);
+    var m;
+    try { m = Str(e && e.message); } catch (err) { m = ''; }
     if (Internal && e instanceof Internal) return m.indexOf('stack') !== -1 ? '{"limit":"stack"}' : '{"limit":"memory"}';
-    if (e instanceof RangeError && /invalid (string|array) length|too many|stack/.test(m)) return '{"limit":"memory"}';
+    if (e instanceof Range && exhausted.test(m)) return '{"limit":"memory"}';
     return '{"thrown":true}';
   }
   var formObj = {};

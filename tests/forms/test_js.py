@@ -39,6 +39,15 @@ def test_prototype_tricks_do_not_carry_over():
         None, None, "function", "function"]  # undefined in an array is JSON null
 
 
+def test_rebinding_globals_does_not_hide_an_exhausted_engine():
+    box = js.Sandbox()
+    box.evaluate("globalThis.RangeError = function () {}; globalThis.String = function () { return ''; };"
+                 "globalThis.InternalError = function () {};", "valid", {})
+    with pytest.raises(js.ScriptLimit) as exc:
+        box.evaluate("function f() { return f(); } f();", "valid", {})
+    assert exc.value.what == "stack"
+
+
 def test_two_submissions_never_share_a_context():
     a, b = js.Sandbox(), js.Sandbox()
     a.evaluate("globalThis.secret = 'kunde-a';", "valid", {})
