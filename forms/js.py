@@ -45,7 +45,7 @@ from typing import Any
 
 import quickjs
 
-from forms.jsvalues import UNDEF
+from forms.jsvalues import UNDEF, json_copy
 
 __all__ = [
     "BROWSER_ONLY",
@@ -69,8 +69,10 @@ SUBMISSION_SECONDS = 0.5
 #: heap of one context (the prelude takes about 0.3 MiB of it)
 MEMORY_BYTES = 32 * 1024 * 1024
 STACK_BYTES = 256 * 1024
-#: the largest JSON text handed in or out (bigger data is refused, not truncated)
+#: the largest JSON text handed in (bigger data is refused, not truncated)
 MAX_JSON_CHARS = 2 * 1024 * 1024
+#: the largest result a snippet may give (it is stored with the submission)
+MAX_RESULT_CHARS = 256 * 1024
 
 #: where a definition may hold JavaScript the engine runs (component property → the variable it returns)
 PLACES: dict[str, str] = {
@@ -222,14 +224,21 @@ class Sandbox:
             raise self.stopped
         if not isinstance(out, str):
             return None
-        if len(out) > MAX_JSON_CHARS:
+        if len(out) > MAX_RESULT_CHARS:
             self.stopped = ScriptLimit("memory")
             raise self.stopped
-        result = json.loads(out)
+        try:
+            result = json.loads(out)
+        except RecursionError:  # nested deeper than Python reads: no result
+            return None
         if "limit" in result:
             self.stopped = ScriptLimit(str(result["limit"]))
             raise self.stopped
         if result.get("thrown"):
             return None
         value = result.get("v", UNDEF)
-        return value if value is UNDEF or _storable_text(json.dumps(value, ensure_ascii=False)) else None
+        if value is UNDEF:
+            return UNDEF
+        # what a submission can store: JSON nested at most MAX_VALUE_DEPTH deep, valid Unicode
+        value = json_copy(value)
+        return value if _storable_text(json.dumps(value, ensure_ascii=False)) else None

@@ -43,6 +43,9 @@ HOSTILE = [
     "value = Symbol('x');",
     "value = function () {};",
     "value = 1e400;",
+    "var v = 1; for (var i = 0; i < 500; i++) v = [v]; value = v;",
+    "var v = 1; for (var i = 0; i < 20000; i++) v = [v]; value = v;",
+    "value = new Array(100000).join('abcdefgh');",
     "result = data; value = data; valid = data; show = data;",
 ]
 SNIPPET = st.sampled_from(HOSTILE) | st.sampled_from([
@@ -114,6 +117,13 @@ def test_results_from_javascript_are_storable():
     ]})
     result = form.validate({"a": "x", "b": 1})
     assert result.data == {"a": "x", "b": 1}  # what JSON cannot hold (a lone surrogate, Infinity): no result
+    nest = "var v = 1; for (var i = 0; i < 500; i++) v = [v]; value = v;"
+    deep = forms.load({"components": [{"type": "textfield", "key": "a", "input": True, "calculateServer": True,
+                                        "calculateValue": nest}]})
+    value, depth = deep.validate({"a": "x"}).data["a"], 0
+    while isinstance(value, list):
+        value, depth = value[0], depth + 1
+    assert depth <= 32 and value is None  # cut where MongoDB would refuse the document
     json.dumps(result.data, allow_nan=False).encode("utf-8")
 
 
