@@ -5,15 +5,18 @@ server only with ``calculateServer``, as @formio/core does), ``customConditional
 ``customDefaultValue`` and ``logic`` (JavaScript triggers, ``value``/``customAction`` actions and
 ``mergeComponentSchema``). :data:`PLACES` names them; nothing else in a definition is ever run here.
 
-Why QuickJS (PyPI ``quickjs``) and not V8 (``mini-racer``): measured on this machine, a fresh QuickJS
-context costs 0.2 ms and one evaluation 0.01 to 0.02 ms, a V8 isolate 17 ms and an evaluation 0.3 to 0.5 ms;
-both stop an endless loop (time limit) and a runaway allocation (memory limit). A context per
-submission is what keeps customers apart, and only QuickJS makes that cheap.
+Why QuickJS (PyPI ``quickjs``) and not V8 (``mini-racer``), measured on this machine
+(``bench/js_engines.py``): a fresh QuickJS context costs 0.1 to 0.3 ms and one evaluation about 0.01 ms, a
+V8 isolate 10 to 17 ms and an evaluation 0.3 to 0.5 ms; both stop an endless loop (time limit) and a
+runaway allocation (memory limit). A context per submission is what keeps customers apart, and only
+QuickJS makes that cheap.
 
 Isolation: the context has no ``require``, ``process``, ``fetch``, timers, ``console`` or file access,
 and nothing of Python is reachable from it (no callables are added). Its intrinsic objects are frozen
 before any definition code runs, so a snippet cannot change ``Object.prototype``, ``JSON`` or
-``Array.prototype`` for the snippets after it. Values go in and out as JSON text only.
+``Array.prototype`` for the snippets after it (globals it adds live as long as the submission's
+context), and the runner takes what it needs before any snippet runs. Values go in and out as JSON
+text only.
 
 Limits: :data:`EVAL_SECONDS` of CPU per evaluation, :data:`SUBMISSION_SECONDS` for one submission,
 :data:`MEMORY_BYTES` of heap and :data:`STACK_BYTES` of stack per context. A snippet that hits one ends
@@ -49,7 +52,6 @@ from forms.jsvalues import UNDEF, json_copy
 
 __all__ = [
     "BROWSER_ONLY",
-    "ENGINE",
     "EVAL_SECONDS",
     "MEMORY_BYTES",
     "PLACES",
@@ -61,7 +63,6 @@ __all__ = [
     "compile_error",
 ]
 
-ENGINE = "quickjs"
 #: CPU seconds one evaluation may take
 EVAL_SECONDS = 0.05
 #: CPU seconds all evaluations of one submission may take together

@@ -96,6 +96,13 @@ def test_flagging_follows_the_engine(app, unit):
         assert "lässt sich nicht übersetzen" in qs.describe_problem(reason, "de")
 
 
+def test_the_builder_names_every_place_the_engine_runs():
+    from admin.views.questionnaires import SCRIPT_PLACES
+    from forms.js import PLACES
+
+    assert set(SCRIPT_PLACES) == set(PLACES)
+
+
 def test_builder_lists_the_javascript_per_component(app, unit, owner):
     with app.app_context():
         definition = {"components": [*WITH_JS["components"], {

@@ -136,3 +136,7 @@ def test_list_scripts_per_component_and_place():
     assert listed == [("a", "validate.custom", []), ("b", "customConditional", ["_"]),
                       ("b", "logic.trigger.javascript", ["moment"]), ("b", "logic.actions.value", [])]
     assert forms.list_scripts(definition)[0]["path"] == "components[0].components[0].validate.custom"
+    # every place the lint lets through is one the engine runs, with the variable it returns there
+    for found in forms.expressions.iter_code(definition):
+        place = next(s["place"] for s in forms.list_scripts(definition) if s["path"] == found.path)
+        assert js.PLACES[place] == found.ret
