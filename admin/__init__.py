@@ -18,6 +18,7 @@ from admin.views.dashboard import DashboardView
 from admin.views.devices import DevicesView, KioskView
 from admin.views.dialogs import DialogView, ScoringView
 from admin.views.portal import PortalAdminView
+from admin.views.portal_actions import PortalActionsView
 from admin.views.questionnaires import QuestionnaireView
 from admin.views.records import AuditView, OutboxView
 from admin.views.settings import FeaturesView, SettingsView
@@ -63,6 +64,8 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(ScoringView(name=_l("Scoring model"), endpoint="scoring", url="/admin/scoring"))
     # portal: accounts, projects, messages, documents, welcome text
     admin.add_view(PortalAdminView(name=_l("Customer portal"), endpoint="portal_admin", url="/admin/portal"))
+    admin.add_view(PortalActionsView(name=_l("Customer portal actions"), endpoint="portal_actions",
+                                     url="/admin/portal-actions", category=_l("Settings")))
     app.extensions["frontdesk_admin"] = admin
     return admin
 

@@ -6,14 +6,18 @@ from datetime import datetime
 
 from flask import url_for
 from flask_admin.contrib.mongoengine.form import ModelSelectField
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from mongoengine import ValidationError as MEValidationError
 
 from admin.forms import LocalDateTimeField, format_local
 from admin.sections import options_for
 from admin.views.base import ScopedAjaxLoader, SecureModelView, actor
+from core.errors import InvalidInput
 from core.models import ActivityType, Customer, Project, StaffUser
+from core.services import portal_actions
 from core.signals import announce
 
 #: the answer for any id that is not among the scoped choices (unknown, another unit's, inactive, designer)
@@ -135,14 +139,41 @@ def _rescope(field, queryset) -> None:
         field.pre_validate = lambda form: None  # the field's own "Not a valid choice" would repeat it
 
 
+#: the portal section of an activity type (its actions: Settings > Kundenportal-Aktionen)
+PORTAL_LABELS = {"portal_visible": _l("Shown in the customer portal"), "portal_title": _l("Title in the portal"),
+                 "portal_description": _l("Description in the portal")}
+
+
+def _portal_actions_link(view, context, model, name):
+    label = _("Yes") if model.portal_visible else _("No")
+    if not current_user.business_unit.has_feature("portal"):
+        return label
+    return Markup('{} · <a href="{}">{}</a>').format(label, url_for("portal_actions.index", type=str(model.pk)),
+                                                     _("Portal actions"))
+
+
+def check_portal_texts(model) -> None:
+    """Unknown placeholders in the portal title or description: a field error, nothing saved."""
+    try:
+        portal_actions.check_texts(model.portal_title, model.portal_description)
+    except InvalidInput as exc:
+        field = next(iter(exc.field_errors), "portal_title")
+        raise MEValidationError("Invalid activity type", errors={field: MEValidationError(str(exc))}) from None
+
+
 class ActivityTypeView(SecureModelView):
     roles = ("owner",)
-    column_list = ("name", "duration_minutes", "colour", "active")
+    column_list = ("name", "duration_minutes", "colour", "active", "portal_visible")
     column_labels = {"name": _l("Name"), "duration_minutes": _l("Duration (minutes)"), "colour": _l("Colour"),
-                     "active": _l("Active")}
-    form_columns = ("name", "duration_minutes", "colour", "active")
+                     "active": _l("Active"), **PORTAL_LABELS}
+    form_columns = ("name", "duration_minutes", "colour", "active", *PORTAL_LABELS)
     column_formatters = {"colour": lambda v, c, m, n: Markup(
-        '<span class="fd-swatch" style="background:{}"></span> {}').format(m.colour, m.colour)}
+        '<span class="fd-swatch" style="background:{}"></span> {}').format(m.colour, m.colour),
+        "portal_visible": _portal_actions_link}
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        check_portal_texts(model)
 
 
 class ReminderView(SecureModelView):

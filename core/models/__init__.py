@@ -19,12 +19,14 @@ from core.models.portal_account import (
     PortalSettings,
     PortalTask,
 )
+from core.models.portal_action import PortalAction, PortalActionRecord
 from core.models.project import Project
 from core.models.questionnaire import Questionnaire, QuestionnaireVersion
 from core.models.report import Report
 from core.models.staff_user import StaffUser
 from core.models.submission import Consent, Submission
 from core.models.time_entry import TimeEntry
+from core.models.waitlist import WaitlistEntry
 
 ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, AuditEvent, OutboxMessage,
               Questionnaire, QuestionnaireVersion, Submission,
@@ -32,6 +34,7 @@ ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, Audi
               Dialog, TaskLock, Report]
 ALL_MODELS += [Project, PortalAccount, PortalLoginCode, PortalSession, PortalSettings, PortalTask,
                Message, Document, TimeEntry]
+ALL_MODELS += [PortalAction, PortalActionRecord, WaitlistEntry]
 
 __all__ = [
     "ALL_MODELS",
@@ -49,6 +52,8 @@ __all__ = [
     "Message",
     "OutboxMessage",
     "PortalAccount",
+    "PortalAction",
+    "PortalActionRecord",
     "PortalLoginCode",
     "PortalSession",
     "PortalSettings",
@@ -62,4 +67,5 @@ __all__ = [
     "TaskLock",
     "TimeEntry",
     "UnitSettings",
+    "WaitlistEntry",
 ]

@@ -23,6 +23,7 @@ from core.models import (
     Message,
     OutboxMessage,
     PortalAccount,
+    PortalActionRecord,
     PortalTask,
     Project,
     Report,
@@ -105,6 +106,7 @@ def _portal_cleanups() -> None:
     from core.services.documents import delete_customer_documents
     from core.services.messages import delete_customer_messages
     from core.services.portal import delete_customer_portal
+    from core.services.portal_actions import delete_customer_records
     from core.services.projects import delete_customer_projects
 
     register_customer_data("portal", delete_customer_portal,
@@ -113,6 +115,8 @@ def _portal_cleanups() -> None:
     register_customer_data("portal_documents", delete_customer_documents, counts={N_("documents"): _of(Document)})
     register_customer_data("projects", delete_customer_projects,
                            counts={N_("projects"): _of(Project), N_("time entries"): _of(TimeEntry)})
+    register_customer_data("portal_actions", delete_customer_records,
+                           counts={N_("portal actions taken and survey invitations"): _of(PortalActionRecord)})
 
 
 _portal_cleanups()

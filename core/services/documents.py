@@ -68,7 +68,7 @@ def safe_filename(name: str, ext: str) -> str:
 
 
 def store(actor: Actor, customer: Customer, data: bytes, filename: str, *, project: Project | None,
-          uploaded_by: str) -> Document:
+          uploaded_by: str, appointment=None) -> Document:
     """Check and store one file: the GridFS file first, then the document that lists it (so nothing
     half-written is ever listed); if the document cannot be saved, the file is removed again."""
     limit = current_app.config["PORTAL_UPLOAD_MAX_BYTES"]
@@ -84,7 +84,7 @@ def store(actor: Actor, customer: Customer, data: bytes, filename: str, *, proje
     mime, ext = kind
     name = safe_filename(filename, ext)
     doc = Document(business_unit=customer.business_unit, customer=customer, project=project,
-                   filename=name, content_type=mime, length=len(data),
+                   appointment=appointment, filename=name, content_type=mime, length=len(data),
                    sha256=hashlib.sha256(data).hexdigest(), uploaded_by=uploaded_by,
                    uploaded_label=actor.label[:300])
     doc.file_id = files.put(BUCKET, data, filename=name, content_type=mime, customer=customer.pk,
