@@ -33,6 +33,9 @@ CITIES = [("10115", "Berlin"), ("80331", "München"), ("50667", "Köln"), ("2009
           ("04109", "Leipzig"), ("90402", "Nürnberg"), ("01067", "Dresden"), ("79098", "Freiburg im Breisgau")]
 ACTIVITIES = [("Haarschnitt", 45, "#3c78d8"), ("Färben", 90, "#a64d79"), ("Beratung", 30, "#6aa84f"),
               ("Hausbesuch", 60, "#e69138")]
+#: price and where it happens (the planning assistant counts travel for visits at the customer's)
+ACTIVITY_DETAILS = {"Haarschnitt": ("39.00", "business"), "Färben": ("79.00", "business"),
+                    "Beratung": ("0.00", "business"), "Hausbesuch": ("59.00", "customer")}
 
 TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
@@ -71,7 +74,9 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     for name, minutes, colour in ACTIVITIES:
         activity = ActivityType.objects(business_unit=unit, name=name).first()
         if activity is None:
-            activity = ActivityType(business_unit=unit, name=name, duration_minutes=minutes, colour=colour).save()
+            price, where = ACTIVITY_DETAILS[name]
+            activity = ActivityType(business_unit=unit, name=name, duration_minutes=minutes, colour=colour,
+                                    price=price, location_kind=where).save()
             created["activity_types"] += 1
         types.append(activity)
 
@@ -109,10 +114,11 @@ def load_demo(today: date | None = None) -> dict[str, int]:
         for offset in range(6):
             day = monday + timedelta(days=offset)
             for member in working:
-                hour = 9
-                while hour < 17:
+                minute = 9 * 60  # local minutes; each appointment starts after the previous one ended
+                while minute < 17 * 60:
                     activity = rng.choice(types)
-                    local = datetime.combine(day, time(hour, rng.choice([0, 15, 30]))).replace(
+                    minute += rng.choice([0, 15, 30])
+                    local = (datetime.combine(day, time()) + timedelta(minutes=minute)).replace(
                         tzinfo=ZoneInfo(unit.timezone))
                     start = local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
                     Appointment(business_unit=unit, customer=rng.choice(customers), staff=member,
@@ -122,5 +128,8 @@ def load_demo(today: date | None = None) -> dict[str, int]:
                                 location="Salon" if activity.name != "Hausbesuch" else "beim Kunden",
                                 reminder_wanted=rng.random() < 0.5).save()
                     created["appointments"] += 1
-                    hour += rng.choice([1, 2, 2, 3])
+                    minute += activity.duration_minutes + rng.choice([0, 15, 45, 60])
+    from core.services.booking import claim_existing
+
+    claim_existing()  # the demo's appointments hold their times, as bookings do
     return created

@@ -23,6 +23,8 @@ from core.models.portal_action import PortalAction, PortalActionRecord
 from core.models.project import Project
 from core.models.questionnaire import Questionnaire, QuestionnaireVersion
 from core.models.report import Report
+from core.models.schedule import BookingSettings, StaffSchedule
+from core.models.slot_claim import SlotClaim
 from core.models.staff_user import StaffUser
 from core.models.submission import Consent, Submission
 from core.models.time_entry import TimeEntry
@@ -35,6 +37,7 @@ ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, Audi
 ALL_MODELS += [Project, PortalAccount, PortalLoginCode, PortalSession, PortalSettings, PortalTask,
                Message, Document, TimeEntry]
 ALL_MODELS += [PortalAction, PortalActionRecord, WaitlistEntry]
+ALL_MODELS += [StaffSchedule, BookingSettings, SlotClaim]
 
 __all__ = [
     "ALL_MODELS",
@@ -42,6 +45,7 @@ __all__ = [
     "Address",
     "Appointment",
     "AuditEvent",
+    "BookingSettings",
     "BusinessUnit",
     "Consent",
     "Customer",
@@ -62,6 +66,8 @@ __all__ = [
     "Questionnaire",
     "QuestionnaireVersion",
     "Report",
+    "SlotClaim",
+    "StaffSchedule",
     "StaffUser",
     "Submission",
     "TaskLock",

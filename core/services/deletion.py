@@ -27,6 +27,7 @@ from core.models import (
     PortalTask,
     Project,
     Report,
+    SlotClaim,
     Submission,
     TimeEntry,
 )
@@ -76,6 +77,7 @@ def _of(model, field: str = "customer") -> Count:
 def _appointments(customer: Customer) -> int:
     ids = [str(pk) for pk in Appointment.objects(customer=customer).scalar("pk")]
     erase_object("appointments", ids)
+    SlotClaim.objects(appointment__in=ids).delete()  # their times are free again
     return Appointment.objects(customer=customer).delete()
 
 
