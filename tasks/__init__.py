@@ -7,6 +7,7 @@ from tasks import (
     portal,
     reminders,
     reports,
+    waitlist,
 )
 
-__all__ = ["dialogs", "kiosk", "mail", "portal", "reminders", "reports"]
+__all__ = ["dialogs", "kiosk", "mail", "portal", "reminders", "reports", "waitlist"]
