@@ -60,7 +60,7 @@ def _slots_page(action, *, appointment=None, error: str | None = None, status: i
 @viewer_required
 def book_start():
     viewer = g.viewer
-    actions = [a for a in portal_actions.bookable(viewer.customer) if service.may_book(viewer)]
+    actions = portal_actions.bookable(viewer.customer) if service.may_book(viewer) else []
     offers = [(a, *portal_actions.portal_texts(a.activity_type, viewer.customer, None, _lang())) for a in actions]
     return render_template("portal/book.html", viewer=viewer, offers=offers,
                            entries=waitlist.entries_for(viewer.customer) if service.may_book(viewer) else [])

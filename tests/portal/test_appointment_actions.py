@@ -3,6 +3,7 @@ upload; conditions checked when drawn and again on every POST; other customers' 
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -132,3 +133,116 @@ def test_another_customers_appointment_is_not_found(app, portal_client, activity
         for bad in (str(theirs.pk), "x" * 24, "nonsense"):
             with pytest.raises(NotFound):
                 portal_appointments.appointment_for(_viewer(app, customer), bad)
+
+
+# --- every condition kind, through the pages: drawn or not, POST accepted or 403 ------------------------
+
+def _page(client, appointment):
+    return client.get(f"/portal/appointments/{appointment.pk}").get_data(as_text=True)
+
+
+def _upload(client, appointment, action):
+    return client.post(f"/portal/appointments/{appointment.pk}/upload/{action.pk}",
+                       data={"csrf_token": csrf_token(client, "/portal/"), "file": (io.BytesIO(PDF_BYTES), "a.pdf")},
+                       content_type="multipart/form-data")
+
+
+CONDITIONS = {
+    # condition: (action fields, change that makes it fail, change that makes it hold)
+    "status": ({"statuses": ["running"]}, {}, {"set__status": "running"}),
+    "earliest": ({"earliest_hours_before": 24}, {}, "start_in_12_hours"),
+    "latest": ({"latest_hours_before": 48}, "start_in_12_hours", "start_in_4_days"),
+    "days_after_done": ({"days_after_done": 7, "statuses": ["done"]},
+                        {"set__status": "done", "set__done_at": "9_days_ago"},
+                        {"set__status": "done", "set__done_at": "2_days_ago"}),
+    "tag": ({"required_tag": "fotos"}, {}, "tag"),
+}
+
+
+def _apply(app, appointment, customer, change):
+    now = utcnow()
+    with app.app_context():
+        if change == "start_in_12_hours":
+            appointment.update(set__start=now + timedelta(hours=12), set__end=now + timedelta(hours=13))
+        elif change == "start_in_4_days":
+            appointment.update(set__start=now + timedelta(days=4), set__end=now + timedelta(days=4, hours=1))
+        elif change == "tag":
+            Customer.objects(pk=customer.pk).update_one(add_to_set__tags="fotos")
+        elif change:
+            days = {"9_days_ago": 9, "2_days_ago": 2}
+            appointment.update(**{k: now - timedelta(days=days[v]) if v in days else v for k, v in change.items()})
+
+
+@pytest.mark.parametrize("condition", list(CONDITIONS))
+def test_each_condition_decides_drawing_and_post(app, portal_client, visit, make_action, condition):
+    client, customer = portal_client
+    fields, fail, hold = CONDITIONS[condition]
+    action = make_action("upload", label="Foto hochladen", **fields)
+    _apply(app, visit, customer, fail)
+    assert 'data-testid="action-upload"' not in _page(client, visit), condition
+    assert _upload(client, visit, action).status_code == 403, condition
+    _apply(app, visit, customer, hold)
+    assert 'data-testid="action-upload"' in _page(client, visit), condition
+    r = _upload(client, visit, action)
+    assert r.status_code == 303, (condition, r.get_data(as_text=True)[:300])
+    with app.app_context():
+        assert Document.objects(appointment=visit.pk).count() == 1
+
+
+def test_once_through_the_pages(app, portal_client, visit, make_action):
+    client, _customer = portal_client
+    action = make_action("upload", label="Foto hochladen", once=True)
+    assert _upload(client, visit, action).status_code == 303
+    assert 'data-testid="action-upload"' not in _page(client, visit)
+    assert _upload(client, visit, action).status_code == 403
+
+
+def test_survey_after_the_job_in_the_portal(app, portal_client, visit, make_action, master_data):
+    from core.signals import announce, appointment_state
+
+    client, _customer = portal_client
+    action = make_action("survey", label="Wie war's?", questionnaire=master_data.questionnaire, days_after_done=14,
+                         once=True)
+    assert "Wie war's?" not in client.get("/portal/").get_data(as_text=True)
+    with app.app_context():
+        from core.models import Appointment
+
+        appt = Appointment.objects.get(pk=visit.pk)
+        before = appointment_state(appt)
+        appt.status = "done"
+        appt.start, appt.end = utcnow() - timedelta(hours=2), utcnow() - timedelta(hours=1)
+        appt.save()
+        announce(appt, before, source="admin")
+    home = client.get("/portal/").get_data(as_text=True)
+    assert 'data-testid="recent"' in home and "Wie war" in home
+    r = client.post(f"/portal/appointments/{visit.pk}/fill/{action.pk}",
+                    data={"csrf_token": csrf_token(client, "/portal/")})
+    assert r.status_code == 303 and "/portal/tasks/" in r.headers["Location"]
+    assert client.get(r.headers["Location"]).status_code == 200
+
+
+def test_a_project_bound_account_without_documents_cannot_upload(app, visit, make_action, make_account, portal_unit,
+                                                       master_data, portal_client):
+    from tests.portal.conftest import password_login
+
+    _client, customer = portal_client
+    upload = make_action("upload", label="Foto hochladen")
+    fill = make_action("questionnaire", label="Infos", questionnaire=master_data.questionnaire)
+    account = make_account(customer, permissions=("planning",))
+    client = app.test_client()
+    assert password_login(client, portal_unit.slug, account.username).status_code == 302
+    page = _page(client, visit)
+    assert 'data-testid="action-upload"' not in page and 'data-testid="action-questionnaire"' in page
+    assert _upload(client, visit, upload).status_code == 403
+    token = csrf_token(client, "/portal/")
+    assert client.post(f"/portal/appointments/{visit.pk}/fill/{fill.pk}", data={"csrf_token": token}).status_code \
+        == 303
+
+
+def test_action_posts_are_rate_limited(app, portal_client, visit, make_action):
+    client, _customer = portal_client
+    action = make_action("upload", label="Foto hochladen", required_tag="nie")
+    token = csrf_token(client, "/portal/")
+    statuses = [client.post(f"/portal/appointments/{visit.pk}/upload/{action.pk}", data={"csrf_token": token}
+                            ).status_code for _ in range(31)]
+    assert statuses[:30] == [403] * 30 and statuses[30] == 429
