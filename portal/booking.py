@@ -56,6 +56,19 @@ def _slots_page(action, *, appointment=None, error: str | None = None, status: i
                            today=today.isoformat()), status
 
 
+def _take_slot(action, take, done: str, *, appointment=None):
+    """POST of a slot: ``take(token)`` books or moves; the appointment page with ``done`` flashed, or the
+    slots again with the reason (taken meanwhile: 409; not valid, past, outside hours ...: 400)."""
+    try:
+        booked = take(request.form.get("slot", ""))
+    except SlotTaken as exc:
+        return _slots_page(action, appointment=appointment, error=str(exc), status=409)
+    except (InvalidInput, Conflict) as exc:  # Conflict: "at most once" claimed by a request a moment earlier
+        return _slots_page(action, appointment=appointment, error=str(exc), status=400)
+    flash(done, "success")
+    return redirect(appointment_url(booked), 303)
+
+
 @bp.route("/book")
 @viewer_required
 def book_start():
@@ -73,14 +86,7 @@ def book(action_id: str):
     action = service.booking_action(g.viewer, action_id)  # NotFound (404), Forbidden (403)
     if request.method == "GET":
         return _slots_page(action)
-    try:
-        appointment = service.book(g.viewer, action_id, request.form.get("slot", ""))
-    except SlotTaken as exc:
-        return _slots_page(action, error=str(exc), status=409)
-    except InvalidInput as exc:
-        return _slots_page(action, error=str(exc), status=400)
-    flash(_("Your appointment is booked."), "success")
-    return redirect(appointment_url(appointment), 303)
+    return _take_slot(action, lambda slot: service.book(g.viewer, action_id, slot), _("Your appointment is booked."))
 
 
 @bp.route("/appointments/<appointment_id>/reschedule/<action_id>", methods=["GET", "POST"])
@@ -91,14 +97,8 @@ def reschedule(appointment_id: str, action_id: str):
     action = service.require_action(g.viewer, action_id, ("reschedule",), item)
     if request.method == "GET":
         return _slots_page(action, appointment=item)
-    try:
-        service.reschedule(g.viewer, item, action_id, request.form.get("slot", ""))
-    except SlotTaken as exc:
-        return _slots_page(action, appointment=item, error=str(exc), status=409)
-    except (InvalidInput, Conflict) as exc:
-        return _slots_page(action, appointment=item, error=str(exc), status=400)
-    flash(_("Your appointment was moved."), "success")
-    return redirect(appointment_url(item), 303)
+    return _take_slot(action, lambda slot: service.reschedule(g.viewer, item, action_id, slot),
+                      _("Your appointment was moved."), appointment=item)
 
 
 @bp.route("/appointments/<appointment_id>/cancel/<action_id>", methods=["GET", "POST"])
