@@ -29,7 +29,7 @@ from core.services import dialogs as dialog_service
 from core.services import documents as docs
 from core.services import messages as msgs
 from core.services import portal as service
-from core.services import portal_actions, portal_appointments
+from core.services import portal_actions, portal_appointments, waitlist
 from core.services import projects as projects_service
 from core.services import questionnaires as qs
 from core.web import answers, request_lang, submit_answers, takes_json
@@ -65,7 +65,9 @@ def home():
     can_book = portal_appointments.may_book(viewer) and bool(portal_actions.bookable(viewer.customer))
     return render_template("portal/home.html", viewer=viewer, projects=projects, unread=unread, tasks=tasks,
                            appointments=appointments, welcome=welcome, open_dialogs=open_dialogs,
-                           recent=portal_appointments.recent_done(viewer), can_book=can_book)
+                           recent=portal_appointments.recent_done(viewer), can_book=can_book,
+                           offers=[e for e in waitlist.entries_for(viewer.customer) if e.status == "offered"]
+                           if can_book else [])
 
 
 @bp.route("/me")

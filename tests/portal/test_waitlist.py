@@ -15,6 +15,7 @@ from core.services.audit import Actor
 from core.services.booking import SlotTaken
 from core.services.portal import Viewer
 from tests.conftest import csrf_token
+from tests.portal.conftest import code_login
 
 
 def _weekday_ahead(days: int = 3):
@@ -90,6 +91,7 @@ def test_offer_order_and_expiry(app, world):
     assert _status(app, world) == {"anna": "waiting", "bert": "offered", "cora": "waiting"}
     with app.app_context():
         later = utcnow() + timedelta(hours=2 * hours + 2)
+        assert "tasks.waitlist.expire" in {e["task"] for e in app.extensions["celery"].conf.beat_schedule.values()}
         assert waitlist.expire_offers(now=later) == 1  # bert lets it lapse too; anna had it already, cora cannot
     assert _status(app, world) == {"anna": "waiting", "bert": "waiting", "cora": "waiting"}
     with app.app_context():
@@ -117,6 +119,10 @@ def test_accept_books_and_a_taken_slot_is_said(app, world, make_portal_customer)
         booking.cancel(Appointment.objects.get(pk=target2.pk), actor=Actor.system(), source="admin")
         anna = WaitlistEntry.objects.get(customer=world["customers"]["anna"])
         assert anna.status == "offered"
+    client = code_login(app, app.test_client(), world["customers"]["anna"])
+    assert 'data-testid="waitlist-offer"' in client.get("/portal/").get_data(as_text=True)
+    assert 'data-testid="accept-offer"' in client.get("/portal/waitlist").get_data(as_text=True)
+    with app.app_context():
         appointment = waitlist.accept(_viewer(app, world["customers"]["anna"]), str(anna.pk))
         assert appointment.customer.pk == world["customers"]["anna"].pk and appointment.start == anna.offer_start
         assert WaitlistEntry.objects.get(pk=anna.pk).status == "booked"
