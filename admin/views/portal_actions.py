@@ -93,9 +93,9 @@ class PortalActionsView(SecureView):
                 flash(_("The portal action was saved."), "success")
             if refusal.error is None:
                 return redirect(back)
-            for name in refusal.error.field_errors:
+            for name, message in refusal.error.field_errors.items():
                 if hasattr(form, name):
-                    getattr(form, name).errors = [*getattr(form, name).errors, str(refusal.error)]
+                    getattr(form, name).errors = [*getattr(form, name).errors, message]
         elif request.method == "POST":
             flash(_("Please correct the marked fields."), "error")
         return self.render("admin/portal_action_edit.html", form=form, activity=activity, action=action, back=back)

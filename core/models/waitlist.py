@@ -18,7 +18,7 @@ class WaitlistEntry(me.Document):
     date_from = me.DateTimeField(required=True)
     date_to = me.DateTimeField(required=True)
     status = me.StringField(required=True, choices=STATUSES, default="waiting")
-    #: the queue order: first come, first offered
+    #: the queue order: first come, first offered (the id breaks ties within a millisecond)
     created_at = me.DateTimeField(required=True, default=utcnow)
     #: the offer (status "offered"): the slot (planning token and what it names) and when it lapses
     offer_token = me.StringField(max_length=1000)
@@ -42,7 +42,7 @@ class WaitlistEntry(me.Document):
             {"fields": ["status", "offer_expires_at"], "name": "offer_expiry"},
             {"fields": ["customer", "status"], "name": "customer"},
         ],
-        "ordering": ["created_at"],
+        "ordering": ["created_at", "id"],
     }
 
     def clean(self):

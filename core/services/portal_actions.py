@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from mongoengine import NotUniqueError
 from mongoengine import ValidationError as MEValidationError
@@ -35,7 +36,13 @@ KIND_STATUSES = {"reschedule": ("planned",), "cancel": ("planned",), "survey": (
 #: the activity type's portal texts may name these
 TEXT_PLACEHOLDERS = placeholders.CUSTOMER + placeholders.UNIT + placeholders.APPOINTMENT
 
-NOT_AVAILABLE = _l("This is not possible for this appointment (any more).")
+
+
+class NotAvailable(Forbidden):
+    """The action's conditions (or the viewer's account) do not allow it now."""
+
+    def __init__(self):
+        super().__init__(_l("This is not possible for this appointment (any more)."))
 
 
 def done_at(appointment: Appointment) -> datetime | None:
@@ -119,7 +126,7 @@ def require(customer: Customer, action_id: str, *, kinds: tuple[str, ...], appoi
     if action is None:
         raise NotFound(_l("Not found."))
     if refusal(action, customer, appointment, now=now) is not None:
-        raise Forbidden(NOT_AVAILABLE)
+        raise NotAvailable
     return action
 
 
@@ -172,12 +179,13 @@ def save_action(actor: Actor, activity: ActivityType, values: dict, action: Port
     field errors when the model refuses them. The questionnaire must be a published one of the unit."""
     same_unit(actor, activity)
     if values.get("kind") not in KINDS:
-        raise InvalidInput(_l("Please choose what the customer can do."), {"kind": "choice"})
+        raise InvalidInput(_l("Please choose what the customer can do."), {"kind": _("Not a valid choice.")})
     questionnaire = values.get("questionnaire")
     if values["kind"] in QUESTIONNAIRE_KINDS and questionnaire is not None and (
             not isinstance(questionnaire, Questionnaire) or questionnaire.business_unit.pk != activity.business_unit.pk
             or qs.latest_version(questionnaire) is None):
-        raise InvalidInput(_l("Please choose a published questionnaire."), {"questionnaire": "choice"})
+        raise InvalidInput(_l("Please choose a published questionnaire."),
+                           {"questionnaire": _("Please choose a published questionnaire.")})
     created = action is None
     before = None if created else snapshot(action)
     action = action or PortalAction(business_unit=activity.business_unit, activity_type=activity)
@@ -188,8 +196,9 @@ def save_action(actor: Actor, activity: ActivityType, values: dict, action: Port
     except MEValidationError as exc:
         errors = exc.to_dict()
         errors.update(errors.pop("__all__", None) or {})
-        field, message = next(iter(errors.items()), ("kind", exc.message))
-        raise InvalidInput(_l(str(message)) if isinstance(message, str) else message, {field: str(message)}) from None
+        # the model's messages are N_() msgids: translated here, shown next to their fields
+        raise InvalidInput(_l("Please correct the marked fields."),
+                           {field: _(str(message)) for field, message in errors.items()}) from None
     record_change(actor, action, before)
     return action
 

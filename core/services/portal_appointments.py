@@ -50,7 +50,7 @@ def require_action(viewer: Viewer, action_id: str, kinds: tuple[str, ...], appoi
     """The action if its conditions and the viewer's account allow it now (NotFound / Forbidden)."""
     action = portal_actions.require(viewer.customer, action_id, kinds=kinds, appointment=appointment, now=now)
     if not _viewer_may(viewer, action.kind):
-        raise Forbidden(portal_actions.NOT_AVAILABLE)
+        raise portal_actions.NotAvailable
     return action
 
 

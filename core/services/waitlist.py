@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.celery_app import enqueue
 from core.config import public_base_url
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Appointment, BusinessUnit, Customer, WaitlistEntry
 from core.models._base import utcnow
 from core.services import booking, planning, portal_actions, portal_appointments
@@ -87,7 +87,7 @@ def join(viewer: Viewer, action_id: str, first_day: date | None, last_day: date 
 
 
 def entries_for(customer: Customer) -> list[WaitlistEntry]:
-    return list(WaitlistEntry.objects(customer=customer, status__in=OPEN).order_by("created_at"))
+    return list(WaitlistEntry.objects(customer=customer, status__in=OPEN).order_by("created_at", "id"))
 
 
 def entry_for(viewer: Viewer, entry_id: str) -> WaitlistEntry:
@@ -107,7 +107,7 @@ def accept(viewer: Viewer, entry_id: str, *, now: datetime | None = None) -> App
     if entry.status != "offered" or entry.offer_expires_at is None or entry.offer_expires_at <= now:
         raise Conflict(_l("This offer is no longer open."))
     if not any(a.activity_type.pk == entry.activity_type.pk for a in portal_actions.bookable(viewer.customer, now=now)):
-        raise Forbidden(portal_actions.NOT_AVAILABLE)
+        raise portal_actions.NotAvailable
     try:
         appointment = booking.book(viewer.unit, entry.activity_type, viewer.customer, entry.offer_token,
                                    actor=viewer.actor, source="portal", now=now)
@@ -145,7 +145,9 @@ def leave(viewer: Viewer, entry_id: str, *, now: datetime | None = None) -> None
 
 @slot_freed.connect
 def _on_slot_freed(appointment, *, staff_id, start: datetime, end: datetime, **_kw) -> None:
-    if staff_id and start and end:
+    # nobody waiting in the unit (the common case): no task to run
+    if staff_id and start and end and WaitlistEntry.objects(business_unit=appointment.business_unit,
+                                                            status="waiting").count():
         enqueue("tasks.waitlist.offer", appointment.business_unit.pk, staff_id, start.isoformat(), end.isoformat())
 
 
@@ -176,7 +178,7 @@ def offer_freed(unit_id, staff_id, start: datetime, end: datetime, *, now: datet
     key = _key(staff_id, start)
     day = datetime.combine(_local_day(unit, start), time())
     for entry in WaitlistEntry.objects(business_unit=unit, status="waiting", date_from__lte=day,
-                                       date_to__gte=day).order_by("created_at"):
+                                       date_to__gte=day).order_by("created_at", "id"):
         if key in (entry.passed or []):
             continue
         slot = _fitting_slot(entry, staff_id, start, end, now)
