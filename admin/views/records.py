@@ -37,6 +37,7 @@ OBJECT_TYPE_LABELS = {
     "reports": _l("Report"), "documents": _l("Document"), "portal_accounts": _l("Portal account"),
     "portal_settings": _l("Portal settings"), "portal_tasks": _l("Portal task"), "projects": _l("Project"),
     "time_entries": _l("Time entry"), "messages": _l("Message"),
+    "staff_schedules": _l("Team schedule"), "booking_settings": _l("Booking settings"),
 }
 CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS")}
 OUTBOX_STATUS_LABELS = {"queued": _l("waiting to be sent"), "sending": _l("being sent"), "sent": _l("sent"),

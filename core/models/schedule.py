@@ -93,8 +93,8 @@ class BookingSettings(TimestampedMixin, me.Document):
     speed_kmh = me.FloatField(min_value=5, max_value=130, default=30)
     default_travel_minutes = me.IntField(min_value=0, max_value=240, default=20)
     #: added travel up to this many minutes: green; up to orange_max_minutes: orange; more: red
-    green_max_minutes = me.IntField(min_value=0, max_value=240, default=10)
-    orange_max_minutes = me.IntField(min_value=0, max_value=480, default=30)
+    green_max_minutes = me.IntField(min_value=0, max_value=240, default=15)
+    orange_max_minutes = me.IntField(min_value=0, max_value=480, default=45)
     created_at = me.DateTimeField()
     updated_at = me.DateTimeField()
 

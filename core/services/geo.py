@@ -14,11 +14,13 @@ from __future__ import annotations
 import functools
 import gzip
 import math
+import re
 import unicodedata
 from pathlib import Path
 
 from flask import current_app
 
+from core.models.customer import Address
 from core.models.geo import GeoPoint
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "geo"
@@ -65,6 +67,16 @@ def address_text(address) -> str:
     parts = (getattr(address, "street", None), getattr(address, "postal_code", None), getattr(address, "city", None),
              getattr(address, "country", None))
     return ", ".join((p or "").strip() for p in parts)
+
+
+def parse_address(text: str | None) -> Address | None:
+    """An address written on one line ("Schloßallee 1, 10115 Berlin", the unit's settings) as an Address:
+    the five-digit postal code and the city after it; None when it has none."""
+    found = re.search(r"\b(\d{5})\s+([^,\n]+)", text or "")
+    if found is None:
+        return None
+    street = (text or "")[:found.start()].strip(" ,")
+    return Address(street=street[:200] or None, postal_code=found.group(1), city=found.group(2).strip()[:100])
 
 
 def from_table(postal_code: str | None, city: str | None, country: str | None = "DE") -> GeoPoint | None:

@@ -85,7 +85,7 @@ class Rules:
     @classmethod
     def of(cls, unit) -> Rules:
         settings = BookingSettings.objects(business_unit=unit).first() or BookingSettings(business_unit=unit)
-        point = settings.coordinates or (geo.locate(settings.address) if settings.address else None)
+        point = settings.coordinates or geo.locate(settings.address or geo.parse_address(unit.settings.address))
         return cls(settings, ZoneInfo(unit.timezone), point.pair if point is not None else None)
 
     def travel(self, a, b) -> int:

@@ -287,3 +287,18 @@ def test_ranked_list_is_quick_enough_for_a_busy_team(ctx, unit, make_user, make_
     began = time.perf_counter()
     slots = suggest(unit, kind, customer, days=14)
     assert slots and time.perf_counter() - began < 3
+
+
+def test_the_units_address_is_where_the_day_starts(ctx, unit, world, make_customer):
+    """Without a stored business location the unit's one-line address is looked up in the table."""
+    assert geo.parse_address("Schloßallee 1, 10115 Berlin").postal_code == "10115"
+    assert geo.parse_address("Schloßallee 1, 10115 Berlin").street == "Schloßallee 1"
+    assert geo.parse_address("irgendwo") is None
+    unit.settings.address = "Schloßallee 1, 10115 Berlin"
+    unit.save()
+    visit = _visit(unit)
+    neighbour = make_customer(address=Address(street="Invalidenstraße 3", postal_code="10115", city="Berlin"))
+    slots = suggest(unit, visit, neighbour)
+    assert {(s.travel_before, s.travel_after, s.rating) for s in slots} == {(0, 0, "green")}
+    munich = make_customer(address=Address(street="Marienplatz 1", postal_code="80331", city="München"))
+    assert {s.rating for s in suggest(unit, visit, munich)} == {"red"}
