@@ -16,6 +16,7 @@ from babel.dates import format_date, format_time
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.errors import Conflict
 from core.extensions import limiter
@@ -28,6 +29,7 @@ from portal.auth import viewer_required
 
 #: portal action POSTs per viewer address
 ACTION_LIMIT = "30 per hour"
+STATUS_LABELS = {"planned": _l("planned"), "running": _l("running"), "done": _l("done"), "cancelled": _l("cancelled")}
 
 
 def local_when(unit, value: datetime | None, *, date: bool = True) -> str:
@@ -55,7 +57,7 @@ def appointment(appointment_id: str):
         if item.activity_type is not None else ("", "")
     return render_template("portal/appointment.html", viewer=viewer, appointment=item, title=title,
                            description=description, actions=service.viewer_actions(viewer, item),
-                           when=local_when(viewer.unit, item.start),
+                           when=local_when(viewer.unit, item.start), status=STATUS_LABELS[item.status],
                            until=local_when(viewer.unit, item.end, date=False),
                            max_mb=current_app.config["PORTAL_UPLOAD_MAX_BYTES"] // (1024 * 1024),
                            allowed=docs.ALLOWED_LABEL)

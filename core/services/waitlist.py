@@ -121,15 +121,15 @@ def accept(viewer: Viewer, entry_id: str, *, now: datetime | None = None) -> App
     return appointment
 
 
-def decline(viewer: Viewer, entry_id: str, *, now: datetime | None = None) -> None:
+def decline(viewer: Viewer, entry_id: str) -> None:
     """Let the offered slot pass (it goes to the next customer) and keep waiting."""
     entry = entry_for(viewer, entry_id)
     if entry.status != "offered" or _withdraw(entry) is None:
         raise Conflict(_l("This offer is no longer open."))
-    offer_freed(entry.business_unit.pk, entry.offer_staff.pk, entry.freed_start, entry.freed_end, now=now)
+    _pass_on(entry)
 
 
-def leave(viewer: Viewer, entry_id: str, *, now: datetime | None = None) -> None:
+def leave(viewer: Viewer, entry_id: str) -> None:
     """Leave the waitlist; an open offer goes to the next customer."""
     entry = entry_for(viewer, entry_id)
     left = WaitlistEntry.objects(pk=entry.pk, status__in=OPEN).modify(new=False, set__status="left")
@@ -137,8 +137,15 @@ def leave(viewer: Viewer, entry_id: str, *, now: datetime | None = None) -> None
         raise Conflict(_l("You are no longer on this waitlist."))
     record(viewer.actor, "update", object_type="waitlist_entries", object_id=entry.pk, summary="Left the waitlist",
            business_unit=viewer.unit)
-    if left.status == "offered" and left.offer_staff is not None:
-        offer_freed(left.business_unit.pk, left.offer_staff.pk, left.freed_start, left.freed_end, now=now)
+    if left.status == "offered":
+        _pass_on(left)
+
+
+def _pass_on(entry: WaitlistEntry) -> None:
+    """The freed time an offer came from goes to the next customer (a task: the planner runs per entry)."""
+    if entry.offer_staff is not None and entry.freed_start and entry.freed_end:
+        enqueue("tasks.waitlist.offer", entry.business_unit.pk, entry.offer_staff.pk, entry.freed_start.isoformat(),
+                entry.freed_end.isoformat())
 
 
 # --- offers --------------------------------------------------------------------------------------------

@@ -193,3 +193,23 @@ def test_customer_deletion_and_export_cover_the_new_collections(app, world, tmp_
         assert WaitlistEntry.objects(pk=entry.pk).count() == 0
         assert PortalActionRecord.objects(customer=anna.pk).count() == 0
         assert PortalAction.objects(pk=survey.pk).count() == 1  # staff's configuration stays
+
+
+def test_declining_or_leaving_hands_the_offer_to_the_next(app, world):
+    day = _weekday_ahead()
+    target = _fill_day(app, world, day)
+    for name in ("anna", "bert", "cora"):
+        _join(app, world, name, day.date(), day.date())
+    with app.app_context():
+        booking.cancel(Appointment.objects.get(pk=target.pk), actor=Actor.system(), source="admin")
+    assert _status(app, world) == {"anna": "offered", "bert": "waiting", "cora": "waiting"}
+    client = code_login(app, app.test_client(), world["customers"]["anna"])
+    with app.app_context():
+        anna = WaitlistEntry.objects.get(customer=world["customers"]["anna"])
+    r = client.post(f"/portal/waitlist/{anna.pk}/decline", data={"csrf_token": csrf_token(client, "/portal/")})
+    assert r.status_code == 303
+    assert _status(app, world) == {"anna": "waiting", "bert": "offered", "cora": "waiting"}
+    with app.app_context():
+        bert = WaitlistEntry.objects.get(customer=world["customers"]["bert"])
+        waitlist.leave(_viewer(app, world["customers"]["bert"]), str(bert.pk))
+    assert _status(app, world) == {"anna": "waiting", "bert": "left", "cora": "offered"}
