@@ -33,9 +33,8 @@ SLOT_LIMIT, SLOT_DAYS = 12, 7
 
 def _viewer_may(viewer: Viewer, kind: str) -> bool:
     """What the viewer's account allows besides the action's own conditions: questionnaires only for
-    the customer as a whole (as everywhere in the portal), uploads with the documents permission."""
-    if viewer.read_only:
-        return False
+    the customer as a whole (as everywhere in the portal), uploads with the documents permission. (Staff
+    viewing as the customer see the same; they change nothing: :func:`acting_action`.)"""
     if kind in QUESTIONNAIRE_KINDS:
         return viewer.whole_customer
     if kind == "upload":
@@ -52,6 +51,14 @@ def require_action(viewer: Viewer, action_id: str, kinds: tuple[str, ...], appoi
     if not _viewer_may(viewer, action.kind):
         raise portal_actions.NotAvailable
     return action
+
+
+def acting_action(viewer: Viewer, action_id: str, kinds: tuple[str, ...], appointment: Appointment | None = None,
+                  now: datetime | None = None) -> PortalAction:
+    """:func:`require_action` for carrying the action out: never for staff viewing as the customer."""
+    if viewer.read_only:
+        raise Forbidden(_l("Read-only."))
+    return require_action(viewer, action_id, kinds, appointment, now)
 
 
 def appointment_for(viewer: Viewer, appointment_id: str) -> Appointment:
@@ -93,7 +100,7 @@ def open_questionnaire(viewer: Viewer, appointment: Appointment, action_id: str,
                        now: datetime | None = None) -> PortalTask:
     """The questionnaire (or survey) of the action, as a portal task of this appointment: the open one
     again if the customer started it before, else a new one for the newest published version."""
-    action = require_action(viewer, action_id, QUESTIONNAIRE_KINDS, appointment, now)
+    action = acting_action(viewer, action_id, QUESTIONNAIRE_KINDS, appointment, now)
     task = PortalTask.objects(customer=viewer.customer, appointment=appointment, action=action, status="open").first()
     if task is not None:
         return task
@@ -112,7 +119,7 @@ def open_questionnaire(viewer: Viewer, appointment: Appointment, action_id: str,
 def upload(viewer: Viewer, appointment: Appointment, action_id: str, data: bytes, filename: str, *,
            now: datetime | None = None) -> Document:
     """Store the customer's file with the appointment (and its project), once if the action says so."""
-    action = require_action(viewer, action_id, ("upload",), appointment, now)
+    action = acting_action(viewer, action_id, ("upload",), appointment, now)
     use = portal_actions.claim_use(action, appointment)
     try:
         return docs.store(viewer.actor, viewer.customer, data, filename, project=appointment.project,
@@ -152,14 +159,14 @@ def suggestions(viewer: Viewer, action: PortalAction, *, day: date | None = None
 def book(viewer: Viewer, action_id: str, token: str, *, now: datetime | None = None) -> Appointment:
     """Book the slot ``token`` names: the action's conditions first, then the booking service's rules
     (past, outside hours, not a performer, another unit, tampered token: InvalidInput; taken: SlotTaken)."""
-    action = booking_action(viewer, action_id, now=now)
+    action = acting_action(viewer, action_id, ("book",), None, now)
     return booking.book(viewer.unit, action.activity_type, viewer.customer, token, actor=viewer.actor,
                         source="portal", now=now)
 
 
 def reschedule(viewer: Viewer, appointment: Appointment, action_id: str, token: str, *,
                now: datetime | None = None) -> Appointment:
-    action = require_action(viewer, action_id, ("reschedule",), appointment, now)
+    action = acting_action(viewer, action_id, ("reschedule",), appointment, now)
     use = portal_actions.claim_use(action, appointment)
     try:
         return booking.reschedule(appointment, token, actor=viewer.actor, source="portal", now=now)
@@ -169,5 +176,5 @@ def reschedule(viewer: Viewer, appointment: Appointment, action_id: str, token: 
 
 
 def cancel(viewer: Viewer, appointment: Appointment, action_id: str, *, now: datetime | None = None) -> Appointment:
-    require_action(viewer, action_id, ("cancel",), appointment, now)
+    acting_action(viewer, action_id, ("cancel",), appointment, now)
     return booking.cancel(appointment, actor=viewer.actor, source="portal", reason="Abgesagt im Kundenportal")

@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.celery_app import enqueue
 from core.config import public_base_url
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Appointment, BusinessUnit, Customer, WaitlistEntry
 from core.models._base import utcnow
 from core.services import booking, planning, portal_actions, portal_appointments
@@ -66,7 +66,7 @@ def join(viewer: Viewer, action_id: str, first_day: date | None, last_day: date 
     """Put the customer on the waitlist of the booking action's activity type for ``first_day`` ..
     ``last_day`` (local days). Conflict when they already wait for it."""
     now = now or utcnow()
-    action = portal_appointments.booking_action(viewer, action_id, now=now)
+    action = portal_appointments.acting_action(viewer, action_id, ("book",), None, now)
     today = _local_day(viewer.unit, now)
     if first_day is None or last_day is None:
         raise InvalidInput(_l("Please enter the first and the last day."), {"date_from": "required"})
@@ -91,7 +91,10 @@ def entries_for(customer: Customer) -> list[WaitlistEntry]:
 
 
 def entry_for(viewer: Viewer, entry_id: str) -> WaitlistEntry:
-    """The viewer's own entry (NotFound for anyone else's or a malformed id)."""
+    """The viewer's own entry to answer (NotFound for anyone else's or a malformed id; never for staff
+    viewing as the customer)."""
+    if viewer.read_only:
+        raise Forbidden(_l("Read-only."))
     entry = WaitlistEntry.objects(customer=viewer.customer).get_or_none(pk=entry_id)
     if entry is None:
         raise NotFound(_l("Not found."))

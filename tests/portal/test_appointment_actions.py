@@ -246,3 +246,24 @@ def test_action_posts_are_rate_limited(app, portal_client, visit, make_action):
     statuses = [client.post(f"/portal/appointments/{visit.pk}/upload/{action.pk}", data={"csrf_token": token}
                             ).status_code for _ in range(31)]
     assert statuses[:30] == [403] * 30 and statuses[30] == 429
+
+
+def test_staff_viewing_as_the_customer_see_the_actions_but_change_nothing(app, portal_client, visit, make_action,
+                                                                         owner_client):
+    _client, customer = portal_client
+    action = make_action("upload", label="Foto hochladen")
+    token = csrf_token(owner_client, "/admin/")
+    assert owner_client.post("/portal/view-as", data={"customer": str(customer.pk), "csrf_token": token}
+                             ).status_code == 302
+    page = _page(owner_client, visit)
+    assert "Foto hochladen" in page and 'data-testid="action-upload"' not in page
+    assert _upload(owner_client, visit, action).status_code == 403
+    with app.app_context():
+        assert Document.objects.count() == 0
+        from core.errors import Forbidden
+
+        with pytest.raises(Forbidden):  # the service refuses too, not only the portal's POST guard
+            portal_appointments.upload(
+                portal_service.Viewer(PortalSession.objects.get(customer=customer, method="staff"),
+                                      Customer.objects.get(pk=customer.pk), None, True),
+                visit, str(action.pk), PDF_BYTES, "a.pdf")
