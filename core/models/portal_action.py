@@ -32,7 +32,8 @@ class PortalAction(TimestampedMixin, me.Document):
     """
 
     business_unit = me.ReferenceField("BusinessUnit", required=True)
-    activity_type = me.ReferenceField("ActivityType", required=True)
+    #: deleting the activity type deletes its actions
+    activity_type = me.ReferenceField("ActivityType", required=True, reverse_delete_rule=me.CASCADE)
     kind = me.StringField(required=True, choices=KINDS)
     label = me.StringField(required=True, max_length=100, validation=no_control_characters)
     #: questionnaire and survey: the questionnaire (a published one of the unit) the customer fills in
@@ -87,8 +88,9 @@ class PortalActionRecord(me.Document):
 
     business_unit = me.ReferenceField("BusinessUnit", required=True)
     customer = me.ReferenceField("Customer", required=True)
-    appointment = me.ReferenceField("Appointment", required=True)
-    action = me.ReferenceField("PortalAction", required=True)
+    #: facts about an appointment or an action go with it
+    appointment = me.ReferenceField("Appointment", required=True, reverse_delete_rule=me.CASCADE)
+    action = me.ReferenceField("PortalAction", required=True, reverse_delete_rule=me.CASCADE)
     what = me.StringField(required=True, choices=("used", "invited"))
     created_at = me.DateTimeField(required=True, default=utcnow)
 

@@ -13,7 +13,8 @@ STATUSES = ("waiting", "offered", "booked", "left")
 class WaitlistEntry(me.Document):
     business_unit = me.ReferenceField("BusinessUnit", required=True)
     customer = me.ReferenceField("Customer", required=True)
-    activity_type = me.ReferenceField("ActivityType", required=True)
+    #: deleting the activity type ends its waitlist
+    activity_type = me.ReferenceField("ActivityType", required=True, reverse_delete_rule=me.CASCADE)
     #: the days the customer could come, in the unit's time zone (inclusive); stored as midnight
     date_from = me.DateTimeField(required=True)
     date_to = me.DateTimeField(required=True)
@@ -32,7 +33,7 @@ class WaitlistEntry(me.Document):
     #: freed times ("<staff id>@<ISO start>") this entry was offered already and let pass
     passed = me.ListField(me.StringField(max_length=80), max_length=500)
     offers_made = me.IntField(default=0, min_value=0)
-    appointment = me.ReferenceField("Appointment")
+    appointment = me.ReferenceField("Appointment", reverse_delete_rule=me.NULLIFY)
 
     meta = {
         "queryset_class": UnitQuerySet,

@@ -26,7 +26,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from mongoengine import NotUniqueError
+from mongoengine import DoesNotExist, NotUniqueError
 from mongoengine import ValidationError as MEValidationError
 
 from core import placeholders
@@ -572,9 +572,12 @@ def task_for(viewer: Viewer, task_id: str) -> PortalTask:
     task = PortalTask.objects.get_or_none(pk=task_id, customer=viewer.customer, status="open")
     if task is None:
         raise NotFound(_l("Not found."))
-    if task.action is not None:
-        portal_actions.require(viewer.customer, str(task.action.pk), kinds=QUESTIONNAIRE_KINDS,
-                               appointment=task.appointment)
+    try:
+        action, appointment = task.action, task.appointment
+    except DoesNotExist:  # the action or the appointment was deleted meanwhile
+        raise NotFound(_l("Not found.")) from None
+    if action is not None:
+        portal_actions.require(viewer.customer, str(action.pk), kinds=QUESTIONNAIRE_KINDS, appointment=appointment)
     return task
 
 

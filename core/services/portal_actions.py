@@ -22,7 +22,15 @@ from mongoengine import ValidationError as MEValidationError
 
 from core import placeholders
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from core.models import ActivityType, Appointment, Customer, PortalAction, PortalActionRecord, Questionnaire
+from core.models import (
+    ActivityType,
+    Appointment,
+    Customer,
+    PortalAction,
+    PortalActionRecord,
+    PortalTask,
+    Questionnaire,
+)
 from core.models._base import utcnow
 from core.models.appointment import STATUSES
 from core.models.portal_action import APPOINTMENT_KINDS, KINDS, QUESTIONNAIRE_KINDS
@@ -208,6 +216,7 @@ def delete_action(actor: Actor, action: PortalAction) -> None:
     record(actor, "delete", object_type="portal_actions", object_id=action.pk,
            summary=f"Portal action deleted: {action.label}", business_unit=action.business_unit)
     PortalActionRecord.objects(action=action).delete()
+    PortalTask.objects(action=action, status="open").update(set__status="cancelled")  # no longer reachable
     action.delete()
 
 

@@ -19,7 +19,7 @@ from core.models import (
 )
 from core.models._base import utcnow
 from core.services import portal as portal_service
-from core.services import portal_appointments
+from core.services import portal_actions, portal_appointments
 from core.services import questionnaires as qs
 from tests.conftest import csrf_token
 from tests.portal.conftest import PDF_BYTES
@@ -267,3 +267,24 @@ def test_staff_viewing_as_the_customer_see_the_actions_but_change_nothing(app, p
                 portal_service.Viewer(PortalSession.objects.get(customer=customer, method="staff"),
                                       Customer.objects.get(pk=customer.pk), None, True),
                 visit, str(action.pk), PDF_BYTES, "a.pdf")
+
+
+def test_a_task_whose_appointment_or_action_is_gone_is_not_found(app, portal_client, visit, make_action, master_data,
+                                                                 owner):
+    from core.models import Appointment
+    from core.services.audit import Actor
+
+    client, customer = portal_client
+    first = make_action("questionnaire", questionnaire=master_data.questionnaire, label="Infos")
+    second = make_action("questionnaire", questionnaire=master_data.questionnaire, label="Mehr Infos")
+    with app.app_context():
+        viewer = _viewer(app, customer)
+        kept = portal_appointments.open_questionnaire(viewer, visit, str(first.pk))
+        dropped = portal_appointments.open_questionnaire(viewer, visit, str(second.pk))
+        portal_actions.delete_action(Actor.staff(owner), PortalAction.objects.get(pk=second.pk))
+        assert PortalTask.objects.get(pk=dropped.pk).status == "cancelled"
+    assert client.get(f"/portal/tasks/{dropped.pk}").status_code == 404
+    assert client.get(f"/portal/tasks/{kept.pk}").status_code == 200
+    with app.app_context():
+        Appointment.objects(pk=visit.pk).delete()
+    assert client.get(f"/portal/tasks/{kept.pk}").status_code == 404

@@ -317,3 +317,18 @@ def test_no_survey_mail_without_portal_access_but_still_in_the_portal_later(app,
     with app.app_context():
         assert OutboxMessage.objects(idempotency_key__startswith="survey:").count() == 0
         assert PortalActionRecord.objects(what="invited").count() == 1  # invited once: never again
+
+
+def test_deleting_an_activity_type_or_appointment_takes_their_portal_data_along(app, make_action, appointment,
+                                                                              activity, customer):
+    from core.models import WaitlistEntry
+
+    action = make_action("upload", once=True)
+    with app.app_context():
+        portal_actions.claim_use(action, appointment)
+        WaitlistEntry(business_unit=activity.business_unit, customer=customer, activity_type=activity,
+                      date_from=START, date_to=START).save()
+        Appointment.objects.get(pk=appointment.pk).delete()
+        assert PortalActionRecord.objects.count() == 0
+        ActivityType.objects.get(pk=activity.pk).delete()
+        assert PortalAction.objects.count() == 0 and WaitlistEntry.objects.count() == 0
