@@ -11,8 +11,8 @@ from core.services import waitlist
 
 @shared_task(name="tasks.waitlist.offer")
 def offer(unit_id: str, staff_id: str, start: str, end: str) -> str | None:
-    """A slot was freed: offer it (one conditional update per entry, so a retry offers it at most once more
-    to a customer who has not had it)."""
+    """A slot was freed: offer it (a retry while the offer is open offers nothing: the freed time's key is
+    unique among open offers)."""
     entry = waitlist.offer_freed(unit_id, staff_id, datetime.fromisoformat(start), datetime.fromisoformat(end))
     return str(entry.pk) if entry is not None else None
 

@@ -30,6 +30,9 @@ class WaitlistEntry(me.Document):
     #: the freed time the offer came from (handed to the next customer when the offer lapses)
     freed_start = me.DateTimeField()
     freed_end = me.DateTimeField()
+    #: "<staff id>@<ISO start>" of that freed time while the offer is open: unique, so a freed time is
+    #: offered to one customer at a time, however many tasks hand it on at once
+    offer_key = me.StringField(max_length=80)
     #: freed times ("<staff id>@<ISO start>") this entry was offered already and let pass
     passed = me.ListField(me.StringField(max_length=80), max_length=500)
     offers_made = me.IntField(default=0, min_value=0)
@@ -42,6 +45,8 @@ class WaitlistEntry(me.Document):
             {"fields": ["business_unit", "status", "created_at"], "name": "queue"},
             {"fields": ["status", "offer_expires_at"], "name": "offer_expiry"},
             {"fields": ["customer", "status"], "name": "customer"},
+            {"fields": ["offer_key"], "unique": True, "name": "one_offer_per_freed_time",
+             "partialFilterExpression": {"offer_key": {"$type": "string"}}},
         ],
         "ordering": ["created_at", "id"],
     }

@@ -10,7 +10,8 @@ one gets it.
 * An offer reserves nothing: accepting books through the booking service like any portal booking, and
   a slot taken meanwhile is said so (the customer keeps waiting).
 * Every step is one conditional update of the entry (waiting → offered → waiting/booked/left), so two
-  sweeps or a sweep and the customer never hand the same offer on twice.
+  sweeps or a sweep and the customer never hand the same offer on twice; an open offer holds its freed
+  time's key under a unique index, so two tasks handing on the same freed time offer it to one customer.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from mongoengine import NotUniqueError
+from pymongo.errors import DuplicateKeyError
 
 from core.celery_app import enqueue
 from core.config import public_base_url
@@ -118,7 +121,7 @@ def accept(viewer: Viewer, entry_id: str, *, now: datetime | None = None) -> App
         _withdraw(entry)
         raise
     WaitlistEntry.objects(pk=entry.pk, status="offered").update_one(set__status="booked", set__appointment=appointment,
-                                                                    unset__offer_expires_at=True)
+                                                                    unset__offer_expires_at=True, unset__offer_key=True)
     record(viewer.actor, "update", object_type="waitlist_entries", object_id=entry.pk,
            summary="Offer from the waitlist booked", business_unit=viewer.unit)
     return appointment
@@ -135,7 +138,8 @@ def decline(viewer: Viewer, entry_id: str) -> None:
 def leave(viewer: Viewer, entry_id: str) -> None:
     """Leave the waitlist; an open offer goes to the next customer."""
     entry = entry_for(viewer, entry_id)
-    left = WaitlistEntry.objects(pk=entry.pk, status__in=OPEN).modify(new=False, set__status="left")
+    left = WaitlistEntry.objects(pk=entry.pk, status__in=OPEN).modify(new=False, set__status="left",
+                                                                     unset__offer_key=True)
     if left is None:
         raise Conflict(_l("You are no longer on this waitlist."))
     record(viewer.actor, "update", object_type="waitlist_entries", object_id=entry.pk, summary="Left the waitlist",
@@ -194,11 +198,14 @@ def offer_freed(unit_id, staff_id, start: datetime, end: datetime, *, now: datet
         slot = _fitting_slot(entry, staff_id, start, end, now)
         if slot is None:
             continue
-        offered = WaitlistEntry.objects(pk=entry.pk, status="waiting").modify(
-            new=True, set__status="offered", set__offer_token=slot.token, set__offer_staff=ObjectId(slot.staff_id),
-            set__offer_start=slot.start, set__offer_end=slot.end,
-            set__offer_expires_at=now + timedelta(hours=offer_hours(unit)), set__freed_start=start,
-            set__freed_end=end, inc__offers_made=1)
+        try:
+            offered = WaitlistEntry.objects(pk=entry.pk, status="waiting").modify(
+                new=True, set__status="offered", set__offer_token=slot.token, set__offer_staff=ObjectId(slot.staff_id),
+                set__offer_start=slot.start, set__offer_end=slot.end, set__offer_key=key,
+                set__offer_expires_at=now + timedelta(hours=offer_hours(unit)), set__freed_start=start,
+                set__freed_end=end, inc__offers_made=1)
+        except (NotUniqueError, DuplicateKeyError):
+            return None  # another task offered this freed time to someone a moment ago
         if offered is None:
             continue  # left or offered elsewhere meanwhile
         _offer_mail(offered)
@@ -213,7 +220,8 @@ def _withdraw(entry: WaitlistEntry, **conditions) -> WaitlistEntry | None:
     freed time is not offered to it again. None when the offer was not open (any more)."""
     key = _key(entry.offer_staff.pk if entry.offer_staff else "", entry.freed_start or entry.offer_start)
     return WaitlistEntry.objects(pk=entry.pk, status="offered", **conditions).modify(
-        new=False, set__status="waiting", push__passed=key, unset__offer_token=True, unset__offer_expires_at=True)
+        new=False, set__status="waiting", push__passed=key, unset__offer_token=True, unset__offer_expires_at=True,
+        unset__offer_key=True)
 
 
 def expire_offers(now: datetime | None = None) -> int:

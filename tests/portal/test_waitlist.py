@@ -213,3 +213,15 @@ def test_declining_or_leaving_hands_the_offer_to_the_next(app, world):
         bert = WaitlistEntry.objects.get(customer=world["customers"]["bert"])
         waitlist.leave(_viewer(app, world["customers"]["bert"]), str(bert.pk))
     assert _status(app, world) == {"anna": "waiting", "bert": "left", "cora": "offered"}
+
+
+def test_a_freed_time_is_offered_to_one_customer_at_a_time(app, world):
+    day = _weekday_ahead()
+    target = _fill_day(app, world, day)
+    for name in ("anna", "bert"):
+        _join(app, world, name, day.date(), day.date())
+    with app.app_context():
+        booking.cancel(Appointment.objects.get(pk=target.pk), actor=Actor.system(), source="admin")
+        # the task delivered again (a retry, a second signal): bert does not get the same time as well
+        assert waitlist.offer_freed(world["unit"].pk, world["staff"].pk, target.start, target.end) is None
+    assert _status(app, world) == {"anna": "offered", "bert": "waiting"}
