@@ -10,6 +10,7 @@ from __future__ import annotations
 import mongoengine as me
 
 from core.models._base import N_, TimestampedMixin, UnitQuerySet, no_control_characters, utcnow
+from core.models.questionnaire import Questionnaire  # the class itself: its delete rule needs it registered
 
 KINDS = ("book", "reschedule", "cancel", "questionnaire", "upload", "survey")
 #: kinds that act on an existing appointment (all but booking a new one)
@@ -37,7 +38,7 @@ class PortalAction(TimestampedMixin, me.Document):
     kind = me.StringField(required=True, choices=KINDS)
     label = me.StringField(required=True, max_length=100, validation=no_control_characters)
     #: questionnaire and survey: the questionnaire (a published one of the unit) the customer fills in
-    questionnaire = me.ReferenceField("Questionnaire")
+    questionnaire = me.ReferenceField(Questionnaire, reverse_delete_rule=me.NULLIFY)
     statuses = me.ListField(me.StringField(choices=("planned", "running", "done", "cancelled")))
     earliest_hours_before = me.IntField(min_value=-24 * 365, max_value=24 * 365)
     latest_hours_before = me.IntField(min_value=-24 * 365, max_value=24 * 365)

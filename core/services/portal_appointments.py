@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import Forbidden, NotFound
@@ -177,4 +179,6 @@ def reschedule(viewer: Viewer, appointment: Appointment, action_id: str, token: 
 
 def cancel(viewer: Viewer, appointment: Appointment, action_id: str, *, now: datetime | None = None) -> Appointment:
     acting_action(viewer, action_id, ("cancel",), appointment, now)
-    return booking.cancel(appointment, actor=viewer.actor, source="portal", reason="Abgesagt im Kundenportal")
+    with force_locale(viewer.unit.language or "de"):  # a note for staff, in the unit's language
+        reason = _("Cancelled by the customer in the portal.")
+    return booking.cancel(appointment, actor=viewer.actor, source="portal", reason=reason)
