@@ -19,7 +19,7 @@ from admin.views.devices import DevicesView, KioskView
 from admin.views.dialogs import DialogView, ScoringView
 from admin.views.planning import PlanningView
 from admin.views.portal import PortalAdminView
-from admin.views.portal_actions import PortalActionsView
+from admin.views.portal_actions import PortalActionsView, WaitlistView
 from admin.views.questionnaires import QuestionnaireView
 from admin.views.records import AuditView, OutboxView
 from admin.views.schedules import ScheduleView
@@ -71,6 +71,7 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(PortalAdminView(name=_l("Customer portal"), endpoint="portal_admin", url="/admin/portal"))
     admin.add_view(PortalActionsView(name=_l("Customer portal actions"), endpoint="portal_actions",
                                      url="/admin/portal-actions", category=_l("Settings")))
+    admin.add_view(WaitlistView(name=_l("Waitlist"), endpoint="waitlist_admin", url="/admin/waitlist"))
     app.extensions["frontdesk_admin"] = admin
     return admin
 

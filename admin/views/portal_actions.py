@@ -1,6 +1,7 @@
 """Settings > Kundenportal-Aktionen: per activity type, what customers may do in the portal (book,
 reschedule, cancel, fill a questionnaire, upload a document, satisfaction survey) and under which
-conditions. Owners only, feature "portal". The rules live in core.services.portal_actions."""
+conditions (owners). And the waitlist customers joined there (owners and staff). Feature "portal"; the
+rules live in core.services.portal_actions and core.services.waitlist."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from admin.views.appointments import STATUS_LABELS
 from admin.views.base import SecureView, actor, flashed_errors
-from core.models import ActivityType, PortalAction, Questionnaire
+from core.models import ActivityType, PortalAction, Questionnaire, WaitlistEntry
 from core.services import portal_actions as service
 from core.services.questionnaires import published_for_unit
 from core.web import get_or_404
@@ -108,3 +109,22 @@ class PortalActionsView(SecureView):
         service.delete_action(actor(), action)
         flash(_("The portal action was deleted."), "success")
         return redirect(url_for(".index", type=str(activity.pk)))
+
+
+WAITLIST_LABELS = {"waiting": _l("waiting"), "offered": _l("offered"), "booked": _l("booked"), "left": _l("left")}
+
+
+class WaitlistView(SecureView):
+    """Who waits for which activity type, and the offers they hold (read-only: customers answer in the portal)."""
+
+    roles = ("owner", "staff")
+    feature = "portal"
+
+    @expose("/")
+    def index(self):
+        show_all = request.args.get("all") == "1"
+        query = WaitlistEntry.objects(business_unit=current_user.business_unit)
+        if not show_all:
+            query = query.filter(status__in=["waiting", "offered"])
+        entries = list(query.order_by("created_at", "id").limit(500))
+        return self.render("admin/waitlist.html", entries=entries, labels=WAITLIST_LABELS, show_all=show_all)

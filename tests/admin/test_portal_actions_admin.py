@@ -109,3 +109,39 @@ def test_activity_type_portal_texts_refuse_unknown_placeholders(app, owner_clien
     assert r.status_code == 302
     with app.app_context():
         assert ActivityType.objects.get(name="Beratung").portal_visible is True
+
+
+def test_pages_are_german_and_staff_see_the_waitlist(app, make_user, portal_on, activity, make_customer, make_unit):
+    from datetime import datetime
+
+    from core.models import WaitlistEntry
+    from tests.admin.test_german_pages import _problems
+
+    customer = make_customer(first_name="Wilma", last_name="Warte", portal_enabled=True)
+    with app.app_context():
+        PortalAction(business_unit=portal_on, activity_type=activity, kind="cancel", label="Absagen",
+                     statuses=["planned"], latest_hours_before=24, once=True, required_tag="VIP").save()
+        WaitlistEntry(business_unit=portal_on, customer=customer, activity_type=activity,
+                      date_from=datetime(2030, 1, 7), date_to=datetime(2030, 1, 9)).save()
+    owner = make_user("owner")
+    client = app.test_client()
+    login(client, owner.email)
+    problems = []
+    for url in ("/admin/portal-actions/", f"/admin/portal-actions/?type={activity.pk}",
+                f"/admin/portal-actions/edit?type={activity.pk}", "/admin/waitlist/", "/admin/waitlist/?all=1",
+                "/admin/activitytype/"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        problems += _problems(url, r.get_data(as_text=True))
+    assert problems == []
+    staff = make_user("staff")
+    staff_client = app.test_client()
+    login(staff_client, staff.email)
+    page = staff_client.get("/admin/waitlist/").get_data(as_text=True)
+    assert "Wilma Warte" in page and "07.01.2030 – 09.01.2030" in page and "wartend" in page
+    other = make_customer(business_unit=make_unit(features=["portal"]), last_name="Fremdling")
+    with app.app_context():
+        WaitlistEntry(business_unit=other.business_unit, customer=other,
+                      activity_type=ActivityType(business_unit=other.business_unit, name="X").save(),
+                      date_from=datetime(2030, 1, 7), date_to=datetime(2030, 1, 9)).save()
+    assert other.last_name not in staff_client.get("/admin/waitlist/").get_data(as_text=True)
