@@ -94,8 +94,7 @@ class AppointmentView(SecureModelView):
         super().on_model_change(form, model, is_created)
         unit = current_user.business_unit
         model.timezone = unit.timezone
-        if is_created and model.coordinates is None:
-            model.coordinates = booking.place_of(unit, model.activity_type, model.customer)
+        model.coordinates = booking.place_of(unit, model.activity_type, model.customer)
         if is_created and model.price is None and model.activity_type is not None:
             model.price = model.activity_type.price
         try:
@@ -114,6 +113,10 @@ class AppointmentView(SecureModelView):
 
     def unique_error_field(self, form):
         return None
+
+    def after_model_delete(self, model):
+        """A deleted appointment's time is free at once (not only once its claims count as stale)."""
+        booking.release(model.pk)
 
     def after_save(self, model, before, is_created):
         """Tell the listeners (reminders, revenue, waitlist, surveys) what changed."""

@@ -94,7 +94,7 @@ def _fill_week(form, intervals) -> None:
 def _fill_place(form, address, point) -> None:
     if address is not None:
         form.street.data, form.postal_code.data, form.city.data = address.street, address.postal_code, address.city
-    if point is not None:
+    if point is not None and point.source == "manual":  # a derived point is derived again on saving
         form.lat.data, form.lon.data = point.lat, point.lon
 
 

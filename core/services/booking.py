@@ -24,8 +24,9 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from core.errors import InvalidInput
 from core.models import Appointment, SlotClaim
 from core.models._base import utcnow
+from core.models.geo import GeoPoint
 from core.models.slot_claim import GRANULE_MINUTES
-from core.services import planning
+from core.services import geo, planning
 from core.services.audit import Actor, record, record_change, same_unit, snapshot
 from core.signals import announce, appointment_state
 
@@ -35,11 +36,14 @@ ATTEMPTS = 3
 GRANULE = timedelta(minutes=GRANULE_MINUTES)
 
 
+TAKEN = _l("This time has just been taken. Please choose another one.")
+
+
 class SlotTaken(InvalidInput):
     """The time overlaps an appointment that another booking just made."""
 
-    def __init__(self, message=None, field_errors=None):
-        super().__init__(message or _l("This time has just been taken. Please choose another one."), field_errors)
+    def __init__(self, field_errors=None):
+        super().__init__(TAKEN, field_errors)
 
 
 # --- claims -----------------------------------------------------------------------------------------
@@ -198,18 +202,13 @@ def _announce_booked(appointment: Appointment, actor: Actor, source: str) -> Non
 
 def place_of(unit, activity_type, customer):
     """Where an appointment of ``activity_type`` happens (a copy of the point: unit's, customer's, or None)."""
-    from core.models.geo import GeoPoint
-    from core.services import geo
-
     kind = activity_type.location_kind if activity_type is not None else "business"
     if kind == "online":
         return None
     if kind == "customer":
         point = geo.customer_point(customer) if customer is not None else None
     else:
-        rules = planning.Rules.of(unit)
-        point = GeoPoint(lat=rules.business_place[0], lon=rules.business_place[1], source="manual") \
-            if rules.business_place else None
+        point = planning.Rules.of(unit).business_point
     return GeoPoint(lat=point.lat, lon=point.lon, source=point.source) if point is not None else None
 
 

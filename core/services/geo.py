@@ -115,13 +115,15 @@ def from_geocoder(text: str) -> GeoPoint | None:
     return GeoPoint(lat=found.latitude, lon=found.longitude, source="geocoder") if found else None
 
 
-def locate(address) -> GeoPoint | None:
+def locate(address, *, geocoder: bool = True) -> GeoPoint | None:
     """Coordinates for an address (a ``core.models.Address`` or anything with its fields): the geocoder when
-    configured, else (or when it knows nothing) the offline table."""
+    configured (and ``geocoder``), else (or when it knows nothing) the offline table. Callers that would ask
+    on every request pass ``geocoder=False``: only looked-up points that are stored ask the server."""
     if address is None:
         return None
     text = address_text(address)
-    point = from_geocoder(text) or from_table(address.postal_code, address.city, address.country)
+    point = (from_geocoder(text) if geocoder else None) or from_table(address.postal_code, address.city,
+                                                                      address.country)
     if point is not None:
         point.query = text
     return point

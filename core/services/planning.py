@@ -22,7 +22,7 @@ returned as naive UTC.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +34,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from core.errors import InvalidInput
 from core.models import ActivityType, Appointment, BookingSettings, StaffSchedule, StaffUser
 from core.models._base import utcnow
+from core.models.customer import Address
+from core.models.geo import GeoPoint
 from core.models.schedule import DEFAULT_OPENING_HOURS, DEFAULT_WORKING_HOURS
 from core.services import geo
 
@@ -57,7 +59,7 @@ class Slot:
     travel_after: int  # minutes, on to the next stop
     added_travel: int  # minutes of detour this slot adds to the staff member's day
     rating: str  # "green" | "orange" | "red"
-    token: str  # signed: unit, activity type, staff, start
+    token: str  # signed: unit, activity type, staff, start (Planner.signed)
     #: how well it fills the day (ranking only): neighbours it touches, idle minutes next to it
     touching: int = field(default=0, compare=False)
     idle: int = field(default=0, compare=False)
@@ -80,23 +82,34 @@ class Rules:
 
     settings: BookingSettings
     zone: ZoneInfo
-    business_place: tuple[float, float] | None
+    #: where the business is (stored, or looked up in the offline table), None when unknown
+    business_point: GeoPoint | None
+    #: travel minutes already worked out in this request, by (from, to)
+    _travel: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, unit) -> Rules:
         settings = BookingSettings.objects(business_unit=unit).first() or BookingSettings(business_unit=unit)
-        point = settings.coordinates or geo.locate(settings.address or geo.parse_address(unit.settings.address))
-        return cls(settings, ZoneInfo(unit.timezone), point.pair if point is not None else None)
+        point = settings.coordinates or geo.locate(settings.address or geo.parse_address(unit.settings.address),
+                                                   geocoder=False)
+        return cls(settings, ZoneInfo(unit.timezone), point)
+
+    @property
+    def business_place(self) -> tuple[float, float] | None:
+        return self.business_point.pair if self.business_point is not None else None
 
     def travel(self, a, b) -> int:
         """Minutes from place ``a`` to place ``b``; online (None) costs nothing, the same place nothing."""
         if a is None or b is None or a == b:
             return 0
-        a, b = (self.business_place if p == BUSINESS else p for p in (a, b))
-        known = (p if isinstance(p, tuple) else None for p in (a, b))
-        s = self.settings
-        return geo.travel_minutes(*known, road_factor=s.road_factor, speed_kmh=s.speed_kmh,
-                                  default_minutes=s.default_travel_minutes)
+        key = (a, b)
+        if key not in self._travel:
+            ends = (self.business_place if p == BUSINESS else p for p in (a, b))
+            known = [p if isinstance(p, tuple) else None for p in ends]
+            s = self.settings
+            self._travel[key] = geo.travel_minutes(*known, road_factor=s.road_factor, speed_kmh=s.speed_kmh,
+                                                   default_minutes=s.default_travel_minutes)
+        return self._travel[key]
 
     def rating(self, added: int, overtime: bool) -> str:
         if overtime or added > self.settings.orange_max_minutes:
@@ -117,11 +130,13 @@ class Rules:
 
 
 def _by_weekday(intervals, default: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+    """Intervals (documents, or their stored dicts) by weekday; ``default`` when none are stored."""
     if intervals is None:
         return default
     spans: dict[int, list[tuple[int, int]]] = {}
     for interval in intervals:
-        spans.setdefault(interval.weekday, []).append((interval.start, interval.end))
+        get = interval.get if isinstance(interval, dict) else interval.__getattribute__
+        spans.setdefault(get("weekday"), []).append((get("start"), get("end")))
     return {day: sorted(found) for day, found in spans.items()}
 
 
@@ -138,14 +153,18 @@ def _intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple
 class _StaffDay:
     """One staff member's schedule, absences, start place and appointments over the planned range."""
 
-    def __init__(self, member: StaffUser, schedule: StaffSchedule | None, stops: list[_Stop]):
+    def __init__(self, member: StaffUser, schedule: dict | None, stops: list[_Stop]):
+        """``schedule``: the stored StaffSchedule document as a dict (read without mongoengine: it is
+        read for every staff member on every request), or None for the defaults."""
         self.member = member
-        self.hours = _by_weekday(schedule.hours if schedule else None, DEFAULT_WORKING_HOURS)
-        self.absences = list(schedule.absences) if schedule else []
-        start = schedule.start_coordinates if schedule else None
-        if start is None and schedule is not None and schedule.start_address is not None:
-            start = geo.locate(schedule.start_address)
-        self.home = start.pair if start is not None else BUSINESS
+        self.hours = _by_weekday(schedule.get("hours") if schedule else None, DEFAULT_WORKING_HOURS)
+        self.absences = [(a["start"].date(), a["end"].date()) for a in (schedule or {}).get("absences") or ()]
+        point = (schedule or {}).get("start_coordinates")
+        address = (schedule or {}).get("start_address")
+        if point is None and address:
+            found = geo.locate(Address._from_son(address), geocoder=False)
+            point = {"lat": found.lat, "lon": found.lon} if found is not None else None
+        self.home = (point["lat"], point["lon"]) if point else BUSINESS
         self.stops = sorted(stops, key=lambda s: s.begin)
         self.begins = [s.begin for s in self.stops]
         #: the latest end among the first i+1 stops (appointments made before claims existed may overlap)
@@ -195,17 +214,20 @@ class Planner:
 
     def staff_days(self, members: list[StaffUser], first: datetime, last: datetime) -> list[_StaffDay]:
         ids = [m.pk for m in members]
-        schedules = {s.staff.id: s for s in StaffSchedule.objects(staff__in=ids).no_dereference()} if ids else {}
+        wanted = set(ids)
+        schedules = {doc["staff"]: doc for doc in StaffSchedule._get_collection().find(
+            {"business_unit": self.unit.pk}, {"staff": 1, "hours": 1, "absences": 1, "start_coordinates": 1,
+                                              "start_address": 1})}
         types = {doc["_id"]: doc for doc in ActivityType._get_collection().find(
             {"business_unit": self.unit.pk},
             {"buffer_before_minutes": 1, "buffer_after_minutes": 1, "location_kind": 1})}
         stops: dict[Any, list[_Stop]] = {pk: [] for pk in ids}
+        # equality and datetime ranges only: the embedded store matches that with a compiled predicate
         found = Appointment._get_collection().find(
-            {"staff": {"$in": ids}, "status": {"$ne": "cancelled"}, "start": {"$lt": last},
-             "end": {"$gt": first}},
-            {"staff": 1, "start": 1, "end": 1, "activity_type": 1, "coordinates": 1})
+            {"business_unit": self.unit.pk, "start": {"$lt": last}, "end": {"$gt": first}},
+            {"staff": 1, "start": 1, "end": 1, "activity_type": 1, "coordinates": 1, "status": 1})
         for doc in found:
-            if doc["_id"] == self.exclude_id:
+            if doc["staff"] not in wanted or doc.get("status") == "cancelled" or doc["_id"] == self.exclude_id:
                 continue
             kind = types.get(doc.get("activity_type")) or {}
             before = timedelta(minutes=kind.get("buffer_before_minutes") or 0)
@@ -224,7 +246,7 @@ class Planner:
     # --- one day of one staff member ----------------------------------------------------------------
     def intervals(self, staff: _StaffDay, day: date) -> list[tuple[int, int]]:
         """Working ∩ opening hours of the local ``day`` (minutes), empty on absences and holidays."""
-        if any(a.covers(day) for a in staff.absences) or any(h.covers(day) for h in self.rules.settings.holidays):
+        if any(a <= day <= b for a, b in staff.absences) or any(h.covers(day) for h in self.rules.settings.holidays):
             return []
         weekday = day.weekday()
         return _intersect(staff.hours.get(weekday, []), self.opening.get(weekday, []))
@@ -281,10 +303,14 @@ class Planner:
             touching += gap < slack
             idle += int(gap.total_seconds() // 60)
         member = staff.member
-        token = self._signer.dumps([str(self.unit.pk), str(self.activity_type.pk), str(member.pk),
-                                    start.isoformat()])
-        return Slot(str(member.pk), member.name, start, end, travel_before, travel_after, added, rating, token,
+        return Slot(str(member.pk), member.name, start, end, travel_before, travel_after, added, rating, "",
                     touching, idle)
+
+    def signed(self, slot: Slot) -> Slot:
+        """The slot with its token (signed only for the slots handed out: signing is the costly part)."""
+        token = self._signer.dumps([str(self.unit.pk), str(self.activity_type.pk), slot.staff_id,
+                                    slot.start.isoformat()])
+        return replace(slot, token=token)
 
     def day_spans(self, staff: _StaffDay, day: date) -> list[tuple[datetime, datetime]]:
         return [(self.rules.utc(day, a), self.rules.utc(day, b)) for a, b in self.intervals(staff, day)]
@@ -294,19 +320,31 @@ class Planner:
 
     def day_slots(self, staff: _StaffDay, day: date) -> list[Slot]:
         step = self.rules.settings.slot_interval_minutes
-        spans = self.day_spans(staff, day)
+        length = int(self.duration.total_seconds() // 60)
+        intervals = self.intervals(staff, day)
+        spans = [(self.rules.utc(day, a), self.rules.utc(day, b)) for a, b in intervals]
         slots = []
-        for (a, _b), (local_a, local_b) in zip(spans, self.intervals(staff, day), strict=True):
-            minute = -(-local_a // step) * step  # aligned to the local clock (9:00, 9:15, ...)
-            while minute + self.duration.total_seconds() / 60 <= local_b:
-                start = self.rules.utc(day, minute)
-                wall, minute = minute, minute + step
-                if start < a or not self.allowed(start) or self.rules.local_minute(start) != wall % (24 * 60):
-                    continue  # before the interval, outside notice/window, or a wall time the DST switch skips
+        for (a, b), (local_a, local_b) in zip(spans, intervals, strict=True):
+            # no DST switch inside the interval: its wall-clock minutes are UTC minutes from its start
+            steady = b - a == timedelta(minutes=local_b - local_a)
+            for minute in range(-(-local_a // step) * step, local_b - length + 1, step):  # on the local clock
+                if steady:
+                    start = a + timedelta(minutes=minute - local_a)
+                else:
+                    start = self.rules.utc(day, minute)
+                    if start < a or self.rules.local_minute(start) != minute % (24 * 60):
+                        continue  # a wall time the DST switch skips
+                if not self.allowed(start) or self._overlaps(staff, start):
+                    continue
                 found = self.evaluate(staff, day, spans, start)
                 if isinstance(found, Slot):
                     slots.append(found)
         return slots
+
+    def _overlaps(self, staff: _StaffDay, start: datetime) -> bool:
+        """The quick test of ``evaluate``'s first rule, before the rest is worked out."""
+        index = bisect.bisect_left(staff.begins, start + self.duration + self.after)
+        return bool(index) and staff.reach[index - 1] > start - self.before
 
 
 def suggest_slots(unit, activity_type, customer, *, start: date | None = None, days: int | None = None,
@@ -334,7 +372,7 @@ def suggest_slots(unit, activity_type, customer, *, start: date | None = None, d
             slots.extend(planner.day_slots(staff, day))
             day += timedelta(days=1)
     slots.sort(key=Slot.sort_key)
-    return slots[:limit] if limit else slots
+    return [planner.signed(slot) for slot in (slots[:limit] if limit else slots)]
 
 
 def evaluate(unit, activity_type, customer, staff: StaffUser, start: datetime, *, for_customer: bool,
@@ -350,7 +388,8 @@ def evaluate(unit, activity_type, customer, staff: StaffUser, start: datetime, *
     spans = planner.day_spans(staff_day, day)
     if not spans:
         return OUTSIDE
-    return planner.evaluate(staff_day, day, spans, start)
+    verdict = planner.evaluate(staff_day, day, spans, start)
+    return planner.signed(verdict) if isinstance(verdict, Slot) else verdict
 
 
 def parse_slot(unit, activity_type, token: str) -> tuple[StaffUser, datetime]:

@@ -17,6 +17,7 @@ from core.models import BookingSettings, StaffSchedule
 from core.models.customer import Address
 from core.models.geo import GeoPoint
 from core.models.schedule import DateRange, TimeInterval, weekly
+from core.services import geo
 from core.services.audit import Actor, record_change, same_unit, snapshot
 
 _INTERVAL = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–]\s*(\d{1,2})(?::(\d{2}))?\s*$")
@@ -62,7 +63,8 @@ def _intervals(texts: dict[int, str]) -> list[TimeInterval]:
         try:
             spans[day] = parse_intervals(texts.get(day))
         except InvalidInput as exc:
-            raise InvalidInput(exc.message, field_errors={f"day{day}": str(exc.message)}) from None
+            exc.field_errors = {f"day{day}": str(exc.message)}  # the view marks that day's field
+            raise
     return weekly(spans)
 
 
@@ -75,9 +77,11 @@ def booking_settings(unit) -> BookingSettings:
     return BookingSettings.objects(business_unit=unit).first() or BookingSettings(business_unit=unit)
 
 
-def _point(lat, lon) -> GeoPoint | None:
+def _point(lat, lon, address: Address | None = None) -> GeoPoint | None:
+    """Coordinates given by hand, else (both empty) looked up for ``address`` once, here, and stored with
+    their source: the planner reads stored points and never asks a geocoder per request."""
     if lat is None and lon is None:
-        return None
+        return geo.locate(address) if address is not None else None
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise InvalidInput(_l("Give both latitude and longitude (e.g. 52.52 and 13.40), or neither."))
     return GeoPoint(lat=float(lat), lon=float(lon), source="manual")
@@ -102,7 +106,7 @@ def save_staff_schedule(actor: Actor, staff, hours: dict[int, str], *, street=No
     before = snapshot(schedule) if schedule.pk else None
     schedule.hours = _intervals(hours)
     schedule.start_address = _address(street, postal_code, city)
-    schedule.start_coordinates = _point(lat, lon)
+    schedule.start_coordinates = _point(lat, lon, schedule.start_address)
     _save(actor, schedule, before)
     return schedule
 
@@ -157,7 +161,7 @@ def save_booking_settings(actor: Actor, unit, opening: dict[int, str], rules: di
         raise InvalidInput(_l("The limit for green must not be above the limit for orange."),
                            field_errors={"orange_max_minutes": "below green"})
     settings.address = _address(street, postal_code, city)
-    settings.coordinates = _point(lat, lon)
+    settings.coordinates = _point(lat, lon, settings.address)
     _save(actor, settings, before)
     return settings
 

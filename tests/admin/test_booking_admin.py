@@ -113,3 +113,16 @@ def race_once(app, client, form, book) -> dict[str, bool]:
     for thread in threads:
         thread.join(timeout=60)
     return outcome
+
+
+def test_deleting_an_appointment_frees_its_time(app, owner_client, owner, make_customer):
+    customer = make_customer()
+    assert owner_client.post("/admin/appointment/new/", data=_form(owner_client, customer, owner)).status_code == 302
+    with app.app_context():
+        appt = Appointment.objects.get()
+    token = csrf_token(owner_client, "/admin/appointment/")
+    r = owner_client.post("/admin/appointment/delete/", data={"csrf_token": token, "id": str(appt.pk),
+                                                              "url": "/admin/appointment/"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert Appointment.objects.count() == 0 and SlotClaim.objects.count() == 0

@@ -11,6 +11,7 @@ from core.errors import InvalidInput
 from core.models import ActivityType, AuditEvent, BookingSettings, StaffSchedule
 from core.services import planning
 from core.services.schedules import format_intervals, parse_intervals
+from tests.admin.test_german_pages import demo_owner  # noqa: F401 (the fixture, used by name)
 from tests.conftest import csrf_token, login
 
 MONDAY = date(2030, 1, 7)
@@ -99,6 +100,7 @@ def test_booking_settings_and_holidays(app, owner_client, unit):
     with app.app_context():
         settings = BookingSettings.objects.get(business_unit=unit)
         assert settings.slot_interval_minutes == 30 and settings.road_factor == 1.4
+        assert settings.coordinates.source == "postal_code"  # looked up once, stored with its source
         assert [(i.weekday, i.start, i.end) for i in settings.opening_hours] == [(0, 480, 1200), (5, 540, 840)]
     bad = {**data, "csrf_token": csrf_token(owner_client, url), **_rules(green_max_minutes="50")}
     r = owner_client.post(url, data=bad)
@@ -139,3 +141,27 @@ def test_isolation(app, client, owner_client, make_user, make_unit):
     assert other.get("/admin/schedules/unit").status_code == 403
     with app.app_context():
         assert StaffSchedule.objects.count() == 0
+
+
+def test_the_new_pages_are_german(app, demo_owner):  # noqa: F811 (the imported fixture)
+    """Team schedules, booking settings and "Termin vorschlagen" over the demo data: no raw values."""
+    import re
+
+    from core.models import ActivityType, Customer, StaffUser
+    from tests.admin.test_german_pages import _problems
+
+    with app.app_context():
+        member = StaffUser.objects(role="staff").first()
+        customer = Customer.objects.first()
+        visit = ActivityType.objects(name="Hausbesuch").get()
+    urls = ["/admin/schedules/", "/admin/schedules/unit", f"/admin/schedules/staff?id={member.pk}",
+            f"/admin/planning/?customer={customer.pk}&activity_type={visit.pk}",
+            "/admin/planning/?q=M", "/admin/activitytype/"]
+    problems = []
+    for url in urls:
+        r = demo_owner.get(url)
+        assert r.status_code == 200, url
+        page = r.get_data(as_text=True)
+        problems += _problems(url, page)
+        assert not re.search(r">\s*(business|customer|online|green|orange|red)\s*<", page), url
+    assert not problems, "\n".join(problems)

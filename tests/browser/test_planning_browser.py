@@ -29,17 +29,17 @@ def live_admin(tmp_path):
                   password_hash=hash_password(DEFAULT_PASSWORD)).save()
         customer = Customer(business_unit=unit, first_name="Bärbel", last_name="Größmann",
                             address=Address(street="Hauptstraße 1", postal_code="10115", city="Berlin")).save()
-        ActivityType(business_unit=unit, name="Hausbesuch", duration_minutes=60, location_kind="customer").save()
+        kind = ActivityType(business_unit=unit, name="Hausbesuch", duration_minutes=60, location_kind="customer").save()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}", customer
+    yield app, f"http://127.0.0.1:{server.server_port}", customer, str(kind.pk)
     server.shutdown()
     mongoengine.disconnect()
 
 
 def test_suggest_book_and_see_it_in_the_calendar(live_admin, chromium, tmp_path):
-    app, base, customer = live_admin
+    app, base, customer, kind_id = live_admin
     problems: list[str] = []
     page = chromium.new_page(locale="de-DE")
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -69,6 +69,16 @@ def test_suggest_book_and_see_it_in_the_calendar(live_admin, chromium, tmp_path)
     block = page.locator("[data-testid=appointment]")
     assert block.count() == 1 and when in block.inner_text() and "Größmann" in block.inner_text()
     page.screenshot(path=str(tmp_path / "calendar.png"), full_page=True)
+    # the owner narrows her Tuesday in the team schedules: the assistant follows
+    page.goto(base + "/admin/schedules/")
+    page.click("[data-testid=schedule-edit]")
+    page.fill("#day1", "10:00-12:00")
+    page.click("[data-testid=schedule-form] button[type=submit]")
+    assert "gespeichert" in page.inner_text(".alert-success")
+    page.screenshot(path=str(tmp_path / "schedule.png"), full_page=True)
+    page.goto(f"{base}/admin/planning/?customer={customer.pk}&activity_type={kind_id}&date=2030-01-08&days=1")
+    times = page.locator("[data-testid=planning-slot] td:nth-child(3)").all_inner_texts()
+    assert times and all("10:" in t or "11:00" in t for t in times), times
     assert problems == []
     page.close()
     with app.app_context():

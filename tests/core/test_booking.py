@@ -358,3 +358,13 @@ def test_race_on_the_embedded_store_same_slot(embedded):
     app, ids = embedded
     won, errors = race(app, *ids, [utc(MONDAY, 9)])
     assert errors == [] and won == [utc(MONDAY, 9)]
+
+
+def test_deleting_the_customer_frees_their_times(ctx, unit, world):
+    from core.services.deletion import delete_customer
+
+    booking.book_at(unit, world["kind"], world["customer"], world["staff"], utc(MONDAY, 9), actor=world["actor"],
+                    source="admin", now=NOW)
+    assert SlotClaim.objects.count() == 14
+    delete_customer(world["actor"], world["customer"])
+    assert SlotClaim.objects.count() == 0 and Appointment.objects.count() == 0
