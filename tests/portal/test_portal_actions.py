@@ -295,10 +295,11 @@ def test_survey_invitation_exactly_once(app, survey_action, appointment, custome
 def test_the_app_listens_for_done_appointments(app):
     from blinker import ANY
 
-    from core.services import surveys
-    from core.signals import appointment_status_changed
+    from core.services import surveys, waitlist
+    from core.signals import appointment_status_changed, slot_freed
 
     assert surveys._on_status_changed in list(appointment_status_changed.receivers_for(ANY))
+    assert waitlist._on_slot_freed in list(slot_freed.receivers_for(ANY))
 
 
 def test_no_invitation_when_the_conditions_refuse(app, make_action, master_data, appointment, customer, activity):
