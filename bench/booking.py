@@ -6,7 +6,9 @@ coordinates within about 15 km of the centre, a home-visit activity type (45 min
 after) and 2,000 existing appointments over 14 days (claimed, as ``frontdesk db upgrade`` does), then
 
 * times ``suggest_slots`` for one request (that activity type, a random customer, 14 days, the customer's
-  view) 100 times after 3 warm-ups: p50 / p95 / max in milliseconds (target p95 < 200 ms);
+  view) 100 times after 3 warm-ups: p50 / p95 / max in milliseconds (target p95 < 200 ms), with the CPU
+  time of the process (what a busy, shared machine adds shows as the difference), and again after
+  ``gc.freeze()`` for information (the tail is mostly full garbage collections);
 * picks 10 free, non-overlapping slots of one staff member and lets 50 threads book them at once (5 per
   slot): exactly 10 bookings must succeed, none overlapping.
 
@@ -18,8 +20,10 @@ Run: ``.venv/bin/python bench/booking.py [--requests 100] [--appointments 2000] 
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import math
+import os
 import random
 import statistics
 import sys
@@ -120,22 +124,24 @@ def seed(appointments: int) -> dict:
             "claimed": claimed, "claim_seconds": time.perf_counter() - began}
 
 
-def time_requests(world: dict, requests: int) -> list[float]:
+def time_requests(world: dict, requests: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of each request (CPU time shows what a busy machine adds)."""
     from core.services.planning import suggest_slots
 
     rng = random.Random(7)
-    timings = []
+    timings, cpu = [], []
     for n in range(WARMUPS + requests):
         customer = rng.choice(world["customers"])
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         slots = suggest_slots(world["unit"], world["kind"], customer, start=FIRST_DAY, days=DAYS, for_customer=True,
                               now=NOW, limit=20)
-        elapsed = (time.perf_counter() - began) * 1000
+        elapsed, used = (time.perf_counter() - began) * 1000, (time.process_time() - began_cpu) * 1000
         if not slots:
             raise SystemExit("no slots offered: the seeded week is too full to measure")
         if n >= WARMUPS:
             timings.append(elapsed)
-    return timings
+            cpu.append(used)
+    return timings, cpu
 
 
 def race(app, world: dict, attempts: int) -> tuple[int, int, list[str]]:
@@ -206,11 +212,21 @@ def main() -> int:
             print(f"seeded {STAFF} staff, {CUSTOMERS} customers, {world['appointments']} appointments over {DAYS} "
                   f"days in {time.perf_counter() - began:.1f} s (claims for {world['claimed']} appointments in "
                   f"{world['claim_seconds']:.1f} s)")
-            timings = time_requests(world, args.requests)
+            timings, cpu = time_requests(world, args.requests)
             p50, p95 = statistics.median(timings), statistics.quantiles(timings, n=20)[18]
             print(f"suggest_slots (20 staff, 14 days, customer view), {args.requests} requests: "
                   f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(timings):.1f} ms "
-                  f"(target p95 < {TARGET_P95_MS:.0f} ms)")
+                  f"(target p95 < {TARGET_P95_MS:.0f} ms); CPU time p50 {statistics.median(cpu):.1f} ms, "
+                  f"p95 {statistics.quantiles(cpu, n=20)[18]:.1f} ms; load average {os.getloadavg()[0]:.1f}")
+            # information: the same after gc.freeze() (what a server can do once it has started): the tail
+            # above is mostly Python's full garbage collections walking the seeded objects and the store's cache
+            gc.collect()
+            gc.freeze()
+            frozen, frozen_cpu = time_requests(world, args.requests)
+            gc.unfreeze()
+            print(f"  after gc.freeze(): p50 {statistics.median(frozen):.1f} ms, "
+                  f"p95 {statistics.quantiles(frozen, n=20)[18]:.1f} ms, max {max(frozen):.1f} ms; CPU time p50 "
+                  f"{statistics.median(frozen_cpu):.1f} ms (information, not the target)")
             booked, refused, errors = race(app, world, args.attempts)
             print(f"{args.attempts} concurrent booking attempts for {FREE_SLOTS} free slots: {booked} booked, "
                   f"{refused} told the slot was taken, {len(errors)} errors")

@@ -118,26 +118,37 @@ def _range(start: date | None, end: date | None, kind: str, note: str | None) ->
                      note=(note or "").strip()[:200] or None)
 
 
-def add_absence(actor: Actor, staff, start: date | None, end: date | None, kind: str, note: str | None = None):
-    same_unit(actor, staff)
-    schedule = staff_schedule(staff)
-    before = snapshot(schedule) if schedule.pk else None
-    if len(schedule.absences) >= MAX_RANGES:
+def _add_range(actor: Actor, doc, field: str, entry: DateRange):
+    """Add an absence / a holiday to ``doc`` (kept in date order), audited."""
+    before = snapshot(doc) if doc.pk else None
+    entries = getattr(doc, field)
+    if len(entries) >= MAX_RANGES:
         raise InvalidInput(_l("Too many entries: remove old ones first."))
-    schedule.absences = sorted([*schedule.absences, _range(start, end, kind, note)], key=lambda r: r.start)
-    _save(actor, schedule, before)
-    return schedule
+    setattr(doc, field, sorted([*entries, entry], key=lambda r: r.start))
+    _save(actor, doc, before)
+    return doc
+
+
+def _remove_range(actor: Actor, doc, field: str, index: int):
+    """Remove the ``index``-th absence / holiday of ``doc`` as the page listed them, audited."""
+    entries = getattr(doc, field)
+    if not doc.pk or not 0 <= index < len(entries):
+        raise InvalidInput(_l("This entry does not exist (any more)."))
+    before = snapshot(doc)
+    setattr(doc, field, [e for i, e in enumerate(entries) if i != index])
+    _save(actor, doc, before)
+    return doc
+
+
+def add_absence(actor: Actor, staff, start: date | None, end: date | None, kind: str,
+                note: str | None = None) -> StaffSchedule:
+    same_unit(actor, staff)
+    return _add_range(actor, staff_schedule(staff), "absences", _range(start, end, kind, note))
 
 
 def remove_absence(actor: Actor, staff, index: int) -> StaffSchedule:
     same_unit(actor, staff)
-    schedule = staff_schedule(staff)
-    if not schedule.pk or not 0 <= index < len(schedule.absences):
-        raise InvalidInput(_l("This entry does not exist (any more)."))
-    before = snapshot(schedule)
-    schedule.absences = [a for i, a in enumerate(schedule.absences) if i != index]
-    _save(actor, schedule, before)
-    return schedule
+    return _remove_range(actor, staff_schedule(staff), "absences", index)
 
 
 #: the booking rules staff may set (name → (minimum, maximum)); BookingSettings checks them again
@@ -166,26 +177,15 @@ def save_booking_settings(actor: Actor, unit, opening: dict[int, str], rules: di
     return settings
 
 
-def add_holiday(actor: Actor, unit, start: date | None, end: date | None, note: str | None = None):
+def add_holiday(actor: Actor, unit, start: date | None, end: date | None,
+                note: str | None = None) -> BookingSettings:
     same_unit(actor, unit)
-    settings = booking_settings(unit)
-    before = snapshot(settings) if settings.pk else None
-    if len(settings.holidays) >= MAX_RANGES:
-        raise InvalidInput(_l("Too many entries: remove old ones first."))
-    settings.holidays = sorted([*settings.holidays, _range(start, end, "holiday", note)], key=lambda r: r.start)
-    _save(actor, settings, before)
-    return settings
+    return _add_range(actor, booking_settings(unit), "holidays", _range(start, end, "holiday", note))
 
 
 def remove_holiday(actor: Actor, unit, index: int) -> BookingSettings:
     same_unit(actor, unit)
-    settings = booking_settings(unit)
-    if not settings.pk or not 0 <= index < len(settings.holidays):
-        raise InvalidInput(_l("This entry does not exist (any more)."))
-    before = snapshot(settings)
-    settings.holidays = [h for i, h in enumerate(settings.holidays) if i != index]
-    _save(actor, settings, before)
-    return settings
+    return _remove_range(actor, booking_settings(unit), "holidays", index)
 
 
 def set_customer_coordinates(actor: Actor, customer, lat, lon) -> None:

@@ -5,7 +5,6 @@ overlapping times on mongomock and on the embedded store."""
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -286,33 +285,23 @@ def test_seeded_demo_data_does_not_conflict(app):
 # --- races ----------------------------------------------------------------------------------------
 def race(app, unit_id, kind_id, customer_id, staff_id, starts: list[datetime]) -> tuple[list, list[str]]:
     """``THREADS`` threads book at once (thread k at ``starts[k % len(starts)]``); (won, tracebacks)."""
-    import traceback
+    from tests.core.test_embedded_store_threads import run_threads
 
-    won, errors, barrier = [], [], threading.Barrier(THREADS)
+    won = []
 
-    def run(k):
-        try:
-            with app.app_context():
-                unit = BusinessUnit.objects.get(pk=unit_id)
-                kind, customer = ActivityType.objects.get(pk=kind_id), Customer.objects.get(pk=customer_id)
-                staff = StaffUser.objects.get(pk=staff_id)
-                barrier.wait()
-                try:
-                    appt = booking.book_at(unit, kind, customer, staff, starts[k % len(starts)],
-                                           actor=Actor.staff(staff), source="admin", now=NOW)
-                    won.append(appt.start)
-                except booking.SlotTaken:
-                    pass
-        except BaseException:
-            errors.append(traceback.format_exc())
+    def book(k):
+        with app.app_context():
+            unit = BusinessUnit.objects.get(pk=unit_id)
+            kind, customer = ActivityType.objects.get(pk=kind_id), Customer.objects.get(pk=customer_id)
+            staff = StaffUser.objects.get(pk=staff_id)
+            try:
+                appt = booking.book_at(unit, kind, customer, staff, starts[k % len(starts)],
+                                       actor=Actor.staff(staff), source="admin", now=NOW)
+                won.append(appt.start)
+            except booking.SlotTaken:
+                pass
 
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return won, errors
+    return won, run_threads(book, THREADS)
 
 
 def assert_no_overlaps(staff_id) -> None:
