@@ -24,9 +24,12 @@ from admin.views.customers import CustomerView
 from admin.views.dashboard import DashboardView
 from admin.views.devices import DevicesView, KioskView
 from admin.views.dialogs import DialogView, ScoringView
+from admin.views.planning import PlanningView
 from admin.views.portal import PortalAdminView
+from admin.views.portal_actions import PortalActionsView, WaitlistView
 from admin.views.questionnaires import QuestionnaireView
 from admin.views.records import AuditView, OutboxView
+from admin.views.schedules import ScheduleView
 from admin.views.settings import FeaturesView, SettingsView
 from admin.views.staff import StaffUserView
 from core.models import ActivityType, Appointment, AuditEvent, Customer, OutboxMessage, Questionnaire, StaffUser
@@ -49,6 +52,7 @@ def init_app(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     admin.add_view(CalendarView(name=_l("Calendar"), endpoint="calendar", url="/admin/calendar"))
+    admin.add_view(PlanningView(name=_l("Suggest appointment"), endpoint="planning", url="/admin/planning"))
     admin.add_view(CustomerView(Customer, name=_l("Customers"), endpoint="customer"))
     admin.add_view(AppointmentView(Appointment, name=_l("Appointments"), endpoint="appointment"))
     admin.add_view(QuestionnaireView(Questionnaire, name=_l("Questionnaires"), endpoint="questionnaire"))
@@ -63,6 +67,8 @@ def init_app(app: Flask) -> Admin:
                                     category=_l("Settings")))
     admin.add_view(StaffUserView(StaffUser, name=_l("Staff accounts"), endpoint="staffuser",
                                  category=_l("Settings")))
+    admin.add_view(ScheduleView(name=_l("Team schedules"), endpoint="schedules", url="/admin/schedules",
+                                category=_l("Settings")))
     # kiosk: Settings > Devices (owners) and the start/run pages (owners and staff, not in the menu)
     admin.add_view(DevicesView(name=_l("Devices"), endpoint="devices", url="/admin/devices", category=_l("Settings")))
     admin.add_view(KioskView(name=_l("Tablet questionnaires"), endpoint="kiosk_admin", url="/admin/kiosk"))
@@ -78,6 +84,9 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(CallsAdminView(name=_l("Calls"), endpoint="calls_admin", url="/admin/calls"))
     admin.add_view(CallSettingsView(name=_l("Call link"), endpoint="call_settings", url="/admin/settings/call-link",
                                     category=_l("Settings")))
+    admin.add_view(PortalActionsView(name=_l("Customer portal actions"), endpoint="portal_actions",
+                                     url="/admin/portal-actions", category=_l("Settings")))
+    admin.add_view(WaitlistView(name=_l("Waitlist"), endpoint="waitlist_admin", url="/admin/waitlist"))
     app.extensions["frontdesk_admin"] = admin
     return admin
 

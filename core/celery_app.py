@@ -25,6 +25,7 @@ BEAT_SCHEDULE = {
     "dialogs-sweep": {"task": "tasks.dialogs.sweep", "schedule": timedelta(minutes=2)},
     "reports-stale-renders": {"task": "tasks.reports.requeue_stale", "schedule": timedelta(minutes=1)},
     "document-request-reminders": {"task": "tasks.documents.remind_overdue", "schedule": timedelta(minutes=30)},
+    "waitlist-expire-offers": {"task": "tasks.waitlist.expire", "schedule": timedelta(minutes=1)},
 }
 
 

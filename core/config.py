@@ -89,6 +89,9 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_ENROLMENT_HOURS": 72,  # an enrolment link (set your own password) expires after this
     "PORTAL_UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
     "CELERY_TASK_ALWAYS_EAGER": False,
+    # planning assistant: a Nominatim server for addresses the offline table does not know (empty: off)
+    "GEOCODER_URL": "",
+    "GEOCODER_USER_AGENT": "frontdesk",
 }
 
 

@@ -124,12 +124,19 @@ def _flag_unsafe_questionnaires() -> int:
     return flag_unsafe_definitions()
 
 
+def _claim_future_appointments() -> int:
+    from core.services.booking import claim_existing
+
+    return claim_existing()
+
+
 #: What ``upgrade_database`` does, in order. A new migration is one more entry: a plain function that
 #: is safe to run again (it finds its own work, e.g. documents still lacking a field) and returns a count.
 UPGRADE_STEPS: list[UpgradeStep] = [
     UpgradeStep("indexes created", create_indexes),
     UpgradeStep("customers given search prefixes", _backfill_search_prefixes),
     UpgradeStep("questionnaire drafts and versions flagged for code", _flag_unsafe_questionnaires),
+    UpgradeStep("future appointments given slot claims", _claim_future_appointments),
 ]
 
 

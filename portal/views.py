@@ -27,6 +27,7 @@ from core.services import document_requests as requests_service
 from core.services import documents as docs
 from core.services import messages as msgs
 from core.services import portal as service
+from core.services import portal_actions, portal_appointments, waitlist
 from core.services import projects as projects_service
 from core.services import questionnaires as qs
 from core.web import answers, file_response, request_lang, submit_answers, takes_json
@@ -59,9 +60,12 @@ def home():
     welcome = service.render_welcome(service.welcome_text(viewer.unit), viewer.customer)
     open_dialogs = dialog_service.open_links(viewer.customer) \
         if viewer.whole_customer and viewer.unit.has_feature("dialogs") else []
+    can_book = portal_appointments.may_book(viewer) and bool(portal_actions.bookable(viewer.customer))
     return render_template("portal/home.html", viewer=viewer, projects=projects, unread=unread, tasks=tasks,
                            appointments=appointments, welcome=welcome, open_dialogs=open_dialogs,
-                           **_file_documents(viewer))
+                           recent=portal_appointments.recent_done(viewer), can_book=can_book,
+                           offers=[e for e in waitlist.entries_for(viewer.customer) if e.status == "offered"]
+                           if can_book else [], **_file_documents(viewer))
 
 
 def _file_documents(viewer) -> dict:

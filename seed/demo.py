@@ -33,6 +33,9 @@ CITIES = [("10115", "Berlin"), ("80331", "München"), ("50667", "Köln"), ("2009
           ("04109", "Leipzig"), ("90402", "Nürnberg"), ("01067", "Dresden"), ("79098", "Freiburg im Breisgau")]
 ACTIVITIES = [("Haarschnitt", 45, "#3c78d8"), ("Färben", 90, "#a64d79"), ("Beratung", 30, "#6aa84f"),
               ("Hausbesuch", 60, "#e69138")]
+#: price and where it happens (the planning assistant counts travel for visits at the customer's)
+ACTIVITY_DETAILS = {"Haarschnitt": ("39.00", "business"), "Färben": ("79.00", "business"),
+                    "Beratung": ("0.00", "business"), "Hausbesuch": ("59.00", "customer")}
 
 TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
@@ -44,7 +47,7 @@ def _email(first: str, last: str, n: int) -> str:
 def load_demo(today: date | None = None) -> dict[str, int]:
     """Create the demo data where it is missing; returns counts of what was created."""
     created = {"business_units": 0, "staff_users": 0, "customers": 0, "activity_types": 0, "appointments": 0,
-               "questionnaires": 0}
+               "questionnaires": 0, "portal_actions": 0}
     actor = Actor.system("seed")
     unit = BusinessUnit.objects(slug=UNIT_SLUG).first()
     if unit is None:
@@ -71,7 +74,9 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     for name, minutes, colour in ACTIVITIES:
         activity = ActivityType.objects(business_unit=unit, name=name).first()
         if activity is None:
-            activity = ActivityType(business_unit=unit, name=name, duration_minutes=minutes, colour=colour).save()
+            price, where = ACTIVITY_DETAILS[name]
+            activity = ActivityType(business_unit=unit, name=name, duration_minutes=minutes, colour=colour,
+                                    price=price, location_kind=where).save()
             created["activity_types"] += 1
         types.append(activity)
 
@@ -98,6 +103,7 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     from seed.questionnaires import load_samples
 
     created["questionnaires"] = load_samples(unit)
+    created["portal_actions"] = _portal_actions(unit, types)
 
     today = today or datetime.now(ZoneInfo(unit.timezone)).date()
     monday = today - timedelta(days=today.weekday())
@@ -109,10 +115,11 @@ def load_demo(today: date | None = None) -> dict[str, int]:
         for offset in range(6):
             day = monday + timedelta(days=offset)
             for member in working:
-                hour = 9
-                while hour < 17:
+                minute = 9 * 60  # local minutes; each appointment starts after the previous one ended
+                while minute < 17 * 60:
                     activity = rng.choice(types)
-                    local = datetime.combine(day, time(hour, rng.choice([0, 15, 30]))).replace(
+                    minute += rng.choice([0, 15, 30])
+                    local = (datetime.combine(day, time()) + timedelta(minutes=minute)).replace(
                         tzinfo=ZoneInfo(unit.timezone))
                     start = local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
                     Appointment(business_unit=unit, customer=rng.choice(customers), staff=member,
@@ -122,5 +129,35 @@ def load_demo(today: date | None = None) -> dict[str, int]:
                                 location="Salon" if activity.name != "Hausbesuch" else "beim Kunden",
                                 reminder_wanted=rng.random() < 0.5).save()
                     created["appointments"] += 1
-                    hour += rng.choice([1, 2, 2, 3])
+                    minute += activity.duration_minutes + rng.choice([0, 15, 45, 60])
+    from core.services.booking import claim_existing
+
+    claim_existing()  # the demo's appointments hold their times, as bookings do
     return created
+
+
+#: what customers may do in the portal with the demo's "Beratung" and "Hausbesuch" (once the owner switches
+#: the portal on): book, move or cancel up to a day before, and the satisfaction survey for two weeks after
+PORTAL_ACTIONS = (("book", "Termin buchen", {}), ("reschedule", "Termin verschieben", {"latest_hours_before": 24}),
+                  ("cancel", "Termin absagen", {"latest_hours_before": 24}),
+                  ("survey", "Wie zufrieden waren Sie?", {"days_after_done": 14, "once": True}))
+
+
+def _portal_actions(unit: BusinessUnit, types: list[ActivityType]) -> int:
+    from core.models import PortalAction, Questionnaire
+
+    if PortalAction.objects(business_unit=unit).count():
+        return 0
+    survey = Questionnaire.objects(business_unit=unit, name="Zufriedenheitsumfrage").first()
+    made = 0
+    for activity in types:
+        if activity.name not in ("Beratung", "Hausbesuch"):
+            continue
+        activity.update(set__portal_visible=True, set__portal_title=f"{activity.name} bei {{{{ unit.name }}}}")
+        for position, (kind, label, conditions) in enumerate(PORTAL_ACTIONS):
+            if kind == "survey" and survey is None:
+                continue
+            PortalAction(business_unit=unit, activity_type=activity, kind=kind, label=label, position=position,
+                         questionnaire=survey if kind == "survey" else None, **conditions).save()
+            made += 1
+    return made

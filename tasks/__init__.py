@@ -8,6 +8,7 @@ from tasks import (
     portal,
     reminders,
     reports,
+    waitlist,
 )
 
-__all__ = ["dialogs", "documents", "kiosk", "mail", "portal", "reminders", "reports"]
+__all__ = ["dialogs", "documents", "kiosk", "mail", "portal", "reminders", "reports", "waitlist"]

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
-from flask_admin.contrib.mongoengine.form import ModelSelectField
+from flask import g, url_for
+from flask_admin.contrib.mongoengine.form import ModelSelectField, ModelSelectMultipleField
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from mongoengine import ValidationError as MEValidationError
 
 from admin.forms import LocalDateTimeField, format_local
 from admin.sections import options_for
 from admin.views.base import ScopedAjaxLoader, SecureModelView, actor
 from admin.views.customer_file import call_link
+from core.errors import InvalidInput
 from core.models import ActivityType, Customer, Project, StaffUser
+from core.services import booking, portal_actions
 from core.signals import announce
 
 #: the answer for any id that is not among the scoped choices (unknown, another unit's, inactive, designer)
@@ -34,7 +38,7 @@ class AppointmentView(SecureModelView):
     column_list = ("start", "end", "customer", "staff", "activity_type", "status", "location")
     column_labels = {"start": _l("Start"), "end": _l("End"), "customer": _l("Customer"), "staff": _l("Staff"),
                      "activity_type": _l("Activity"), "project": _l("Project"), "status": _l("Status"),
-                     "location": _l("Location"),
+                     "location": _l("Location"), "price": _l("Price"),
                      "notes": _l("Notes"), "reminder_wanted": _l("Reminder wanted"), "timezone": _l("Time zone"),
                      "reminder_sent_at": _l("Reminder sent"), "customer_phone": _l("Phone")}
     column_value_labels = {"status": STATUS_LABELS}
@@ -49,13 +53,13 @@ class AppointmentView(SecureModelView):
         "customer_phone": lambda v, c, m, n: call_link(m.customer.phone, m.customer) if m.customer else "",
     }
     column_formatters_detail = column_formatters
-    form_columns = ("customer", "staff", "activity_type", "project", "start", "end", "status", "location", "notes",
-                    "reminder_wanted")
+    form_columns = ("customer", "staff", "activity_type", "project", "start", "end", "status", "location", "price",
+                    "notes", "reminder_wanted")
     form_overrides = {"start": LocalDateTimeField, "end": LocalDateTimeField}
     form_choices = {"status": list(STATUS_LABELS.items())}
     details_template = "admin/appointment_details.html"
     column_details_list = ("start", "end", "customer", "customer_phone", "staff", "activity_type", "status",
-                           "location", "notes", "reminder_wanted", "reminder_sent_at")
+                           "location", "price", "notes", "reminder_wanted", "reminder_sent_at")
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -87,11 +91,34 @@ class AppointmentView(SecureModelView):
         return self._scope_form(super().edit_form(obj))
 
     def on_model_change(self, form, model, is_created):
+        """Claim the appointment's time before it is saved (core.services.booking): when a booking made
+        meanwhile holds it, the form shows that on the start field and nothing is saved."""
         super().on_model_change(form, model, is_created)
-        model.timezone = current_user.business_unit.timezone
+        unit = current_user.business_unit
+        model.timezone = unit.timezone
+        model.coordinates = booking.place_of(unit, model.activity_type, model.customer)
+        if is_created and model.price is None and model.activity_type is not None:
+            model.price = model.activity_type.price
+        try:
+            g.appointment_hold = booking.hold(model)
+        except booking.SlotTaken as exc:
+            raise MEValidationError("taken", errors={"start": MEValidationError(str(exc))}) from None
+
+    def _save(self, form, model, is_created: bool):
+        """The claims follow the save: kept (and the old time released) when it worked, given back when not."""
+        g.appointment_hold = None
+        saved = super()._save(form, model, is_created)
+        held = g.pop("appointment_hold", None)
+        if held is not None:
+            held.settle() if saved else held.undo()
+        return saved
 
     def unique_error_field(self, form):
         return None
+
+    def after_model_delete(self, model):
+        """A deleted appointment's time is free at once (not only once its claims count as stale)."""
+        booking.release(model.pk)
 
     def after_save(self, model, before, is_created):
         """Tell the listeners (reminders, revenue, waitlist, surveys) what changed."""
@@ -126,6 +153,17 @@ class ScopedSelectField(ModelSelectField):
         self.data = None
 
 
+class ScopedMultipleSelectField(ModelSelectMultipleField):
+    """A multiple reference select resolved by the view against the unit's choices (as ScopedSelectField);
+    nothing chosen is an empty list, not None."""
+
+    def process_formdata(self, valuelist):
+        self.data = []
+
+    def pre_validate(self, form):
+        """Any number of choices (none included); unknown ones were refused while the view scoped it."""
+
+
 def _rescope(field, queryset) -> None:
     field.queryset = queryset
     raw = (field.raw_data or [None])[0]
@@ -137,14 +175,78 @@ def _rescope(field, queryset) -> None:
         field.pre_validate = lambda form: None  # the field's own "Not a valid choice" would repeat it
 
 
+LOCATION_KIND_LABELS = {"business": _l("At the business"), "customer": _l("At the customer's address"),
+                        "online": _l("Online")}
+
+#: the portal section of an activity type (its actions: Settings > Kundenportal-Aktionen)
+PORTAL_LABELS = {"portal_visible": _l("Shown in the customer portal"), "portal_title": _l("Title in the portal"),
+                 "portal_description": _l("Description in the portal")}
+
+
+def _portal_actions_link(view, context, model, name):
+    label = _("Yes") if model.portal_visible else _("No")
+    if not current_user.business_unit.has_feature("portal"):
+        return label
+    return Markup('{} · <a href="{}">{}</a>').format(label, url_for("portal_actions.index", type=str(model.pk)),
+                                                     _("Portal actions"))
+
+
+def check_portal_texts(model) -> None:
+    """Unknown placeholders in the portal title or description: a field error, nothing saved."""
+    try:
+        portal_actions.check_texts(model.portal_title, model.portal_description)
+    except InvalidInput as exc:
+        field = next(iter(exc.field_errors), "portal_title")
+        raise MEValidationError("Invalid activity type", errors={field: MEValidationError(str(exc))}) from None
+
+
 class ActivityTypeView(SecureModelView):
     roles = ("owner",)
-    column_list = ("name", "duration_minutes", "colour", "active")
+    column_list = ("name", "duration_minutes", "price", "location_kind", "colour", "active", "portal_visible")
     column_labels = {"name": _l("Name"), "duration_minutes": _l("Duration (minutes)"), "colour": _l("Colour"),
-                     "active": _l("Active")}
-    form_columns = ("name", "duration_minutes", "colour", "active")
+                     "active": _l("Active"), "price": _l("Price"), "location_kind": _l("Location"),
+                     "buffer_before_minutes": _l("Buffer before (minutes)"),
+                     "buffer_after_minutes": _l("Buffer after (minutes)"),
+                     "performers": _l("Performed by (empty: everyone)"), **PORTAL_LABELS}
+    column_value_labels = {"location_kind": LOCATION_KIND_LABELS}
+    form_columns = ("name", "duration_minutes", "price", "buffer_before_minutes", "buffer_after_minutes",
+                    "location_kind", "performers", "colour", "active", *PORTAL_LABELS)
+    form_choices = {"location_kind": list(LOCATION_KIND_LABELS.items())}
+    form_args = {"location_kind": {"default": "business"}, "buffer_before_minutes": {"default": 0},
+                 "buffer_after_minutes": {"default": 0}}
+    column_details_list = ("name", "duration_minutes", "price", "buffer_before_minutes", "buffer_after_minutes",
+                           "location_kind", "performers", "colour", "active", *PORTAL_LABELS)
     column_formatters = {"colour": lambda v, c, m, n: Markup(
-        '<span class="fd-swatch" style="background:{}"></span> {}').format(m.colour, m.colour)}
+        '<span class="fd-swatch" style="background:{}"></span> {}').format(m.colour, m.colour),
+        "location_kind": lambda v, c, m, n: LOCATION_KIND_LABELS.get(m.location_kind, m.location_kind),
+        "portal_visible": _portal_actions_link}
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        form_class.performers.field_class = ScopedMultipleSelectField
+        return form_class
+
+    def _scope_performers(self, form):
+        """Performers: the unit's active owners and staff members only (an id outside them is refused)."""
+        field = form.performers
+        field.queryset = StaffUser.objects(business_unit=current_user.business_unit, active=True,
+                                           role__in=["owner", "staff"])
+        raws = {raw for raw in field.raw_data or [] if raw not in ("", "__None")}
+        if raws:
+            field.data = list(field.queryset.with_ids(raws))
+            if len(field.data) != len(raws):
+                field.process_errors.append(str(NOT_A_CHOICE))
+        return form
+
+    def create_form(self, obj=None):
+        return self._scope_performers(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._scope_performers(super().edit_form(obj))
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        check_portal_texts(model)
 
 
 class ReminderView(SecureModelView):

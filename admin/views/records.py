@@ -40,6 +40,7 @@ OBJECT_TYPE_LABELS = {
     "portal_settings": _l("Portal settings"), "portal_tasks": _l("Portal task"), "projects": _l("Project"),
     "time_entries": _l("Time entry"), "messages": _l("Message"),
     "document_requests": _l("Document request"), "call_notes": _l("Noted call"),
+    "staff_schedules": _l("Team schedule"), "booking_settings": _l("Booking settings"),
 }
 CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS")}
 OUTBOX_STATUS_LABELS = {"queued": _l("waiting to be sent"), "sending": _l("being sent"), "sent": _l("sent"),

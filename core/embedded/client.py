@@ -7,9 +7,10 @@ The classes here change only *how* those results are computed:
 
 * candidates come from :meth:`core.embedded.store.CollectionStore.readonly_candidates` (cached,
   already decoded documents once a collection is queried at scale);
-* filters made only of equalities with a string or ObjectId on top-level fields (``{"business_unit":
-  oid}``) are matched by a compiled predicate with mongomock's exact semantics; anything else uses
-  mongomock's ``filter_applies`` itself;
+* filters made only of equalities with a string or ObjectId and of datetime ranges (``$gt``/``$gte``/
+  ``$lt``/``$lte``) on top-level fields (``{"business_unit": oid, "start": {"$lt": when}}``) are matched
+  by a compiled predicate with mongomock's exact semantics; anything else uses mongomock's
+  ``filter_applies`` itself;
 * sort keys on top-level fields: when every document holds one plain type per field (the usual case,
   e.g. strings) the values are compared directly; otherwise strings, numbers, None/missing, booleans,
   ObjectIds and datetimes become tuples ordered exactly like mongomock's comparator (type order first);
@@ -69,6 +70,23 @@ def _equals(field: str, value):
     return match
 
 
+_RANGES = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
+
+
+def _in_range(field: str, bounds: dict):
+    """mongomock's match of ``{field: {"$gt"/"$gte"/"$lt"/"$lte": datetime, ...}}`` on a top-level field:
+    a datetime meeting every bound (type bracketing: other types never match), or an array where each
+    bound holds for one of its elements (mongomock expands arrays per operator)."""
+    checks = [(_RANGES[op], bound) for op, bound in bounds.items()]
+
+    def match(doc):
+        found = doc.get(field, _MISSING)
+        if found.__class__ in _ARRAYS:
+            return all(any(isinstance(v, datetime) and op(v, bound) for v in found) for op, bound in checks)
+        return isinstance(found, datetime) and all(op(found, bound) for op, bound in checks)
+    return match
+
+
 def _simple_conditions(spec) -> list | None:
     if not isinstance(spec, dict):
         return None
@@ -84,6 +102,9 @@ def _simple_conditions(spec) -> list | None:
             return None
         elif type(value) is str or type(value) is ObjectId:
             conditions.append(_equals(field, value))
+        elif type(value) is dict and value and all(op in _RANGES and type(bound) is datetime
+                                                   for op, bound in value.items()):
+            conditions.append(_in_range(field, value))
         else:
             return None
     return conditions

@@ -21,12 +21,16 @@ from core.models.portal_account import (
     PortalSettings,
     PortalTask,
 )
+from core.models.portal_action import PortalAction, PortalActionRecord
 from core.models.project import Project
 from core.models.questionnaire import Questionnaire, QuestionnaireVersion
 from core.models.report import Report
+from core.models.schedule import BookingSettings, StaffSchedule
+from core.models.slot_claim import SlotClaim
 from core.models.staff_user import StaffUser
 from core.models.submission import Consent, Submission
 from core.models.time_entry import TimeEntry
+from core.models.waitlist import WaitlistEntry
 
 ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, AuditEvent, OutboxMessage,
               Questionnaire, QuestionnaireVersion, Submission,
@@ -35,6 +39,8 @@ ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, Audi
 ALL_MODELS += [Project, PortalAccount, PortalLoginCode, PortalSession, PortalSettings, PortalTask,
                Message, Document, TimeEntry]
 ALL_MODELS += [DocumentRequest, CallNote]
+ALL_MODELS += [PortalAction, PortalActionRecord, WaitlistEntry]
+ALL_MODELS += [StaffSchedule, BookingSettings, SlotClaim]
 
 __all__ = [
     "ALL_MODELS",
@@ -42,6 +48,7 @@ __all__ = [
     "Address",
     "Appointment",
     "AuditEvent",
+    "BookingSettings",
     "BusinessUnit",
     "CallNote",
     "Consent",
@@ -54,6 +61,8 @@ __all__ = [
     "Message",
     "OutboxMessage",
     "PortalAccount",
+    "PortalAction",
+    "PortalActionRecord",
     "PortalLoginCode",
     "PortalSession",
     "PortalSettings",
@@ -62,9 +71,12 @@ __all__ = [
     "Questionnaire",
     "QuestionnaireVersion",
     "Report",
+    "SlotClaim",
+    "StaffSchedule",
     "StaffUser",
     "Submission",
     "TaskLock",
     "TimeEntry",
     "UnitSettings",
+    "WaitlistEntry",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mongoengine as me
 
 from core.models._base import N_, TimestampedMixin, UnitQuerySet
+from core.models.geo import GeoPoint
 
 STATUSES = ("planned", "running", "done", "cancelled")
 
@@ -23,8 +24,14 @@ class Appointment(TimestampedMixin, me.Document):
     status = me.StringField(choices=STATUSES, default="planned", required=True)
     location = me.StringField(max_length=300)
     notes = me.StringField(max_length=5000)
+    #: set from the activity type's price when the appointment is created (admin form, booking service)
+    price = me.DecimalField(min_value=0, precision=2, max_value=1_000_000)
+    #: derived where it happens: the unit's address, the customer's, none online (travel times)
+    coordinates = me.EmbeddedDocumentField(GeoPoint)
     reminder_wanted = me.BooleanField(default=False)
     reminder_sent_at = me.DateTimeField()
+    #: when the status last became "done" (portal actions "within N days after done", surveys)
+    done_at = me.DateTimeField()
     created_at = me.DateTimeField()
     updated_at = me.DateTimeField()
 

@@ -24,6 +24,8 @@ class UnitSettings(me.EmbeddedDocument):
     document_categories = me.ListField(me.StringField(max_length=60))
     #: where a click on a phone number goes; empty: ``tel:`` (see core.services.calls)
     call_link_template = me.StringField(max_length=500)
+    #: a freed slot offered to the first customer on the waitlist is theirs to accept this long
+    waitlist_offer_hours = me.IntField(min_value=1, max_value=24 * 7, default=12)
 
 
 class BusinessUnit(TimestampedMixin, me.Document):

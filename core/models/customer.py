@@ -7,6 +7,7 @@ import unicodedata
 import mongoengine as me
 
 from core.models._base import N_, TimestampedMixin, UnitQuerySet
+from core.models.geo import GeoPoint
 from core.phone import PhoneError, to_e164
 
 SALUTATIONS = ("", "ms", "mr", "mx")
@@ -69,6 +70,8 @@ class Customer(TimestampedMixin, me.Document):
     email = me.EmailField(max_length=254)
     phone = me.StringField(max_length=20)  # E.164
     address = me.EmbeddedDocumentField(Address, default=Address)
+    #: where the address is (travel times); derived from it with its source, or set by hand ("manual")
+    coordinates = me.EmbeddedDocumentField(GeoPoint)
     notes = me.StringField(max_length=10000)
     tags = me.ListField(me.StringField(max_length=50), max_length=50)
     custom_fields = me.DictField()

@@ -17,6 +17,8 @@ class Document(me.Document):
     business_unit = me.ReferenceField("BusinessUnit", required=True)
     customer = me.ReferenceField("Customer", required=True)
     project = me.ReferenceField("Project")
+    #: uploaded through a portal action of this appointment
+    appointment = me.ReferenceField("Appointment")
     filename = me.StringField(required=True, max_length=200)
     content_type = me.StringField(required=True, max_length=100)
     length = me.IntField(required=True, min_value=0)

@@ -23,11 +23,14 @@ from core.models import (
     Message,
     OutboxMessage,
     PortalAccount,
+    PortalActionRecord,
     PortalTask,
     Project,
     Report,
+    SlotClaim,
     Submission,
     TimeEntry,
+    WaitlistEntry,
 )
 from core.models._base import N_
 from core.services.audit import Actor, erase_customer, erase_object, record
@@ -75,6 +78,7 @@ def _of(model, field: str = "customer") -> Count:
 def _appointments(customer: Customer) -> int:
     ids = [str(pk) for pk in Appointment.objects(customer=customer).scalar("pk")]
     erase_object("appointments", ids)
+    SlotClaim.objects(appointment__in=ids).delete()  # their times are free again
     return Appointment.objects(customer=customer).delete()
 
 
@@ -105,7 +109,9 @@ def _portal_cleanups() -> None:
     from core.services.documents import delete_customer_documents
     from core.services.messages import delete_customer_messages
     from core.services.portal import delete_customer_portal
+    from core.services.portal_actions import delete_customer_records
     from core.services.projects import delete_customer_projects
+    from core.services.waitlist import delete_customer_waitlist
 
     register_customer_data("portal", delete_customer_portal,
                            counts={N_("portal accounts"): _of(PortalAccount), N_("portal tasks"): _of(PortalTask)})
@@ -113,6 +119,9 @@ def _portal_cleanups() -> None:
     register_customer_data("portal_documents", delete_customer_documents, counts={N_("documents"): _of(Document)})
     register_customer_data("projects", delete_customer_projects,
                            counts={N_("projects"): _of(Project), N_("time entries"): _of(TimeEntry)})
+    register_customer_data("waitlist", delete_customer_waitlist, counts={N_("waitlist entries"): _of(WaitlistEntry)})
+    register_customer_data("portal_actions", delete_customer_records,
+                           counts={N_("portal actions taken and survey invitations"): _of(PortalActionRecord)})
 
 
 _portal_cleanups()

@@ -94,14 +94,14 @@ def check(data: bytes, filename: str) -> tuple[str, str]:
 
 def store(actor: Actor, customer: Customer, data: bytes, filename: str, *, project: Project | None,
           uploaded_by: str, category: str | None = None, note: str = "", staff_only: bool = False,
-          previous: Document | None = None, request_id=None) -> Document:
+          previous: Document | None = None, request_id=None, appointment=None) -> Document:
     """Check and store one file: the GridFS file first, then the document that lists it (so nothing
     half-written is ever listed); if the document cannot be saved, the file is removed again."""
     mime, name = check(data, filename)
     if project is not None and project.customer.pk != customer.pk:
         raise NotFound(_l("Not found."))
     doc = Document(business_unit=customer.business_unit, customer=customer, project=project,
-                   filename=name, content_type=mime, length=len(data),
+                   appointment=appointment, filename=name, content_type=mime, length=len(data),
                    sha256=hashlib.sha256(data).hexdigest(), uploaded_by=uploaded_by,
                    uploaded_label=actor.label[:300], category=category or None, note=note or None,
                    staff_only=staff_only, request=request_id,

@@ -26,7 +26,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from mongoengine import NotUniqueError
+from mongoengine import DoesNotExist, NotUniqueError
 from mongoengine import ValidationError as MEValidationError
 
 from core import placeholders
@@ -46,8 +46,13 @@ from core.models import (
 )
 from core.models._base import utcnow
 from core.models.portal_account import PERMISSIONS
+from core.models.portal_action import QUESTIONNAIRE_KINDS
 from core.passwords import hash_password, password_problems, verify_password
 from core.phone import PhoneError, to_e164
+from core.services import (
+    portal_actions,
+    surveys,  # noqa: F401  (connects its listener: the survey after a job)
+)
 from core.services import questionnaires as qs
 from core.services.audit import Actor, erase_object, record, same_unit
 from core.services.mail import queue_email, queue_sms
@@ -553,16 +558,26 @@ def master_data_task(viewer: Viewer) -> PortalTask:
 
 
 def open_tasks(customer: Customer) -> list[PortalTask]:
-    return list(PortalTask.objects(customer=customer, status="open").order_by("-created_at").limit(100))
+    """Questionnaires staff requested (those a portal action opened are shown with their appointment)."""
+    return list(PortalTask.objects(customer=customer, status="open", action=None).order_by("-created_at").limit(100))
 
 
 def task_for(viewer: Viewer, task_id: str) -> PortalTask:
-    """An open task of the viewer's customer (NotFound otherwise, and for project-bound accounts)."""
+    """An open task of the viewer's customer (NotFound otherwise, and for project-bound accounts).
+
+    A task a portal action opened is reachable only while the action's conditions still allow it
+    (Forbidden otherwise), on every request: drawing, saving a draft, submitting."""
     if not viewer.whole_customer:
         raise Forbidden(_l("Not allowed."))
     task = PortalTask.objects.get_or_none(pk=task_id, customer=viewer.customer, status="open")
     if task is None:
         raise NotFound(_l("Not found."))
+    try:
+        action, appointment = task.action, task.appointment
+    except DoesNotExist:  # the action or the appointment was deleted meanwhile
+        raise NotFound(_l("Not found.")) from None
+    if action is not None:
+        portal_actions.require(viewer.customer, str(action.pk), kinds=QUESTIONNAIRE_KINDS, appointment=appointment)
     return task
 
 
@@ -591,10 +606,14 @@ def submit_task(viewer: Viewer, task: PortalTask, data: Any, *, lang: str = "de"
     claimed = PortalTask.objects(pk=task.pk, status="open").modify(new=True, set__status="submitting")
     if claimed is None:
         raise Conflict(_l("This questionnaire was already sent."))
+    use = None
     try:
+        if task.action is not None:  # "at most once per appointment": this submission is the one use
+            use = portal_actions.claim_use(task.action, task.appointment)
         outcome = qs.submit(viewer.actor, customer=viewer.customer, version=task.version, data=data,
                             source="portal", source_label="Kundenportal", started_at=task.started_at, lang=lang)
     except BaseException:
+        portal_actions.release_use(use)
         PortalTask.objects(pk=task.pk, status="submitting").update_one(set__status="open")
         raise
     PortalTask.objects(pk=task.pk).update_one(set__status="done", set__completed_at=utcnow(), set__partial={},

@@ -255,15 +255,22 @@ def test_growing_past_the_budget_drops_the_cache(tmp_path):
 
 
 def test_compiled_filters_match_like_mongomock():
-    docs = [*make_documents(400, seed=3), {"unit": (UNITS[0],)}, {"unit": [[UNITS[0]]]}, {"unit": {"$oid": "x"}}]
+    early, late = datetime(2025, 1, 1, 0, 30), datetime(2025, 1, 1, 1, 10)
+    docs = [*make_documents(400, seed=3), {"unit": (UNITS[0],)}, {"unit": [[UNITS[0]]]}, {"unit": {"$oid": "x"}},
+            {"at": None}, {"at": "2025-01-01"}, {"at": 5}, {"at": [early, late]}, {"at": [late]}, {"at": []},
+            {"at": [[early]]}, {"at": early}, {"at": late}]
     specs = [{"unit": UNITS[0]}, {"unit": str(UNITS[0])}, {"name": "Müller"}, {"name": ""}, {},
-             {"unit": UNITS[0], "first": "Anna"}, {"$and": [{"unit": UNITS[1]}, {"$and": [{"first": "Lena"}]}]}]
+             {"unit": UNITS[0], "first": "Anna"}, {"$and": [{"unit": UNITS[1]}, {"$and": [{"first": "Lena"}]}]},
+             {"at": {"$lt": late}}, {"at": {"$lte": late}}, {"at": {"$gt": early}}, {"at": {"$gte": early}},
+             {"at": {"$gte": early, "$lt": late}}, {"unit": UNITS[0], "at": {"$gt": early}, "first": "Anna"},
+             {"at": {"$gt": late, "$lt": early}}]
     for spec in specs:
         match = compile_filter(spec)
         assert match is not None, spec
         assert [match(d) for d in docs] == [filtering.filter_applies(spec, d) for d in docs], spec
     for spec in ({"a.b": "x"}, {"a": 1}, {"a": None}, {"a": {"$eq": "x"}}, {"$or": [{"a": "x"}]}, {"$and": []},
-                 {"a": re.compile("x")}, {"$comment": "x"}):
+                 {"a": re.compile("x")}, {"$comment": "x"}, {"a": {"$lt": 5}}, {"a": {"$lt": early, "$ne": 1}},
+                 {"a": {}}, {"a.b": {"$lt": early}}):
         assert compile_filter(spec) is None, spec
 
 

@@ -1,0 +1,409 @@
+"""The planning assistant: free, ranked appointment slots across the qualified staff (admin and portal).
+
+A slot is free for a staff member when the appointment (``start``..``end``) lies inside one of their
+working intervals of that local day intersected with the unit's opening hours, the day is no absence
+and no holiday of the unit, and its span with the activity type's buffers overlaps no other appointment's
+span with its buffers (cancelled ones and ``exclude_appointment`` do not count). Travel is counted from the
+previous stop (the previous appointment's place, or the staff member's start location at the start of
+their working day) and on to the next stop (or back to the start location at the end of the day): it must
+fit between two appointments; where it runs into time before or after the working day, the slot means
+overtime and is rated red.
+
+Rating by the detour a slot adds to the staff member's day (before + after - the direct trip it
+interrupts): green up to the unit's green limit, orange up to its orange limit, red beyond or with
+overtime. Red slots are offered to staff only, never to customers. The order: least added travel, then
+slots that fill gaps (touching other appointments, little idle time around them), then the earliest.
+
+Customers also get the unit's minimum notice and booking window; every time is computed in the unit's
+time zone, wall-clock hours on each local day (so DST change days have their 23 or 25 hours), and
+returned as naive UTC.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from core.errors import InvalidInput
+from core.models import ActivityType, Appointment, BookingSettings, StaffSchedule, StaffUser
+from core.models._base import utcnow
+from core.models.customer import Address
+from core.models.geo import GeoPoint
+from core.models.schedule import DEFAULT_OPENING_HOURS, DEFAULT_WORKING_HOURS
+from core.services import geo
+
+UTC = ZoneInfo("UTC")
+DEFAULT_DAYS = 14
+TOKEN_SALT = "frontdesk.planning.slot"  # noqa: S105 (a signing salt, not a secret)
+INVALID_SLOT = _l("This time slot is not valid. Please choose another one.")
+#: where an appointment happens, for travel: coordinates, or one of these markers
+BUSINESS, UNKNOWN = "business", "unknown"
+#: ``evaluate`` reasons a start is refused
+OUTSIDE, TAKEN, RED = "outside", "taken", "red"
+
+
+@dataclass(frozen=True)
+class Slot:
+    staff_id: str
+    staff_name: str
+    start: datetime  # naive UTC, the appointment itself (buffers not included)
+    end: datetime
+    travel_before: int  # minutes, from the previous stop
+    travel_after: int  # minutes, on to the next stop
+    added_travel: int  # minutes of detour this slot adds to the staff member's day
+    rating: str  # "green" | "orange" | "red"
+    token: str  # signed: unit, activity type, staff, start (Planner.signed)
+    #: how well it fills the day (ranking only): neighbours it touches, idle minutes next to it
+    touching: int = field(default=0, compare=False)
+    idle: int = field(default=0, compare=False)
+
+    def sort_key(self) -> tuple:
+        return (self.added_travel, -self.touching, self.idle, self.start, self.staff_name)
+
+
+@dataclass
+class _Stop:
+    begin: datetime  # occupied from (start - buffer before)
+    finish: datetime  # occupied until (end + buffer after)
+    place: Any
+    appointment_id: Any
+
+
+@dataclass
+class Rules:
+    """The unit's booking settings (stored, or the defaults of ``BookingSettings``)."""
+
+    settings: BookingSettings
+    zone: ZoneInfo
+    #: where the business is (stored, or looked up in the offline table), None when unknown
+    business_point: GeoPoint | None
+    #: travel minutes already worked out in this request, by (from, to)
+    _travel: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, unit) -> Rules:
+        settings = BookingSettings.objects(business_unit=unit).first() or BookingSettings(business_unit=unit)
+        point = settings.coordinates or geo.locate(settings.address or geo.parse_address(unit.settings.address),
+                                                   geocoder=False)
+        return cls(settings, ZoneInfo(unit.timezone), point)
+
+    @property
+    def business_place(self) -> tuple[float, float] | None:
+        return self.business_point.pair if self.business_point is not None else None
+
+    def travel(self, a, b) -> int:
+        """Minutes from place ``a`` to place ``b``; online (None) costs nothing, the same place nothing."""
+        if a is None or b is None or a == b:
+            return 0
+        key = (a, b)
+        if key not in self._travel:
+            ends = (self.business_place if p == BUSINESS else p for p in (a, b))
+            known = [p if isinstance(p, tuple) else None for p in ends]
+            s = self.settings
+            self._travel[key] = geo.travel_minutes(*known, road_factor=s.road_factor, speed_kmh=s.speed_kmh,
+                                                   default_minutes=s.default_travel_minutes)
+        return self._travel[key]
+
+    def rating(self, added: int, overtime: bool) -> str:
+        if overtime or added > self.settings.orange_max_minutes:
+            return "red"
+        return "green" if added <= self.settings.green_max_minutes else "orange"
+
+    def utc(self, day: date, minute: int) -> datetime:
+        """Local wall-clock ``minute`` of ``day`` as naive UTC."""
+        local = datetime.combine(day, time()) + timedelta(minutes=minute)
+        return local.replace(tzinfo=self.zone).astimezone(UTC).replace(tzinfo=None)
+
+    def local_day(self, when: datetime) -> date:
+        return when.replace(tzinfo=UTC).astimezone(self.zone).date()
+
+    def local_minute(self, when: datetime) -> int:
+        local = when.replace(tzinfo=UTC).astimezone(self.zone)
+        return local.hour * 60 + local.minute
+
+
+def _by_weekday(intervals, default: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+    """Intervals (documents, or their stored dicts) by weekday; ``default`` when none are stored."""
+    if intervals is None:
+        return default
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for interval in intervals:
+        get = interval.get if isinstance(interval, dict) else interval.__getattribute__
+        spans.setdefault(get("weekday"), []).append((get("start"), get("end")))
+    return {day: sorted(found) for day, found in spans.items()}
+
+
+def _intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out = []
+    for start_a, end_a in a:
+        for start_b, end_b in b:
+            start, end = max(start_a, start_b), min(end_a, end_b)
+            if start < end:
+                out.append((start, end))
+    return sorted(out)
+
+
+class _StaffDay:
+    """One staff member's schedule, absences, start place and appointments over the planned range."""
+
+    def __init__(self, member: StaffUser, schedule: dict | None, stops: list[_Stop]):
+        """``schedule``: the stored StaffSchedule document as a dict (read without mongoengine: it is
+        read for every staff member on every request), or None for the defaults."""
+        self.member = member
+        self.hours = _by_weekday(schedule.get("hours") if schedule else None, DEFAULT_WORKING_HOURS)
+        self.absences = [(a["start"].date(), a["end"].date()) for a in (schedule or {}).get("absences") or ()]
+        point = (schedule or {}).get("start_coordinates")
+        address = (schedule or {}).get("start_address")
+        if point is None and address:
+            found = geo.locate(Address._from_son(address), geocoder=False)
+            point = {"lat": found.lat, "lon": found.lon} if found is not None else None
+        self.home = (point["lat"], point["lon"]) if point else BUSINESS
+        self.stops = sorted(stops, key=lambda s: s.begin)
+        self.begins = [s.begin for s in self.stops]
+        #: the latest end among the first i+1 stops (appointments made before claims existed may overlap)
+        self.reach = []
+        for stop in self.stops:
+            self.reach.append(max(stop.finish, self.reach[-1]) if self.reach else stop.finish)
+
+
+class Planner:
+    """Computes slots for one request: one unit, activity type and customer (see the module docstring)."""
+
+    def __init__(self, unit, activity_type: ActivityType, customer, *, for_customer: bool,
+                 now: datetime | None = None, exclude_appointment=None):
+        self.unit, self.activity_type, self.customer = unit, activity_type, customer
+        self.for_customer = for_customer
+        self.now = now or utcnow()
+        self.exclude_id = exclude_appointment.pk if exclude_appointment is not None else None
+        self.rules = Rules.of(unit)
+        s = self.rules.settings
+        self.duration = timedelta(minutes=activity_type.duration_minutes)
+        self.before = timedelta(minutes=activity_type.buffer_before_minutes or 0)
+        self.after = timedelta(minutes=activity_type.buffer_after_minutes or 0)
+        self.earliest = self.now + (timedelta(hours=s.min_notice_hours) if for_customer else timedelta())
+        self.latest = self.now + timedelta(days=s.max_days_ahead) if for_customer else None
+        self.opening = _by_weekday(s.opening_hours if s.pk else None, DEFAULT_OPENING_HOURS)
+        self.place = self._place()
+        self._signer = URLSafeSerializer(current_app.secret_key, salt=TOKEN_SALT)
+
+    def _place(self):
+        kind = self.activity_type.location_kind or "business"
+        if kind == "online":
+            return None
+        if kind == "business":
+            return self.rules.business_place or BUSINESS
+        point = geo.customer_point(self.customer) if self.customer is not None else None
+        return point.pair if point is not None else UNKNOWN
+
+    # --- who and what is already planned ---------------------------------------------------------
+    def performers(self) -> list[StaffUser]:
+        """The qualified staff: the activity type's performers (of this unit, active, not designers), or
+        every active owner and staff member of the unit."""
+        query = StaffUser.objects(business_unit=self.unit, active=True, role__in=["owner", "staff"])
+        chosen = [ref.pk for ref in self.activity_type.performers or []]
+        if chosen:
+            query = query.filter(pk__in=chosen)
+        return sorted(query, key=lambda s: (s.name, str(s.pk)))
+
+    def staff_days(self, members: list[StaffUser], first: datetime, last: datetime) -> list[_StaffDay]:
+        ids = [m.pk for m in members]
+        wanted = set(ids)
+        schedules = {doc["staff"]: doc for doc in StaffSchedule._get_collection().find(
+            {"business_unit": self.unit.pk}, {"staff": 1, "hours": 1, "absences": 1, "start_coordinates": 1,
+                                              "start_address": 1})}
+        types = {doc["_id"]: doc for doc in ActivityType._get_collection().find(
+            {"business_unit": self.unit.pk},
+            {"buffer_before_minutes": 1, "buffer_after_minutes": 1, "location_kind": 1})}
+        stops: dict[Any, list[_Stop]] = {pk: [] for pk in ids}
+        # equality and datetime ranges only: the embedded store matches that with a compiled predicate
+        found = Appointment._get_collection().find(
+            {"business_unit": self.unit.pk, "start": {"$lt": last}, "end": {"$gt": first}},
+            {"staff": 1, "start": 1, "end": 1, "activity_type": 1, "coordinates": 1, "status": 1})
+        for doc in found:
+            if doc["staff"] not in wanted or doc.get("status") == "cancelled" or doc["_id"] == self.exclude_id:
+                continue
+            kind = types.get(doc.get("activity_type")) or {}
+            before = timedelta(minutes=kind.get("buffer_before_minutes") or 0)
+            after = timedelta(minutes=kind.get("buffer_after_minutes") or 0)
+            stops[doc["staff"]].append(_Stop(doc["start"] - before, doc["end"] + after,
+                                             self._stop_place(doc, kind), doc["_id"]))
+        return [_StaffDay(m, schedules.get(m.pk), stops[m.pk]) for m in members]
+
+    def _stop_place(self, doc: dict, kind: dict):
+        point = doc.get("coordinates")
+        if point:
+            return (point["lat"], point["lon"])
+        location = kind.get("location_kind") or "business"
+        return None if location == "online" else BUSINESS if location == "business" else UNKNOWN
+
+    # --- one day of one staff member ----------------------------------------------------------------
+    def intervals(self, staff: _StaffDay, day: date) -> list[tuple[int, int]]:
+        """Working ∩ opening hours of the local ``day`` (minutes), empty on absences and holidays."""
+        if any(a <= day <= b for a, b in staff.absences) or any(h.covers(day) for h in self.rules.settings.holidays):
+            return []
+        weekday = day.weekday()
+        return _intersect(staff.hours.get(weekday, []), self.opening.get(weekday, []))
+
+    def evaluate(self, staff: _StaffDay, day: date, spans: list[tuple[datetime, datetime]],
+                 start: datetime) -> Slot | str:
+        """The slot starting at ``start`` on local ``day`` (working ``spans`` in UTC), or why there is none:
+        OUTSIDE (not within working/opening hours), TAKEN (overlaps another appointment, or no time to
+        travel between them), RED (only with overtime or long detour: refused for customers)."""
+        end = start + self.duration
+        if not any(a <= start and end <= b for a, b in spans):
+            return OUTSIDE
+        begin, finish = start - self.before, end + self.after
+        index = bisect.bisect_left(staff.begins, finish)
+        # stops beginning before our span ends: the last of them must end before we begin
+        previous = staff.stops[index - 1] if index else None
+        following = staff.stops[index] if index < len(staff.stops) else None
+        if index and staff.reach[index - 1] > begin:
+            return TAKEN
+        # stops outside this working day (yesterday's, tomorrow's) do not chain: the day starts and ends
+        # at the start location
+        if previous is not None and previous.finish <= spans[0][0]:
+            previous = None
+        if following is not None and following.begin >= spans[-1][1]:
+            following = None
+        rules = self.rules
+        origin = previous.place if previous is not None else staff.home
+        target = following.place if following is not None else staff.home
+        travel_before = rules.travel(origin, self.place)
+        travel_after = rules.travel(self.place, target)
+        overtime = False
+        if previous is not None:
+            if previous.finish + timedelta(minutes=travel_before) > begin:
+                return TAKEN
+        elif begin - timedelta(minutes=travel_before) < spans[0][0]:
+            overtime = True
+        if following is not None:
+            if finish + timedelta(minutes=travel_after) > following.begin:
+                return TAKEN
+        elif finish + timedelta(minutes=travel_after) > spans[-1][1]:
+            overtime = True
+        added = max(travel_before + travel_after - rules.travel(origin, target), 0)
+        rating = rules.rating(added, overtime)
+        if rating == "red" and self.for_customer:
+            return RED
+        touching, idle = 0, 0
+        slack = timedelta(minutes=rules.settings.slot_interval_minutes)
+        if previous is not None:
+            gap = begin - timedelta(minutes=travel_before) - previous.finish
+            touching += gap < slack
+            idle += int(gap.total_seconds() // 60)
+        if following is not None:
+            gap = following.begin - finish - timedelta(minutes=travel_after)
+            touching += gap < slack
+            idle += int(gap.total_seconds() // 60)
+        member = staff.member
+        return Slot(str(member.pk), member.name, start, end, travel_before, travel_after, added, rating, "",
+                    touching, idle)
+
+    def signed(self, slot: Slot) -> Slot:
+        """The slot with its token (signed only for the slots handed out: signing is the costly part)."""
+        token = self._signer.dumps([str(self.unit.pk), str(self.activity_type.pk), slot.staff_id,
+                                    slot.start.isoformat()])
+        return replace(slot, token=token)
+
+    def day_spans(self, staff: _StaffDay, day: date) -> list[tuple[datetime, datetime]]:
+        return [(self.rules.utc(day, a), self.rules.utc(day, b)) for a, b in self.intervals(staff, day)]
+
+    def allowed(self, start: datetime) -> bool:
+        return start >= self.earliest and (self.latest is None or start <= self.latest)
+
+    def day_slots(self, staff: _StaffDay, day: date) -> list[Slot]:
+        step = self.rules.settings.slot_interval_minutes
+        length = int(self.duration.total_seconds() // 60)
+        intervals = self.intervals(staff, day)
+        spans = [(self.rules.utc(day, a), self.rules.utc(day, b)) for a, b in intervals]
+        slots = []
+        for (a, b), (local_a, local_b) in zip(spans, intervals, strict=True):
+            # no DST switch inside the interval: its wall-clock minutes are UTC minutes from its start
+            steady = b - a == timedelta(minutes=local_b - local_a)
+            for minute in range(-(-local_a // step) * step, local_b - length + 1, step):  # on the local clock
+                if steady:
+                    start = a + timedelta(minutes=minute - local_a)
+                else:
+                    start = self.rules.utc(day, minute)
+                    if start < a or self.rules.local_minute(start) != minute % (24 * 60):
+                        continue  # a wall time the DST switch skips
+                if not self.allowed(start) or self._overlaps(staff, start):
+                    continue
+                found = self.evaluate(staff, day, spans, start)
+                if isinstance(found, Slot):
+                    slots.append(found)
+        return slots
+
+    def _overlaps(self, staff: _StaffDay, start: datetime) -> bool:
+        """The quick test of ``evaluate``'s first rule, before the rest is worked out."""
+        index = bisect.bisect_left(staff.begins, start + self.duration + self.after)
+        return bool(index) and staff.reach[index - 1] > start - self.before
+
+
+def suggest_slots(unit, activity_type, customer, *, start: date | None = None, days: int | None = None,
+                  for_customer: bool, now: datetime | None = None, limit: int | None = None,
+                  exclude_appointment=None) -> list[Slot]:
+    """Free slots for ``activity_type`` over local days ``start`` .. ``start + days - 1`` (default: from
+    today, 14 days; for customers never beyond the booking window), best first (module docstring)."""
+    planner = Planner(unit, activity_type, customer, for_customer=for_customer, now=now,
+                      exclude_appointment=exclude_appointment)
+    rules = planner.rules
+    today = rules.local_day(planner.now)
+    first_day = max(start or today, today)
+    count = max(1, min(days or DEFAULT_DAYS, 366))
+    last_day = first_day + timedelta(days=count - 1)
+    if planner.latest is not None:
+        last_day = min(last_day, rules.local_day(planner.latest))
+    if last_day < first_day:
+        return []
+    members = planner.performers()
+    window = (rules.utc(first_day - timedelta(days=1), 0), rules.utc(last_day + timedelta(days=2), 0))
+    slots: list[Slot] = []
+    for staff in planner.staff_days(members, *window):
+        day = first_day
+        while day <= last_day:
+            slots.extend(planner.day_slots(staff, day))
+            day += timedelta(days=1)
+    slots.sort(key=Slot.sort_key)
+    return [planner.signed(slot) for slot in (slots[:limit] if limit else slots)]
+
+
+def evaluate(unit, activity_type, customer, staff: StaffUser, start: datetime, *, for_customer: bool,
+             now: datetime | None = None, exclude_appointment=None) -> Slot | str:
+    """The planner's verdict on one start (any minute, not only the slot grid): a Slot, or OUTSIDE /
+    TAKEN / RED. Minimum notice, window and performer checks are the caller's (core.services.booking)."""
+    planner = Planner(unit, activity_type, customer, for_customer=for_customer, now=now,
+                      exclude_appointment=exclude_appointment)
+    rules = planner.rules
+    day = rules.local_day(start)
+    window = (rules.utc(day - timedelta(days=1), 0), rules.utc(day + timedelta(days=2), 0))
+    (staff_day,) = planner.staff_days([staff], *window)
+    spans = planner.day_spans(staff_day, day)
+    if not spans:
+        return OUTSIDE
+    verdict = planner.evaluate(staff_day, day, spans, start)
+    return planner.signed(verdict) if isinstance(verdict, Slot) else verdict
+
+
+def parse_slot(unit, activity_type, token: str) -> tuple[StaffUser, datetime]:
+    """The staff member and start a slot token names; InvalidInput when it was altered, belongs to another
+    unit or activity type, or names a staff member who no longer exists in the unit."""
+    try:
+        unit_id, type_id, staff_id, start = URLSafeSerializer(current_app.secret_key, salt=TOKEN_SALT).loads(
+            str(token or "")[:1000])
+        when = datetime.fromisoformat(start)
+    except (BadSignature, ValueError, TypeError):
+        raise InvalidInput(INVALID_SLOT) from None
+    if unit_id != str(unit.pk) or type_id != str(activity_type.pk) or when.tzinfo is not None:
+        raise InvalidInput(INVALID_SLOT)
+    staff = StaffUser.objects(business_unit=unit).get_or_none(pk=staff_id)
+    if staff is None:
+        raise InvalidInput(INVALID_SLOT)
+    return staff, when
