@@ -13,12 +13,20 @@ from admin import auth
 from admin.forms import format_local, to_local
 from admin.views.appointments import ActivityTypeView, AppointmentView, ReminderView
 from admin.views.calendar import CalendarView
+from admin.views.customer_file import (
+    CallsAdminView,
+    CallSettingsView,
+    DocumentsAdminView,
+    DocumentSettingsView,
+    call_link,
+)
 from admin.views.customers import CustomerView
 from admin.views.dashboard import DashboardView
 from admin.views.devices import DevicesView, KioskView
 from admin.views.dialogs import DialogView, ScoringView
 from admin.views.planning import PlanningView
 from admin.views.portal import PortalAdminView
+from admin.views.portal_actions import PortalActionsView, WaitlistView
 from admin.views.questionnaires import QuestionnaireView
 from admin.views.records import AuditView, OutboxView
 from admin.views.schedules import ScheduleView
@@ -35,6 +43,7 @@ def init_app(app: Flask) -> Admin:
                                      static_url_path="/admin-static"))
     app.register_blueprint(auth.bp)
     app.jinja_env.filters["localdatetime"] = _localdatetime
+    app.jinja_env.globals["call_link"] = call_link
 
     admin = Admin(
         app, name="Frontdesk", url="/admin",
@@ -68,6 +77,16 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(ScoringView(name=_l("Scoring model"), endpoint="scoring", url="/admin/scoring"))
     # portal: accounts, projects, messages, documents, welcome text
     admin.add_view(PortalAdminView(name=_l("Customer portal"), endpoint="portal_admin", url="/admin/portal"))
+    # customer file: documents (with Settings > Documents) and call links (with Settings > Call link)
+    admin.add_view(DocumentsAdminView(name=_l("Documents"), endpoint="documents_admin", url="/admin/documents"))
+    admin.add_view(DocumentSettingsView(name=_l("Documents"), endpoint="document_settings",
+                                        url="/admin/settings/documents", category=_l("Settings")))
+    admin.add_view(CallsAdminView(name=_l("Calls"), endpoint="calls_admin", url="/admin/calls"))
+    admin.add_view(CallSettingsView(name=_l("Call link"), endpoint="call_settings", url="/admin/settings/call-link",
+                                    category=_l("Settings")))
+    admin.add_view(PortalActionsView(name=_l("Customer portal actions"), endpoint="portal_actions",
+                                     url="/admin/portal-actions", category=_l("Settings")))
+    admin.add_view(WaitlistView(name=_l("Waitlist"), endpoint="waitlist_admin", url="/admin/waitlist"))
     app.extensions["frontdesk_admin"] = admin
     return admin
 

@@ -4,7 +4,11 @@
    in Python and in @formio/core under Node on the same submissions, in the same run, and the ratio
    (target ≥ 0.5x). Needs `npm install` in tests/forms/reference for the Node side.
 2. ``render_answers`` p50/p95 for a 40-field form (target p50 < 5 ms).
-3. Time until the kiosk page (kiosk/templates/kiosk/questionnaire.html, the shared renderer) shows a
+3. Definition JavaScript: the five largest forms of the shared corpus (../shared/formio-corpus) that load
+   and hold JavaScript, on the recorded submissions of tests/forms/reference/corpus-cases.json: validations
+   per second in Python (sandbox included) and in @formio/core, and the JavaScript's cost per submission
+   (the same form with its JavaScript removed, subtracted), with the sandbox's evaluations per submission.
+4. Time until the kiosk page (kiosk/templates/kiosk/questionnaire.html, the shared renderer) shows a
    40-field form in headless Chromium, p50 of 20 loads (target < 1 s): from navigation start until the
    renderer's ``frontdesk:ready`` event has fired and 40 inputs are on the page.
 
@@ -90,6 +94,62 @@ def engine(seconds: float) -> None:
     print(f"render_answers, 40 fields: p50 {p50:.3f} ms, p95 {p95:.3f} ms (target p50 < 5 ms)")
 
 
+_JS_KEYS = ("customConditional", "calculateValue", "customDefaultValue", "logic")
+
+
+def without_javascript(value):
+    """A copy of a definition without its JavaScript (to measure what the JavaScript costs)."""
+    if isinstance(value, dict):
+        out = {k: without_javascript(v) for k, v in value.items() if k not in _JS_KEYS}
+        if isinstance(out.get("validate"), dict):
+            out["validate"].pop("custom", None)
+        return out
+    if isinstance(value, list):
+        return [without_javascript(v) for v in value]
+    return value
+
+
+def per_submission_ms(form, submissions, seconds: float) -> float:
+    return 1000 / python_rate(form, submissions, seconds)
+
+
+def javascript(seconds: float) -> None:
+    corpus_file = ROOT.parent / "shared" / "formio-corpus" / "forms.json"
+    if not corpus_file.exists():
+        print("definition JavaScript: skipped (no ../shared/formio-corpus/forms.json)")
+        return
+    corpus = {f["hash"]: f["form"] for f in json.loads(corpus_file.read_text(encoding="utf-8"))["forms"]}
+    cases = json.loads((ROOT / "tests" / "forms" / "reference" / "corpus-cases.json").read_text(encoding="utf-8"))
+    by_form: dict[str, list[dict]] = {}
+    for case in cases["cases"]:
+        by_form.setdefault(case["hash"], []).append(case["data"])
+    loaded = []
+    for digest, subs in by_form.items():
+        try:
+            form = forms.load(corpus[digest])
+        except forms.DefinitionError:
+            continue
+        if forms.list_scripts(corpus[digest]):
+            loaded.append((len(form.components), digest, form, subs))
+    loaded.sort(key=lambda t: (-t[0], t[1]))
+    print("definition JavaScript (QuickJS sandbox), five largest corpus forms with JavaScript that load:")
+    payload = {digest: {"form": corpus[digest], "submissions": subs} for _n, digest, _f, subs in loaded[:5]}
+    node = node_rates(payload, seconds)
+    for n, digest, form, subs in loaded[:5]:
+        rate = python_rate(form, subs, seconds)
+        plain = forms.load(without_javascript(corpus[digest]))
+        cost = per_submission_ms(form, subs, seconds / 2) - per_submission_ms(plain, subs, seconds / 2)
+        snippets = len(forms.list_scripts(corpus[digest]))
+        line = (f"  {digest} ({n:3d} components, {snippets:2d} snippets): Python {rate:7.0f} validations/s, "
+                f"JavaScript {cost:6.3f} ms per submission")
+        if node is not None:
+            ratio = rate / node[digest]
+            line += f"; @formio/core {node[digest]:7.0f}/s -> {ratio:.2f}x ({'meets' if ratio >= 1 else 'MISSES'} 1.0x)"
+        print(line)
+    if node is None:
+        print("  @formio/core: skipped (run `npm install` in tests/forms/reference)")
+
+
 def kiosk_page(loads: int) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     if not Path(CHROMIUM).exists():
@@ -149,6 +209,7 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=20)
     args = parser.parse_args()
     engine(args.seconds)
+    javascript(args.seconds)
     kiosk_page(args.loads)
 
 

@@ -24,6 +24,8 @@ BEAT_SCHEDULE = {
     "kiosk-expire-runs": {"task": "tasks.kiosk.expire_runs", "schedule": timedelta(minutes=1)},  # issue 4
     "dialogs-sweep": {"task": "tasks.dialogs.sweep", "schedule": timedelta(minutes=2)},
     "reports-stale-renders": {"task": "tasks.reports.requeue_stale", "schedule": timedelta(minutes=1)},
+    "document-request-reminders": {"task": "tasks.documents.remind_overdue", "schedule": timedelta(minutes=30)},
+    "waitlist-expire-offers": {"task": "tasks.waitlist.expire", "schedule": timedelta(minutes=1)},
 }
 
 

@@ -29,9 +29,13 @@ CATALOGUE: tuple[Feature, ...] = (
             _l("Invite customers to questionnaires by e-mail; results, dashboards and reports.")),
     Feature("reminders", _l("Appointment reminders"),
             _l("Send customers a reminder before their appointment (e-mail, or the outbox).")),
-    Feature("documents", _l("Documents"), _l("Share documents with customers.")),
+    Feature("documents", _l("Documents"),
+            _l("Documents in the customer file: upload, categories, share in the portal, versions, and requests "
+               "the customer answers in the portal.")),
     Feature("bonus", _l("Bonus programmes"), _l("Reward regular customers with points."), available=False),
-    Feature("call_link", _l("Call link"), _l("A video-call link on appointments."), available=False),
+    Feature("call_link", _l("Call link"),
+            _l("Call your customers straight from the computer: every phone number becomes a link (tel:, SIP or "
+               "your cloud telephone system), and calls are noted in the customer file (Anruflink).")),
 )
 
 FEATURE_KEYS: tuple[str, ...] = tuple(f.key for f in CATALOGUE)

@@ -36,18 +36,21 @@ class FileMissing(LookupError):
     """The GridFS file is gone (deleted, or never completed)."""
 
 
-def attachment_header(name: str) -> str:
-    """``Content-Disposition: attachment`` for ``name``, as RFC 6266 asks: a non-ASCII name goes in
-    ``filename*`` (UTF-8, percent-encoded) with an ASCII fallback in ``filename`` (what Werkzeug's
-    ``send_file(download_name=...)`` does), and quotes, backslashes and line breaks never break the header."""
+def attachment_header(name: str, disposition: str = "attachment") -> str:
+    """``Content-Disposition: attachment`` (or ``inline``, for a preview) for ``name``, as RFC 6266 asks: a
+    non-ASCII name goes in ``filename*`` (UTF-8, percent-encoded) with an ASCII fallback in ``filename``
+    (what Werkzeug's ``send_file(download_name=...)`` does), and quotes, backslashes and line breaks never
+    break the header."""
+    if disposition not in ("attachment", "inline"):
+        raise ValueError(f"unknown disposition {disposition!r}")
     name = " ".join(str(name or "").split()) or "download"
     try:
         name.encode("ascii")
     except UnicodeEncodeError:
         simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").strip() or "download"
-        return dump_options_header("attachment", {"filename": simple,
-                                                  "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")})
-    return dump_options_header("attachment", {"filename": name})
+        return dump_options_header(disposition, {"filename": simple,
+                                                 "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")})
+    return dump_options_header(disposition, {"filename": name})
 
 
 def attachment_headers(name: str) -> dict[str, str]:

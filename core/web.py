@@ -5,6 +5,7 @@
   under it, ``UnitQuerySet.get_or_none``, lives with the models in ``core.models._base``).
 * :func:`request_lang` is the renderer's language of this request; :func:`no_store_under` keeps every
   response under a surface's path out of caches.
+* :func:`file_response` serves a stored file (documents in the portal and in the customer file).
 
 JSON bodies:
 
@@ -31,14 +32,15 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Flask, abort, current_app, flash, jsonify, request
+from flask import Flask, abort, current_app, flash, jsonify, request, stream_with_context
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from core.errors import Conflict, FrontdeskError
+from core.files import attachment_header
 from core.i18n import renderer_lang
 
 #: BSON's integer range (int64)
@@ -77,6 +79,24 @@ def get_or_404(source, /, *, unit, **kw):
     if found is None:
         abort(404)
     return found
+
+
+#: the policy of a previewed file: no script runs and nothing but the file itself loads (the browser's own PDF
+#: and image viewers still draw it); a downloaded one gets ``sandbox``, should a browser show it anyway
+FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'"
+
+
+def file_response(chunks: Iterator[bytes], *, content_type: str, length: int, filename: str,
+                  inline: bool = False) -> Response:
+    """A stored file as a streamed response: its sniffed type, ``nosniff``, an RFC 6266 name, and either
+    ``inline`` (callers allow it only for types the browser shows itself: PDFs and images) or
+    ``attachment``."""
+    response = Response(stream_with_context(chunks), mimetype=content_type)
+    response.headers["Content-Length"] = str(length)
+    response.headers["Content-Disposition"] = attachment_header(filename, "inline" if inline else "attachment")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = FILE_POLICY if inline else "default-src 'none'; sandbox"
+    return response
 
 
 def no_store(response: Response) -> Response:

@@ -5,8 +5,18 @@ Pure Python (no Flask, no MongoDB).  @formio/core is the reference for every rul
 
 from forms.components import Component
 from forms.errors import DefinitionError
-from forms.expressions import Finding, find_code
-from forms.form import RENDERER_VERSION, Form, Issue, Result, load, to_renderer_errors, validate
+from forms.expressions import Finding, find_code, find_refused_code
+from forms.form import (
+    RENDERER_VERSION,
+    Form,
+    Issue,
+    Result,
+    list_scripts,
+    load,
+    refused_code,
+    to_renderer_errors,
+    validate,
+)
 from forms.registry import REGISTRY, SUPPORTED_TYPES
 
 __all__ = [
@@ -20,7 +30,10 @@ __all__ = [
     "Issue",
     "Result",
     "find_code",
+    "find_refused_code",
+    "list_scripts",
     "load",
+    "refused_code",
     "to_renderer_errors",
     "validate",
 ]

@@ -59,6 +59,8 @@ class ComponentBase:
     model_type: ClassVar[str] = "any"
     multiple_allowed: ClassVar[bool] = False
     has_options: ClassVar[bool] = False
+    #: the component's JavaScript and logic (:class:`forms.scripting.Scripts`; set by the Form, None: none)
+    scripts: Any = None
 
     def __init__(self, defn: dict[str, Any], path: str, parent: ComponentBase | None, strict: bool) -> None:
         self.defn = defn

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from forms import jsonlogic, rules
+from forms import datelimits, inputmask, jsonlogic, rules, scripting
 from forms.base import B64_RE, SIGNATURE_PREFIX, Check, ComponentBase, Issue, compile_mask, strict_eq_option
 from forms.conditions import Condition
 from forms.errors import DefinitionError
@@ -43,6 +43,10 @@ class Component(ComponentBase):
         if js_truthy(mask) and self.type != "time" and not js_truthy(v.get("skipMaskValidation")):
             if not isinstance(mask, str):
                 raise DefinitionError(f"{self.def_path}.inputMask", "must be a string")
+            if self.type == "textfield" and inputmask.unsupported(mask):
+                raise DefinitionError(f"{self.def_path}.inputMask",
+                                      "input masks with optional parts, repeats or alternatives ([ ] { } | \\)"
+                                      " are not supported")
             self.mask_array = compile_mask(mask)
         if js_truthy(self.defn.get("allowMultipleMasks")):
             raise DefinitionError(f"{self.def_path}.allowMultipleMasks", "multiple input masks are not supported")
@@ -65,19 +69,26 @@ class Component(ComponentBase):
             (t == "email", rules.email, True),
             (has_json, rules.json_rule, True),
             (self.mask_array is not None, rules.mask, True),
+            (t == "day" and "maxDate" in self.defn, datelimits.day_max_date, True),
+            (t == "datetime", datelimits.max_date, True),
             ("maxLength" in v, rules.max_length, False),
             ("maxSelectedCount" in v, rules.max_selected_count, True),
             ("max" in v, rules.maximum, True),
             ("maxWords" in v, rules.max_words, True),
+            (t == "day", datelimits.day_max_year, True),
+            (t == "day" and "minDate" in self.defn, datelimits.day_min_date, True),
+            (t == "datetime", datelimits.min_date, True),
             ("minLength" in v, rules.min_length, True),
             ("minSelectedCount" in v, rules.min_selected_count, True),
             ("min" in v, rules.minimum, rules.min_prefilter),
             ("minWords" in v, rules.min_words, False),
+            (t == "day", datelimits.day_min_year, True),
             (True, rules.multiple, None),  # validateMultiple: a full-value rule
             (self.pattern_re is not None, rules.pattern, False),
             (js_truthy(v.get("required")), rules.required, True),
             (req_day, rules.required_day, True),
             (t == "number", rules.number, True),
+            (isinstance(v.get("custom"), str) and bool(v["custom"].strip()), scripting.custom_rule, True),
             (
                 js_truthy(v.get("onlyAvailableItems")) and t in ("radio", "select", "selectboxes"),
                 rules.available_items,

@@ -84,6 +84,13 @@ class Condition:
 
     def hidden(self, walk: Walk, context: Callable[[], dict[str, Any]]) -> bool:
         """True when the component must be hidden (shapes are applied in @formio/core's order)."""
+        show = self.shown(walk, context)
+        if show is None or show is UNDEF:
+            return False
+        return not js_truthy(show)
+
+    def shown(self, walk: Walk, context: Callable[[], dict[str, Any]]) -> Any:
+        """The condition's ``show`` (None when no shape decides; a ``logic`` trigger fires on a true one)."""
         show: Any = None
         if self.json_logic is not None:
             show = jsonlogic.evaluate(self.json_logic, context())
@@ -91,9 +98,7 @@ class Condition:
             show = _check_legacy(self.legacy, walk)
         if self.simple is not None:
             show = _check_simple(self.simple, walk)
-        if show is None or show is UNDEF:
-            return False
-        return not js_truthy(show)
+        return show
 
 
 def _check_legacy(legacy: tuple[_Ref, str, str], walk: Walk) -> bool:

@@ -32,6 +32,12 @@ Derived from the @formio/js 5.6.0 sources (``npm pack @formio/js@5.6.0``, ``lib/
   ``moment(`` (``utils.getDateSetting``). :data:`SCRIPT_KEYS` and :data:`DATE_KEYS` list them; a
   non-empty value is refused wherever the key occurs.
 
+* **Run on the server instead.** JavaScript in the places :data:`forms.js.PLACES` names
+  (``validate.custom``, ``calculateValue``, ``customConditional``, ``customDefaultValue`` and the
+  JavaScript of ``logic`` triggers and actions) is reported as kind ``"javascript"``: the server runs it
+  in its sandbox (:mod:`forms.js`) and the browser only inside the isolated renderer frame, so it is
+  allowed where it compiles (:func:`find_refused_code`). Everything else above stays refused.
+
 ``tests/forms/test_expressions.py`` proves the rule covers every string property of every component
 type we support and every string the vendored bundle reads with ``interpolate``/``t``.
 """
@@ -43,7 +49,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DATA_KEYS", "DATE_KEYS", "MARKERS", "MESSAGE_KEYS", "SCRIPT_KEYS", "Finding", "find_code", "iter_code"]
+__all__ = [
+    "DATA_KEYS", "DATE_KEYS", "ENGINE_KEYS", "MARKERS", "MESSAGE_KEYS", "SCRIPT_KEYS", "Finding", "find_code",
+    "find_refused_code", "iter_code",
+]
 
 #: lodash template delimiters as @formio/js configures them ({{{ }}} starts with {{)
 MARKERS = ("{{", "{%")
@@ -65,6 +74,11 @@ SCRIPT_KEYS = frozenset({
     "onSetItems", "conditionalAddButton", "nextPage", "disableFunction", "onClick", "module", "controller",
 })
 
+#: component properties whose JavaScript the server's engine runs (``validate.custom`` and ``logic`` too)
+ENGINE_KEYS = frozenset({"customDefaultValue", "calculateValue", "customConditional"})
+#: the JavaScript of a ``logic`` entry: trigger type "javascript", action property → the variable it returns
+_LOGIC_ACTION_CODE = {"value": "value", "customAction": "value", "schemaDefinition": "schema"}
+
 #: date settings ``utils.getDateSetting`` evaluates as JavaScript when they contain ``moment(``
 DATE_KEYS = frozenset({"minDate", "maxDate", "defaultDate"})
 
@@ -73,12 +87,16 @@ DATE_KEYS = frozenset({"minDate", "maxDate", "defaultDate"})
 class Finding:
     """Code found in a definition: where (``components[0].tooltip`` style) and what kind.
 
-    ``kind`` is ``"template"`` ({{ }} / {% %} in a text), ``"script"`` (a JavaScript property) or
-    ``"moment"`` (a date setting computed with ``moment(...)``).
+    ``kind`` is ``"template"`` ({{ }} / {% %} in a text), ``"script"`` (a JavaScript property),
+    ``"moment"`` (a date setting computed with ``moment(...)``), ``"javascript"`` (JavaScript in a place
+    the server's engine runs; ``code`` is the source, ``ret`` the variable it sets) or ``"jsSyntax"``
+    (such JavaScript that does not compile).
     """
 
     path: str
     kind: str
+    code: str = ""
+    ret: str = ""
 
 
 def _join(path: str, key: str) -> str:
@@ -118,7 +136,15 @@ def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[
             # ``custom``/``row``/``logic`` are JavaScript wherever they occur in a definition; an empty
             # value (what the builder writes for "none") is allowed
             if key in SCRIPT_KEYS and _script_value(item):
-                yield Finding(where, "script")
+                if key == "calculateValue" and isinstance(item, dict):  # JSON logic: data, not code
+                    yield from iter_code(item, where)
+                elif key == "logic" and isinstance(item, list):
+                    yield from _iter_logic(item, where)
+                elif isinstance(item, str) and (key in ENGINE_KEYS or (key == "custom" and _is_validate(path))):
+                    ret = {"customConditional": "show", "custom": "valid"}.get(key, "value")
+                    yield Finding(where, "javascript", item, ret)
+                else:
+                    yield Finding(where, "script")
                 continue
             if key in DATE_KEYS and isinstance(item, str) and "moment(" in item:
                 yield Finding(where, "moment")
@@ -129,6 +155,58 @@ def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[
             yield from iter_code(item, f"{path}[{i}]", message=message)
 
 
+def _is_validate(path: str) -> bool:
+    return path == "validate" or path.endswith(".validate")
+
+
+def _iter_logic(logic: list[Any], path: str) -> Iterator[Finding]:
+    """The code of a ``logic`` list: its JavaScript as ``"javascript"``, anything else as the rule says."""
+    for i, entry in enumerate(logic):
+        where = f"{path}[{i}]"
+        if not isinstance(entry, dict):
+            yield from iter_code(entry, where)
+            continue
+        for key, item in entry.items():
+            at = _join(where, str(key))
+            if key == "trigger" and isinstance(item, dict):
+                for tkey, titem in item.items():
+                    if tkey == "javascript" and isinstance(titem, str):
+                        if titem.strip():
+                            yield Finding(_join(at, tkey), "javascript", titem, "result")
+                    else:
+                        yield from iter_code({tkey: titem}, at)
+            elif key == "actions" and isinstance(item, list):
+                for j, action in enumerate(item):
+                    yield from _iter_action(action, f"{at}[{j}]")
+            else:
+                yield from iter_code({key: item}, where)
+
+
+def _iter_action(action: Any, path: str) -> Iterator[Finding]:
+    if not isinstance(action, dict):
+        yield from iter_code(action, path)
+        return
+    for key, item in action.items():
+        if key in _LOGIC_ACTION_CODE and isinstance(item, str):
+            if item.strip():
+                yield Finding(_join(path, key), "javascript", item, _LOGIC_ACTION_CODE[key])
+        else:
+            yield from iter_code({key: item}, path)
+
+
 def find_code(definition: Any) -> Finding | None:
     """The first place where @formio/js would run code from ``definition``, or None."""
     return next(iter_code(definition), None)
+
+
+def find_refused_code(definition: Any, compile_error: Any) -> Finding | None:
+    """The first code a definition may not hold: anything but JavaScript in the engine's places, or
+    such JavaScript that ``compile_error(code, ret)`` (:func:`forms.js.compile_error`) refuses."""
+    for found in iter_code(definition):
+        if found.kind != "javascript":
+            return found
+        if "{{" in found.code or "{%" in found.code:  # validate.custom is interpolated before it runs
+            return Finding(found.path, "template")
+        if compile_error(found.code, found.ret) is not None:
+            return Finding(found.path, "jsSyntax", found.code, found.ret)
+    return None

@@ -15,16 +15,17 @@ from typing import Any
 import nh3
 from markupsafe import Markup
 
+from forms import js, scripting
 from forms.components import Component
 from forms.conditions import compile_condition
 from forms.errors import DefinitionError
-from forms.expressions import find_code
+from forms.expressions import Finding, find_refused_code, iter_code
 from forms.jsvalues import UNDEF, js_truthy, json_copy
 from forms.messages import interpolate, lint_message, message
 from forms.registry import REGISTRY
 from forms.render import render_answers
 
-__all__ = ["Form", "Issue", "Result", "load", "to_renderer_errors", "validate"]
+__all__ = ["Form", "Issue", "Result", "list_scripts", "load", "refused_code", "to_renderer_errors", "validate"]
 
 RENDERER_VERSION = "5.6.0"
 
@@ -79,25 +80,9 @@ def _check_key(key: Any, path: str, *, required: bool) -> None:
 
 
 def _lint_component(c: dict[str, Any], path: str) -> None:
-    if js_truthy(c.get("customConditional")):
-        raise DefinitionError(f"{path}.customConditional", "JavaScript conditions are not allowed")
-    if js_truthy(c.get("customDefaultValue")):
-        raise DefinitionError(f"{path}.customDefaultValue", "JavaScript default values are not allowed")
-    calc = c.get("calculateValue")
-    if js_truthy(calc):
-        what = "JavaScript calculateValue is" if isinstance(calc, str) else "calculated values are"
-        raise DefinitionError(f"{path}.calculateValue", f"{what} not allowed")
-    logic = c.get("logic")
-    if js_truthy(logic) and not (isinstance(logic, list) and not logic):
-        raise DefinitionError(f"{path}.logic", "field logic is not allowed")
     v = c.get("validate")
     if v is not None and not isinstance(v, dict):
         raise DefinitionError(f"{path}.validate", "must be an object")
-    if isinstance(v, dict):
-        if js_truthy(v.get("custom")):
-            raise DefinitionError(f"{path}.validate.custom", "JavaScript validation is not allowed")
-        if js_truthy(v.get("customPrivate")) and js_truthy(v.get("custom")):
-            raise DefinitionError(f"{path}.validate.customPrivate", "JavaScript validation is not allowed")
 
 
 class _Builder:
@@ -150,6 +135,7 @@ class _Builder:
         _check_key(c.get("key"), p, required=is_data)
         node = cls(c, p, parent, self.strict)
         node.condition = compile_condition(c.get("conditional"), f"{p}.conditional")
+        node.scripts = scripting.compile_scripts(c, p)
         node.grids = grids
         if node.key:
             node.full_path = f"{full_prefix}{node.key}"
@@ -245,9 +231,8 @@ def _resolve_refs(components: list[Component]) -> None:
         if n.key:
             by_key.setdefault(n.key, n)
     for n in components:
-        if n.condition is None:
-            continue
-        for ref in n.condition.refs:
+        refs = (n.condition.refs if n.condition is not None else []) + (n.scripts.refs if n.scripts else [])
+        for ref in refs:
             # @formio/core's getBestMatch order: data path (with row indices), full path, path, key
             raw = ref.raw
             fixed = [ix for _, ix in _index_parts(raw) if ix is not None] or None
@@ -279,8 +264,9 @@ def load(definition: Mapping[str, Any], *, strict: bool = True, check_code: bool
     our own checks that @formio/core does not make (value types, option membership, datagrid row
     counts, file and signature shapes); ``strict=False`` validates exactly like @formio/core.
     ``check_code`` (default) refuses template code and JavaScript anywhere the browser renderer
-    would run it (:mod:`forms.expressions`); only server-side uses of an already stored definition
-    (validating, read-only answers, which never run it) may pass False.
+    would run it (:mod:`forms.expressions`), except JavaScript that compiles in the places the server's
+    sandbox runs (:data:`forms.js.PLACES`); only server-side uses of an already stored definition
+    (validating, read-only answers) may pass False.
     """
     if not isinstance(definition, Mapping):
         raise DefinitionError("", "a form definition must be an object")
@@ -299,7 +285,7 @@ def load(definition: Mapping[str, Any], *, strict: bool = True, check_code: bool
     _resolve_refs(builder.all)
     if check_code:
         try:
-            found = find_code(dict(definition))
+            found = refused_code(dict(definition))
         except RecursionError as exc:
             raise DefinitionError("", "definition nested too deeply") from exc
         if found is not None:
@@ -337,7 +323,8 @@ def _unset_in(row: Any, parts: tuple[str, ...]) -> None:
 class Walk:
     """State of one validation run (the working data and where the walk currently is)."""
 
-    __slots__ = ("form", "indices", "issues", "lang", "root", "row")
+    __slots__ = ("data_row", "form", "indices", "issues", "lang", "path", "root", "row", "sandbox", "script_failed",
+                 "variants")
 
     def __init__(self, form: Form, root: dict[str, Any], lang: str) -> None:
         self.form = form
@@ -346,6 +333,73 @@ class Walk:
         self.indices: dict[Component, int] = {}
         self.issues: list[Issue] = []
         self.row: Any = root
+        #: the row as the data has it (None inside an absent container: ``row`` is undefined for JavaScript)
+        self.data_row: Any = root
+        self.path = ""
+        #: the submission's own JavaScript context (made on the first snippet, dropped with the walk)
+        self.sandbox: js.Sandbox | None = None
+        self.script_failed = False
+        #: components as ``logic`` changed them, for the rest of this walk
+        self.variants: dict[Component, Component] = {}
+
+    # JavaScript ---------------------------------------------------------------------------------
+
+    def script(self, node: Component, code: str, ret: str, value: Any, extra: dict[str, Any]) -> Any:
+        """Run one snippet of ``node`` with Form.io's variables; None when it throws or hits a limit
+        (the first limit of a submission becomes an issue on that component, later snippets are skipped)."""
+        if self.script_failed:
+            return None
+        if self.sandbox is None:
+            self.sandbox = js.Sandbox(form=self.form.definition_view)
+        variables = {
+            "data": self.root,
+            "row": self.data_row if self.data_row is not None else UNDEF,
+            "rowIndex": list(self.indices.values())[-1] if self.indices else UNDEF,
+            "value": value,
+            "input": value,
+            "component": self.variants.get(node, node).defn,
+            "path": self.path,
+            "config": {"server": True},
+            "options": {},
+            "instance": UNDEF,
+            **extra,
+        }
+        try:
+            return self.sandbox.evaluate(code, ret, variables)
+        except js.ScriptLimit as exc:
+            self.script_failed = True
+            self._add(node, self.path, *scripting.limit_issue(exc.what))
+            return None
+
+    def run_scripts(self, node: Component, row: dict[str, Any], value: Any) -> Any:
+        """``customDefaultValue``, ``calculateValue`` and ``logic`` of ``node`` in ``row``: the new value."""
+        if value is UNDEF and (not node.parts or node.parts[0] not in row):
+            default = scripting.default_value(self, node, row)
+            if default is not UNDEF:
+                value = default
+                _set_in(row, node.parts, value)
+        new = scripting.calculated_value(self, node, value)
+        if new is not UNDEF:
+            value = new
+            _set_in(row, node.parts, value)
+        outcome = scripting.apply_logic(self, node, value)
+        if outcome.value_set:
+            value = outcome.value
+            _set_in(row, node.parts, value)
+        if outcome.defn is not None:
+            self.variants[node] = self.variant(node, outcome.defn)
+        return value
+
+    @staticmethod
+    def variant(node: Component, defn: dict[str, Any]) -> Component:
+        """``node`` compiled from ``defn`` (what ``logic`` made of it), in the same place of the form."""
+        try:
+            new = type(node)(defn, node.def_path, node.parent, node.strict)
+        except (DefinitionError, TypeError, ValueError, KeyError, AttributeError):
+            return node  # a change the engine cannot compile leaves the component as it was
+        for name in ("condition", "scripts", "grids", "full_path", "data_path", "segments", "children"):
+            setattr(new, name, getattr(node, name))
+        return new
 
     # values for conditions ---------------------------------------------------------------------
 
@@ -420,33 +474,40 @@ class Walk:
     def process(self, nodes: list[Component], row: Any, prefix: str, hidden_parent: bool, intent_parent: bool) -> None:
         for node in nodes:
             self.row = row if row is not None else {}
+            self.data_row = row
             kind = node.kind
             has_data = kind in ("value", "container", "grid")
             value: Any = UNDEF
-            path = prefix + node.key
+            path = self.path = prefix + node.key
             if has_data and isinstance(row, dict):
                 value = node.get_in(row)
-                if value is UNDEF and node.default is not UNDEF:
-                    value = copy.deepcopy(node.default)
-                    _set_in(row, node.parts, value)
-            hidden = hidden_parent
+                if node.scripts is not None:
+                    value = self.run_scripts(node, row, value)
+            active = self.variants.get(node, node)
+            # a property "hidden" set by logic hides like a condition (@formio/core's conditionallyHidden)
+            hidden = hidden_parent or (active is not node and active.hidden_prop and not node.hidden_prop)
             if not hidden and node.condition is not None:
                 cond = node.condition
                 hidden = cond.hidden(self, lambda n=node, v=value: self.logic_context(n, v))
-            intent = intent_parent or node.hidden_prop
-            if has_data and hidden and node.clear_on_hide and value is not UNDEF:
+            if not hidden and node.scripts is not None:
+                show = scripting.custom_shown(self, node, value)
+                hidden = show is not None and not js_truthy(show)
+            intent = intent_parent or active.hidden_prop
+            if has_data and hidden and active.clear_on_hide and value is not UNDEF:
                 _unset_in(row, node.parts)
                 value = UNDEF
             if (
-                node.is_input
-                and not node.value_hidden
-                and (node.validate_when_hidden or not (hidden or intent))
+                active.is_input
+                and not active.value_hidden
+                and (active.validate_when_hidden or not (hidden or intent))
                 and kind != "none"
             ):
-                for rule, key, params in node.validate(value, self):
-                    self._add(node, path, rule, key, params)
+                for rule, key, params in active.validate(value, self):
+                    self._add(active, path, rule, key, params)
             if kind == "layout":
-                self.process(node.children, row, prefix, hidden, intent)
+                # @formio/core validates nothing inside a legacy ``tree: true`` columns or table layout
+                legacy_tree = node.type in ("columns", "table") and js_truthy(node.defn.get("tree"))
+                self.process(node.children, row, prefix, hidden, intent or legacy_tree)
             elif kind == "container":
                 self.process(node.children, value if isinstance(value, dict) else None, path + ".", hidden, intent)
             elif kind == "grid":
@@ -463,9 +524,16 @@ class Walk:
                             )
                     self.indices.pop(node, None)
                 elif value is UNDEF:
-                    self.indices[node] = 0
-                    self.process(node.children, None, f"{path}[0].", hidden, intent)
+                    # @formio/core walks an absent grid as one row; a default or calculated value set
+                    # there (by JavaScript) creates the grid with that row, as its lodash set does
+                    # (its row index is the enclosing grid's current one, as in @formio/core's paths)
+                    ix = list(self.indices.values())[-1] if self.indices else 0
+                    self.indices[node] = ix
+                    placeholder: dict[str, Any] = {}
+                    self.process(node.children, placeholder, f"{path}[{ix}].", hidden, intent)
                     self.indices.pop(node, None)
+                    if placeholder and isinstance(row, dict):
+                        _set_in(row, node.parts, [placeholder])
 
     def _add(self, node: Component, path: str, rule: str, key: str, params: dict[str, Any]) -> None:
         params = {**params, "field": node.error_field}
@@ -489,11 +557,6 @@ class Form:
         self._all = tuple(all_nodes)
         self.strict = strict
         self.display: str = definition.get("display") or "form"
-        for n in all_nodes:
-            dv = n.defn.get("defaultValue", UNDEF)
-            n.default = UNDEF
-            if n.kind == "value" and n.type != "number" and js_truthy(dv) and dv is not UNDEF:
-                n.default = ([dv] if not isinstance(dv, list) else dv) if n.multiple else dv
         self._data_nodes = tuple(n for n in all_nodes if n.has_data)
         self._renderer: Any = None
 
@@ -503,6 +566,12 @@ class Form:
     def definition(self) -> dict[str, Any]:
         """The sanitised definition (a copy) — the one to store and publish."""
         return copy.deepcopy(self._definition)
+
+    @property
+    def definition_view(self) -> dict[str, Any]:
+        """The definition itself (not a copy): for readers that never change it, e.g. the JavaScript
+        sandbox, which receives it as JSON text."""
+        return self._definition
 
     @property
     def components(self) -> tuple[Component, ...]:
@@ -669,6 +738,40 @@ def to_renderer_errors(result: Result) -> list[dict[str, Any]]:
         }
         for i in result.issues
     ]
+
+
+def refused_code(definition: Any) -> Finding | None:
+    """The first code ``definition`` may not hold (:func:`forms.expressions.find_refused_code` with the
+    sandbox's compiler): template code, JavaScript outside :data:`forms.js.PLACES`, or JavaScript that
+    does not compile. None: everything in it may be published (its JavaScript runs in the sandbox)."""
+    return find_refused_code(definition, js.compile_error)
+
+
+_PLACE = re.compile(r"^(.*)\.(validate\.custom|calculateValue|customConditional|customDefaultValue|logic\[\d+\]\..*)$")
+
+
+def list_scripts(definition: Any) -> list[dict[str, Any]]:
+    """The JavaScript in ``definition`` (places :data:`forms.js.PLACES`), each with its component:
+    ``{path, component, place, key, label, code, browser_only}`` (``browser_only``: the variables it uses
+    that only the browser gives, :func:`forms.js.browser_only_names`); a definition that does not load
+    is listed too."""
+    out = []
+    for found in iter_code(definition):
+        if found.kind != "javascript":
+            continue
+        m = _PLACE.match(found.path)
+        comp_path, place = (m.group(1), m.group(2)) if m else ("", found.path)
+        comp: Any = definition
+        for name, ix in _index_parts(comp_path):
+            comp = comp[ix] if ix is not None and isinstance(comp, list) and ix < len(comp) else (
+                comp.get(name) if isinstance(comp, dict) else None)
+        comp = comp if isinstance(comp, dict) else {}
+        key = comp.get("key") if isinstance(comp.get("key"), str) else ""
+        label = comp.get("label") if isinstance(comp.get("label"), str) and comp.get("label") else key
+        out.append({"path": found.path, "component": comp_path, "place": re.sub(r"\[\d+\]", "", place),
+                    "key": key, "label": label, "code": found.code,
+                    "browser_only": js.browser_only_names(found.code)})
+    return out
 
 
 def validate(definition: Mapping[str, Any], data: Any, **kw: Any) -> Result:

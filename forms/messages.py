@@ -42,6 +42,13 @@ EN: dict[str, str] = {
     "invalidType": "{{field}} has an invalid value.",
     "invalidFile": "{{field}} contains an invalid file.",
     "invalidSignature": "{{field}} is not a valid signature.",
+    "custom": "{{field}} is not valid.",
+    "minDate": "{{field}} should not contain date before {{minDate}}",
+    "maxDate": "{{field}} should not contain date after {{maxDate}}",
+    "minYear": "{{field}} should not contain year less than {{minYear}}",
+    "maxYear": "{{field}} should not contain year greater than {{maxYear}}",
+    "scriptLimit": "{{field}} could not be checked: the form's own check took too long or needed too much"
+                   " memory. Please tell us; we will correct the form.",
 }
 
 DE: dict[str, str] = {
@@ -78,6 +85,13 @@ DE: dict[str, str] = {
     "invalidType": "{{field}} hat einen ungültigen Wert.",
     "invalidFile": "{{field}} enthält eine ungültige Datei.",
     "invalidSignature": "{{field}} ist keine gültige Unterschrift.",
+    "custom": "{{field}} ist ungültig.",
+    "minDate": "{{field}} darf kein Datum vor dem {{minDate}} enthalten",
+    "maxDate": "{{field}} darf kein Datum nach dem {{maxDate}} enthalten",
+    "minYear": "{{field}} darf kein Jahr vor {{minYear}} enthalten",
+    "maxYear": "{{field}} darf kein Jahr nach {{maxYear}} enthalten",
+    "scriptLimit": "{{field}} konnte nicht geprüft werden: die Prüfung im Formular hat zu lange gedauert oder"
+                   " zu viel Speicher gebraucht. Bitte sagen Sie uns Bescheid; wir korrigieren das Formular.",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "de": DE}
@@ -107,16 +121,25 @@ LINT: dict[str, dict[str, str]] = {
         "template": "template code (“{{ … }}”, “{% … %}”) is not allowed here: the form renderer would run it"
                     " as code in the browser of everyone who opens the questionnaire.",
         "script": "JavaScript is not allowed here: the form renderer would run it in the browser of everyone"
-                  " who opens the questionnaire.",
+                  " who opens the questionnaire. JavaScript belongs only in custom validation, calculated values,"
+                  " custom conditions, custom default values and logic, which the server checks in a sandbox.",
         "moment": "dates computed with moment(…) are JavaScript and not allowed; enter a fixed date.",
+        "javascript": "JavaScript (run on the server in a sandbox, in the browser only in the isolated renderer).",
+        "jsSyntax": "this JavaScript does not compile; correct it (the form's code runs on the server and in"
+                    " the isolated renderer only when it compiles).",
     },
     "de": {
         "template": "Vorlagen-Code („{{ … }}“, „{% … %}“) ist hier nicht erlaubt: der Formular-Renderer würde"
                     " ihn im Browser aller ausführen, die den Fragebogen öffnen.",
         "script": "JavaScript ist hier nicht erlaubt: der Formular-Renderer würde es im Browser aller"
-                  " ausführen, die den Fragebogen öffnen.",
+                  " ausführen, die den Fragebogen öffnen. JavaScript gehört nur in eigene Prüfungen, berechnete"
+                  " Werte, eigene Bedingungen, eigene Vorgabewerte und Logik, die der Server abgeschottet prüft.",
         "moment": "Mit moment(…) berechnete Daten sind JavaScript und nicht erlaubt; bitte ein festes Datum"
                   " eintragen.",
+        "javascript": "JavaScript (läuft auf dem Server in einer abgeschotteten Umgebung, im Browser nur im"
+                      " isolierten Renderer).",
+        "jsSyntax": "dieses JavaScript lässt sich nicht übersetzen; bitte korrigieren (der Code des Formulars"
+                    " läuft auf dem Server und im isolierten Renderer nur, wenn er sich übersetzen lässt).",
     },
 }
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from forms import jsonlogic
+from forms import inputmask, jsonlogic
 from forms.base import ComponentBase, Issue, strict_eq_option
 from forms.jsvalues import (
     JS_WS,
@@ -275,6 +275,8 @@ def match_input_mask(value: Any, mask: list[Any]) -> bool:
 def mask(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if not js_truthy(value) or c.mask_array is None:
         return None
+    if c.type == "textfield" and isinstance(value, str):  # @formio/core asks Inputmask here
+        return None if inputmask.is_valid(value, c.defn["inputMask"]) else ("mask", "mask", {})
     if match_input_mask(value, c.mask_array):
         return None
     return ("mask", "mask", {})

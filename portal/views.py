@@ -8,7 +8,6 @@ is a 404. Pages carry no inline script (CSP with nonce, global).
 from __future__ import annotations
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -17,21 +16,21 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from core.extensions import limiter
-from core.files import attachment_header
 from core.services import dialogs as dialog_service
+from core.services import document_requests as requests_service
 from core.services import documents as docs
 from core.services import messages as msgs
 from core.services import portal as service
+from core.services import portal_actions, portal_appointments, waitlist
 from core.services import projects as projects_service
 from core.services import questionnaires as qs
-from core.web import answers, request_lang, submit_answers, takes_json
+from core.web import answers, file_response, request_lang, submit_answers, takes_json
 from portal import bp
 from portal.auth import viewer_required
 
@@ -61,8 +60,22 @@ def home():
     welcome = service.render_welcome(service.welcome_text(viewer.unit), viewer.customer)
     open_dialogs = dialog_service.open_links(viewer.customer) \
         if viewer.whole_customer and viewer.unit.has_feature("dialogs") else []
+    can_book = portal_appointments.may_book(viewer) and bool(portal_actions.bookable(viewer.customer))
     return render_template("portal/home.html", viewer=viewer, projects=projects, unread=unread, tasks=tasks,
-                           appointments=appointments, welcome=welcome, open_dialogs=open_dialogs)
+                           appointments=appointments, welcome=welcome, open_dialogs=open_dialogs,
+                           recent=portal_appointments.recent_done(viewer), can_book=can_book,
+                           offers=[e for e in waitlist.entries_for(viewer.customer) if e.status == "offered"]
+                           if can_book else [], **_file_documents(viewer))
+
+
+def _file_documents(viewer) -> dict:
+    """The customer file's shared documents and open requests, for accounts that see the whole customer
+    and documents, where the unit has the documents feature."""
+    shown = viewer.whole_customer and viewer.may("documents") and viewer.unit.has_feature(requests_service.FEATURE)
+    return {"show_documents": shown,
+            "shared_documents": docs.shared_file_documents(viewer.customer) if shown else [],
+            "document_requests": requests_service.open_requests(viewer.customer) if shown else [],
+            "max_mb": current_app.config["PORTAL_UPLOAD_MAX_BYTES"] // (1024 * 1024), "allowed": docs.ALLOWED_LABEL}
 
 
 @bp.route("/me")
@@ -115,7 +128,7 @@ def project(project_id: str):
     thread = msgs.thread(item) if viewer.may("messages") else []
     if thread and not viewer.read_only:
         msgs.mark_read(item, reader="customer")
-    files = docs.documents_for(viewer.customer, item) if viewer.may("documents") else []
+    files = docs.documents_for(viewer.customer, item, shared_only=True) if viewer.may("documents") else []
     entries = projects_service.time_entries(item) if viewer.may("work_times") else []
     total = sum(e.minutes for e in entries)
     return render_template("portal/project.html", viewer=viewer, project=item, thread=thread, files=files,
@@ -162,11 +175,28 @@ def upload(project_id: str):
 @viewer_required
 def download(document_id: str):
     _need("documents")
-    doc = docs.document_for(g.viewer.customer, document_id, g.viewer.project)  # else NotFound (404)
-    body = docs.read(doc)
-    response = Response(stream_with_context(body), mimetype=doc.content_type)
-    response.headers["Content-Length"] = str(doc.length)
-    response.headers["Content-Disposition"] = attachment_header(doc.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    # shared, current documents only (else NotFound, 404)
+    doc = docs.document_for(g.viewer.customer, document_id, g.viewer.project, shared_only=True)
+    return file_response(docs.read(doc), content_type=doc.content_type, length=doc.length, filename=doc.filename)
+
+
+@bp.route("/documents/requested", methods=["POST"])
+@viewer_required
+@limiter.limit("30 per hour", methods=["POST"])
+def answer_request():
+    """The customer uploads the document staff asked for (form fields ``request`` and ``file``)."""
+    viewer = g.viewer
+    if not _file_documents(viewer)["show_documents"]:
+        abort(403)
+    if viewer.read_only:
+        abort(403)
+    item = requests_service.open_request_for(viewer.customer, request.form.get("request", ""))  # else 404
+    file = request.files.get("file")
+    data = file.stream.read(current_app.config["PORTAL_UPLOAD_MAX_BYTES"] + 1) if file else b""
+    try:
+        requests_service.answer(viewer.actor, item, data, file.filename if file else "")
+    except (InvalidInput, Conflict) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".home") + "#documents", 303)
+    flash(_("Thank you! The document was sent."), "success")
+    return redirect(url_for(".home") + "#documents", 303)

@@ -47,7 +47,7 @@ def _email(first: str, last: str, n: int) -> str:
 def load_demo(today: date | None = None) -> dict[str, int]:
     """Create the demo data where it is missing; returns counts of what was created."""
     created = {"business_units": 0, "staff_users": 0, "customers": 0, "activity_types": 0, "appointments": 0,
-               "questionnaires": 0}
+               "questionnaires": 0, "portal_actions": 0}
     actor = Actor.system("seed")
     unit = BusinessUnit.objects(slug=UNIT_SLUG).first()
     if unit is None:
@@ -103,6 +103,7 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     from seed.questionnaires import load_samples
 
     created["questionnaires"] = load_samples(unit)
+    created["portal_actions"] = _portal_actions(unit, types)
 
     today = today or datetime.now(ZoneInfo(unit.timezone)).date()
     monday = today - timedelta(days=today.weekday())
@@ -133,3 +134,30 @@ def load_demo(today: date | None = None) -> dict[str, int]:
 
     claim_existing()  # the demo's appointments hold their times, as bookings do
     return created
+
+
+#: what customers may do in the portal with the demo's "Beratung" and "Hausbesuch" (once the owner switches
+#: the portal on): book, move or cancel up to a day before, and the satisfaction survey for two weeks after
+PORTAL_ACTIONS = (("book", "Termin buchen", {}), ("reschedule", "Termin verschieben", {"latest_hours_before": 24}),
+                  ("cancel", "Termin absagen", {"latest_hours_before": 24}),
+                  ("survey", "Wie zufrieden waren Sie?", {"days_after_done": 14, "once": True}))
+
+
+def _portal_actions(unit: BusinessUnit, types: list[ActivityType]) -> int:
+    from core.models import PortalAction, Questionnaire
+
+    if PortalAction.objects(business_unit=unit).count():
+        return 0
+    survey = Questionnaire.objects(business_unit=unit, name="Zufriedenheitsumfrage").first()
+    made = 0
+    for activity in types:
+        if activity.name not in ("Beratung", "Hausbesuch"):
+            continue
+        activity.update(set__portal_visible=True, set__portal_title=f"{activity.name} bei {{{{ unit.name }}}}")
+        for position, (kind, label, conditions) in enumerate(PORTAL_ACTIONS):
+            if kind == "survey" and survey is None:
+                continue
+            PortalAction(business_unit=unit, activity_type=activity, kind=kind, label=label, position=position,
+                         questionnaire=survey if kind == "survey" else None, **conditions).save()
+            made += 1
+    return made

@@ -2,11 +2,13 @@
 
 from tasks import (
     dialogs,
+    documents,
     kiosk,  # kiosk: issue 4
     mail,
     portal,
     reminders,
     reports,
+    waitlist,
 )
 
-__all__ = ["dialogs", "kiosk", "mail", "portal", "reminders", "reports"]
+__all__ = ["dialogs", "documents", "kiosk", "mail", "portal", "reminders", "reports", "waitlist"]

@@ -42,7 +42,7 @@ def world(app, unit, owner, make_customer):
     from seed.questionnaires import load_samples
 
     with app.app_context():
-        unit.update(add_to_set__features=["kiosk", "portal"])
+        unit.update(add_to_set__features=["kiosk", "portal", "documents", "call_link"])
         unit.reload()
         load_samples(unit)
         q = Questionnaire.objects.get(business_unit=unit, name="Stammdatenpflege")
@@ -87,7 +87,9 @@ def _url(rule, w) -> str:
     surface = endpoint.split(".")[0]
     token = {"dialogs": w["dialog_token"], "kiosk": w["run_token"]}.get(surface, "x" * 43)
     values = {"dialog_id": str(w["dialog"].pk), "token": token, "slug": w["unit"].slug, "code": "de",
-              "project_id": str(w["project"].pk), "task_id": str(w["task"].pk)}
+              "project_id": str(w["project"].pk), "task_id": str(w["task"].pk),
+              # portal booking: form views (a JSON body is refused before they run), any well-formed id
+              "appointment_id": "6" * 24, "action_id": "7" * 24, "entry_id": "8" * 24}
     path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: values[m.group(1)], rule.rule)
     if path.startswith("/admin/"):
         target = w["questionnaire"] if endpoint.startswith(("questionnaire.", "scoring.")) else w["customer"]

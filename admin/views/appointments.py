@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import g, url_for
 from flask_admin.contrib.mongoengine.form import ModelSelectField, ModelSelectMultipleField
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -14,8 +15,10 @@ from mongoengine import ValidationError as MEValidationError
 from admin.forms import LocalDateTimeField, format_local
 from admin.sections import options_for
 from admin.views.base import ScopedAjaxLoader, SecureModelView, actor
+from admin.views.customer_file import call_link
+from core.errors import InvalidInput
 from core.models import ActivityType, Customer, Project, StaffUser
-from core.services import booking
+from core.services import booking, portal_actions
 from core.signals import announce
 
 #: the answer for any id that is not among the scoped choices (unknown, another unit's, inactive, designer)
@@ -37,7 +40,7 @@ class AppointmentView(SecureModelView):
                      "activity_type": _l("Activity"), "project": _l("Project"), "status": _l("Status"),
                      "location": _l("Location"), "price": _l("Price"),
                      "notes": _l("Notes"), "reminder_wanted": _l("Reminder wanted"), "timezone": _l("Time zone"),
-                     "reminder_sent_at": _l("Reminder sent")}
+                     "reminder_sent_at": _l("Reminder sent"), "customer_phone": _l("Phone")}
     column_value_labels = {"status": STATUS_LABELS}
     column_default_sort = ("start", True)
     column_sortable_list = ("start", "end", "status")
@@ -47,6 +50,7 @@ class AppointmentView(SecureModelView):
         "status": lambda v, c, m, n: STATUS_LABELS.get(m.status, m.status),
         "customer": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             url_for("customer.file_view", id=str(m.customer.pk)), m.customer) if m.customer else "",
+        "customer_phone": lambda v, c, m, n: call_link(m.customer.phone, m.customer) if m.customer else "",
     }
     column_formatters_detail = column_formatters
     form_columns = ("customer", "staff", "activity_type", "project", "start", "end", "status", "location", "price",
@@ -54,8 +58,8 @@ class AppointmentView(SecureModelView):
     form_overrides = {"start": LocalDateTimeField, "end": LocalDateTimeField}
     form_choices = {"status": list(STATUS_LABELS.items())}
     details_template = "admin/appointment_details.html"
-    column_details_list = ("start", "end", "customer", "staff", "activity_type", "status", "location", "price",
-                           "notes", "reminder_wanted", "reminder_sent_at")
+    column_details_list = ("start", "end", "customer", "customer_phone", "staff", "activity_type", "status",
+                           "location", "price", "notes", "reminder_wanted", "reminder_sent_at")
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -174,26 +178,48 @@ def _rescope(field, queryset) -> None:
 LOCATION_KIND_LABELS = {"business": _l("At the business"), "customer": _l("At the customer's address"),
                         "online": _l("Online")}
 
+#: the portal section of an activity type (its actions: Settings > Kundenportal-Aktionen)
+PORTAL_LABELS = {"portal_visible": _l("Shown in the customer portal"), "portal_title": _l("Title in the portal"),
+                 "portal_description": _l("Description in the portal")}
+
+
+def _portal_actions_link(view, context, model, name):
+    label = _("Yes") if model.portal_visible else _("No")
+    if not current_user.business_unit.has_feature("portal"):
+        return label
+    return Markup('{} · <a href="{}">{}</a>').format(label, url_for("portal_actions.index", type=str(model.pk)),
+                                                     _("Portal actions"))
+
+
+def check_portal_texts(model) -> None:
+    """Unknown placeholders in the portal title or description: a field error, nothing saved."""
+    try:
+        portal_actions.check_texts(model.portal_title, model.portal_description)
+    except InvalidInput as exc:
+        field = next(iter(exc.field_errors), "portal_title")
+        raise MEValidationError("Invalid activity type", errors={field: MEValidationError(str(exc))}) from None
+
 
 class ActivityTypeView(SecureModelView):
     roles = ("owner",)
-    column_list = ("name", "duration_minutes", "price", "location_kind", "colour", "active")
+    column_list = ("name", "duration_minutes", "price", "location_kind", "colour", "active", "portal_visible")
     column_labels = {"name": _l("Name"), "duration_minutes": _l("Duration (minutes)"), "colour": _l("Colour"),
                      "active": _l("Active"), "price": _l("Price"), "location_kind": _l("Location"),
                      "buffer_before_minutes": _l("Buffer before (minutes)"),
                      "buffer_after_minutes": _l("Buffer after (minutes)"),
-                     "performers": _l("Performed by (empty: everyone)")}
+                     "performers": _l("Performed by (empty: everyone)"), **PORTAL_LABELS}
     column_value_labels = {"location_kind": LOCATION_KIND_LABELS}
     form_columns = ("name", "duration_minutes", "price", "buffer_before_minutes", "buffer_after_minutes",
-                    "location_kind", "performers", "colour", "active")
+                    "location_kind", "performers", "colour", "active", *PORTAL_LABELS)
     form_choices = {"location_kind": list(LOCATION_KIND_LABELS.items())}
     form_args = {"location_kind": {"default": "business"}, "buffer_before_minutes": {"default": 0},
                  "buffer_after_minutes": {"default": 0}}
     column_details_list = ("name", "duration_minutes", "price", "buffer_before_minutes", "buffer_after_minutes",
-                           "location_kind", "performers", "colour", "active")
+                           "location_kind", "performers", "colour", "active", *PORTAL_LABELS)
     column_formatters = {"colour": lambda v, c, m, n: Markup(
         '<span class="fd-swatch" style="background:{}"></span> {}').format(m.colour, m.colour),
-        "location_kind": lambda v, c, m, n: LOCATION_KIND_LABELS.get(m.location_kind, m.location_kind)}
+        "location_kind": lambda v, c, m, n: LOCATION_KIND_LABELS.get(m.location_kind, m.location_kind),
+        "portal_visible": _portal_actions_link}
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -217,6 +243,10 @@ class ActivityTypeView(SecureModelView):
 
     def edit_form(self, obj=None):
         return self._scope_performers(super().edit_form(obj))
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        check_portal_texts(model)
 
 
 class ReminderView(SecureModelView):

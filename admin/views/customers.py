@@ -17,6 +17,7 @@ from wtforms.validators import Optional
 
 from admin.sections import FileSection, add_file_section, sections_for
 from admin.views.base import SecureModelView, actor
+from admin.views.customer_file import call_link
 from core.models import Appointment, AuditEvent, Customer, QuestionnaireVersion
 from core.models._base import utcnow
 from core.models.customer import search_key
@@ -54,12 +55,13 @@ class CustomerView(SecureModelView):
     column_searchable_list = ("last_name", "first_name", "email")
     column_filters = (FilterEqual("tags", _l("Tag")), "created_at")
     column_formatters = {
-        "phone": lambda v, c, m, n: phone_display(m.phone),
+        "phone": lambda v, c, m, n: call_link(m.phone, m),
         "tags": lambda v, c, m, n: ", ".join(m.tags or []),
         "last_name": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             url_for("customer.file_view", id=str(m.pk)), m.last_name),
     }
     column_formatters_export = {"tags": lambda v, c, m, n: ", ".join(m.tags or []),
+                                "phone": lambda v, c, m, n: phone_display(m.phone),
                                 "address": lambda v, c, m, n: str(m.address or "")}
     column_export_list = ("salutation", "title", "first_name", "last_name", "birthday", "email", "phone",
                           "address", "tags", "notes", "created_at")
@@ -107,8 +109,7 @@ class CustomerView(SecureModelView):
         unit = current_user.business_unit
         sections = [(s, s.context(customer)) for s in sections_for(unit)]
         return self.render("admin/customer_file.html", customer=customer, sections=sections,
-                           salutation=SALUTATION_LABELS.get(customer.salutation or "", ""),
-                           phone=phone_display(customer.phone))
+                           salutation=SALUTATION_LABELS.get(customer.salutation or "", ""))
 
     @expose("/fill/", methods=("GET", "POST"))
     @takes_json
@@ -160,8 +161,10 @@ def _appointments_context(customer: Customer) -> dict:
 
 
 def _history_context(customer: Customer) -> dict:
+    from core.services.calls import calls_for
+
     events = AuditEvent.objects(object_type="customers", object_id=str(customer.pk)).order_by("-at").limit(20)
-    return {"events": list(events)}
+    return {"events": list(events), "calls": calls_for(customer)}
 
 
 add_file_section(FileSection("appointments", _l("Appointments"), "admin/sections/appointments.html",

@@ -35,6 +35,18 @@ class ImportForm(FlaskForm):
 
 STATUS_LABELS = {"active": _l("active"), "archived": _l("archived")}
 
+#: the places of a definition whose JavaScript the server runs (forms.js.PLACES), for the builder's list
+SCRIPT_PLACES = {
+    "validate.custom": _l("Custom validation"),
+    "calculateValue": _l("Calculated value"),
+    "customConditional": _l("Custom condition (show)"),
+    "customDefaultValue": _l("Custom default value"),
+    "logic.trigger.javascript": _l("Logic: trigger"),
+    "logic.actions.value": _l("Logic: value action"),
+    "logic.actions.customAction": _l("Logic: custom action"),
+    "logic.actions.schemaDefinition": _l("Logic: component change"),
+}
+
 
 class QuestionnaireView(SecureModelView):
     roles = ("owner", "designer")
@@ -92,7 +104,8 @@ class QuestionnaireView(SecureModelView):
                            problem=qs.describe_problem(problem) if problem else None,
                            # the plain editor's text (escaped by Jinja inside the <textarea>)
                            definition_text=json.dumps(q.draft, indent=2, ensure_ascii=False) if problem else "",
-                           blocked={v.pk for v in versions if qs.unsafe_reason(v)})
+                           blocked={v.pk for v in versions if qs.unsafe_reason(v)},
+                           scripts=qs.scripts_of(q.draft), place_labels=SCRIPT_PLACES)
 
     @expose("/preview/")
     def preview_view(self):

@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "kiosk_cancel": _l("cancelled on the tablet"), "feature_on": _l("function switched on"),
     "feature_off": _l("function switched off"), "enrolment_link": _l("enrolment link issued"),
     "enrolment_revoked": _l("enrolment link withdrawn"), "enrolled": _l("own password set"),
+    "replace": _l("new version stored"), "cancel": _l("withdrawn"), "fulfil": _l("answered"),
+    "call": _l("call noted"),
 }
 OBJECT_TYPE_LABELS = {
     "customers": _l("Customer"), "appointments": _l("Appointment"), "activity_types": _l("Activity type"),
@@ -37,6 +39,7 @@ OBJECT_TYPE_LABELS = {
     "reports": _l("Report"), "documents": _l("Document"), "portal_accounts": _l("Portal account"),
     "portal_settings": _l("Portal settings"), "portal_tasks": _l("Portal task"), "projects": _l("Project"),
     "time_entries": _l("Time entry"), "messages": _l("Message"),
+    "document_requests": _l("Document request"), "call_notes": _l("Noted call"),
     "staff_schedules": _l("Team schedule"), "booking_settings": _l("Booking settings"),
 }
 CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS")}

@@ -35,6 +35,9 @@ class SettingsForm(FlaskForm):
     kiosk_timeout_minutes = IntegerField(_l("Tablet questionnaire times out after (minutes)"),
                                          validators=[DataRequired(), NumberRange(1, 240)])
     imprint = TextAreaField(_l("Imprint / privacy note"), validators=[Optional(), Length(max=5000)])
+    waitlist_offer_hours = IntegerField(_l("A freed slot offered from the waitlist can be accepted for (hours)"),
+                                        validators=[Optional(), NumberRange(1, 24 * 7)],
+                                        description=_l("Then it is offered to the next customer. Empty: 12."))
 
     UNIT_FIELDS = ("name", "timezone", "language")
 
@@ -51,14 +54,14 @@ class SettingsView(SecureView):
             for name in SettingsForm.UNIT_FIELDS:
                 getattr(form, name).data = getattr(unit, name)
             for name in ("email", "phone", "address", "default_country", "reminder_hours_before",
-                         "kiosk_timeout_minutes", "imprint"):
+                         "kiosk_timeout_minutes", "imprint", "waitlist_offer_hours"):
                 getattr(form, name).data = getattr(unit.settings, name)
         elif form.validate_on_submit():
             before = snapshot(unit)
             for name in SettingsForm.UNIT_FIELDS:
                 setattr(unit, name, getattr(form, name).data)
             for name in ("email", "phone", "address", "default_country", "reminder_hours_before",
-                         "kiosk_timeout_minutes", "imprint"):
+                         "kiosk_timeout_minutes", "imprint", "waitlist_offer_hours"):
                 setattr(unit.settings, name, getattr(form, name).data or None)
             try:
                 unit.save()

@@ -4,11 +4,13 @@ from core.models.activity_type import ActivityType
 from core.models.appointment import Appointment
 from core.models.audit_event import AuditEvent
 from core.models.business_unit import BusinessUnit, UnitSettings
+from core.models.call_note import CallNote
 from core.models.customer import Address, Customer
 from core.models.device import Device
 from core.models.dialog import Dialog
 from core.models.dialog_lock import TaskLock
 from core.models.document import Document
+from core.models.document_request import DocumentRequest
 from core.models.kiosk_run import KioskRun
 from core.models.message import Message
 from core.models.outbox_message import OutboxMessage
@@ -19,6 +21,7 @@ from core.models.portal_account import (
     PortalSettings,
     PortalTask,
 )
+from core.models.portal_action import PortalAction, PortalActionRecord
 from core.models.project import Project
 from core.models.questionnaire import Questionnaire, QuestionnaireVersion
 from core.models.report import Report
@@ -27,6 +30,7 @@ from core.models.slot_claim import SlotClaim
 from core.models.staff_user import StaffUser
 from core.models.submission import Consent, Submission
 from core.models.time_entry import TimeEntry
+from core.models.waitlist import WaitlistEntry
 
 ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, AuditEvent, OutboxMessage,
               Questionnaire, QuestionnaireVersion, Submission,
@@ -34,6 +38,8 @@ ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, Audi
               Dialog, TaskLock, Report]
 ALL_MODELS += [Project, PortalAccount, PortalLoginCode, PortalSession, PortalSettings, PortalTask,
                Message, Document, TimeEntry]
+ALL_MODELS += [DocumentRequest, CallNote]
+ALL_MODELS += [PortalAction, PortalActionRecord, WaitlistEntry]
 ALL_MODELS += [StaffSchedule, BookingSettings, SlotClaim]
 
 __all__ = [
@@ -44,15 +50,19 @@ __all__ = [
     "AuditEvent",
     "BookingSettings",
     "BusinessUnit",
+    "CallNote",
     "Consent",
     "Customer",
     "Device",
     "Dialog",
     "Document",
+    "DocumentRequest",
     "KioskRun",
     "Message",
     "OutboxMessage",
     "PortalAccount",
+    "PortalAction",
+    "PortalActionRecord",
     "PortalLoginCode",
     "PortalSession",
     "PortalSettings",
@@ -68,4 +78,5 @@ __all__ = [
     "TaskLock",
     "TimeEntry",
     "UnitSettings",
+    "WaitlistEntry",
 ]

@@ -1,5 +1,5 @@
 """A kind of appointment (haircut, consultation, home visit): duration, colour, price, buffers, who performs
-it and where it happens."""
+it, where it happens, and how it appears in the customer portal."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ class ActivityType(TimestampedMixin, me.Document):
     duration_minutes = me.IntField(required=True, min_value=5, max_value=24 * 60, default=30)
     colour = me.StringField(required=True, regex=r"^#[0-9a-fA-F]{6}$", default="#3c78d8")
     active = me.BooleanField(default=True)
+    #: the customer portal: shown there at all, and the title and description customers read
+    #: (placeholders of core.placeholders, checked on save); the actions are PortalAction documents
+    portal_visible = me.BooleanField(default=False)
+    portal_title = me.StringField(max_length=200)
+    portal_description = me.StringField(max_length=5000)
     #: the default price of its appointments (each appointment can differ)
     price = me.DecimalField(min_value=0, precision=2, max_value=1_000_000)
     #: kept free before and after each appointment of this type (preparation, clearing up)

@@ -30,6 +30,8 @@ class Appointment(TimestampedMixin, me.Document):
     coordinates = me.EmbeddedDocumentField(GeoPoint)
     reminder_wanted = me.BooleanField(default=False)
     reminder_sent_at = me.DateTimeField()
+    #: when the status last became "done" (portal actions "within N days after done", surveys)
+    done_at = me.DateTimeField()
     created_at = me.DateTimeField()
     updated_at = me.DateTimeField()
 

@@ -20,6 +20,12 @@ class UnitSettings(me.EmbeddedDocument):
     reminder_hours_before = me.IntField(min_value=1, max_value=24 * 14, default=24)
     kiosk_timeout_minutes = me.IntField(min_value=1, max_value=240, default=15)
     imprint = me.StringField(max_length=5000)
+    #: the categories staff choose from for documents in the customer file (empty: the default list)
+    document_categories = me.ListField(me.StringField(max_length=60))
+    #: where a click on a phone number goes; empty: ``tel:`` (see core.services.calls)
+    call_link_template = me.StringField(max_length=500)
+    #: a freed slot offered to the first customer on the waitlist is theirs to accept this long
+    waitlist_offer_hours = me.IntField(min_value=1, max_value=24 * 7, default=12)
 
 
 class BusinessUnit(TimestampedMixin, me.Document):

@@ -155,12 +155,16 @@ class PortalTask(TimestampedMixin, me.Document):
     completed_at = me.DateTimeField()
     submission = me.ReferenceField("Submission")
     requested_by = me.StringField(max_length=300)
+    #: opened through a portal action of this appointment (its conditions are checked again on submit)
+    appointment = me.ReferenceField("Appointment")
+    action = me.ReferenceField("PortalAction")
     created_at = me.DateTimeField()
     updated_at = me.DateTimeField()
 
     meta = {
         "queryset_class": UnitQuerySet,
         "collection": "portal_tasks",
-        "indexes": [{"fields": ["customer", "status", "-created_at"], "name": "customer_status"}],
+        "indexes": [{"fields": ["customer", "status", "-created_at"], "name": "customer_status"},
+                    {"fields": ["appointment", "action", "status"], "name": "appointment_action", "sparse": True}],
         "ordering": ["-created_at"],
     }

@@ -23,12 +23,14 @@ from core.models import (
     Message,
     OutboxMessage,
     PortalAccount,
+    PortalActionRecord,
     PortalTask,
     Project,
     Report,
     SlotClaim,
     Submission,
     TimeEntry,
+    WaitlistEntry,
 )
 from core.models._base import N_
 from core.services.audit import Actor, erase_customer, erase_object, record
@@ -107,7 +109,9 @@ def _portal_cleanups() -> None:
     from core.services.documents import delete_customer_documents
     from core.services.messages import delete_customer_messages
     from core.services.portal import delete_customer_portal
+    from core.services.portal_actions import delete_customer_records
     from core.services.projects import delete_customer_projects
+    from core.services.waitlist import delete_customer_waitlist
 
     register_customer_data("portal", delete_customer_portal,
                            counts={N_("portal accounts"): _of(PortalAccount), N_("portal tasks"): _of(PortalTask)})
@@ -115,9 +119,26 @@ def _portal_cleanups() -> None:
     register_customer_data("portal_documents", delete_customer_documents, counts={N_("documents"): _of(Document)})
     register_customer_data("projects", delete_customer_projects,
                            counts={N_("projects"): _of(Project), N_("time entries"): _of(TimeEntry)})
+    register_customer_data("waitlist", delete_customer_waitlist, counts={N_("waitlist entries"): _of(WaitlistEntry)})
+    register_customer_data("portal_actions", delete_customer_records,
+                           counts={N_("portal actions taken and survey invitations"): _of(PortalActionRecord)})
 
 
 _portal_cleanups()
+
+
+def _customer_file_cleanups() -> None:
+    """Registers the customer file's own records: document requests and noted calls."""
+    from core.models import CallNote, DocumentRequest
+    from core.services.calls import delete_customer_calls
+    from core.services.document_requests import delete_customer_requests
+
+    register_customer_data("document_requests", delete_customer_requests,
+                           counts={N_("document requests"): _of(DocumentRequest)})
+    register_customer_data("call_notes", delete_customer_calls, counts={N_("noted calls"): _of(CallNote)})
+
+
+_customer_file_cleanups()
 
 
 def delete_customer(actor: Actor, customer: Customer) -> dict[str, int]:

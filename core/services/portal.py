@@ -25,10 +25,11 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
-from mongoengine import NotUniqueError
+from markupsafe import Markup
+from mongoengine import DoesNotExist, NotUniqueError
 from mongoengine import ValidationError as MEValidationError
 
+from core import placeholders
 from core.config import public_base_url
 from core.errors import Conflict, FeatureDisabled, Forbidden, FrontdeskError, InvalidInput, NotFound
 from core.models import (
@@ -45,8 +46,13 @@ from core.models import (
 )
 from core.models._base import utcnow
 from core.models.portal_account import PERMISSIONS
+from core.models.portal_action import QUESTIONNAIRE_KINDS
 from core.passwords import hash_password, password_problems, verify_password
 from core.phone import PhoneError, to_e164
+from core.services import (
+    portal_actions,
+    surveys,  # noqa: F401  (connects its listener: the survey after a job)
+)
 from core.services import questionnaires as qs
 from core.services.audit import Actor, erase_object, record, same_unit
 from core.services.mail import queue_email, queue_sms
@@ -492,9 +498,6 @@ def view_as(actor: Actor, staff: StaffUser, customer: Customer) -> str:
 
 # --- welcome text -------------------------------------------------------------------------------
 
-PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\.([a-z_]+)\s*\}\}")
-
-
 def welcome_text(unit: BusinessUnit) -> str:
     settings = PortalSettings.objects(business_unit=unit).first()
     return (settings.welcome_text or "") if settings else ""
@@ -505,6 +508,7 @@ def set_welcome_text(actor: Actor, unit: BusinessUnit, text: str) -> None:
     text = (text or "").strip()
     if len(text) > 5000:
         raise InvalidInput(_l("The text is too long (at most 5,000 characters)."))
+    placeholders.check(text, placeholders.CUSTOMER + placeholders.UNIT)
     PortalSettings.objects(business_unit=unit).update_one(upsert=True, set__welcome_text=text,
                                                           set__updated_at=utcnow())
     record(actor, "update", object_type="portal_settings", object_id=unit.pk, summary="Portal welcome text",
@@ -512,20 +516,9 @@ def set_welcome_text(actor: Actor, unit: BusinessUnit, text: str) -> None:
 
 
 def render_welcome(text: str, customer: Customer) -> Markup:
-    """Escape the text, then replace the few known placeholders with escaped values (no template engine)."""
-    values = {
-        ("customer", "first_name"): customer.first_name, ("customer", "last_name"): customer.last_name,
-        ("customer", "full_name"): customer.full_name, ("customer", "title"): customer.title or "",
-        ("unit", "name"): customer.business_unit.name,
-    }
-    escaped = str(escape(text or ""))
-
-    def substitute(match: re.Match) -> str:
-        value = values.get((match.group(1), match.group(2)))
-        return str(escape(value)) if value is not None else ""
-
-    # every part is escaped above: the text itself and each substituted value
-    return Markup(PLACEHOLDER.sub(substitute, escaped).replace("\n", "<br>\n"))  # noqa: S704
+    """The welcome text with the customer's and the unit's placeholders (core.placeholders: no template engine)."""
+    return placeholders.render(text, {**placeholders.customer_values(customer),
+                                      **placeholders.unit_values(customer.business_unit)})
 
 
 # --- questionnaires staff request ---------------------------------------------------------------
@@ -565,16 +558,26 @@ def master_data_task(viewer: Viewer) -> PortalTask:
 
 
 def open_tasks(customer: Customer) -> list[PortalTask]:
-    return list(PortalTask.objects(customer=customer, status="open").order_by("-created_at").limit(100))
+    """Questionnaires staff requested (those a portal action opened are shown with their appointment)."""
+    return list(PortalTask.objects(customer=customer, status="open", action=None).order_by("-created_at").limit(100))
 
 
 def task_for(viewer: Viewer, task_id: str) -> PortalTask:
-    """An open task of the viewer's customer (NotFound otherwise, and for project-bound accounts)."""
+    """An open task of the viewer's customer (NotFound otherwise, and for project-bound accounts).
+
+    A task a portal action opened is reachable only while the action's conditions still allow it
+    (Forbidden otherwise), on every request: drawing, saving a draft, submitting."""
     if not viewer.whole_customer:
         raise Forbidden(_l("Not allowed."))
     task = PortalTask.objects.get_or_none(pk=task_id, customer=viewer.customer, status="open")
     if task is None:
         raise NotFound(_l("Not found."))
+    try:
+        action, appointment = task.action, task.appointment
+    except DoesNotExist:  # the action or the appointment was deleted meanwhile
+        raise NotFound(_l("Not found.")) from None
+    if action is not None:
+        portal_actions.require(viewer.customer, str(action.pk), kinds=QUESTIONNAIRE_KINDS, appointment=appointment)
     return task
 
 
@@ -603,10 +606,14 @@ def submit_task(viewer: Viewer, task: PortalTask, data: Any, *, lang: str = "de"
     claimed = PortalTask.objects(pk=task.pk, status="open").modify(new=True, set__status="submitting")
     if claimed is None:
         raise Conflict(_l("This questionnaire was already sent."))
+    use = None
     try:
+        if task.action is not None:  # "at most once per appointment": this submission is the one use
+            use = portal_actions.claim_use(task.action, task.appointment)
         outcome = qs.submit(viewer.actor, customer=viewer.customer, version=task.version, data=data,
                             source="portal", source_label="Kundenportal", started_at=task.started_at, lang=lang)
     except BaseException:
+        portal_actions.release_use(use)
         PortalTask.objects(pk=task.pk, status="submitting").update_one(set__status="open")
         raise
     PortalTask.objects(pk=task.pk).update_one(set__status="done", set__completed_at=utcnow(), set__partial={},

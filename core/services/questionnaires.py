@@ -86,12 +86,21 @@ def parse_definition(raw: str | bytes | dict) -> dict:
 
 
 def code_problem(definition: Any) -> str | None:
-    """Where a definition holds code the browser renderer would run, as ``"<path>: <kind>"`` (None: none).
+    """Where a definition holds code it may not hold, as ``"<path>: <kind>"`` (None: none).
 
     The rule and the places it covers are in :mod:`forms.expressions` (derived from @formio/js).
+    JavaScript that compiles in the places the server's sandbox runs (``forms.js.PLACES``) is not a
+    problem: the renderer runs only in the isolated frame (core/frame.py: sandboxed iframe without
+    ``allow-same-origin``, its own CSP), so it cannot reach the viewer's session, and the server
+    evaluates the code itself when the answers arrive.
     """
-    found = forms.find_code(definition)
+    found = forms.refused_code(definition)
     return f"{found.path}: {found.kind}" if found is not None else None
+
+
+def scripts_of(definition: Any) -> list[dict[str, Any]]:
+    """The JavaScript a definition holds, per component and place (``forms.list_scripts``), for designers."""
+    return forms.list_scripts(definition) if isinstance(definition, dict) else []
 
 
 def describe_problem(problem: str, lang: str | None = None) -> str:

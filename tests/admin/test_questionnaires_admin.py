@@ -51,12 +51,13 @@ def test_designer_creates_and_publishes(app, designer_client, survey):
 
 def test_save_draft_and_lint_messages(app, designer_client, survey):
     token = csrf_token(designer_client, f"/admin/questionnaire/builder/?id={survey.pk}")
-    code = {"components": [{"type": "textfield", "key": "a", "customConditional": "show = false"}]}
+    # JavaScript that does not compile is never stored (JavaScript that does is: test_questionnaire_js.py)
+    code = {"components": [{"type": "textfield", "key": "a", "customConditional": "show = (false"}]}
     r = designer_client.post("/admin/questionnaire/builder/", data={"csrf_token": token, "id": str(survey.pk),
                                                                     "definition": json.dumps(code)},
                              follow_redirects=True)
     page = r.get_data(as_text=True)
-    assert "customConditional" in page and "nicht gespeichert" in page  # code is never stored
+    assert "customConditional" in page and "nicht gespeichert" in page
     bad = {"components": [{"type": "nosuchwidget", "key": "a"}]}  # kept as a draft, refused on publish
     r = designer_client.post("/admin/questionnaire/builder/", data={"csrf_token": token, "id": str(survey.pk),
                                                                     "definition": json.dumps(bad)},

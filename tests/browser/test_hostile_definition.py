@@ -291,3 +291,63 @@ def test_the_isolated_renderer_contains_a_hostile_definition(live, monkeypatch):
         for ctx in (context, d_context):
             ctx.close()
         browser.close()
+
+
+ESCAPE = ("try { " + STEAL + "; } catch (e) {} try { document.cookie = 'pwned=1; path=/'; } catch (e) {} "
+          "try { top.location = '/evil/navigated'; } catch (e) {} try { alert('js'); } catch (e) {} ")
+WITH_JS = {"display": "form", "components": [
+    {"type": "checkbox", "key": "more", "label": "Mehr angeben", "input": True},
+    {"type": "textfield", "key": "detail", "label": "Details", "input": True,
+     "customConditional": ESCAPE + "show = data.more === true;"},
+    {"type": "textfield", "key": "code", "label": "Code", "input": True,
+     "validate": {"custom": ESCAPE + "valid = input === 'ok' ? true : 'Bitte ok eingeben';"}},
+    {"type": "button", "key": "submit", "action": "submit", "label": "Senden", "input": True},
+]}
+
+
+def test_definition_javascript_runs_only_inside_the_isolated_renderer(live, tmp_path):
+    """A published questionnaire whose JavaScript (which the engine compiles, so it may be published)
+    also tries to reach the viewer: in the browser it runs in the sandboxed frame, where the conditions
+    and checks work and none of the escape attempts reaches the page, its cookies or the server."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from core.models import BusinessUnit, Customer
+    from core.services import questionnaires as qs
+    from core.services.audit import Actor
+
+    app, base, ids, hits = live
+    with app.app_context():
+        q = qs.create(Actor.system(), BusinessUnit.objects.get(pk=ids["unit"]), name="Mit JavaScript",
+                      kind="custom", definition=WITH_JS)
+        version = qs.publish(Actor.system(), q)
+        customer = Customer.objects.get()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context, page, witness = _new(browser, base)
+        _login_staff(page, base)
+        witness.cookies = witness._cookies()
+        response = page.goto(f"{base}/admin/customer/fill/?id={customer.pk}&version={version.pk}")
+        assert "'unsafe-eval'" not in response.headers["content-security-policy"]
+        expect(page.locator("[data-frontdesk-form][data-frontdesk-ready=true]")).to_have_count(1)
+        frame = form_frame(page)
+        expect(frame.locator(".formio-component-detail")).to_be_hidden()
+        frame.locator(".formio-component-more input[type=checkbox]").check()
+        expect(frame.locator(".formio-component-detail")).to_be_visible()  # customConditional ran in the frame
+        frame.locator(".formio-component-code input").fill("falsch")
+        frame.locator(".formio-component-detail input").click()
+        expect(frame.locator(".formio-component-code")).to_contain_text("Bitte ok eingeben")
+        page.screenshot(path=str(tmp_path / "js-in-frame.png"), full_page=True)
+        witness.check("staff fill-in with JavaScript", hits)
+        assert any("connect-src" in v for v in renderer_frame(page).evaluate("() => window.__cspViolations"))
+        # the designer's builder: drawn in its frame, with the list of the form's JavaScript below it
+        page.goto(f"{base}/admin/questionnaire/builder/?id={q.pk}")
+        expect(page.locator("[data-frontdesk-builder][data-frontdesk-ready=true]")).to_have_count(1)
+        rows = page.locator("[data-testid=scripts] [data-testid=script]")
+        expect(rows).to_have_count(2)
+        expect(rows.nth(0)).to_contain_text("Eigene Bedingung (anzeigen)")
+        expect(rows.nth(1)).to_contain_text("Eigene Prüfung")
+        expect(rows.nth(1)).to_contain_text("Bitte ok eingeben")
+        page.locator("[data-testid=scripts]").screenshot(path=str(tmp_path / "builder-scripts.png"))
+        witness.check("builder with JavaScript", hits)
+        context.close()
+        browser.close()

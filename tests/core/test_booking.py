@@ -51,13 +51,17 @@ def slot_at(unit, world, start: datetime, **kw) -> planning.Slot:
 
 def test_book_a_suggested_slot(ctx, unit, world):
     heard = []
-    appointment_created.connect(lambda appt, **kw: heard.append((appt.pk, kw["source"])), weak=False)
+
+    def created(appt, **kw):
+        heard.append((appt.pk, kw["source"]))
+
+    appointment_created.connect(created)
     try:
         slot = slot_at(unit, world, utc(MONDAY, 9), for_customer=True)
         appt = booking.book(unit, world["kind"], world["customer"], slot.token, actor=customer_actor(world["customer"]),
                             source="portal", now=NOW)
-    finally:
-        appointment_created.receivers.clear()
+    finally:  # only this one: the application's own listeners stay connected
+        appointment_created.disconnect(created)
     stored = Appointment.objects.get(pk=appt.pk)
     assert (stored.start, stored.end, stored.staff.pk, stored.status) == (
         utc(MONDAY, 9), utc(MONDAY, 10), world["staff"].pk, "planned")
@@ -182,8 +186,15 @@ def test_stale_claims_are_cleaned_up(ctx, unit, world):
 
 def test_reschedule_claims_the_new_time_then_frees_the_old(ctx, unit, world):
     heard = []
-    appointment_rescheduled.connect(lambda a, **kw: heard.append("moved"), weak=False)
-    slot_freed.connect(lambda a, **kw: heard.append(("freed", kw["start"])), weak=False)
+
+    def moved(a, **kw):
+        heard.append("moved")
+
+    def freed(a, **kw):
+        heard.append(("freed", kw["start"]))
+
+    appointment_rescheduled.connect(moved)
+    slot_freed.connect(freed)
     try:
         appt = booking.book_at(unit, world["kind"], world["customer"], world["staff"], utc(MONDAY, 9),
                                actor=world["actor"], source="admin", now=NOW)
@@ -192,9 +203,9 @@ def test_reschedule_claims_the_new_time_then_frees_the_old(ctx, unit, world):
                                                       now=NOW, for_customer=False, exclude_appointment=appt)
                     if s.start == utc(MONDAY, 9, 30))
         booking.reschedule(appt, slot.token, actor=world["actor"], source="portal", now=NOW)
-    finally:
-        appointment_rescheduled.receivers.clear()
-        slot_freed.receivers.clear()
+    finally:  # only these two: the application's own listeners (waitlist, surveys) stay connected
+        appointment_rescheduled.disconnect(moved)
+        slot_freed.disconnect(freed)
     appt.reload()
     assert (appt.start, appt.end) == (utc(MONDAY, 9, 30), utc(MONDAY, 10, 30))
     granules = sorted(SlotClaim.objects(appointment=appt.pk).scalar("granule"))
@@ -222,13 +233,17 @@ def test_reschedule_into_a_taken_time_keeps_the_old(ctx, unit, world):
 
 def test_cancel_frees_the_time(ctx, unit, world):
     heard = []
-    appointment_cancelled.connect(lambda a, **kw: heard.append(kw["source"]), weak=False)
+
+    def cancelled(a, **kw):
+        heard.append(kw["source"])
+
+    appointment_cancelled.connect(cancelled)
     try:
         appt = booking.book_at(unit, world["kind"], world["customer"], world["staff"], utc(MONDAY, 9),
                                actor=world["actor"], source="admin", now=NOW)
         booking.cancel(appt, actor=customer_actor(world["customer"]), source="portal", reason="krank")
     finally:
-        appointment_cancelled.receivers.clear()
+        appointment_cancelled.disconnect(cancelled)
     assert heard == ["portal"] and appt.reload().status == "cancelled" and "krank" in appt.notes
     assert SlotClaim.objects.count() == 0
     assert AuditEvent.objects(summary="cancelled by the customer in the portal").count() == 1

@@ -23,11 +23,17 @@ def _tf(key: str = "name", **kw: Any) -> dict[str, Any]:
     ("definition", "path", "reason"),
     [
         (_form({"type": "nosuchthing", "key": "x"}), "components[0].type", "unknown component type"),
-        (_form(_tf(customConditional="show = true")), "components[0].customConditional", "JavaScript"),
-        (_form(_tf(customDefaultValue="value = 1")), "components[0].customDefaultValue", "JavaScript"),
-        (_form(_tf(validate={"custom": "valid = true"})), "components[0].validate.custom", "JavaScript"),
-        (_form(_tf(calculateValue="value = data.a")), "components[0].calculateValue", "JavaScript"),
-        (_form(_tf(logic=[{"name": "x", "trigger": {}, "actions": []}])), "components[0].logic", "logic"),
+        # JavaScript runs in the server's sandbox (forms/js.py) where it compiles; the rest is refused
+        (_form(_tf(customConditional="show = (")), "components[0].customConditional", "does not compile"),
+        (_form(_tf(customDefaultValue="value = }")), "components[0].customDefaultValue", "does not compile"),
+        (_form(_tf(validate={"custom": "valid = {{ x }}"})), "components[0].validate.custom", "template code"),
+        (_form(_tf(calculateValue={"log": [1]})), "components[0].calculateValue", "'log'"),
+        (_form(_tf(logic=[{"name": "x", "trigger": {}, "actions": []}])), "components[0].logic[0].trigger",
+         "unknown trigger"),
+        (_form(_tf(logic=[{"name": "x", "trigger": {"type": "javascript", "javascript": "result = true"},
+                           "actions": [{"type": "property", "property": {"value": "key", "type": "string"}}]}])),
+         "components[0].logic[0].actions[0].property", "cannot be changed"),
+        (_form(_tf(onChange="alert(1)")), "components[0].onChange", "JavaScript is not allowed"),
         (_form(_tf(conditional={"json": {"log": [1]}})), "components[0].conditional.json", "'log'"),
         (
             _form(_tf(conditional={"json": {"and": [{"method": ["a", "toUpperCase"]}]}})),
@@ -83,9 +89,9 @@ def _tf(key: str = "name", **kw: Any) -> dict[str, Any]:
             "regular expression",
         ),
         (
-            _form({"type": "container", "key": "c", "components": [_tf(customConditional="x")]}),
+            _form({"type": "container", "key": "c", "components": [_tf(customConditional="x = ;")]}),
             "components[0].components[0].customConditional",
-            "JavaScript",
+            "does not compile",
         ),
         (
             _form(

@@ -6,8 +6,11 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from core import files
-from core.models import AuditEvent, Document, Message, OutboxMessage, PortalTask, Submission
+from core.errors import InvalidInput
+from core.models import AuditEvent, Document, Message, OutboxMessage, PortalSettings, PortalTask, Submission
 from core.models._base import utcnow
 from core.services import documents as docs
 from core.services import messages as msgs
@@ -22,9 +25,12 @@ def test_welcome_text_placeholders_are_escaped(app, portal_client, portal_unit):
     client, customer = portal_client
     with app.app_context():
         customer.update(set__first_name="<b>Eve</b>")
-        service.set_welcome_text(Actor.system(), portal_unit,
-                                 "Hallo {{ customer.first_name }} bei {{unit.name}}!\n<script>x</script> "
-                                 "{{ customer.__class__ }} {{ config.SECRET_KEY }} {% if 1 %}")
+        hostile = ("Hallo {{ customer.first_name }} bei {{unit.name}}!\n<script>x</script> "
+                   "{{ customer.__class__ }} {{ config.SECRET_KEY }} {% if 1 %}")
+        with pytest.raises(InvalidInput):  # saving refuses unknown names and template syntax ...
+            service.set_welcome_text(Actor.system(), portal_unit, hostile)
+        # ... and a text stored before that check renders safely
+        PortalSettings.objects(business_unit=portal_unit).update_one(upsert=True, set__welcome_text=hostile)
     html = client.get("/portal/").get_data(as_text=True)
     welcome = html.split('data-testid="welcome">')[1].split("</div>")[0]
     assert "Hallo &lt;b&gt;Eve&lt;/b&gt; bei Salon Sonnenschein!<br>" in welcome
