@@ -130,8 +130,9 @@ class Hold:
         release(self.appointment.pk, keep=self.kept)
 
     def undo(self) -> None:
-        if self.inserted:
-            SlotClaim._get_collection().delete_many({"appointment": self.appointment.pk,
+        if self.inserted:  # only what this hold inserted: the claims of the old span (maybe the same times
+            staff_id, _span = self.kept  # of another staff member) stay
+            SlotClaim._get_collection().delete_many({"appointment": self.appointment.pk, "staff": staff_id,
                                                      "granule": {"$in": self.inserted}})
 
 
@@ -189,6 +190,8 @@ def check(unit, activity_type, customer, staff, start: datetime, *, for_customer
         raise InvalidInput(_l("This time is outside the working hours."))
     if verdict == planning.TAKEN:
         raise SlotTaken
+    if verdict == planning.TRAVEL:
+        raise InvalidInput(_l("There is not enough time to travel from the appointment before or to the one after."))
     if verdict == planning.RED:
         raise InvalidInput(_l("This time is not available. Please choose another one."))
     return verdict

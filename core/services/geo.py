@@ -105,7 +105,8 @@ def from_geocoder(text: str) -> GeoPoint | None:
     from geopy.geocoders import Nominatim
 
     parts = urlsplit(url)
-    geocoder = Nominatim(domain=parts.netloc + parts.path.rstrip("/"), scheme=parts.scheme or "https",
+    base = parts.path.rstrip("/").removesuffix("/search")  # geopy appends the /search endpoint itself
+    geocoder = Nominatim(domain=parts.netloc + base, scheme=parts.scheme or "https",
                          user_agent=current_app.config.get("GEOCODER_USER_AGENT") or "frontdesk", timeout=5)
     try:
         found = geocoder.geocode(text, exactly_one=True)

@@ -46,10 +46,10 @@ INVALID_SLOT = _l("This time slot is not valid. Please choose another one.")
 #: where an appointment happens, for travel: coordinates, or one of these markers
 BUSINESS, UNKNOWN = "business", "unknown"
 #: ``evaluate`` reasons a start is refused
-OUTSIDE, TAKEN, RED = "outside", "taken", "red"
+OUTSIDE, TAKEN, TRAVEL, RED = "outside", "taken", "travel", "red"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Slot:
     staff_id: str
     staff_name: str
@@ -68,7 +68,7 @@ class Slot:
         return (self.added_travel, -self.touching, self.idle, self.start, self.staff_name)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Stop:
     begin: datetime  # occupied from (start - buffer before)
     finish: datetime  # occupied until (end + buffer after)
@@ -254,8 +254,9 @@ class Planner:
     def evaluate(self, staff: _StaffDay, day: date, spans: list[tuple[datetime, datetime]],
                  start: datetime) -> Slot | str:
         """The slot starting at ``start`` on local ``day`` (working ``spans`` in UTC), or why there is none:
-        OUTSIDE (not within working/opening hours), TAKEN (overlaps another appointment, or no time to
-        travel between them), RED (only with overtime or long detour: refused for customers)."""
+        OUTSIDE (not within working/opening hours), TAKEN (overlaps another appointment), TRAVEL (no time
+        to travel from the previous or on to the next one), RED (only with overtime or a long detour:
+        refused for customers)."""
         end = start + self.duration
         if not any(a <= start and end <= b for a, b in spans):
             return OUTSIDE
@@ -280,12 +281,12 @@ class Planner:
         overtime = False
         if previous is not None:
             if previous.finish + timedelta(minutes=travel_before) > begin:
-                return TAKEN
+                return TRAVEL
         elif begin - timedelta(minutes=travel_before) < spans[0][0]:
             overtime = True
         if following is not None:
             if finish + timedelta(minutes=travel_after) > following.begin:
-                return TAKEN
+                return TRAVEL
         elif finish + timedelta(minutes=travel_after) > spans[-1][1]:
             overtime = True
         added = max(travel_before + travel_after - rules.travel(origin, target), 0)
@@ -378,7 +379,7 @@ def suggest_slots(unit, activity_type, customer, *, start: date | None = None, d
 def evaluate(unit, activity_type, customer, staff: StaffUser, start: datetime, *, for_customer: bool,
              now: datetime | None = None, exclude_appointment=None) -> Slot | str:
     """The planner's verdict on one start (any minute, not only the slot grid): a Slot, or OUTSIDE /
-    TAKEN / RED. Minimum notice, window and performer checks are the caller's (core.services.booking)."""
+    TAKEN / TRAVEL / RED. Minimum notice, window and performer checks are the caller's (core.services.booking)."""
     planner = Planner(unit, activity_type, customer, for_customer=for_customer, now=now,
                       exclude_appointment=exclude_appointment)
     rules = planner.rules

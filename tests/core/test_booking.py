@@ -372,3 +372,36 @@ def test_deleting_the_customer_frees_their_times(ctx, unit, world):
     assert SlotClaim.objects.count() == 14
     delete_customer(world["actor"], world["customer"])
     assert SlotClaim.objects.count() == 0 and Appointment.objects.count() == 0
+
+
+def test_no_time_to_travel_is_refused_with_its_reason(ctx, unit, world, make_customer):
+    from core.models.geo import GeoPoint
+
+    visit = ActivityType(business_unit=unit, name="Hausbesuch", duration_minutes=60, location_kind="customer").save()
+    potsdam = make_customer(coordinates=GeoPoint(lat=52.3906, lon=13.0645))
+    mitte = make_customer(coordinates=GeoPoint(lat=52.52, lon=13.405))
+    booking.book_at(unit, visit, potsdam, world["staff"], utc(MONDAY, 10), actor=world["actor"], source="admin",
+                    now=NOW)
+    with pytest.raises(InvalidInput) as refused:  # 11:00 in Mitte right after 10-11 in Potsdam: an hour's drive
+        booking.book_at(unit, visit, mitte, world["staff"], utc(MONDAY, 11), actor=world["actor"], source="admin",
+                        now=NOW)
+    assert not isinstance(refused.value, booking.SlotTaken)
+    assert "travel" in refused.value.message._args[0]  # the English msgid, whatever language renders it
+    assert Appointment.objects.count() == 1
+
+
+def test_a_failed_save_of_a_move_keeps_the_old_claims(ctx, unit, world, make_user, monkeypatch):
+    """Moving to another staff member at the same time: when the save fails, only the new claims go."""
+    appt = booking.book_at(unit, world["kind"], world["customer"], world["staff"], utc(MONDAY, 9),
+                           actor=world["actor"], source="admin", now=NOW)
+    old = sorted(SlotClaim.objects(appointment=appt.pk).scalar("granule"))
+    appt.staff = make_user("staff", name="Bert")
+
+    def broken_save(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(appt, "save", broken_save)
+    with pytest.raises(RuntimeError):
+        booking.save_held(appt)
+    assert sorted(SlotClaim.objects(appointment=appt.pk, staff=world["staff"].pk).scalar("granule")) == old
+    assert SlotClaim.objects(appointment=appt.pk).count() == len(old)

@@ -302,3 +302,38 @@ def test_the_units_address_is_where_the_day_starts(ctx, unit, world, make_custom
     assert {(s.travel_before, s.travel_after, s.rating) for s in slots} == {(0, 0, "green")}
     munich = make_customer(address=Address(street="Marienplatz 1", postal_code="80331", city="München"))
     assert {s.rating for s in suggest(unit, visit, munich)} == {"red"}
+
+
+def test_the_geocoder_is_asked_only_when_configured(app, ctx, unit, make_customer, monkeypatch):
+    """A configured Nominatim server answers first (geopy, replaced here: tests never leave the machine);
+    without one, or when it fails, the offline table does."""
+    import geopy.geocoders
+
+    asked = []
+
+    class FakeNominatim:
+        def __init__(self, **kw):
+            asked.append(kw)
+
+        def geocode(self, text, exactly_one=True):
+            asked.append(text)
+            return type("Found", (), {"latitude": 48.1, "longitude": 11.5})()
+
+    monkeypatch.setattr(geopy.geocoders, "Nominatim", FakeNominatim)
+    address = Address(street="Marienplatz 1", postal_code="80331", city="München")
+    assert geo.locate(address).source == "postal_code" and asked == []  # off by default
+    app.config["GEOCODER_URL"] = "https://nominatim.example.org/search"
+    point = geo.locate(address)
+    assert point.source == "geocoder" and point.pair == (48.1, 11.5)
+    assert asked[0]["domain"] == "nominatim.example.org" and asked[0]["scheme"] == "https"
+    assert "80331" in asked[1]
+    assert geo.locate(address, geocoder=False).source == "postal_code"
+
+    class Failing(FakeNominatim):
+        def geocode(self, text, exactly_one=True):
+            from geopy.exc import GeocoderUnavailable
+
+            raise GeocoderUnavailable("down")
+
+    monkeypatch.setattr(geopy.geocoders, "Nominatim", Failing)
+    assert geo.locate(address).source == "postal_code"
