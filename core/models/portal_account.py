@@ -10,7 +10,9 @@ import mongoengine as me
 
 from core.models._base import TimestampedMixin, UnitQuerySet, utcnow
 
-PERMISSIONS = ("documents", "work_times", "planning", "messages")
+PERMISSIONS = ("documents", "work_times", "planning", "messages", "master_data", "questionnaires")
+#: what concerns the customer as a whole: an account bound to one project never has these
+CUSTOMER_WIDE = ("master_data", "questionnaires")
 
 
 class PortalAccount(TimestampedMixin, me.Document):

@@ -44,7 +44,7 @@ from core.models import (
     StaffUser,
 )
 from core.models._base import utcnow
-from core.models.portal_account import PERMISSIONS
+from core.models.portal_account import CUSTOMER_WIDE, PERMISSIONS
 from core.passwords import hash_password, password_problems, verify_password
 from core.phone import PhoneError, to_e164
 from core.services import questionnaires as qs
@@ -209,7 +209,7 @@ def verify_code(unit: BusinessUnit, address_text: str, code_text: str) -> Custom
     if used is None or used.customer is None:
         raise LoginFailed(_l("This code is not valid."))
     customer = Customer.objects(pk=used.customer.pk).first()
-    if not customer_may_log_in(customer) or customer.business_unit.pk != unit.pk:
+    if not customer_may_log_in(customer) or customer.business_unit.pk != unit.pk or access_of(customer) is None:
         raise LoginFailed(_l("This code is not valid."))
     PortalLoginCode.objects(customer=customer).update(set__failures=0, unset__last_failure_at=True)
     record(customer_actor(customer), "login", object_type="customers", object_id=customer.pk,
@@ -419,14 +419,47 @@ def start_session(customer: Customer, *, account: PortalAccount | None = None, s
     return token
 
 
+@dataclass(frozen=True)
+class Access:
+    """What one person may see and do in the portal: permissions and, for a project account, the project."""
+
+    permissions: frozenset[str]
+    project: Project | None = None
+
+
+def access_of(customer: Customer, account: PortalAccount | None = None) -> Access | None:
+    """The person's access, the same whatever way they logged in (None: switched off).
+
+    A password login is its account. A one-time code goes to the customer's own address on file, and
+    staff's "view as customer" shows what that person sees, so both get the customer's own access: the
+    customer's accounts that are not bound to a project (the narrowest one, when there are several:
+    a code must not open what an account hides). A customer without such an account has every
+    permission; one whose own accounts are all deactivated has none (None).
+    """
+    if account is not None:
+        return Access(frozenset(account.permissions or ()), account.project) if account.active else None
+    own = list(PortalAccount.objects(customer=customer, project=None).only("permissions", "active"))
+    if not own:
+        return Access(frozenset(PERMISSIONS))
+    active = [a for a in own if a.active]
+    if not active:
+        return None
+    return Access(frozenset.intersection(*(frozenset(a.permissions or ()) for a in active)))
+
+
 @dataclass
 class Viewer:
-    """Who looks at the portal in this request, and what they may see."""
+    """Who looks at the portal in this request, and what they may see (their :class:`Access`)."""
 
     session: PortalSession
     customer: Customer
     account: PortalAccount | None
     read_only: bool
+    access: Access | None = None
+
+    def __post_init__(self) -> None:
+        if self.access is None:
+            self.access = access_of(self.customer, self.account) or Access(frozenset())
 
     @property
     def unit(self) -> BusinessUnit:
@@ -434,15 +467,16 @@ class Viewer:
 
     @property
     def project(self) -> Project | None:
-        return self.account.project if self.account is not None else None
+        return self.access.project
 
     def may(self, permission: str) -> bool:
-        return self.account is None or self.account.may(permission)
+        """Master data and questionnaires concern the whole customer: never for a project account."""
+        return permission in self.access.permissions and (permission not in CUSTOMER_WIDE or self.whole_customer)
 
     @property
     def whole_customer(self) -> bool:
-        """Not bound to one project: questionnaires and master data too."""
-        return self.account is None or self.account.project is None
+        """Not bound to one project."""
+        return self.access.project is None
 
     @property
     def actor(self) -> Actor:
@@ -467,9 +501,13 @@ def load_session(token: str | None) -> Viewer | None:
                                                or session.staff.session_version != session.staff_session_version)):
         session.delete()
         return None
+    access = access_of(customer, account)
+    if access is None:  # the person's access was switched off meanwhile
+        session.delete()
+        return None
     if session.last_seen_at <= now - timedelta(minutes=1):
         PortalSession.objects(pk=session.pk).update_one(set__last_seen_at=now)
-    return Viewer(session, customer, account, session.read_only)
+    return Viewer(session, customer, account, session.read_only, access)
 
 
 def end_session(token: str | None) -> None:
@@ -482,7 +520,7 @@ def view_as(actor: Actor, staff: StaffUser, customer: Customer) -> str:
     same_unit(actor, customer)
     if not customer.business_unit.has_feature(FEATURE):
         raise FeatureDisabled(_l("This function is switched off."))
-    if not customer.portal_enabled:
+    if not customer.portal_enabled or access_of(customer) is None:
         raise Conflict(_l("The portal is switched off for this customer."))
     record(actor, "view_as", object_type="customers", object_id=customer.pk, summary="Viewed the portal as customer",
            business_unit=customer.business_unit)
@@ -548,7 +586,7 @@ def master_data_task(viewer: Viewer) -> PortalTask:
 
     Reuses an open task for the newest published version; NotFound when the unit has none.
     """
-    if viewer.read_only or not viewer.whole_customer:
+    if viewer.read_only or not viewer.may("master_data"):
         raise Forbidden(_l("Not allowed."))
     published = qs.published_for_unit(viewer.unit, kinds=("master_data",))
     if not published:
@@ -564,17 +602,26 @@ def master_data_task(viewer: Viewer) -> PortalTask:
     return task
 
 
-def open_tasks(customer: Customer) -> list[PortalTask]:
-    return list(PortalTask.objects(customer=customer, status="open").order_by("-created_at").limit(100))
+def _task_permission(task: PortalTask) -> str:
+    return "master_data" if task.version.kind == "master_data" else "questionnaires"
+
+
+def open_tasks(viewer: Viewer) -> list[PortalTask]:
+    """The viewer's open questionnaires, those their access allows."""
+    tasks = PortalTask.objects(customer=viewer.customer, status="open").order_by("-created_at").limit(100)
+    return [t for t in tasks if viewer.may(_task_permission(t))]
 
 
 def task_for(viewer: Viewer, task_id: str) -> PortalTask:
-    """An open task of the viewer's customer (NotFound otherwise, and for project-bound accounts)."""
-    if not viewer.whole_customer:
+    """An open task of the viewer's customer (NotFound otherwise); Forbidden without the permission
+    (questionnaires; master data for the master-data questionnaire "Change my data" opens)."""
+    if not (viewer.may("questionnaires") or viewer.may("master_data")):
         raise Forbidden(_l("Not allowed."))
     task = PortalTask.objects.get_or_none(pk=task_id, customer=viewer.customer, status="open")
     if task is None:
         raise NotFound(_l("Not found."))
+    if not viewer.may(_task_permission(task)):
+        raise Forbidden(_l("Not allowed."))
     return task
 
 
