@@ -24,8 +24,13 @@ def setup(app, make_portal_customer, make_project, make_task, portal_unit):
     with app.app_context():
         anamnese = latest_version(Questionnaire.objects.get(business_unit=portal_unit, name="Anamnesebogen"))
         doc = docs.store(Actor.system(), customer, PDF_BYTES, "plan.pdf", project=project, uploaded_by="staff")
-    return {"customer": customer, "project": project, "doc": doc, "master_task": make_task(customer),
-            "task": make_task(customer, anamnese)}
+    return {
+        "customer": customer,
+        "project": project,
+        "doc": doc,
+        "master_task": make_task(customer),
+        "task": make_task(customer, anamnese),
+    }
 
 
 def _status(client, method, url, payload=None):
@@ -33,10 +38,10 @@ def _status(client, method, url, payload=None):
         return client.get(url).status_code
     token = page_csrf(client, "/portal/")
     if payload and "json" in payload:
-        return client.post(url, json=payload["json"], headers={"X-CSRFToken": token,
-                                                               "Accept": "application/json"}).status_code
-    return client.post(url, data=dict(payload or {}, csrf_token=token),
-                       content_type="multipart/form-data").status_code
+        return client.post(
+            url, json=payload["json"], headers={"X-CSRFToken": token, "Accept": "application/json"}
+        ).status_code
+    return client.post(url, data=dict(payload or {}, csrf_token=token), content_type="multipart/form-data").status_code
 
 
 def _routes(s):
@@ -59,10 +64,14 @@ def _routes(s):
 def _home_and_project(client, s):
     home = client.get("/portal/").get_data(as_text=True)
     project = client.get(f"/portal/projects/{s['project'].pk}").get_data(as_text=True)
-    return {"planning": 'id="planning"' in home, "master_data": 'href="/portal/me"' in home,
-            "questionnaires": f"/portal/tasks/{s['task'].pk}" in home,
-            "messages": 'id="messages"' in project, "documents": 'id="documents"' in project,
-            "work_times": 'id="work-times"' in project}
+    return {
+        "planning": 'id="planning"' in home,
+        "master_data": 'href="/portal/me"' in home,
+        "questionnaires": f"/portal/tasks/{s['task'].pk}" in home,
+        "messages": 'id="messages"' in project,
+        "documents": 'id="documents"' in project,
+        "work_times": 'id="work-times"' in project,
+    }
 
 
 @pytest.mark.parametrize("login", ["code", "password"])
@@ -77,8 +86,14 @@ def test_the_accounts_permissions_hold_whatever_the_login(app, setup, make_accou
     else:
         assert password_login(client, portal_unit.slug, "mara").status_code == 302
     shown = _home_and_project(client, setup)
-    assert shown == {"planning": True, "master_data": False, "questionnaires": False, "messages": False,
-                     "documents": True, "work_times": False}
+    assert shown == {
+        "planning": True,
+        "master_data": False,
+        "questionnaires": False,
+        "messages": False,
+        "documents": True,
+        "work_times": False,
+    }
     with app.app_context():
         before = (Message.objects.count(), [(t.status, t.partial) for t in PortalTask.objects.order_by("id")])
     for permission, method, url, payload in _routes(setup):
@@ -88,8 +103,7 @@ def test_the_accounts_permissions_hold_whatever_the_login(app, setup, make_accou
         else:
             assert status == 403, (url, status)
     with app.app_context():
-        assert (Message.objects.count(), [(t.status, t.partial) for t in PortalTask.objects.order_by("id")]) \
-            == before
+        assert (Message.objects.count(), [(t.status, t.partial) for t in PortalTask.objects.order_by("id")]) == before
 
 
 @pytest.mark.parametrize("permission", ["master_data", "questionnaires", "messages", "documents"])
@@ -117,8 +131,14 @@ def test_the_narrowest_own_account_counts_and_deactivation_ends_code_logins(app,
     wide = make_account(customer, username="weit", permissions=("documents", "planning", "messages"))
     narrow = make_account(customer, username="eng", permissions=("documents",))
     client = code_login(app, app.test_client(), customer)
-    assert _home_and_project(client, setup) == {"planning": False, "master_data": False, "questionnaires": False,
-                                                "messages": False, "documents": True, "work_times": False}
+    assert _home_and_project(client, setup) == {
+        "planning": False,
+        "master_data": False,
+        "questionnaires": False,
+        "messages": False,
+        "documents": True,
+        "work_times": False,
+    }
     with app.app_context():
         service.set_account_active(Actor.system(), narrow, False)
         service.set_account_active(Actor.system(), wide, False)
@@ -132,11 +152,20 @@ def test_the_narrowest_own_account_counts_and_deactivation_ends_code_logins(app,
 def test_staff_view_as_shows_the_customers_access(app, setup, make_account, owner_client):
     make_account(setup["customer"], username="mara", permissions=("planning",))
     token = csrf_token(owner_client, f"/admin/customer/file/?id={setup['customer'].pk}")
-    assert owner_client.post("/portal/view-as", data={"customer": str(setup["customer"].pk),
-                                                      "csrf_token": token}).status_code == 302
-    assert _home_and_project(owner_client, setup) == {"planning": True, "master_data": False,
-                                                      "questionnaires": False, "messages": False,
-                                                      "documents": False, "work_times": False}
+    assert (
+        owner_client.post(
+            "/portal/view-as", data={"customer": str(setup["customer"].pk), "csrf_token": token}
+        ).status_code
+        == 302
+    )
+    assert _home_and_project(owner_client, setup) == {
+        "planning": True,
+        "master_data": False,
+        "questionnaires": False,
+        "messages": False,
+        "documents": False,
+        "work_times": False,
+    }
     assert owner_client.get("/portal/me").status_code == 403
 
 
@@ -153,5 +182,9 @@ def test_view_as_again_while_one_is_open(app, setup, make_portal_customer, owner
         assert PortalSession.objects(staff__ne=None).count() == 1
     # still read-only after switching
     token = page_csrf(owner_client, "/portal/")
-    assert owner_client.post(f"/portal/projects/{setup['project'].pk}/messages",
-                             data={"body": "x", "csrf_token": token}).status_code == 403
+    assert (
+        owner_client.post(
+            f"/portal/projects/{setup['project'].pk}/messages", data={"body": "x", "csrf_token": token}
+        ).status_code
+        == 403
+    )
