@@ -124,12 +124,19 @@ def _flag_unsafe_questionnaires() -> int:
     return flag_unsafe_definitions()
 
 
+def _upgrade_portal_permissions() -> int:
+    from core.services.portal import upgrade_permissions
+
+    return upgrade_permissions()
+
+
 #: What ``upgrade_database`` does, in order. A new migration is one more entry: a plain function that
 #: is safe to run again (it finds its own work, e.g. documents still lacking a field) and returns a count.
 UPGRADE_STEPS: list[UpgradeStep] = [
     UpgradeStep("indexes created", create_indexes),
     UpgradeStep("customers given search prefixes", _backfill_search_prefixes),
     UpgradeStep("questionnaire drafts and versions flagged for code", _flag_unsafe_questionnaires),
+    UpgradeStep("portal accounts given the master-data and questionnaire permissions", _upgrade_portal_permissions),
 ]
 
 

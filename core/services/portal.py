@@ -660,6 +660,18 @@ def submit_task(viewer: Viewer, task: PortalTask, data: Any, *, lang: str = "de"
                                               set__submission=outcome.submission)
 
 
+def upgrade_permissions() -> int:
+    """Migration: accounts from before master data and questionnaires were permissions kept both
+    (when not bound to a project), so that the upgrade takes nothing away; once per account (marked
+    with ``permissions_version``), so a permission staff remove later stays removed."""
+    accounts = PortalAccount._get_collection()
+    old = {"permissions_version": {"$exists": False}}
+    granted = accounts.update_many({**old, "project": None}, {
+        "$addToSet": {"permissions": {"$each": list(CUSTOMER_WIDE)}}, "$set": {"permissions_version": 2}})
+    accounts.update_many(old, {"$set": {"permissions_version": 2}})
+    return granted.modified_count
+
+
 def delete_customer_portal(customer: Customer) -> int:
     """Deletion service hook: accounts, sessions, code state, requested questionnaires."""
     erase_object("portal_accounts", [str(pk) for pk in PortalAccount.objects(customer=customer).scalar("pk")])

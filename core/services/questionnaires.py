@@ -190,11 +190,12 @@ def _checked_scoring(model: dict, form: forms.Form) -> dict:
 
     if not model:
         return {}
-    problems = scoring.check(model, form.data_paths())
+    from core.services.scoring import describe
+
+    problems = scoring.find_problems(model, form.data_paths())
     if problems:
-        where, what = problems[0]
-        raise InvalidInput(_l("Scoring model, %(where)s: %(what)s", where=where, what=what),
-                           {"scoring": "; ".join(f"{w}: {m}" for w, m in problems)})
+        raise InvalidInput(_l("Scoring model, %(problem)s", problem=describe(problems[0])),
+                           {"scoring": "; ".join(f"{p.where}: {p.text}" for p in problems)})
     return model
 
 

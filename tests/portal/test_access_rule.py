@@ -188,3 +188,23 @@ def test_view_as_again_while_one_is_open(app, setup, make_portal_customer, owner
         ).status_code
         == 403
     )
+
+
+def test_the_upgrade_keeps_what_older_accounts_could_see(app, setup, make_account):
+    """Accounts from before master data and questionnaires were permissions get both (not bound to a
+    project) once; a permission staff take away afterwards stays away when the upgrade runs again."""
+    from core.db import upgrade_database
+    from core.models import PortalAccount
+
+    own = make_account(setup["customer"], username="alt", permissions=("documents",))
+    bound = make_account(setup["customer"], username="alt-dach", permissions=("messages",), project=setup["project"])
+    with app.app_context():
+        PortalAccount._get_collection().update_many({}, {"$unset": {"permissions_version": ""}})
+        steps = upgrade_database()
+        assert steps["portal accounts given the master-data and questionnaire permissions"] == 1
+        assert sorted(PortalAccount.objects.get(pk=own.pk).permissions) == ["documents", "master_data",
+                                                                            "questionnaires"]
+        assert PortalAccount.objects.get(pk=bound.pk).permissions == ["messages"]
+        PortalAccount.objects(pk=own.pk).update_one(set__permissions=["documents"])
+        assert upgrade_database()["portal accounts given the master-data and questionnaire permissions"] == 0
+        assert PortalAccount.objects.get(pk=own.pk).permissions == ["documents"]
