@@ -19,6 +19,7 @@ from mongoengine import ValidationError as MEValidationError
 from core import files
 from core.errors import InvalidInput, NotFound
 from core.models import Customer, Document, Project
+from core.models._base import N_
 from core.services.audit import Actor, erase_object, record
 
 BUCKET = "documents"
@@ -96,7 +97,8 @@ def store(actor: Actor, customer: Customer, data: bytes, filename: str, *, proje
         if isinstance(exc, MEValidationError):
             raise UploadRefused(_l("The file could not be stored.")) from exc
         raise
-    record(actor, "create", object_type="documents", object_id=doc.pk, summary=f"Document {doc.filename}",
+    record(actor, "create", object_type="documents", object_id=doc.pk, summary=N_("Document %(name)s"),
+           summary_params={"name": doc.filename},
            business_unit=customer.business_unit, customer=customer)
     return doc
 

@@ -43,7 +43,7 @@ from core.models import (
     QuestionnaireVersion,
     StaffUser,
 )
-from core.models._base import utcnow
+from core.models._base import N_, utcnow
 from core.models.portal_account import CUSTOMER_WIDE, PERMISSIONS
 from core.passwords import hash_password, password_problems, verify_password
 from core.phone import PhoneError, to_e164
@@ -213,7 +213,7 @@ def verify_code(unit: BusinessUnit, address_text: str, code_text: str) -> Custom
         raise LoginFailed(_l("This code is not valid."))
     PortalLoginCode.objects(customer=customer).update(set__failures=0, unset__last_failure_at=True)
     record(customer_actor(customer), "login", object_type="customers", object_id=customer.pk,
-           summary="Portal login with a one-time code", business_unit=unit)
+           summary=N_("Portal login with a one-time code"), summary_params={}, business_unit=unit)
     return customer
 
 
@@ -302,7 +302,8 @@ def create_account(actor: Actor, customer: Customer, *, name: str, username: str
         raise InvalidInput(_l("Please check the name and the username (3–64 characters: a–z, 0–9, . _ @ -)."),
                            {k: str(v) for k, v in exc.to_dict().items()}) from exc
     record(actor, "create", object_type="portal_accounts", object_id=account.pk,
-           summary=f"Portal account {account.username} for customer {customer.pk}",
+           summary=N_("Portal account %(username)s for customer %(customer)s"),
+           summary_params={"username": account.username, "customer": customer.pk},
            business_unit=customer.business_unit, customer=customer)
     return account, Handover(password=password, enrolment_token=token)
 
@@ -332,7 +333,8 @@ def issue_enrolment(actor: Actor, account: PortalAccount) -> str:
         set__enrolment_expires_at=utcnow() + timedelta(hours=_cfg("PORTAL_ENROLMENT_HOURS")))
     account.reload()
     record(actor, "enrolment_link", object_type="portal_accounts", object_id=account.pk,
-           summary=f"Enrolment link for portal account {account.username}", business_unit=account.business_unit,
+           summary=N_("Enrolment link for portal account %(username)s"),
+           summary_params={"username": account.username}, business_unit=account.business_unit,
            customer=account)
     return token
 
@@ -343,7 +345,8 @@ def revoke_enrolment(actor: Actor, account: PortalAccount) -> bool:
         unset__enrolment_hash=True, unset__enrolment_expires_at=True, set__updated_at=utcnow())
     if done:
         record(actor, "enrolment_revoked", object_type="portal_accounts", object_id=account.pk,
-               summary=f"Enrolment link of portal account {account.username} revoked",
+               summary=N_("Enrolment link of portal account %(username)s revoked"),
+               summary_params={"username": account.username},
                business_unit=account.business_unit, customer=account)
     return bool(done)
 
@@ -375,7 +378,7 @@ def complete_enrolment(token: str | None, password: str, confirm: str) -> Portal
         raise EnrolmentInvalid(_l("This link is not valid (expired, already used or withdrawn)."))
     PortalSession.objects(account=account).delete()
     record(customer_actor(account.customer, account), "enrolled", object_type="portal_accounts",
-           object_id=account.pk, summary="Portal password set through the enrolment link",
+           object_id=account.pk, summary=N_("Portal password set through the enrolment link"), summary_params={},
            business_unit=account.business_unit)
     return account
 
@@ -391,7 +394,8 @@ def set_account_active(actor: Actor, account: PortalAccount, active: bool) -> No
     if not active:
         PortalSession.objects(account=account).delete()
     record(actor, "activate" if active else "deactivate", object_type="portal_accounts", object_id=account.pk,
-           summary=f"Portal account {account.username} {'activated' if active else 'deactivated'}",
+           summary=N_("Portal account %(username)s activated") if active
+           else N_("Portal account %(username)s deactivated"), summary_params={"username": account.username},
            business_unit=account.business_unit, customer=account)
 
 
@@ -402,7 +406,7 @@ def password_login(unit: BusinessUnit, username: str, password: str) -> PortalAc
         raise LoginFailed(_l("Wrong username or password."))
     PortalAccount.objects(pk=account.pk).update_one(set__last_login_at=utcnow())
     record(customer_actor(account.customer, account), "login", object_type="portal_accounts",
-           object_id=account.pk, summary="Portal login with a password", business_unit=unit)
+           object_id=account.pk, summary=N_("Portal login with a password"), summary_params={}, business_unit=unit)
     return account
 
 
@@ -522,7 +526,8 @@ def view_as(actor: Actor, staff: StaffUser, customer: Customer) -> str:
         raise FeatureDisabled(_l("This function is switched off."))
     if not customer.portal_enabled or access_of(customer) is None:
         raise Conflict(_l("The portal is switched off for this customer."))
-    record(actor, "view_as", object_type="customers", object_id=customer.pk, summary="Viewed the portal as customer",
+    record(actor, "view_as", object_type="customers", object_id=customer.pk,
+           summary=N_("Viewed the portal as customer"), summary_params={},
            business_unit=customer.business_unit)
     return start_session(customer, staff=staff)
 
@@ -545,8 +550,8 @@ def set_welcome_text(actor: Actor, unit: BusinessUnit, text: str) -> None:
         raise InvalidInput(_l("The text is too long (at most 5,000 characters)."))
     PortalSettings.objects(business_unit=unit).update_one(upsert=True, set__welcome_text=text,
                                                           set__updated_at=utcnow())
-    record(actor, "update", object_type="portal_settings", object_id=unit.pk, summary="Portal welcome text",
-           business_unit=unit)
+    record(actor, "update", object_type="portal_settings", object_id=unit.pk, summary=N_("Portal welcome text"),
+           summary_params={}, business_unit=unit)
 
 
 def render_welcome(text: str, customer: Customer) -> Markup:
@@ -576,7 +581,8 @@ def request_questionnaire(actor: Actor, customer: Customer, version: Questionnai
     task = PortalTask(business_unit=customer.business_unit, customer=customer, version=version, title=version.name,
                       requested_by=actor.label[:300]).save()
     record(actor, "create", object_type="portal_tasks", object_id=task.pk,
-           summary=f"Questionnaire {version.name} requested in the portal", business_unit=customer.business_unit,
+           summary=N_("Questionnaire %(name)s requested in the portal"),
+           summary_params={"name": version.name}, business_unit=customer.business_unit,
            customer=customer)
     return task
 
@@ -597,7 +603,8 @@ def master_data_task(viewer: Viewer) -> PortalTask:
         task = PortalTask(business_unit=viewer.unit, customer=viewer.customer, version=version, title=version.name,
                           requested_by="customer").save()
         record(viewer.actor, "create", object_type="portal_tasks", object_id=task.pk,
-               summary=f"Master data questionnaire opened by the customer ({version.name})",
+               summary=N_("Master data questionnaire opened by the customer (%(name)s)"),
+               summary_params={"name": version.name},
                business_unit=viewer.unit)
     return task
 

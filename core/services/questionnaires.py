@@ -17,7 +17,7 @@ import forms
 from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound
 from core.i18n import renderer_lang
 from core.models import Customer, Questionnaire, QuestionnaireVersion, Submission
-from core.models._base import utcnow
+from core.models._base import N_, utcnow
 from core.models.questionnaire import KINDS
 from core.models.submission import Consent
 from core.services import mapping
@@ -153,7 +153,7 @@ def save_draft(actor: Actor, q: Questionnaire, raw: str | dict) -> list[str]:
     Questionnaire.objects(pk=q.pk).update_one(set__draft=definition, set__updated_at=utcnow(),
                                               unset__unsafe_reason=True)
     q.reload()
-    record(actor, "update", object_type="questionnaires", object_id=q.pk, summary="Draft saved",
+    record(actor, "update", object_type="questionnaires", object_id=q.pk, summary=N_("Draft saved"), summary_params={},
            business_unit=q.business_unit)
     try:
         lint(definition)
@@ -180,7 +180,8 @@ def publish(actor: Actor, q: Questionnaire) -> QuestionnaireVersion:
     ).save()
     q.reload()
     record(actor, "publish", object_type="questionnaires", object_id=q.pk,
-           summary=f"Version {version.number} published ({digest[:12]})", business_unit=q.business_unit)
+           summary=N_("Version %(number)s published (%(digest)s)"),
+           summary_params={"number": version.number, "digest": digest[:12]}, business_unit=q.business_unit)
     return version
 
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.errors import InvalidInput
 from core.models import Questionnaire
-from core.models._base import utcnow
+from core.models._base import N_, utcnow
 from core.services.audit import Actor, record
 from forms import scoring
 
@@ -117,8 +117,8 @@ def save(actor: Actor, q: Questionnaire, raw: str) -> None:
         raise ModelRefused(problems)
     Questionnaire.objects(pk=q.pk).update_one(set__scoring=model, set__updated_at=utcnow())
     q.reload()
-    record(actor, "update", object_type="questionnaires", object_id=q.pk, summary="Scoring model saved",
-           business_unit=q.business_unit)
+    record(actor, "update", object_type="questionnaires", object_id=q.pk, summary=N_("Scoring model saved"),
+           summary_params={}, business_unit=q.business_unit)
 
 
 def scorable_fields(q: Questionnaire) -> list[dict]:

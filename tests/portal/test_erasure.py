@@ -39,3 +39,17 @@ def test_the_audit_log_forgets_an_erased_customer(app, make_portal_customer, mak
         assert AuditEvent.objects(action="delete", object_type="customers").count() == 1
     page = owner_client.get("/admin/audit/").get_data(as_text=True)
     assert not any(n in page for n in needles)
+
+
+def test_audit_summaries_show_in_the_viewers_language(app, make_portal_customer, owner_client):
+    """Stored in English with a message id; the German audit log shows them in German."""
+    customer = make_portal_customer(email="sprache@example.com")
+    code_login(app, app.test_client(), customer)
+    token = csrf_token(owner_client, f"/admin/customer/file/?id={customer.pk}")
+    owner_client.post("/portal/view-as", data={"customer": str(customer.pk), "csrf_token": token})
+    page = owner_client.get("/admin/audit/").get_data(as_text=True)
+    assert "Portal-Anmeldung mit Einmalcode" in page and "Portal als Kunde angesehen" in page
+    assert "Portal login with a one-time code" not in page and "Viewed the portal as customer" not in page
+    with app.app_context():
+        event = AuditEvent.objects.get(action="login", object_id=str(customer.pk))
+        assert event.summary == "Portal login with a one-time code"  # English for operators and exports
