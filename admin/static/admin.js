@@ -1,6 +1,30 @@
 // Frontdesk admin helpers. No inline handlers: the Content-Security-Policy forbids them.
 (function () {
   "use strict";
+  // The page's language (Flask-Admin's base template has no lang attribute) and select2's texts in it.
+  var meta = document.querySelector('meta[name="fd-lang"]');
+  var lang = meta ? meta.getAttribute("content") : "";
+  if (lang) {
+    document.documentElement.setAttribute("lang", lang);
+  }
+  if (lang === "de" && window.jQuery && window.jQuery.fn.select2) {
+    window.jQuery.extend(window.jQuery.fn.select2.defaults, {
+      formatNoMatches: function () { return "Keine Treffer"; },
+      formatSearching: function () { return "Suche …"; },
+      formatLoadMore: function () { return "Weitere Ergebnisse werden geladen …"; },
+      formatAjaxError: function () { return "Die Suche ist fehlgeschlagen"; },
+      formatInputTooShort: function (input, min) {
+        var n = min - input.length;
+        return "Bitte noch " + n + " Zeichen eingeben";
+      },
+      formatInputTooLong: function (input, max) {
+        return "Bitte " + (input.length - max) + " Zeichen weniger eingeben";
+      },
+      formatSelectionTooBig: function (limit) {
+        return "Sie können höchstens " + limit + " Einträge auswählen";
+      }
+    });
+  }
   // Confirmation for forms that ask for it (row delete buttons).
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from flask import request
 from flask_admin import expose
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -80,4 +81,5 @@ class CalendarView(SecureView):
             selected=selected, hours=list(range(DAY_START, DAY_END)), slot_px=SLOT_PX,
             prev_day=(day - step).isoformat(), next_day=(day + step).isoformat(),
             today=datetime.now(unit_zone()).date().isoformat(), title=_l("Calendar"),
+            day_names={c.isoformat(): format_date(c, "EEE dd.MM.") for c in columns} if mode == "week" else {},
         )
