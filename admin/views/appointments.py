@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from admin.forms import LocalDateTimeField, format_local
 from admin.sections import options_for
-from admin.views.base import ScopedAjaxLoader, SecureModelView, actor
+from admin.views.base import CustomerAjaxLoader, SecureModelView, actor
 from core.models import ActivityType, Customer, Project, StaffUser
 from core.signals import announce
 
@@ -62,9 +62,9 @@ class AppointmentView(SecureModelView):
         return form_class
 
     def __init__(self, *args, **kwargs):
-        self.form_ajax_refs = {"customer": ScopedAjaxLoader("customer", Customer,
-                                                            fields=["last_name_key", "first_name", "email"],
-                                                            page_size=20)}
+        self.form_ajax_refs = {"customer": CustomerAjaxLoader("customer", Customer,
+                                                              fields=["last_name", "first_name", "email"],
+                                                              page_size=20)}
         super().__init__(*args, **kwargs)
 
     def _scope_form(self, form):

@@ -18,7 +18,7 @@ from mongoengine import NotUniqueError
 
 from core.models import Customer
 from core.models._base import utcnow
-from core.models.customer import SALUTATIONS, search_prefixes
+from core.models.customer import SALUTATIONS, search_fields
 from core.phone import PhoneError, to_e164
 from core.services.audit import Actor, plain, record
 
@@ -222,12 +222,10 @@ def apply_changes(actor: Actor, customer: Customer, changes: dict[str, dict[str,
             update[f"unset__{key}"] = True
         else:
             update[f"set__{key}"] = value
-        if field == "last_name":
-            update["set__last_name_key"] = value.casefold()
-    searched = ("last_name", "first_name", "email")
-    if any(field in changes for field in searched):  # keep the derived search field in step
-        names = [changes[f]["after"] if f in changes else getattr(customer, f) for f in searched]
-        update["set__search_prefixes"] = search_prefixes(*names)
+    searched = ("last_name", "first_name", "email", "phone")
+    if any(field in changes for field in searched):  # keep the derived search and sort fields in step
+        values = [changes[f]["after"] if f in changes else getattr(customer, f) for f in searched]
+        update.update({f"set__{k}": v for k, v in search_fields(*values).items()})
     try:
         Customer.objects(pk=customer.pk).update_one(**update)
     except NotUniqueError as exc:
