@@ -46,5 +46,37 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll('a[href^="javascript:"]').forEach(function (a) { a.setAttribute("href", "#"); });
+    fillEndFromDuration();
   });
+
+  // Appointment form: the end follows the start and the chosen activity's duration, until staff type
+  // an end of their own (datetime-local values: plain arithmetic on the wall-clock time).
+  function fillEndFromDuration() {
+    var activity = document.querySelector("select[data-fd-durations]");
+    var start = document.getElementById("start");
+    var end = document.getElementById("end");
+    if (!activity || !start || !end) {
+      return;
+    }
+    var durations = JSON.parse(activity.getAttribute("data-fd-durations") || "{}");
+    var ours = end.value;
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    function fill() {
+      var minutes = durations[activity.value];
+      var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(start.value || "");
+      if (!minutes || !m || (end.value && end.value !== ours)) {
+        return;
+      }
+      var t = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) + minutes * 60000);
+      end.value = t.getUTCFullYear() + "-" + two(t.getUTCMonth() + 1) + "-" + two(t.getUTCDate()) + "T" +
+        two(t.getUTCHours()) + ":" + two(t.getUTCMinutes());
+      ours = end.value;
+    }
+    start.addEventListener("change", fill);
+    start.addEventListener("input", fill);
+    activity.addEventListener("change", fill);
+    if (window.jQuery) {
+      window.jQuery(activity).on("change", fill);  // select2 tells jQuery handlers only
+    }
+  }
 })();

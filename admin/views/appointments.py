@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from flask import url_for
+from flask import request, url_for
 from flask_admin.contrib.mongoengine.form import ModelSelectField
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from wtforms.fields import ColorField
 
 from admin.forms import LocalDateTimeField, format_local
 from admin.sections import options_for
@@ -62,9 +64,9 @@ class AppointmentView(SecureModelView):
         return form_class
 
     def __init__(self, *args, **kwargs):
-        self.form_ajax_refs = {"customer": CustomerAjaxLoader("customer", Customer,
-                                                              fields=["last_name", "first_name", "email"],
-                                                              page_size=20)}
+        self.form_ajax_refs = {"customer": CustomerAjaxLoader(
+            "customer", Customer, fields=["last_name", "first_name", "email"], page_size=20,
+            placeholder=_l("Type a name, e-mail address or phone number"))}
         super().__init__(*args, **kwargs)
 
     def _scope_form(self, form):
@@ -74,12 +76,20 @@ class AppointmentView(SecureModelView):
         message whatever it is (unknown, malformed, another unit's, inactive)."""
         unit = current_user.business_unit
         _rescope(form.staff, StaffUser.objects(business_unit=unit, active=True, role__in=["owner", "staff"]))
-        _rescope(form.activity_type, ActivityType.objects(business_unit=unit, active=True))
+        activities = ActivityType.objects(business_unit=unit, active=True)
+        _rescope(form.activity_type, activities)
+        # admin.js fills the end from the start and the chosen activity's duration
+        form.activity_type.render_kw = {"data-fd-durations": json.dumps(
+            {str(a.pk): a.duration_minutes for a in activities.only("duration_minutes")})}
         _rescope(form.project, Project.objects(business_unit=unit))
         return form
 
     def create_form(self, obj=None):
-        return self._scope_form(super().create_form(obj))
+        form = self._scope_form(super().create_form(obj))
+        if request.method == "GET" and request.args.get("customer"):  # opened from the customer file
+            form.customer.data = Customer.objects.of_unit(current_user.business_unit).get_or_none(
+                pk=request.args.get("customer"))
+        return form
 
     def edit_form(self, obj=None):
         return self._scope_form(super().edit_form(obj))
@@ -141,6 +151,7 @@ class ActivityTypeView(SecureModelView):
     column_labels = {"name": _l("Name"), "duration_minutes": _l("Duration (minutes)"), "colour": _l("Colour"),
                      "active": _l("Active")}
     form_columns = ("name", "duration_minutes", "colour", "active")
+    form_overrides = {"colour": ColorField}  # the browser's colour picker (stores "#rrggbb")
     column_formatters = {"colour": lambda v, c, m, n: Markup(
         '<span class="fd-swatch" style="background:{}"></span> {}').format(m.colour, m.colour)}
 
