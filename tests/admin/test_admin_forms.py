@@ -49,3 +49,14 @@ def test_the_edit_page_leads_to_the_builder_which_keeps_the_menu(app, owner_clie
     assert "Kunden" in menu and "/admin/customer/" in menu and "Abmelden" in builder
     with app.app_context():
         assert Questionnaire.objects.get(pk=q.pk).name == "Hautcheck"
+
+
+def test_pages_with_their_own_heading_have_it_once(owner_client, make_customer):
+    customer = make_customer(first_name="Käthe", last_name="Kühn")
+    page = owner_client.get(f"/admin/customer/file/?id={customer.pk}").get_data(as_text=True)
+    assert re.findall(r"<h[14][^>]*>\s*([^<]*?)\s*</h[14]>", page) == ["Käthe Kühn"]
+    assert 'class="fd-file"' in page and page.count('class="fd-section fd-file-card"') >= 2  # cards
+    calendar = owner_client.get("/admin/calendar/").get_data(as_text=True)
+    assert len(re.findall(r"<h[14][^>]*>", calendar)) == 1
+    listing = owner_client.get("/admin/customer/").get_data(as_text=True)
+    assert re.search(r"<h4[^>]*>\s*Kunden\s*</h4>", listing)  # list pages keep the view's name
