@@ -135,19 +135,21 @@ def summary_text(event: AuditEvent) -> str:
         return event.summary or ""
 
 
-def record_change(actor: Actor, doc, before: dict[str, Any] | None, *, summary: str = "") -> AuditEvent | None:
+def record_change(actor: Actor, doc, before: dict[str, Any] | None, *, summary: str = "",
+                  summary_params: dict | None = None) -> AuditEvent | None:
     """Record a create (``before is None``) or an update (only changed fields) of ``doc``."""
     after = snapshot(doc)
     object_type = doc._get_collection_name()
     unit = getattr(doc, "business_unit", None)
     if before is None:
         return record(actor, "create", object_type=object_type, object_id=doc.pk, summary=summary,
-                      after=after, business_unit=unit, customer=customer_id_of(doc))
+                      summary_params=summary_params, after=after, business_unit=unit, customer=customer_id_of(doc))
     old, new = diff(before, after)
     if not old and not new:
         return None
     return record(actor, "update", object_type=object_type, object_id=doc.pk, summary=summary,
-                  before=old, after=new, business_unit=unit, customer=customer_id_of(doc))
+                  summary_params=summary_params, before=old, after=new, business_unit=unit,
+                  customer=customer_id_of(doc))
 
 
 def erase_object(object_type: str, object_ids: list[str]) -> int:

@@ -208,7 +208,7 @@ def compute_changes(form, customer: Customer, data: dict, *, lang: str = "de") -
 
 
 def apply_changes(actor: Actor, customer: Customer, changes: dict[str, dict[str, Any]], *, summary: str,
-                  lang: str = "de") -> None:
+                  lang: str = "de", summary_params: dict | None = None) -> None:
     """Write ``changes`` in one atomic update with an audit event; MappingError on a duplicate e-mail."""
     if not changes:
         return
@@ -233,5 +233,6 @@ def apply_changes(actor: Actor, customer: Customer, changes: dict[str, dict[str,
         message = "Diese E-Mail-Adresse wird bereits verwendet." if lang == "de" else "This e-mail address is in use."
         raise MappingError({path: [message]}) from exc
     record(actor, "update", object_type="customers", object_id=customer.pk, summary=summary,
+           summary_params=summary_params,
            before={f: plain(c["before"]) for f, c in changes.items()},
            after={f: plain(c["after"]) for f, c in changes.items()}, business_unit=customer.business_unit)

@@ -405,9 +405,10 @@ def submit(actor: Actor, *, customer: Customer, version: QuestionnaireVersion, d
                         text_sha256=hashlib.sha256(c["text"].encode("utf-8")).hexdigest(),
                         answer=bool(mapping.get_path(result.data, c["path"])), at=now)
                 for c in form.consent_components()]
-    summary = f"changed by customer on {source_label}" if source_label else f"changed via {source}"
+    summary = N_("changed by the customer on %(source)s") if source_label else N_("changed via %(source)s")
     try:
-        mapping.apply_changes(actor, customer, changes, summary=summary, lang=lang)
+        mapping.apply_changes(actor, customer, changes, summary=summary, summary_params={
+            "source": source_label or source}, lang=lang)
     except mapping.MappingError as exc:
         raise SubmissionInvalid(exc.errors, _renderer_errors(form, exc.errors)) from exc
     submission = Submission(

@@ -119,7 +119,7 @@ def test_prefill_and_write_back(app, master, make_customer, actor):
         assert again.phone == "+4915123456789" and again.address.city == "Köln" and again.email == "j@example.com"
         assert set(outcome.changes) == {"last_name", "phone", "address.city"}
         event = AuditEvent.objects.get(object_type="customers", action="update")
-        assert event.summary == "changed by customer on Tablet 1" and event.actor_kind == "device"
+        assert event.summary == "changed by the customer on Tablet 1" and event.actor_kind == "device"
         assert event.before == {"last_name": "Müller", "phone": "+49301234567", "address.city": None}
         sub = Submission.objects.get()
         assert sub.version_number == 1 and sub.source == "kiosk" and "unknownKey" not in sub.data
