@@ -144,7 +144,7 @@ class ScoringView(SecureView):
             problems = getattr(refusal.error, "problems", [])
             status = refusal.status
         return self.render("admin/dialog_scoring.html", questionnaire=q, text=text, problems=problems,
-                           fields=scoring_service.scorable_fields(q)), status
+                           fields=scoring_service.scorable_fields(q), ranges=scoring_service.ranges(q)), status
 
 
 def _file_context(customer: Customer) -> dict:

@@ -121,6 +121,20 @@ def save(actor: Actor, q: Questionnaire, raw: str) -> None:
            summary_params={}, business_unit=q.business_unit)
 
 
+def ranges(q: Questionnaire) -> list[dict]:
+    """For the saved model: each category's most points and its levels' thresholds, so designers see
+    whether the thresholds can be reached ([] without a valid model)."""
+    model = q.scoring or {}
+    if not model or problems_of(q, model):
+        return []
+    top = {c["key"]: c["max"] for c in scoring.score(model, {})["categories"]}
+    labels = {lv["key"]: lv["label"] for lv in model["levels"]}
+    return [{"label": c["label"], "max": top[c["key"]],
+             "levels": [{"label": labels.get(t["level"], t["level"]), "min": t["min"],
+                         "reachable": t["min"] <= top[c["key"]]} for t in c["thresholds"]]}
+            for c in model["categories"]]
+
+
 def scorable_fields(q: Questionnaire) -> list[dict]:
     """The draft's fields a model can score, for the editor's reference table: path, label and the
     answer values with their labels (a survey: one path per question), or [] when the draft is broken."""

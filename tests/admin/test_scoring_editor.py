@@ -101,3 +101,14 @@ def test_seeded_samples_have_scoring_models(app, unit, owner, make_customer, nam
             answers = {**answers, "signature": "data:image/png;base64,iVBORw0KGgo="}
         done = dialogs.complete(dialog, answers)
         assert {c["label"]: c["level_label"] for c in done.results["categories"]} == expected
+
+
+def test_the_editor_shows_what_each_category_can_reach(app, owner_client, questionnaire):
+    model = copy.deepcopy(SCORING)
+    model["categories"][2]["thresholds"][1]["min"] = 9  # habits can reach 2 points at most
+    with app.app_context():
+        Questionnaire.objects(pk=questionnaire.pk).update_one(set__scoring=model)
+    page = owner_client.get(_editor(questionnaire)).get_data(as_text=True)
+    table = page.split('data-testid="scoring-ranges"', 1)[1].split("</table>", 1)[0]
+    assert "Schlafqualität" in table and "6 Punkte" in table and "Hoch ab 9 Punkten" in table
+    assert table.count('data-testid="unreachable"') == 1
