@@ -11,6 +11,7 @@ from flask_login import current_user, logout_user
 from admin.forms import LoginForm
 from core.auth import start_session
 from core.extensions import form_account_key, limiter
+from core.models._base import N_
 from core.services.audit import Actor, record
 from core.services.staff import authenticate, end_sessions
 
@@ -54,7 +55,7 @@ def login():
         if user is not None:
             start_session(user)
             record(Actor.staff(user), "login", object_type="staff_users", object_id=user.pk,
-                   summary="Logged in", business_unit=user.business_unit)
+                   summary=N_("Logged in"), summary_params={}, business_unit=user.business_unit)
             return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
         g.login_failed = True
         error = _("E-mail address or password is wrong.")

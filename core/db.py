@@ -130,6 +130,12 @@ def _claim_future_appointments() -> int:
     return claim_existing()
 
 
+def _upgrade_portal_permissions() -> int:
+    from core.services.portal import upgrade_permissions
+
+    return upgrade_permissions()
+
+
 #: What ``upgrade_database`` does, in order. A new migration is one more entry: a plain function that
 #: is safe to run again (it finds its own work, e.g. documents still lacking a field) and returns a count.
 UPGRADE_STEPS: list[UpgradeStep] = [
@@ -137,6 +143,7 @@ UPGRADE_STEPS: list[UpgradeStep] = [
     UpgradeStep("customers given search prefixes", _backfill_search_prefixes),
     UpgradeStep("questionnaire drafts and versions flagged for code", _flag_unsafe_questionnaires),
     UpgradeStep("future appointments given slot claims", _claim_future_appointments),
+    UpgradeStep("portal accounts given the master-data and questionnaire permissions", _upgrade_portal_permissions),
 ]
 
 

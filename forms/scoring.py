@@ -23,7 +23,7 @@ questionnaire version it belongs to::
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema
 
@@ -62,6 +62,63 @@ SCHEMA: dict[str, Any] = {
 }
 
 
+class Problem(NamedTuple):
+    """One thing wrong with a model: ``where`` (a JSON path, ``/``-separated), a ``code`` and its
+    ``params``, so that each surface words it in its reader's language (:data:`ENGLISH` here)."""
+
+    where: str
+    code: str
+    params: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        return ENGLISH.get(self.code, ENGLISH["invalid"]).format(**self.params)
+
+
+#: the problems in English (the admin words them in the viewer's language, core/services/scoring.py)
+ENGLISH = {
+    "required": "{name!r} is missing",
+    "unknown_property": "{names} not allowed here",
+    "type": "must be of type {expected}",
+    "pattern": "only letters, digits, _ and - (at most 50), or a dotted field path",
+    "too_few": "needs at least {limit}",
+    "too_many": "at most {limit}",
+    "too_small": "at least {limit}",
+    "too_large": "at most {limit}",
+    "too_short": "must not be empty",
+    "too_long": "at most {limit} characters",
+    "invalid": "not valid here",
+    "duplicate_level": "level keys must be unique",
+    "duplicate_category": "category keys must be unique",
+    "thresholds_order": "thresholds must ascend strictly",
+    "thresholds_start": "the first threshold must start at 0",
+    "unknown_level": "unknown level {level!r}",
+    "unknown_category": "unknown category {category!r}",
+    "unknown_path": "no component {path!r} in the questionnaire",
+}
+
+_SCHEMA_CODES = {"required": "required", "additionalProperties": "unknown_property", "type": "type",
+                 "pattern": "pattern", "minItems": "too_few", "minProperties": "too_few", "maxItems": "too_many",
+                 "maxProperties": "too_many", "minimum": "too_small", "maximum": "too_large",
+                 "minLength": "too_short", "maxLength": "too_long"}
+
+
+def _schema_problem(err: jsonschema.ValidationError) -> Problem:
+    where = "/".join(str(p) for p in err.absolute_path) or "scoring"
+    code = _SCHEMA_CODES.get(str(err.validator), "invalid")
+    params: dict[str, Any] = {"limit": err.validator_value}
+    if code == "required":
+        missing = [k for k in err.validator_value if not isinstance(err.instance, dict) or k not in err.instance]
+        params = {"name": missing[0] if missing else ""}
+    elif code == "unknown_property":
+        extra = sorted(k for k in err.instance if k not in (err.schema.get("properties") or {})) \
+            if isinstance(err.instance, dict) else []
+        params = {"names": ", ".join(repr(k) for k in extra)}
+    elif code == "type":
+        params = {"expected": err.validator_value}
+    return Problem(where, code, params)
+
+
 class ScoringModelError(ValueError):
     """The scoring model is not valid; ``problems`` lists (where, what)."""
 
@@ -71,43 +128,51 @@ class ScoringModelError(ValueError):
 
 
 def check(model: Any, data_paths: Iterable[str] | None = None) -> list[tuple[str, str]]:
-    """Every problem of ``model`` as (where, what); empty when it is valid.
+    """Every problem of ``model`` as (where, what in English); empty when it is valid."""
+    return [(p.where, p.text) for p in find_problems(model, data_paths)]
 
-    ``data_paths`` (the form's data component paths) are checked when given: every scored path
-    must be a component of the questionnaire.
+
+def find_problems(model: Any, data_paths: Iterable[str] | None = None) -> list[Problem]:
+    """Every problem of ``model``; empty when it is valid.
+
+    ``data_paths`` (the form's data component paths, or ``Form.data_paths()``: path → type) are checked
+    when given: every scored path must be a component of the questionnaire (or a row of a survey).
     """
     validator = jsonschema.Draft202012Validator(SCHEMA)
-    problems = [("/".join(str(p) for p in err.absolute_path) or "scoring", err.message)
-                for err in sorted(validator.iter_errors(model), key=lambda e: list(e.absolute_path))]
+    problems = [_schema_problem(err)
+                for err in sorted(validator.iter_errors(model), key=lambda e: [str(p) for p in e.absolute_path])]
     if problems:
         return problems
     levels = [lv["key"] for lv in model["levels"]]
     if len(set(levels)) != len(levels):
-        problems.append(("levels", "level keys must be unique"))
+        problems.append(Problem("levels", "duplicate_level", {}))
     categories = [c["key"] for c in model["categories"]]
     if len(set(categories)) != len(categories):
-        problems.append(("categories", "category keys must be unique"))
+        problems.append(Problem("categories", "duplicate_category", {}))
     for i, cat in enumerate(model["categories"]):
         mins = [t["min"] for t in cat["thresholds"]]
         if mins != sorted(mins) or len(set(mins)) != len(mins):
-            problems.append((f"categories/{i}/thresholds", "thresholds must ascend strictly"))
+            problems.append(Problem(f"categories/{i}/thresholds", "thresholds_order", {}))
         if mins and mins[0] != 0:
-            problems.append((f"categories/{i}/thresholds", "the first threshold must start at 0"))
+            problems.append(Problem(f"categories/{i}/thresholds", "thresholds_start", {}))
         for t in cat["thresholds"]:
             if t["level"] not in levels:
-                problems.append((f"categories/{i}/thresholds", f"unknown level {t['level']!r}"))
+                problems.append(Problem(f"categories/{i}/thresholds", "unknown_level", {"level": t["level"]}))
     known_paths = set(data_paths) if data_paths is not None else None
+    # a survey's rows are scored one by one: "<survey>.<question>" (its answer is {question: value})
+    surveys = {p for p, t in data_paths.items() if t == "survey"} if isinstance(data_paths, Mapping) else set()
     for i, entry in enumerate(model["points"]):
         if entry["category"] not in categories:
-            problems.append((f"points/{i}/category", f"unknown category {entry['category']!r}"))
-        if known_paths is not None and entry["path"] not in known_paths:
-            problems.append((f"points/{i}/path", f"no component {entry['path']!r} in the questionnaire"))
+            problems.append(Problem(f"points/{i}/category", "unknown_category", {"category": entry["category"]}))
+        if known_paths is not None and entry["path"] not in known_paths \
+                and entry["path"].rpartition(".")[0] not in surveys:
+            problems.append(Problem(f"points/{i}/path", "unknown_path", {"path": entry["path"]}))
     for cat_key, by_level in (model.get("tips") or {}).items():
         if cat_key not in categories:
-            problems.append((f"tips/{cat_key}", f"unknown category {cat_key!r}"))
+            problems.append(Problem(f"tips/{cat_key}", "unknown_category", {"category": cat_key}))
         for level in by_level:
             if level not in levels:
-                problems.append((f"tips/{cat_key}/{level}", f"unknown level {level!r}"))
+                problems.append(Problem(f"tips/{cat_key}/{level}", "unknown_level", {"level": level}))
     return problems
 
 

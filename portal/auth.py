@@ -71,8 +71,9 @@ def load_viewer():
     if viewer is None and SESSION_KEY in session:
         session.pop(SESSION_KEY, None)
     g.viewer = viewer
-    if viewer is not None and viewer.read_only and request.method == "POST" and request.endpoint != "portal.logout":
-        abort(403)  # "view as customer" changes nothing
+    if viewer is not None and viewer.read_only and request.method == "POST" \
+            and request.endpoint not in ("portal.logout", "portal.view_as"):
+        abort(403)  # "view as customer" changes nothing (starting another view-as replaces the session)
     return None
 
 

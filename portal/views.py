@@ -54,12 +54,12 @@ def home():
     viewer = g.viewer
     projects = projects_service.visible_projects(viewer.customer, viewer.project)
     unread = msgs.unread_for_customer(viewer.customer, viewer.project) if viewer.may("messages") else {}
-    tasks = service.open_tasks(viewer.customer) if viewer.whole_customer else []
+    tasks = service.open_tasks(viewer)
     appointments = projects_service.upcoming_appointments(viewer.customer, viewer.project) \
         if viewer.may("planning") else []
     welcome = service.render_welcome(service.welcome_text(viewer.unit), viewer.customer)
     open_dialogs = dialog_service.open_links(viewer.customer) \
-        if viewer.whole_customer and viewer.unit.has_feature("dialogs") else []
+        if viewer.may("questionnaires") and viewer.unit.has_feature("dialogs") else []
     can_book = portal_appointments.may_book(viewer) and bool(portal_actions.bookable(viewer.customer))
     return render_template("portal/home.html", viewer=viewer, projects=projects, unread=unread, tasks=tasks,
                            appointments=appointments, welcome=welcome, open_dialogs=open_dialogs,
@@ -81,8 +81,7 @@ def _file_documents(viewer) -> dict:
 @bp.route("/me")
 @viewer_required
 def master_data():
-    if not g.viewer.whole_customer:
-        abort(403)
+    _need("master_data")
     can_update = bool(qs.published_for_unit(g.viewer.unit, kinds=("master_data",))) and not g.viewer.read_only
     return render_template("portal/me.html", viewer=g.viewer, customer=g.viewer.customer, can_update=can_update)
 

@@ -1,4 +1,6 @@
-"""The four German sample questionnaires (JSON next to this file), created and published once."""
+"""The four German sample questionnaires (JSON next to this file), created and published once; the
+Anamnesebogen and the Zufriedenheitsumfrage bring a scoring model (``scoring``) so their dialogs have
+results. A sample created by an older release gets the model on its draft (published with its next version)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import json
 from pathlib import Path
 
 from core.models import Questionnaire
-from core.services import questionnaires
+from core.services import questionnaires, scoring
 from core.services.audit import Actor
 
 FOLDER = Path(__file__).parent / "questionnaires"
@@ -23,6 +25,8 @@ def load_samples(unit) -> int:
             q = questionnaires.create(actor, unit, name=sample["name"], kind=sample["kind"],
                                       definition=sample["schema"], description=sample.get("description", ""))
             created += 1
+        if sample.get("scoring") and not q.scoring:  # a sample's scoring model (dialog results)
+            scoring.save(actor, q, json.dumps(sample["scoring"]))
         if q.latest_version == 0:
             questionnaires.publish(actor, q)
     return created

@@ -52,7 +52,7 @@ def world(app, unit, owner, make_customer):
         customer.reload()
         staff = Actor.staff(owner)
         portal.create_account(staff, customer, name="Kai", username="kai.kunde", password=DEFAULT_PASSWORD,
-                              permissions=["documents", "work_times", "planning", "messages"])
+                              permissions=["documents", "work_times", "planning", "messages", "master_data"])
         task = portal.request_questionnaire(staff, customer, version)
         project = projects.create_project(staff, customer, "Badsanierung")
         dialog = dialogs.start(staff, customer, version, invite=False)

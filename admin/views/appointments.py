@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from flask import g, url_for
+from flask import g, request, url_for
 from flask_admin.contrib.mongoengine.form import ModelSelectField, ModelSelectMultipleField
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from mongoengine import ValidationError as MEValidationError
+from wtforms.fields import ColorField
 
 from admin.forms import LocalDateTimeField, format_local
 from admin.sections import options_for
-from admin.views.base import ScopedAjaxLoader, SecureModelView, actor
+from admin.views.base import CustomerAjaxLoader, SecureModelView, actor
 from admin.views.customer_file import call_link
 from core.errors import InvalidInput
 from core.models import ActivityType, Customer, Project, StaffUser
@@ -68,9 +70,9 @@ class AppointmentView(SecureModelView):
         return form_class
 
     def __init__(self, *args, **kwargs):
-        self.form_ajax_refs = {"customer": ScopedAjaxLoader("customer", Customer,
-                                                            fields=["last_name_key", "first_name", "email"],
-                                                            page_size=20)}
+        self.form_ajax_refs = {"customer": CustomerAjaxLoader(
+            "customer", Customer, fields=["last_name", "first_name", "email"], page_size=20,
+            placeholder=_l("Type a name, e-mail address or phone number"))}
         super().__init__(*args, **kwargs)
 
     def _scope_form(self, form):
@@ -80,12 +82,20 @@ class AppointmentView(SecureModelView):
         message whatever it is (unknown, malformed, another unit's, inactive)."""
         unit = current_user.business_unit
         _rescope(form.staff, StaffUser.objects(business_unit=unit, active=True, role__in=["owner", "staff"]))
-        _rescope(form.activity_type, ActivityType.objects(business_unit=unit, active=True))
+        activities = ActivityType.objects(business_unit=unit, active=True)
+        _rescope(form.activity_type, activities)
+        # admin.js fills the end from the start and the chosen activity's duration
+        form.activity_type.render_kw = {"data-fd-durations": json.dumps(
+            {str(a.pk): a.duration_minutes for a in activities.only("duration_minutes")})}
         _rescope(form.project, Project.objects(business_unit=unit))
         return form
 
     def create_form(self, obj=None):
-        return self._scope_form(super().create_form(obj))
+        form = self._scope_form(super().create_form(obj))
+        if request.method == "GET" and request.args.get("customer"):  # opened from the customer file
+            form.customer.data = Customer.objects.of_unit(current_user.business_unit).get_or_none(
+                pk=request.args.get("customer"))
+        return form
 
     def edit_form(self, obj=None):
         return self._scope_form(super().edit_form(obj))
@@ -214,6 +224,7 @@ class ActivityTypeView(SecureModelView):
     form_choices = {"location_kind": list(LOCATION_KIND_LABELS.items())}
     form_args = {"location_kind": {"default": "business"}, "buffer_before_minutes": {"default": 0},
                  "buffer_after_minutes": {"default": 0}}
+    form_overrides = {"colour": ColorField}  # the browser's colour picker (stores "#rrggbb")
     column_details_list = ("name", "duration_minutes", "price", "buffer_before_minutes", "buffer_after_minutes",
                            "location_kind", "performers", "colour", "active", *PORTAL_LABELS)
     column_formatters = {"colour": lambda v, c, m, n: Markup(

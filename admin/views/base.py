@@ -137,6 +137,23 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return query.skip(max(offset or 0, 0)).limit(min(limit or 20, 50))
 
 
+def unit_country() -> str:
+    """The logged-in user's unit's country: how a phone number typed without "+" is read."""
+    unit = getattr(current_user, "business_unit", None)
+    settings = unit.settings if unit is not None else None
+    return (settings.default_country if settings else None) or "DE"
+
+
+class CustomerAjaxLoader(ScopedAjaxLoader):
+    """The customer picker: the unit's customers, found by the one customer search rule."""
+
+    def get_list(self, term, offset=0, limit=20):
+        from core.models.customer import matching
+
+        query = matching(self.model.objects(business_unit=current_user.business_unit), term or "", unit_country())
+        return query.skip(max(offset or 0, 0)).limit(min(limit or 20, 50))
+
+
 class SecureModelView(AccessMixin, ModelView):
     """Model view with CSRF forms, unit scoping, audit events and field-level error messages."""
 

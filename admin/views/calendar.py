@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from flask import request
 from flask_admin import expose
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -26,6 +27,47 @@ class Block:
     start: datetime
     end: datetime
     colour: str
+    #: side by side with the appointments it overlaps: its lane and how many lanes its group needs
+    lane: int = 0
+    lanes: int = 1
+
+    @property
+    def left_percent(self) -> float:
+        return round(100 * self.lane / self.lanes, 3)
+
+    @property
+    def width_percent(self) -> float:
+        return round(100 / self.lanes, 3)
+
+
+def side_by_side(blocks: list[Block]) -> list[Block]:
+    """Lay out one column's appointments: overlapping ones side by side. Each group of appointments
+    that overlap one another (directly or through others) shares its width among as many lanes as it
+    needs at once; each appointment takes the first lane free at its start."""
+    ordered = sorted(blocks, key=lambda b: (b.start, b.end))
+    group: list[Block] = []
+    lane_ends: list[datetime] = []
+    group_end: datetime | None = None
+
+    def close() -> None:
+        for member in group:
+            member.lanes = len(lane_ends)
+
+    for block in ordered:
+        if group_end is not None and block.start >= group_end:  # nothing open overlaps: a new group
+            close()
+            group, lane_ends, group_end = [], [], None
+        free = next((i for i, end in enumerate(lane_ends) if end <= block.start), None)
+        if free is None:
+            lane_ends.append(block.end)
+            block.lane = len(lane_ends) - 1
+        else:
+            lane_ends[free] = block.end
+            block.lane = free
+        group.append(block)
+        group_end = block.end if group_end is None else max(group_end, block.end)
+    close()
+    return ordered
 
 
 def _parse_day(raw: str | None) -> date:
@@ -74,10 +116,12 @@ class CalendarView(SecureView):
             block = _block(appt)
             key = block.start.date().isoformat() if mode == "week" else str(appt.staff.pk)
             blocks.setdefault(key, []).append(block)
+        blocks = {key: side_by_side(column) for key, column in blocks.items()}
         step = timedelta(days=7 if mode == "week" else 1)
         return self.render(
             "admin/calendar.html", mode=mode, day=day, columns=columns, blocks=blocks, staff=staff,
             selected=selected, hours=list(range(DAY_START, DAY_END)), slot_px=SLOT_PX,
             prev_day=(day - step).isoformat(), next_day=(day + step).isoformat(),
             today=datetime.now(unit_zone()).date().isoformat(), title=_l("Calendar"),
+            day_names={c.isoformat(): format_date(c, "EEE dd.MM.") for c in columns} if mode == "week" else {},
         )

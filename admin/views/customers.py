@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
@@ -16,11 +14,11 @@ from wtforms import StringField
 from wtforms.validators import Optional
 
 from admin.sections import FileSection, add_file_section, sections_for
-from admin.views.base import SecureModelView, actor
+from admin.views.base import SecureModelView, actor, unit_country
 from admin.views.customer_file import call_link
 from core.models import Appointment, AuditEvent, Customer, QuestionnaireVersion
 from core.models._base import utcnow
-from core.models.customer import search_key
+from core.models.customer import matching
 from core.phone import display as phone_display
 from core.services.deletion import customer_data_counts, delete_customer
 from core.web import get_or_404, submit_answers, takes_json
@@ -76,25 +74,13 @@ class CustomerView(SecureModelView):
     form_choices = {"salutation": list(SALUTATION_LABELS.items())}
     delete_confirm_endpoint = ".delete_confirm_view"
     details_template = "admin/customer_details.html"
-    column_details_exclude_list = ("business_unit", "search_prefixes", "last_name_key")  # derived search fields
+    column_details_exclude_list = ("business_unit", "search_prefixes", "search_words", "last_name_key")  # derived
     column_value_labels = {"salutation": SALUTATION_LABELS}
 
     def _search(self, query, search_term):
-        """Case-insensitive prefix search on surname (indexed key), first name and e-mail.
-
-        The patterns decide; the equality on the indexed ``search_prefixes`` (folded 1-3 character
-        prefixes, a superset of what the patterns match) only narrows the documents they look at."""
-        from mongoengine import Q
-
-        term = search_term.strip()[:100]
-        if not term:
-            return query
-        folded = re.escape(term.casefold())
-        prefix = re.compile("^" + re.escape(term), re.IGNORECASE)
-        key = search_key(term)
-        if key:
-            query = query.filter(search_prefixes=key)
-        return query.filter(Q(last_name_key=re.compile("^" + folded)) | Q(first_name=prefix) | Q(email=prefix))
+        """The customer search rule (core.models.customer.matching): names and their parts, e-mail,
+        phone numbers as typed, umlauts and ß folded."""
+        return matching(query, search_term, unit_country())
 
     def delete_model(self, model):
         """All deletion goes through the one service that removes everything of the customer."""

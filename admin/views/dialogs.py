@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Response, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
@@ -117,7 +119,8 @@ class DialogView(SecureView):
 
 
 class ScoringView(SecureView):
-    """Designers edit a questionnaire's scoring model (JSON); it is validated and frozen on publish."""
+    """Designers edit a questionnaire's scoring model (JSON, next to a table of the fields it can score);
+    only a valid model is saved, and it is frozen into the next published version."""
 
     roles = ("owner", "designer")
 
@@ -130,13 +133,18 @@ class ScoringView(SecureView):
         text = scoring_service.as_text(q)
         problems: list[str] = []
         status = 200
-        if request.method == "POST":
+        if request.method == "POST" and request.form.get("action") == "starter":
+            text = json.dumps(scoring_service.starter_model(q), ensure_ascii=False, indent=2)
+        elif request.method == "POST":
             text = request.form.get("scoring", "")
             with flashed_errors() as refusal:
-                problems = scoring_service.save(actor(), q, text)
-                flash(_("The scoring model was saved. It is checked and frozen when you publish."), "success")
+                scoring_service.save(actor(), q, text)
+                flash(_("The scoring model was saved. It is frozen into the next published version."), "success")
+                return redirect(url_for(".index", questionnaire=str(q.pk)), 303)
+            problems = getattr(refusal.error, "problems", [])
             status = refusal.status
-        return self.render("admin/dialog_scoring.html", questionnaire=q, text=text, problems=problems), status
+        return self.render("admin/dialog_scoring.html", questionnaire=q, text=text, problems=problems,
+                           fields=scoring_service.scorable_fields(q), ranges=scoring_service.ranges(q)), status
 
 
 def _file_context(customer: Customer) -> dict:

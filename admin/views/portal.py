@@ -27,7 +27,8 @@ from core.services.questionnaires import published_for_unit
 from core.web import get_or_404
 
 PERMISSION_LABELS = {"documents": _l("Documents"), "work_times": _l("Work times"), "planning": _l("Planning"),
-                     "messages": _l("Messages")}
+                     "messages": _l("Messages"), "master_data": _l("Master data"),
+                     "questionnaires": _l("Questionnaires")}
 
 
 

@@ -68,6 +68,7 @@ class QuestionnaireView(SecureModelView):
     column_searchable_list = ("name",)
     form_columns = ("name", "kind", "description")
     form_choices = {"kind": list(KIND_LABELS.items())}
+    edit_template = "admin/questionnaire_edit.html"
 
     def get_save_return_url(self, model, is_created=False):
         return url_for(".builder_view", id=str(model.pk))

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from admin.views.base import SecureModelView
+from core.services.audit import summary_text
 
 
 def _json(view, context, model, name):
@@ -60,7 +61,8 @@ class AuditView(SecureModelView):
     column_default_sort = ("at", True)
     column_filters = ("action", "object_type", "actor_kind", "at")
     column_searchable_list = ("actor_label", "summary", "object_id")
-    column_formatters_detail = {"before": _json, "after": _json}
+    column_formatters = {"summary": lambda v, c, m, n: summary_text(m)}
+    column_formatters_detail = {"before": _json, "after": _json, "summary": lambda v, c, m, n: summary_text(m)}
     column_details_list = ("at", "actor_kind", "actor_label", "action", "object_type", "object_id", "summary",
                            "before", "after")
 

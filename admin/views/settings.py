@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from admin.views.base import SecureView, actor, flashed_errors
 from core.features import CATALOGUE
 from core.models import BusinessUnit
+from core.models._base import N_
 from core.services.audit import record_change, snapshot
 from core.services.settings import set_feature
 
@@ -72,7 +73,7 @@ class SettingsView(SecureView):
                         target.errors = [*list(target.errors), str(message)]
                 flash(_("Please correct the marked fields."), "error")
             else:
-                record_change(actor(), unit, before, summary="Settings changed")
+                record_change(actor(), unit, before, summary=N_("Settings changed"), summary_params={})
                 flash(_("Settings saved."), "success")
                 return redirect(url_for(".index"))
         else:

@@ -19,6 +19,10 @@ class AuditEvent(me.Document):
     object_type = me.StringField(max_length=64)
     object_id = me.StringField(max_length=64)
     summary = me.StringField(max_length=500)
+    #: the summary's English message id and its values, so the audit log shows it in the viewer's
+    #: language (``summary`` keeps the English text for operators and exports)
+    summary_key = me.StringField(max_length=300)
+    summary_params = me.DictField()
     #: the customer the event names (as actor, object or owner of the object): erased with the customer
     customer_id = me.StringField(max_length=64)
     before = me.DictField()

@@ -10,7 +10,9 @@ import mongoengine as me
 
 from core.models._base import TimestampedMixin, UnitQuerySet, utcnow
 
-PERMISSIONS = ("documents", "work_times", "planning", "messages")
+PERMISSIONS = ("documents", "work_times", "planning", "messages", "master_data", "questionnaires")
+#: what concerns the customer as a whole: an account bound to one project never has these
+CUSTOMER_WIDE = ("master_data", "questionnaires")
 
 
 class PortalAccount(TimestampedMixin, me.Document):
@@ -29,6 +31,9 @@ class PortalAccount(TimestampedMixin, me.Document):
     enrolment_hash = me.StringField(regex=r"^[0-9a-f]{64}$")
     enrolment_expires_at = me.DateTimeField()
     permissions = me.ListField(me.StringField(choices=PERMISSIONS))
+    #: 2: master data and questionnaires are permissions too (older accounts had them implicitly;
+    #: ``frontdesk db upgrade`` grants them once, core.services.portal.upgrade_permissions)
+    permissions_version = me.IntField(default=2)
     active = me.BooleanField(default=True)
     last_login_at = me.DateTimeField()
     created_by = me.StringField(max_length=300)

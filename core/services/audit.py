@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from mongoengine import Q
 
@@ -97,8 +98,12 @@ def customer_id_of(value: Any) -> str | None:
 
 def record(actor: Actor, action: str, *, object_type: str, object_id: str | None = None,
            summary: str = "", before: dict | None = None, after: dict | None = None,
-           business_unit=None, customer=None) -> AuditEvent:
+           business_unit=None, customer=None, summary_params: dict | None = None) -> AuditEvent:
     """Store one audit event.
+
+    ``summary`` is English; with ``summary_params`` (``{}`` for a fixed text) it is a message id
+    (marked with ``N_``) whose ``%(name)s`` placeholders take those values, and the audit log shows it
+    translated (:func:`summary_text`).
 
     ``customer`` (a customer, something of theirs, or an id) marks the event as naming that customer,
     so deleting the customer erases it; customer actors and events about a customer are marked anyway.
@@ -110,26 +115,41 @@ def record(actor: Actor, action: str, *, object_type: str, object_id: str | None
         customer_id = actor.id
     if customer_id is None and object_type == "customers" and object_id:
         customer_id = str(object_id)
+    params = {k: str(v) for k, v in summary_params.items()} if summary_params is not None else None
     return AuditEvent(
         business_unit=unit_id, actor_kind=actor.kind, actor_id=actor.id, actor_label=actor.label[:300],
         action=action, object_type=object_type, object_id=str(object_id) if object_id else None,
-        summary=summary[:500], before=before or {}, after=after or {}, customer_id=customer_id,
+        summary=(summary % params if params else summary)[:500], before=before or {}, after=after or {},
+        customer_id=customer_id, summary_key=summary[:300] if params is not None else None,
+        summary_params=params or {},
     ).save()
 
 
-def record_change(actor: Actor, doc, before: dict[str, Any] | None, *, summary: str = "") -> AuditEvent | None:
+def summary_text(event: AuditEvent) -> str:
+    """The event's summary in the current language (events stored without a message id: as stored)."""
+    if not event.summary_key:
+        return event.summary or ""
+    try:
+        return gettext(event.summary_key) % (event.summary_params or {})
+    except (KeyError, TypeError, ValueError):  # a translation that does not fit the stored values
+        return event.summary or ""
+
+
+def record_change(actor: Actor, doc, before: dict[str, Any] | None, *, summary: str = "",
+                  summary_params: dict | None = None) -> AuditEvent | None:
     """Record a create (``before is None``) or an update (only changed fields) of ``doc``."""
     after = snapshot(doc)
     object_type = doc._get_collection_name()
     unit = getattr(doc, "business_unit", None)
     if before is None:
         return record(actor, "create", object_type=object_type, object_id=doc.pk, summary=summary,
-                      after=after, business_unit=unit, customer=customer_id_of(doc))
+                      summary_params=summary_params, after=after, business_unit=unit, customer=customer_id_of(doc))
     old, new = diff(before, after)
     if not old and not new:
         return None
     return record(actor, "update", object_type=object_type, object_id=doc.pk, summary=summary,
-                  before=old, after=new, business_unit=unit, customer=customer_id_of(doc))
+                  summary_params=summary_params, before=old, after=new, business_unit=unit,
+                  customer=customer_id_of(doc))
 
 
 def erase_object(object_type: str, object_ids: list[str]) -> int:

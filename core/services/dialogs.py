@@ -31,7 +31,7 @@ from core.celery_app import enqueue
 from core.config import public_base_url
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Customer, Dialog, OutboxMessage, QuestionnaireVersion, Submission, TaskLock
-from core.models._base import utcnow
+from core.models._base import N_, utcnow
 from core.services import questionnaires as qs
 from core.services.audit import Actor, erase_object, record, same_unit
 from core.services.mail import deliver_message, queue_email
@@ -115,7 +115,8 @@ def start(actor: Actor, customer: Customer, version: QuestionnaireVersion, *, in
     dialog.save()
     Dialog.objects(pk=dialog.pk).update_one(set__token_hash=token_hash(link_token(dialog)))
     dialog.reload()
-    record(actor, "create", object_type="dialogs", object_id=dialog.pk, summary=f"Dialog started: {version}",
+    record(actor, "create", object_type="dialogs", object_id=dialog.pk, summary=N_("Dialog started: %(questionnaire)s"),
+           summary_params={"questionnaire": version},
            business_unit=customer.business_unit, customer=customer)
     if invite:
         enqueue("tasks.dialogs.invite", dialog.pk)
@@ -178,7 +179,7 @@ def send_reminder(actor: Actor, dialog: Dialog, now: datetime | None = None) -> 
         raise Conflict(_l("A reminder for this dialog was sent less than %(n)d minutes ago.",
                           n=int(MANUAL_REMINDER_INTERVAL.total_seconds() // 60)))
     msg = _remind(dialog, now)
-    record(actor, "remind", object_type="dialogs", object_id=dialog.pk, summary="Reminder sent",
+    record(actor, "remind", object_type="dialogs", object_id=dialog.pk, summary=N_("Reminder sent"), summary_params={},
            business_unit=dialog.business_unit, customer=dialog)
     return msg
 
@@ -260,7 +261,7 @@ def delete(actor: Actor, dialog: Dialog) -> None:
 
     reports.delete_for_dialogs([dialog])
     Dialog.objects(pk=dialog.pk).delete()
-    record(actor, "delete", object_type="dialogs", object_id=dialog.pk, summary="Dialog deleted",
+    record(actor, "delete", object_type="dialogs", object_id=dialog.pk, summary=N_("Dialog deleted"), summary_params={},
            business_unit=dialog.business_unit, customer=dialog)
 
 
@@ -307,8 +308,8 @@ def complete(dialog: Dialog, data: Any, *, lang: str = "de", now: datetime | Non
     if done is None:  # a parallel completion won: keep only its submission
         Submission.objects(pk=submission.pk).delete()
         raise LinkClosed(_l("This dialog is already complete."))
-    record(actor, "complete", object_type="dialogs", object_id=dialog.pk, summary="Dialog completed",
-           business_unit=customer.business_unit)
+    record(actor, "complete", object_type="dialogs", object_id=dialog.pk, summary=N_("Dialog completed"),
+           summary_params={}, business_unit=customer.business_unit)
     return done
 
 

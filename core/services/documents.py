@@ -117,8 +117,8 @@ def store(actor: Actor, customer: Customer, data: bytes, filename: str, *, proje
             raise UploadRefused(_l("The file could not be stored.")) from exc
         raise
     if previous is None:
-        record(actor, "create", object_type="documents", object_id=doc.pk, summary=f"Document {doc.filename}",
-               business_unit=customer.business_unit, customer=customer)
+        record(actor, "create", object_type="documents", object_id=doc.pk, summary=N_("Document %(name)s"),
+               summary_params={"name": doc.filename}, business_unit=customer.business_unit, customer=customer)
     return doc
 
 

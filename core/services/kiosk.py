@@ -25,7 +25,7 @@ from mongoengine import NotUniqueError, Q
 
 from core.errors import Conflict, FeatureDisabled, Forbidden, InvalidInput, NotFound
 from core.models import BusinessUnit, Customer, Device, KioskRun, QuestionnaireVersion
-from core.models._base import utcnow
+from core.models._base import N_, utcnow
 from core.services import questionnaires as qs
 from core.services.audit import Actor, erase_object, record, same_unit
 
@@ -94,7 +94,8 @@ def create_device(actor: Actor, unit: BusinessUnit, name: str) -> tuple[Device, 
         raise InvalidInput(_l("Please give the device a name (at most 100 characters)."), {"name": "required"})
     device = Device(business_unit=unit, name=name, status="pending", created_by=actor.label[:300])
     code = _issue_code(device)
-    record(actor, "create", object_type="devices", object_id=device.pk, summary=f"Device {name} created",
+    record(actor, "create", object_type="devices", object_id=device.pk, summary=N_("Device %(name)s created"),
+           summary_params={"name": name},
            business_unit=unit)
     return device, code
 
@@ -106,7 +107,8 @@ def new_code(actor: Actor, device: Device) -> str:
     if device.status in ("paired", "revoked"):
         raise Conflict(_l("This device does not need a code."))
     code = _issue_code(device)
-    record(actor, "update", object_type="devices", object_id=device.pk, summary=f"New code for {device.name}",
+    record(actor, "update", object_type="devices", object_id=device.pk, summary=N_("New code for %(name)s"),
+           summary_params={"name": device.name},
            business_unit=device.business_unit)
     return code
 
@@ -153,7 +155,8 @@ def pair(code_text: str) -> tuple[Device, str]:
         charge_wrong_code(code[:HANDLE_LENGTH], now)
         raise WrongCode(_l("This code is not valid."))
     record(device_actor(device), "pair", object_type="devices", object_id=device.pk,
-           summary=f"Device {device.name} paired", business_unit=device.business_unit)
+           summary=N_("Device %(name)s paired"), summary_params={"name": device.name},
+           business_unit=device.business_unit)
     return device, token
 
 
@@ -173,7 +176,8 @@ def charge_wrong_code(handle: str, now: datetime | None = None) -> int:
                 set__updated_at=now):
             voided += 1
             record(Actor.system("kiosk pairing"), "void_codes", object_type="devices", object_id=device.pk,
-                   summary=f"Code of {device.name} voided after too many wrong entries",
+                   summary=N_("Code of %(name)s voided after too many wrong entries"),
+                   summary_params={"name": device.name},
                    business_unit=device.business_unit)
     return voided
 
@@ -206,7 +210,8 @@ def revoke(actor: Actor, device: Device) -> None:
     for run in KioskRun.objects(device=device, active=True):
         _end(run, "cancelled")
     device.reload()
-    record(actor, "revoke", object_type="devices", object_id=device.pk, summary=f"Device {device.name} revoked",
+    record(actor, "revoke", object_type="devices", object_id=device.pk, summary=N_("Device %(name)s revoked"),
+           summary_params={"name": device.name},
            business_unit=device.business_unit)
 
 
@@ -270,8 +275,9 @@ def start_run(actor: Actor, *, device: Device, customer: Customer, version: Ques
         run.delete()
         raise Conflict(_l("This device is not paired (any more)."))
     record(actor, "kiosk_start", object_type="kiosk_runs", object_id=run.pk,
-           summary=f"{version.name} v{version.number} started on {device.name}", business_unit=unit,
-           customer=run)
+           summary=N_("%(questionnaire)s v%(number)s started on %(device)s"),
+           summary_params={"questionnaire": version.name, "number": version.number, "device": device.name},
+           business_unit=unit, customer=run)
     return run
 
 
@@ -373,7 +379,8 @@ def cancel_run(actor: Actor, run: KioskRun) -> bool:
     if not _end(run, "cancelled"):
         return False
     record(actor, "kiosk_cancel", object_type="kiosk_runs", object_id=run.pk,
-           summary=f"Questionnaire on {run.device.name} cancelled", business_unit=run.business_unit,
+           summary=N_("Questionnaire on %(device)s cancelled"),
+           summary_params={"device": run.device.name}, business_unit=run.business_unit,
            customer=run)
     return True
 

@@ -18,7 +18,7 @@ from mongoengine import NotUniqueError
 
 from core.models import Customer
 from core.models._base import utcnow
-from core.models.customer import SALUTATIONS, search_prefixes
+from core.models.customer import SALUTATIONS, search_fields
 from core.phone import PhoneError, to_e164
 from core.services.audit import Actor, plain, record
 
@@ -208,7 +208,7 @@ def compute_changes(form, customer: Customer, data: dict, *, lang: str = "de") -
 
 
 def apply_changes(actor: Actor, customer: Customer, changes: dict[str, dict[str, Any]], *, summary: str,
-                  lang: str = "de") -> None:
+                  lang: str = "de", summary_params: dict | None = None) -> None:
     """Write ``changes`` in one atomic update with an audit event; MappingError on a duplicate e-mail."""
     if not changes:
         return
@@ -222,12 +222,10 @@ def apply_changes(actor: Actor, customer: Customer, changes: dict[str, dict[str,
             update[f"unset__{key}"] = True
         else:
             update[f"set__{key}"] = value
-        if field == "last_name":
-            update["set__last_name_key"] = value.casefold()
-    searched = ("last_name", "first_name", "email")
-    if any(field in changes for field in searched):  # keep the derived search field in step
-        names = [changes[f]["after"] if f in changes else getattr(customer, f) for f in searched]
-        update["set__search_prefixes"] = search_prefixes(*names)
+    searched = ("last_name", "first_name", "email", "phone")
+    if any(field in changes for field in searched):  # keep the derived search and sort fields in step
+        values = [changes[f]["after"] if f in changes else getattr(customer, f) for f in searched]
+        update.update({f"set__{k}": v for k, v in search_fields(*values).items()})
     try:
         Customer.objects(pk=customer.pk).update_one(**update)
     except NotUniqueError as exc:
@@ -235,5 +233,6 @@ def apply_changes(actor: Actor, customer: Customer, changes: dict[str, dict[str,
         message = "Diese E-Mail-Adresse wird bereits verwendet." if lang == "de" else "This e-mail address is in use."
         raise MappingError({path: [message]}) from exc
     record(actor, "update", object_type="customers", object_id=customer.pk, summary=summary,
+           summary_params=summary_params,
            before={f: plain(c["before"]) for f, c in changes.items()},
            after={f: plain(c["after"]) for f, c in changes.items()}, business_unit=customer.business_unit)

@@ -44,8 +44,8 @@ from core.models import (
     QuestionnaireVersion,
     StaffUser,
 )
-from core.models._base import utcnow
-from core.models.portal_account import PERMISSIONS
+from core.models._base import N_, utcnow
+from core.models.portal_account import CUSTOMER_WIDE, PERMISSIONS
 from core.models.portal_action import QUESTIONNAIRE_KINDS
 from core.passwords import hash_password, password_problems, verify_password
 from core.phone import PhoneError, to_e164
@@ -215,11 +215,11 @@ def verify_code(unit: BusinessUnit, address_text: str, code_text: str) -> Custom
     if used is None or used.customer is None:
         raise LoginFailed(_l("This code is not valid."))
     customer = Customer.objects(pk=used.customer.pk).first()
-    if not customer_may_log_in(customer) or customer.business_unit.pk != unit.pk:
+    if not customer_may_log_in(customer) or customer.business_unit.pk != unit.pk or access_of(customer) is None:
         raise LoginFailed(_l("This code is not valid."))
     PortalLoginCode.objects(customer=customer).update(set__failures=0, unset__last_failure_at=True)
     record(customer_actor(customer), "login", object_type="customers", object_id=customer.pk,
-           summary="Portal login with a one-time code", business_unit=unit)
+           summary=N_("Portal login with a one-time code"), summary_params={}, business_unit=unit)
     return customer
 
 
@@ -308,7 +308,8 @@ def create_account(actor: Actor, customer: Customer, *, name: str, username: str
         raise InvalidInput(_l("Please check the name and the username (3–64 characters: a–z, 0–9, . _ @ -)."),
                            {k: str(v) for k, v in exc.to_dict().items()}) from exc
     record(actor, "create", object_type="portal_accounts", object_id=account.pk,
-           summary=f"Portal account {account.username} for customer {customer.pk}",
+           summary=N_("Portal account %(username)s for customer %(customer)s"),
+           summary_params={"username": account.username, "customer": customer.pk},
            business_unit=customer.business_unit, customer=customer)
     return account, Handover(password=password, enrolment_token=token)
 
@@ -338,7 +339,8 @@ def issue_enrolment(actor: Actor, account: PortalAccount) -> str:
         set__enrolment_expires_at=utcnow() + timedelta(hours=_cfg("PORTAL_ENROLMENT_HOURS")))
     account.reload()
     record(actor, "enrolment_link", object_type="portal_accounts", object_id=account.pk,
-           summary=f"Enrolment link for portal account {account.username}", business_unit=account.business_unit,
+           summary=N_("Enrolment link for portal account %(username)s"),
+           summary_params={"username": account.username}, business_unit=account.business_unit,
            customer=account)
     return token
 
@@ -349,7 +351,8 @@ def revoke_enrolment(actor: Actor, account: PortalAccount) -> bool:
         unset__enrolment_hash=True, unset__enrolment_expires_at=True, set__updated_at=utcnow())
     if done:
         record(actor, "enrolment_revoked", object_type="portal_accounts", object_id=account.pk,
-               summary=f"Enrolment link of portal account {account.username} revoked",
+               summary=N_("Enrolment link of portal account %(username)s revoked"),
+               summary_params={"username": account.username},
                business_unit=account.business_unit, customer=account)
     return bool(done)
 
@@ -381,7 +384,7 @@ def complete_enrolment(token: str | None, password: str, confirm: str) -> Portal
         raise EnrolmentInvalid(_l("This link is not valid (expired, already used or withdrawn)."))
     PortalSession.objects(account=account).delete()
     record(customer_actor(account.customer, account), "enrolled", object_type="portal_accounts",
-           object_id=account.pk, summary="Portal password set through the enrolment link",
+           object_id=account.pk, summary=N_("Portal password set through the enrolment link"), summary_params={},
            business_unit=account.business_unit)
     return account
 
@@ -397,7 +400,8 @@ def set_account_active(actor: Actor, account: PortalAccount, active: bool) -> No
     if not active:
         PortalSession.objects(account=account).delete()
     record(actor, "activate" if active else "deactivate", object_type="portal_accounts", object_id=account.pk,
-           summary=f"Portal account {account.username} {'activated' if active else 'deactivated'}",
+           summary=N_("Portal account %(username)s activated") if active
+           else N_("Portal account %(username)s deactivated"), summary_params={"username": account.username},
            business_unit=account.business_unit, customer=account)
 
 
@@ -408,7 +412,7 @@ def password_login(unit: BusinessUnit, username: str, password: str) -> PortalAc
         raise LoginFailed(_l("Wrong username or password."))
     PortalAccount.objects(pk=account.pk).update_one(set__last_login_at=utcnow())
     record(customer_actor(account.customer, account), "login", object_type="portal_accounts",
-           object_id=account.pk, summary="Portal login with a password", business_unit=unit)
+           object_id=account.pk, summary=N_("Portal login with a password"), summary_params={}, business_unit=unit)
     return account
 
 
@@ -425,14 +429,47 @@ def start_session(customer: Customer, *, account: PortalAccount | None = None, s
     return token
 
 
+@dataclass(frozen=True)
+class Access:
+    """What one person may see and do in the portal: permissions and, for a project account, the project."""
+
+    permissions: frozenset[str]
+    project: Project | None = None
+
+
+def access_of(customer: Customer, account: PortalAccount | None = None) -> Access | None:
+    """The person's access, the same whatever way they logged in (None: switched off).
+
+    A password login is its account. A one-time code goes to the customer's own address on file, and
+    staff's "view as customer" shows what that person sees, so both get the customer's own access: the
+    customer's accounts that are not bound to a project (the narrowest one, when there are several:
+    a code must not open what an account hides). A customer without such an account has every
+    permission; one whose own accounts are all deactivated has none (None).
+    """
+    if account is not None:
+        return Access(frozenset(account.permissions or ()), account.project) if account.active else None
+    own = list(PortalAccount.objects(customer=customer, project=None).only("permissions", "active"))
+    if not own:
+        return Access(frozenset(PERMISSIONS))
+    active = [a for a in own if a.active]
+    if not active:
+        return None
+    return Access(frozenset.intersection(*(frozenset(a.permissions or ()) for a in active)))
+
+
 @dataclass
 class Viewer:
-    """Who looks at the portal in this request, and what they may see."""
+    """Who looks at the portal in this request, and what they may see (their :class:`Access`)."""
 
     session: PortalSession
     customer: Customer
     account: PortalAccount | None
     read_only: bool
+    access: Access | None = None
+
+    def __post_init__(self) -> None:
+        if self.access is None:
+            self.access = access_of(self.customer, self.account) or Access(frozenset())
 
     @property
     def unit(self) -> BusinessUnit:
@@ -440,15 +477,16 @@ class Viewer:
 
     @property
     def project(self) -> Project | None:
-        return self.account.project if self.account is not None else None
+        return self.access.project
 
     def may(self, permission: str) -> bool:
-        return self.account is None or self.account.may(permission)
+        """Master data and questionnaires concern the whole customer: never for a project account."""
+        return permission in self.access.permissions and (permission not in CUSTOMER_WIDE or self.whole_customer)
 
     @property
     def whole_customer(self) -> bool:
-        """Not bound to one project: questionnaires and master data too."""
-        return self.account is None or self.account.project is None
+        """Not bound to one project."""
+        return self.access.project is None
 
     @property
     def actor(self) -> Actor:
@@ -473,9 +511,13 @@ def load_session(token: str | None) -> Viewer | None:
                                                or session.staff.session_version != session.staff_session_version)):
         session.delete()
         return None
+    access = access_of(customer, account)
+    if access is None:  # the person's access was switched off meanwhile
+        session.delete()
+        return None
     if session.last_seen_at <= now - timedelta(minutes=1):
         PortalSession.objects(pk=session.pk).update_one(set__last_seen_at=now)
-    return Viewer(session, customer, account, session.read_only)
+    return Viewer(session, customer, account, session.read_only, access)
 
 
 def end_session(token: str | None) -> None:
@@ -488,9 +530,10 @@ def view_as(actor: Actor, staff: StaffUser, customer: Customer) -> str:
     same_unit(actor, customer)
     if not customer.business_unit.has_feature(FEATURE):
         raise FeatureDisabled(_l("This function is switched off."))
-    if not customer.portal_enabled:
+    if not customer.portal_enabled or access_of(customer) is None:
         raise Conflict(_l("The portal is switched off for this customer."))
-    record(actor, "view_as", object_type="customers", object_id=customer.pk, summary="Viewed the portal as customer",
+    record(actor, "view_as", object_type="customers", object_id=customer.pk,
+           summary=N_("Viewed the portal as customer"), summary_params={},
            business_unit=customer.business_unit)
     return start_session(customer, staff=staff)
 
@@ -511,8 +554,8 @@ def set_welcome_text(actor: Actor, unit: BusinessUnit, text: str) -> None:
     placeholders.check(text, placeholders.CUSTOMER + placeholders.UNIT)
     PortalSettings.objects(business_unit=unit).update_one(upsert=True, set__welcome_text=text,
                                                           set__updated_at=utcnow())
-    record(actor, "update", object_type="portal_settings", object_id=unit.pk, summary="Portal welcome text",
-           business_unit=unit)
+    record(actor, "update", object_type="portal_settings", object_id=unit.pk, summary=N_("Portal welcome text"),
+           summary_params={}, business_unit=unit)
 
 
 def render_welcome(text: str, customer: Customer) -> Markup:
@@ -531,7 +574,8 @@ def request_questionnaire(actor: Actor, customer: Customer, version: Questionnai
     task = PortalTask(business_unit=customer.business_unit, customer=customer, version=version, title=version.name,
                       requested_by=actor.label[:300]).save()
     record(actor, "create", object_type="portal_tasks", object_id=task.pk,
-           summary=f"Questionnaire {version.name} requested in the portal", business_unit=customer.business_unit,
+           summary=N_("Questionnaire %(name)s requested in the portal"),
+           summary_params={"name": version.name}, business_unit=customer.business_unit,
            customer=customer)
     return task
 
@@ -541,7 +585,7 @@ def master_data_task(viewer: Viewer) -> PortalTask:
 
     Reuses an open task for the newest published version; NotFound when the unit has none.
     """
-    if viewer.read_only or not viewer.whole_customer:
+    if viewer.read_only or not viewer.may("master_data"):
         raise Forbidden(_l("Not allowed."))
     published = qs.published_for_unit(viewer.unit, kinds=("master_data",))
     if not published:
@@ -552,26 +596,36 @@ def master_data_task(viewer: Viewer) -> PortalTask:
         task = PortalTask(business_unit=viewer.unit, customer=viewer.customer, version=version, title=version.name,
                           requested_by="customer").save()
         record(viewer.actor, "create", object_type="portal_tasks", object_id=task.pk,
-               summary=f"Master data questionnaire opened by the customer ({version.name})",
+               summary=N_("Master data questionnaire opened by the customer (%(name)s)"),
+               summary_params={"name": version.name},
                business_unit=viewer.unit)
     return task
 
 
-def open_tasks(customer: Customer) -> list[PortalTask]:
-    """Questionnaires staff requested (those a portal action opened are shown with their appointment)."""
-    return list(PortalTask.objects(customer=customer, status="open", action=None).order_by("-created_at").limit(100))
+def _task_permission(task: PortalTask) -> str:
+    return "master_data" if task.version.kind == "master_data" else "questionnaires"
+
+
+def open_tasks(viewer: Viewer) -> list[PortalTask]:
+    """The viewer's open questionnaires staff requested, those their access allows (those a portal action
+    opened are shown with their appointment)."""
+    tasks = PortalTask.objects(customer=viewer.customer, status="open", action=None).order_by("-created_at").limit(100)
+    return [t for t in tasks if viewer.may(_task_permission(t))]
 
 
 def task_for(viewer: Viewer, task_id: str) -> PortalTask:
-    """An open task of the viewer's customer (NotFound otherwise, and for project-bound accounts).
+    """An open task of the viewer's customer (NotFound otherwise); Forbidden without the permission
+    (questionnaires; master data for the master-data questionnaire "Change my data" opens).
 
     A task a portal action opened is reachable only while the action's conditions still allow it
     (Forbidden otherwise), on every request: drawing, saving a draft, submitting."""
-    if not viewer.whole_customer:
+    if not (viewer.may("questionnaires") or viewer.may("master_data")):
         raise Forbidden(_l("Not allowed."))
     task = PortalTask.objects.get_or_none(pk=task_id, customer=viewer.customer, status="open")
     if task is None:
         raise NotFound(_l("Not found."))
+    if not viewer.may(_task_permission(task)):
+        raise Forbidden(_l("Not allowed."))
     try:
         action, appointment = task.action, task.appointment
     except DoesNotExist:  # the action or the appointment was deleted meanwhile
@@ -618,6 +672,18 @@ def submit_task(viewer: Viewer, task: PortalTask, data: Any, *, lang: str = "de"
         raise
     PortalTask.objects(pk=task.pk).update_one(set__status="done", set__completed_at=utcnow(), set__partial={},
                                               set__submission=outcome.submission)
+
+
+def upgrade_permissions() -> int:
+    """Migration: accounts from before master data and questionnaires were permissions kept both
+    (when not bound to a project), so that the upgrade takes nothing away; once per account (marked
+    with ``permissions_version``), so a permission staff remove later stays removed."""
+    accounts = PortalAccount._get_collection()
+    old = {"permissions_version": {"$exists": False}}
+    granted = accounts.update_many({**old, "project": None}, {
+        "$addToSet": {"permissions": {"$each": list(CUSTOMER_WIDE)}}, "$set": {"permissions_version": 2}})
+    accounts.update_many(old, {"$set": {"permissions_version": 2}})
+    return granted.modified_count
 
 
 def delete_customer_portal(customer: Customer) -> int:

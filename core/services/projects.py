@@ -9,7 +9,7 @@ from mongoengine import ValidationError as MEValidationError
 
 from core.errors import InvalidInput, NotFound
 from core.models import Appointment, Customer, Project, TimeEntry
-from core.models._base import utcnow
+from core.models._base import N_, utcnow
 from core.services.audit import Actor, erase_object, record
 
 
@@ -52,7 +52,9 @@ def book_time(actor: Actor, project: Project, *, day: date, minutes: int, descri
     except MEValidationError as exc:
         raise InvalidInput(_l("Please check the date and the minutes."),
                            {k: str(v) for k, v in exc.to_dict().items()}) from exc
-    record(actor, "create", object_type="time_entries", object_id=entry.pk, summary=f"{minutes} min on {project.name}",
+    record(actor, "create", object_type="time_entries", object_id=entry.pk,
+           summary=N_("%(minutes)s min on %(project)s"),
+           summary_params={"minutes": minutes, "project": project.name},
            business_unit=project.business_unit, customer=project)
     return entry
 

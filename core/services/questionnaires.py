@@ -17,7 +17,7 @@ import forms
 from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound
 from core.i18n import renderer_lang
 from core.models import Customer, Questionnaire, QuestionnaireVersion, Submission
-from core.models._base import utcnow
+from core.models._base import N_, utcnow
 from core.models.questionnaire import KINDS
 from core.models.submission import Consent
 from core.services import mapping
@@ -162,7 +162,7 @@ def save_draft(actor: Actor, q: Questionnaire, raw: str | dict) -> list[str]:
     Questionnaire.objects(pk=q.pk).update_one(set__draft=definition, set__updated_at=utcnow(),
                                               unset__unsafe_reason=True)
     q.reload()
-    record(actor, "update", object_type="questionnaires", object_id=q.pk, summary="Draft saved",
+    record(actor, "update", object_type="questionnaires", object_id=q.pk, summary=N_("Draft saved"), summary_params={},
            business_unit=q.business_unit)
     try:
         lint(definition)
@@ -189,7 +189,8 @@ def publish(actor: Actor, q: Questionnaire) -> QuestionnaireVersion:
     ).save()
     q.reload()
     record(actor, "publish", object_type="questionnaires", object_id=q.pk,
-           summary=f"Version {version.number} published ({digest[:12]})", business_unit=q.business_unit)
+           summary=N_("Version %(number)s published (%(digest)s)"),
+           summary_params={"number": version.number, "digest": digest[:12]}, business_unit=q.business_unit)
     return version
 
 
@@ -199,11 +200,12 @@ def _checked_scoring(model: dict, form: forms.Form) -> dict:
 
     if not model:
         return {}
-    problems = scoring.check(model, form.data_paths())
+    from core.services.scoring import describe
+
+    problems = scoring.find_problems(model, form.data_paths())
     if problems:
-        where, what = problems[0]
-        raise InvalidInput(_l("Scoring model, %(where)s: %(what)s", where=where, what=what),
-                           {"scoring": "; ".join(f"{w}: {m}" for w, m in problems)})
+        raise InvalidInput(_l("Scoring model, %(problem)s", problem=describe(problems[0])),
+                           {"scoring": "; ".join(f"{p.where}: {p.text}" for p in problems)})
     return model
 
 
@@ -412,9 +414,10 @@ def submit(actor: Actor, *, customer: Customer, version: QuestionnaireVersion, d
                         text_sha256=hashlib.sha256(c["text"].encode("utf-8")).hexdigest(),
                         answer=bool(mapping.get_path(result.data, c["path"])), at=now)
                 for c in form.consent_components()]
-    summary = f"changed by customer on {source_label}" if source_label else f"changed via {source}"
+    summary = N_("changed by the customer on %(source)s") if source_label else N_("changed via %(source)s")
     try:
-        mapping.apply_changes(actor, customer, changes, summary=summary, lang=lang)
+        mapping.apply_changes(actor, customer, changes, summary=summary, summary_params={
+            "source": source_label or source}, lang=lang)
     except mapping.MappingError as exc:
         raise SubmissionInvalid(exc.errors, _renderer_errors(form, exc.errors)) from exc
     submission = Submission(

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from mongoengine import Q
 
 from core import files
@@ -104,8 +104,10 @@ def wrap_label(text: str, width: float = CHART_LABEL_WIDTH, max_lines: int = 3) 
     return "\n".join(out) or ""
 
 
-def chart_svg(categories: list[dict], *, previous: list[dict] | None = None, width: int = 420) -> str:
-    """A horizontal bar chart of category percentages (and the previous dialog's, when given) as SVG."""
+def chart_svg(categories: list[dict], *, previous: list[dict] | None = None, width: int = 420,
+              height: float | None = None) -> str:
+    """A horizontal bar chart of category percentages (and the previous dialog's, when given) as SVG;
+    with ``height``, the rows grow (up to a limit) to fill it, so few categories still make a large chart."""
     from reportlab.graphics import renderSVG
     from reportlab.graphics.charts.barcharts import HorizontalBarChart
     from reportlab.graphics.shapes import Drawing
@@ -114,6 +116,8 @@ def chart_svg(categories: list[dict], *, previous: list[dict] | None = None, wid
     labels = [wrap_label(c["label"]) for c in categories] or [""]
     lines = max(label.count("\n") + 1 for label in labels)
     row = max(34 if previous else 22, lines * (CHART_FONT_SIZE + 2) + 8)
+    if height:
+        row = max(row, min(90, (height - 40) / max(len(categories), 1)))
     height = 40 + max(len(categories), 1) * row
     left = CHART_LABEL_WIDTH + 10
     drawing = Drawing(width, height)
@@ -145,72 +149,186 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
+#: the printable width of an A4 page between the report's margins, in points (17 cm)
+PAGE_WIDTH_PT = 482
+
+
+def history_svg(history: list[dict], *, height: int = 190) -> str:
+    """The totals of the customer's completed dialogs over time (a column per dialog), as SVG."""
+    from reportlab.graphics import renderSVG
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+
+    shown = history[-12:] or [{"date": "", "percent": 0}]
+    drawing = Drawing(PAGE_WIDTH_PT, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 30, PAGE_WIDTH_PT - 60, height - 45
+    chart.data = [tuple(h["percent"] for h in shown)]
+    chart.categoryAxis.categoryNames = [h["date"] for h in shown]
+    for axis in (chart.categoryAxis, chart.valueAxis):
+        axis.labels.fontName, axis.labels.fontSize = CHART_FONT, CHART_FONT_SIZE
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 25
+    chart.bars[0].fillColor = colors.HexColor("#b8c7d9")
+    chart.bars[(0, len(shown) - 1)].fillColor = colors.HexColor("#2f6db5")  # this result
+    drawing.add(chart)
+    svg = renderSVG.drawToString(drawing)
+    return svg[svg.index("<svg"):]
+
+
 # --- plain data for the templates ---------------------------------------------------------------
 
-def report_data(dialog: Dialog) -> dict[str, Any]:
-    """Everything a report shows, as plain data (no documents reach the template)."""
-    from core.services import questionnaires as qs
+#: the customer report's pages, one page each
+SECTIONS = ("cover", "summary", "categories", "answers", "tips", "comparison", "imprint")
+#: how tightly a page is set, from roomy to tight: (font size in pt, each category's chart height in pt
+#: (0: none, the summary chart shows them all), the summary chart's and the history chart's height in
+#: pt, answers in two columns, at most this many answers)
+DENSITIES = ((10, 150, 420, 190, False, None), (9, 100, 340, 160, False, None), (8, 60, 280, 130, False, None),
+             (8, 0, 240, 110, True, None), (7, 0, 200, 100, True, None), (6.5, 0, 140, 80, True, None),
+             (6.5, 0, 140, 80, True, 60), (6.5, 0, 140, 80, True, 36))
 
+
+def answer_rows(version, data: Any, lang: str = "de") -> tuple[list[dict], list[dict]]:
+    """The answers as the questionnaire labels them (question labels, option labels, Ja/Nein, dates in
+    the reader's format: ``forms.render.format_value``, escaped HTML) and, apart, the signatures as
+    images. A datagrid is one row with its rows' answers; hidden fields and buttons are left out."""
+    from core.services import questionnaires as qs
+    from forms import scoring
+    from forms.base import B64_RE, SIGNATURE_PREFIX
+    from forms.jsvalues import UNDEF
+    from forms.render import format_value
+
+    if not isinstance(data, dict):
+        return [], []
+    rows, signatures = [], []
+    for c in qs.form_for(version).components:
+        if c.kind not in ("value", "grid") or c.grids or c.type in ("button", "hidden") or not c.data_path:
+            continue
+        value = scoring.get_path(data, c.data_path)
+        if value in (None, "", [], {}) or value is UNDEF:
+            continue
+        if c.type == "signature":
+            if isinstance(value, str) and value.startswith(SIGNATURE_PREFIX) \
+                    and B64_RE.fullmatch(value[len(SIGNATURE_PREFIX):]):
+                signatures.append({"question": c.label, "src": value})
+            continue
+        if c.kind == "grid":
+            children = [x for x in c.iter_data_children() if x.type not in ("hidden", "signature")]
+            parts = ["; ".join(f"{x.label}: {format_value(x, x.get_in(r), lang)}" for x in children
+                               if x.get_in(r) is not UNDEF) for r in value if isinstance(r, dict)]
+            rows.append({"question": c.label, "answer": Markup(" · ".join(p for p in parts if p))})  # noqa: S704
+            continue
+        rows.append({"question": c.label, "answer": Markup(format_value(c, value, lang))})  # noqa: S704 (escaped)
+    return rows, signatures
+
+
+def report_data(dialog: Dialog, lang: str = "de") -> dict[str, Any]:
+    """Everything a report shows, as plain data (no documents reach the template)."""
     customer, unit, version = dialog.customer, dialog.business_unit, dialog.version
     results = dialog.results or {}
     categories = results.get("categories", [])
     previous = Dialog.objects(customer=customer, status="done", completed_at__lt=dialog.completed_at) \
         .order_by("-completed_at").first() if dialog.completed_at else None
     prev_cats = (previous.results or {}).get("categories", []) if previous else []
-    answers = []
-    if dialog.submission is not None:
-        form = qs.form_for(version)
-        labels = {c.data_path: (c.defn.get("label") or c.data_path) for c in form.components
-                  if getattr(c, "data_path", "")}
-        from forms import scoring
-
-        for path, label in labels.items():
-            value = scoring.get_path(dialog.submission.data, path)
-            if value not in (None, "", [], {}):
-                answers.append({"question": str(label), "answer": _answer_text(value)})
+    prev_by_key = {c["key"]: c for c in prev_cats}
+    model = version.scoring or {}
+    levels = {lv["key"]: lv["label"] for lv in model.get("levels", [])}
+    described = {c["key"]: c for c in model.get("categories", [])}
+    answers, signatures = answer_rows(version, dialog.submission.data, lang) if dialog.submission else ([], [])
     history = [{"date": d.completed_at.strftime("%d.%m.%Y"), "percent": (d.results or {}).get("total", {})
                 .get("percent", 0)} for d in Dialog.objects(customer=customer, status="done").order_by("completed_at")
-               if d.results]
+               if d.results and d.completed_at and (not dialog.completed_at or d.completed_at <= dialog.completed_at)]
+    settings = unit.settings
+    shown_categories = []
+    for c in categories:
+        before = prev_by_key.get(c["key"])
+        shown_categories.append({
+            **c, "previous_percent": before["percent"] if before else None,
+            "delta": c["percent"] - before["percent"] if before else None,
+            "description": described.get(c["key"], {}).get("description", ""),
+            "thresholds": [{"level": levels.get(t["level"], t["level"]), "min": t["min"]}
+                           for t in described.get(c["key"], {}).get("thresholds", [])],
+            "before": before})
     return {
-        "unit": {"name": unit.name},
+        "unit": {"name": unit.name, **{f: (getattr(settings, f, None) if settings else None) or ""
+                                       for f in ("address", "phone", "email", "imprint")}},
         "customer": {"name": customer.full_name},
         "questionnaire": version.name,
         "completed": dialog.completed_at.strftime("%d.%m.%Y") if dialog.completed_at else "",
         "created": utcnow().strftime("%d.%m.%Y"),
         "total": results.get("total", {"score": 0, "max": 0, "percent": 0}),
-        "categories": [{**c, "chart": svg_data_uri(chart_svg([c], previous=[p for p in prev_cats
-                                                                           if p["key"] == c["key"]] or None))}
-                       for c in categories],
-        "overview_chart": svg_data_uri(chart_svg(categories, previous=prev_cats or None)),
+        "categories": shown_categories,
+        "previous_categories": prev_cats,
         "previous": {"date": previous.completed_at.strftime("%d.%m.%Y"),
-                     "categories": {c["key"]: c for c in prev_cats}} if previous else None,
+                     "total": (previous.results or {}).get("total", {})} if previous else None,
         "answers": answers,
+        "signatures": signatures,
         "history": history,
+        "history_svg": history_svg(history),
+        "levels": [{"label": lv["label"]} for lv in model.get("levels", [])],
     }
 
 
-def _answer_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, dict):
-        return ", ".join(str(k) for k, v in value.items() if v is True)
-    if isinstance(value, list):
-        return ", ".join(_answer_text(v) for v in value)
-    return str(value)
+def _scaled(svg: str, max_height: float) -> dict:
+    """An SVG chart as a PDF image, at most ``max_height`` points tall, its proportions kept."""
+    width = float(svg.split('width="', 1)[1].split('"', 1)[0])
+    height = float(svg.split('height="', 1)[1].split('"', 1)[0])
+    scale = min(1.0, max_height / height)
+    return {"src": svg_data_uri(svg), "width": f"{width * scale:.0f}pt", "height": f"{height * scale:.0f}pt"}
 
 
-def render_pdf(kind: str, data: dict[str, Any], lang: str = "de") -> bytes:
-    """Render the ``kind`` report of ``data`` (plain data only) to PDF bytes."""
+def _density(data: dict[str, Any], level: int) -> dict[str, Any]:
+    """What a page set at ``level`` (:data:`DENSITIES`) shows: font sizes and charts sized to it."""
+    font, bar_height, overview_height, history_height, two_columns, most = DENSITIES[level]
+    n = max(len(data["categories"]), 1)
+    bar = min(bar_height, max(18.0, 560.0 / n - 40)) if bar_height else 0
+    answers = data["answers"] if most is None else data["answers"][:most]
+    half = (len(answers) + 1) // 2
+    pairs = list(zip(answers[:half], [*answers[half:], None][:half], strict=True)) if two_columns else None
+    def bar_chart(c: dict) -> dict:
+        return _scaled(chart_svg([c], previous=[c["before"]] if c["before"] else None, width=PAGE_WIDTH_PT,
+                                 height=bar), bar)
+
+    overview = chart_svg(data["categories"], previous=data["previous_categories"] or None, width=PAGE_WIDTH_PT,
+                         height=overview_height)
+    return {"font": font, "h2": round(font * 1.6, 1), "h3": round(font * 1.15, 1),
+            "categories": [{**c, "chart": bar_chart(c) if bar else None} for c in data["categories"]],
+            "answers": answers, "answer_pairs": pairs, "answers_left_out": len(data["answers"]) - len(answers),
+            "overview_chart": _scaled(overview, overview_height),
+            "history_chart": _scaled(data["history_svg"], history_height)}
+
+
+def _html_to_pdf(html: str) -> bytes:
     from xhtml2pdf import pisa
 
-    with force_locale(lang):
-        html = render_template(TEMPLATES[kind], r=data)
     out = io.BytesIO()
     status = pisa.CreatePDF(html, dest=out, link_callback=link_callback, encoding="utf-8",
                             resource_policy=resource_policy())
     if status.err:
         raise RuntimeError(f"PDF rendering failed ({status.err} errors)")
     return out.getvalue()
+
+
+def render_pdf(kind: str, data: dict[str, Any], lang: str = "de") -> bytes:
+    """Render the ``kind`` report of ``data`` (plain data only) to PDF bytes.
+
+    The customer report has its seven pages whatever the number of categories and answers: each page is
+    set alone, roomy first and tighter (:data:`DENSITIES`) while it runs over one page; at the tightest
+    the last answers are left out with a note (the complete answers stay in the customer file)."""
+    template = TEMPLATES[kind]
+    with force_locale(lang):
+        if kind != "customer":
+            return _html_to_pdf(render_template(template, r=data))
+        levels = {}
+        for name in SECTIONS:
+            for level in range(len(DENSITIES)):
+                page = _html_to_pdf(render_template(template, r=data, sections=[name],
+                                                    d={name: _density(data, level)}))
+                if _page_count(page) <= 1:
+                    break
+            levels[name] = level
+        return _html_to_pdf(render_template(template, r=data, sections=SECTIONS,
+                                            d={name: _density(data, levels[name]) for name in SECTIONS}))
 
 
 # --- requests, storage ----------------------------------------------------------------------------
@@ -260,7 +378,8 @@ def render_report(report_id: str) -> str:
         existing = Report.objects(pk=report_id).first()
         return existing.status if existing is not None else "missing"
     try:
-        pdf = render_pdf(report.kind, report_data(report.dialog), lang=report.business_unit.language or "de")
+        lang = report.business_unit.language or "de"
+        pdf = render_pdf(report.kind, report_data(report.dialog, lang), lang=lang)
     except Exception as exc:
         Report.objects(pk=report.pk).update_one(set__status="failed", set__error=str(exc)[:1000])
         raise

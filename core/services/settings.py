@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from core.errors import InvalidInput
 from core.features import get_feature
 from core.models import BusinessUnit
+from core.models._base import N_
 from core.services.audit import Actor, record
 
 
@@ -22,7 +23,8 @@ def set_feature(actor: Actor, unit: BusinessUnit, key: str, enabled: bool) -> Bu
     else:
         BusinessUnit.objects(pk=unit.pk).update_one(pull__features=key)
     record(actor, "feature_on" if enabled else "feature_off", object_type="business_units", object_id=unit.pk,
-           summary=f"Feature {key} {'on' if enabled else 'off'}", before={"feature": key, "enabled": not enabled},
+           summary=N_("Function %(key)s switched on") if enabled else N_("Function %(key)s switched off"),
+           summary_params={"key": key}, before={"feature": key, "enabled": not enabled},
            after={"feature": key, "enabled": enabled}, business_unit=unit)
     unit.reload()
     return unit

@@ -7,7 +7,7 @@ from mongoengine import NotUniqueError, ValidationError
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import BusinessUnit, StaffUser
-from core.models._base import utcnow
+from core.models._base import N_, utcnow
 from core.passwords import hash_password, needs_rehash, password_problems, verify_password
 from core.services.audit import Actor, record, snapshot
 
@@ -27,8 +27,8 @@ def create_user(actor: Actor, unit: BusinessUnit, *, email: str, name: str, role
         raise InvalidInput(_l("Invalid account data."), {k: str(v) for k, v in exc.to_dict().items()}) from exc
     except NotUniqueError as exc:
         raise Conflict(_l("An account with this e-mail address exists already."), {"email": "exists"}) from exc
-    record(actor, "create", object_type="staff_users", object_id=user.pk, summary=f"Account {user.email}",
-           after=snapshot(user), business_unit=unit)
+    record(actor, "create", object_type="staff_users", object_id=user.pk, summary=N_("Account %(email)s"),
+           summary_params={"email": user.email}, after=snapshot(user), business_unit=unit)
     return user
 
 

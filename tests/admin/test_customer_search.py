@@ -32,13 +32,35 @@ TERMS = ["Mül", "mü", "MÜLLER", "mue", "Muel", "öz", "ÖZT", "straß", "stra
          "σο", "ΣΟΦ", "ς", "å", "ang", "Å", "x", "@", "e"]
 
 
+def _fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\u0131", "i")
+
+
+def _words(first: str, last: str, email: str | None) -> set[str]:
+    """A customer's words, as the rule says: each name whole and in its parts (hyphen, space), also
+    spelt with ae/oe/ue/ss for ä/ö/ü/ß, and the e-mail address whole and in its parts."""
+    out = set()
+    for name in (first, last):
+        for spelling in (name, name.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+                         .replace("Ä", "Ae").replace("Ö", "Oe").replace("Ü", "Ue")):
+            folded = _fold(spelling)
+            out |= {folded, *re.split(r"[\s-]+", folded)}
+    if email:
+        out |= {_fold(email), *re.split(r"[._+@-]+", _fold(email))}
+    return {w for w in out if w}
+
+
 def reference_hits(term: str) -> set[str]:
-    """What the search patterns alone (no prefix narrowing) match, evaluated in Python."""
-    term = term.strip()[:100]
-    folded = re.compile("^" + re.escape(term.casefold()))
-    prefix = re.compile("^" + re.escape(term), re.IGNORECASE)
+    """Who the rule finds, evaluated in Python: every word of the term, folded, begins a word of theirs."""
+    tokens = [_fold(t) for t in term.strip()[:100].split()]
+    tokens = [t for t in tokens if t]
+    if not tokens:
+        return {last for _first, last, _email in NAMES}
     return {last for first, last, email in NAMES
-            if folded.search(last.casefold()) or prefix.search(first) or (email and prefix.search(email.lower()))}
+            if all(any(w.startswith(t) for w in _words(first, last, email)) for t in tokens)}
 
 
 # --- the fold -------------------------------------------------------------------------------
@@ -76,8 +98,11 @@ def test_fold_joins_everything_case_insensitive_patterns_join():
 
 
 def test_prefixes_and_keys():
-    assert search_prefixes("Müller", "Jürgen", "j@x.de") == ["j", "j@", "j@x", "ju", "jur", "m", "mu", "mul"]
+    assert search_prefixes("Müller", "Jürgen", "j@x.de") == ["d", "de", "j", "j@", "j@x", "ju", "jue", "jur", "m",
+                                                             "mu", "mue", "mul", "x"]
     assert search_prefixes("Straße", "", None) == ["s", "st", "str"]
+    assert search_prefixes("Müßig-Öztürk", "Jo", None, "+491712345678") == [
+        "4", "49", "491", "j", "jo", "m", "mu", "mue", "mus", "o", "oe", "oez", "oz", "ozt"]
     assert search_key("") == "" and search_key("Mül") == "mul" and search_key("İbrahim") == "ibr"
     assert search_key("\u0301") == ""  # nothing left to narrow by: the patterns alone decide
     assert search_prefixes(None, 12, "") == []  # odd imported values do not break the backfill
@@ -117,8 +142,11 @@ def test_search_is_narrowed_by_the_indexed_prefixes(app):
 
     view = CustomerView(Customer, name="x", endpoint="x_search_test")
     with app.app_context():
-        conditions = view._search(Customer.objects, "  Mül ")._query["$and"]
-        assert conditions[0] == {"search_prefixes": "mul"} and set(conditions[1]) == {"$or"}
+        query = view._search(Customer.objects, "  Mül ")._query
+        assert query["search_prefixes"] == "mul" and query["search_words"].pattern == "^mul"
+        conditions = view._search(Customer.objects, "Müß Öz")._query["$and"]
+        assert conditions[0] == {"search_prefixes": "mus"} and [c["search_words"].pattern for c in conditions[1:]] \
+            == ["^muss", "^oz"]
         assert "search_prefixes" not in str(view._search(Customer.objects, "\u0301")._query)
     assert any(spec["fields"] == [("business_unit", 1), ("search_prefixes", 1)]
                for spec in Customer._meta["index_specs"])
@@ -211,7 +239,8 @@ def test_the_backfill_does_not_overwrite_a_concurrent_save(app, unit, monkeypatc
         collection.insert_one(doc)
 
         def save_meanwhile(*names):
-            collection.update_one({"_id": doc["_id"]}, {"$set": {"last_name": "Neu", "search_prefixes": ["n"]}})
+            collection.update_one({"_id": doc["_id"]}, {"$set": {"last_name": "Neu", "search_prefixes": ["n"],
+                                                                 "search_words": ["neu"]}})
             return real(*names)
 
         monkeypatch.setattr(customer_module, "search_prefixes", save_meanwhile)

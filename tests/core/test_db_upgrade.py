@@ -40,6 +40,7 @@ def test_db_upgrade_creates_the_indexes_and_is_idempotent(tmp_path):
     assert created > 20 and lines[1:] == ["customers given search prefixes: 0",
                                           "questionnaire drafts and versions flagged for code: 0",
                                           "future appointments given slot claims: 0",
+                                          "portal accounts given the master-data and questionnaire permissions: 0",
                                           "Database is up to date."]
     with app.app_context():
         assert {"unique_email_per_unit", "unit_search"} <= _indexes("customers")
@@ -58,7 +59,8 @@ def test_db_upgrade_creates_the_indexes_and_is_idempotent(tmp_path):
         assert Questionnaire._get_collection().find_one({"name": "Alt"})["unsafe_reason"]
         assert upgrade_database() == {"indexes created": 0, "customers given search prefixes": 0,
                                       "questionnaire drafts and versions flagged for code": 0,
-                                      "future appointments given slot claims": 0}
+                                      "future appointments given slot claims": 0,
+                                      "portal accounts given the master-data and questionnaire permissions": 0}
     mongoengine.disconnect()
 
 

@@ -116,11 +116,11 @@ def test_prefill_and_write_back(app, master, make_customer, actor):
         outcome = qs.submit(Actor("device", "d1", "Tablet 1"), customer=customer, version=version, data=data,
                             source="kiosk", source_label="Tablet 1", prefill=prefill)
         again = Customer.objects.get(pk=customer.pk)
-        assert again.last_name == "Müller-Lüdenscheidt" and again.last_name_key == "müller-lüdenscheidt"
+        assert again.last_name == "Müller-Lüdenscheidt" and again.last_name_key == "muller-ludenscheidt"  # DIN 5007
         assert again.phone == "+4915123456789" and again.address.city == "Köln" and again.email == "j@example.com"
         assert set(outcome.changes) == {"last_name", "phone", "address.city"}
         event = AuditEvent.objects.get(object_type="customers", action="update")
-        assert event.summary == "changed by customer on Tablet 1" and event.actor_kind == "device"
+        assert event.summary == "changed by the customer on Tablet 1" and event.actor_kind == "device"
         assert event.before == {"last_name": "Müller", "phone": "+49301234567", "address.city": None}
         sub = Submission.objects.get()
         assert sub.version_number == 1 and sub.source == "kiosk" and "unknownKey" not in sub.data

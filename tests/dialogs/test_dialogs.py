@@ -69,7 +69,7 @@ def test_designers_edit_the_scoring_model(app, unit, owner_client, staff_actor):
     bad = copy.deepcopy(SCORING)
     bad["levels"] = [{"key": "low", "label": "Gering"}]
     response = owner_client.post(url, data={"csrf_token": token, "scoring": __import__("json").dumps(bad)})
-    assert response.status_code == 200 and "unknown level" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Es gibt keine Stufe „mid“" in response.get_data(as_text=True)
     response = owner_client.post(url, data={"csrf_token": token, "scoring": "{kein json"})
     assert response.status_code == 422
     owner_client.post(url, data={"csrf_token": token, "scoring": __import__("json").dumps(SCORING)})

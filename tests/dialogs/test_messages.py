@@ -81,7 +81,7 @@ def test_german_staff_read_german_errors_on_the_scoring_model(app, unit, owner_c
     token = csrf_token(owner_client, url)
     response = owner_client.post(url, data={"csrf_token": token, "scoring": "{kein json"})
     assert response.status_code == 422
-    assert "Das Auswertungsmodell ist kein gültiges JSON." in response.get_data(as_text=True)
+    assert "Das Auswertungsmodell ist kein gültiges JSON (Zeile 1, Spalte 2)." in response.get_data(as_text=True)
     response = owner_client.post(url, data={"csrf_token": token, "scoring": json.dumps({"points": [{"$where": 1}]})})
     html = response.get_data(as_text=True)
     assert response.status_code == 422

@@ -57,7 +57,7 @@ def test_reports_embed_our_font_whatever_the_working_directory(app, done_dialog,
         tips = reports.render_pdf("tips", reports.report_data(done_dialog))
     assert [r.getMessage() for r in caplog.records if r.name.startswith("xhtml2pdf")] == []
     assert text_fonts(tips) - {BULLETS} == VERA
-    assert text_fonts(customer, [0, 5, 6]) - {BULLETS} == VERA  # the pages without charts (they label in Helvetica)
+    assert text_fonts(customer, [0, 4, 6]) - {BULLETS} == VERA  # cover, tips, imprint (charts label in Helvetica)
     assert str(reports.FONT_DIR).startswith(str(Path(reports.__file__).resolve().parents[1]))  # our package data
 
 
@@ -95,17 +95,17 @@ def test_customer_report_through_the_dashboard(app, owner_client, customer, done
     pdf = owner_client.get(status["download"])
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     pages, text, reader = text_of(pdf.data)
-    # cover, summary, 3 categories, answers + comparison, tips + imprint
+    # cover, summary, categories, answers, tips, comparison, imprint
     assert pages == 7 == report.pages
     for needle in ("Jürgen Weiß", "Schlafqualität", "Größe", "5 €", "Belastung (Geld & Arbeit)", "Wie schlafen Sie?"):
         assert needle in text, needle
     fonts = {str(f) for page in reader.pages for f in (page["/Resources"].get("/Font") or {}).values()
              for f in [f.get_object()["/BaseFont"]]}
     assert any("Vera" in f for f in fonts), fonts  # the embedded TTF, not a base-14 font
-    # the charts are drawn (reportlab bars, our blue: #2f6db5) on the summary and every category page
+    # the charts are drawn (reportlab bars, our blue: #2f6db5) on the summary, categories and comparison pages
     blue = re.compile(rb"\.18039\d* \.41960\d* \.70196\d* rg")
     assert [bool(blue.search(reader.pages[i].get_contents().get_data())) for i in range(7)] == \
-        [False, True, True, True, True, False, False]
+        [False, True, True, False, False, True, False]
 
 
 def test_tips_report_and_preparing_state(app, owner_client, staff_actor, customer, done_dialog):

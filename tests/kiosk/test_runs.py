@@ -91,7 +91,7 @@ def test_staff_starts_from_appointment_and_customer_fills(app, make_user, make_a
         submission = Submission.objects.get(customer=customer)
         assert submission.source == "kiosk" and submission.source_label == "Tablet 1"
         event = AuditEvent.objects.get(object_type="customers", object_id=str(customer.pk), action="update")
-        assert event.summary == "changed by customer on Tablet 1" and event.actor_kind == "device"
+        assert event.summary == "changed by the customer on Tablet 1" and event.actor_kind == "device"
         run.reload()
         assert run.status == "done" and run.prefill == {} and run.token_hash is None and run.active is None
         assert run.submission.pk == submission.pk

@@ -72,7 +72,7 @@ def test_questionnaire_action_opens_one_task_and_counts_once(app, portal_client,
         task = portal_appointments.open_questionnaire(viewer, visit, str(action.pk))
         again = portal_appointments.open_questionnaire(viewer, visit, str(action.pk))
         assert again.pk == task.pk and task.title == "Infos zum Job"
-        assert portal_service.open_tasks(viewer.customer) == []  # shown with the appointment, not as a request
+        assert portal_service.open_tasks(viewer) == []  # shown with the appointment, not as a request
     url = f"/portal/tasks/{task.pk}"
     r = client.post(url, json={"data": _answers(app, task)}, headers={"X-CSRFToken": csrf_token(client, url)})
     assert r.status_code == 200, r.get_data(as_text=True)

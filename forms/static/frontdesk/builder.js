@@ -109,9 +109,29 @@
     return acePrepared;
   }
 
+  /**
+   * A consent checkbox as a choice of its own (the server stores the text agreed to, its hash and
+   * the time: properties.consent, see forms.Form.consent_components), so designers need not type
+   * the custom property.
+   */
+  function consentChoice(lang) {
+    var de = lang !== 'en';
+    return {
+      title: de ? 'Einwilligung' : 'Consent',
+      key: 'consent',
+      icon: 'check-square',
+      schema: {
+        type: 'checkbox', key: 'consent', input: true, validate: { required: true },
+        label: de ? 'Ich willige in die Verarbeitung meiner Angaben ein.' : 'I consent to the processing of my data.',
+        properties: { consent: 'true' }
+      }
+    };
+  }
+
   function builderOptions(lang) {
     var components = {};
     COMPONENTS.forEach(function (type) { components[type] = true; });
+    components.consent = consentChoice(lang);
     return Frontdesk.formOptions(lang, {
       builder: {
         basic: false,
@@ -125,7 +145,7 @@
           weight: 0,
           default: true,
           components: components,
-          componentOrder: COMPONENTS.slice()
+          componentOrder: COMPONENTS.slice(0, 6).concat(['consent'], COMPONENTS.slice(6))
         }
       },
       noDefaultSubmitButton: false,
