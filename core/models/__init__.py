@@ -21,6 +21,7 @@ from core.models.portal_account import (
 )
 from core.models.project import Project
 from core.models.questionnaire import Questionnaire, QuestionnaireVersion
+from core.models.reminder import ReminderDelivery, ReminderPolicy
 from core.models.report import Report
 from core.models.staff_user import StaffUser
 from core.models.submission import Consent, Submission
@@ -32,6 +33,7 @@ ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, Audi
               Dialog, TaskLock, Report]
 ALL_MODELS += [Project, PortalAccount, PortalLoginCode, PortalSession, PortalSettings, PortalTask,
                Message, Document, TimeEntry]
+ALL_MODELS += [ReminderPolicy, ReminderDelivery]
 
 __all__ = [
     "ALL_MODELS",
@@ -56,6 +58,8 @@ __all__ = [
     "Project",
     "Questionnaire",
     "QuestionnaireVersion",
+    "ReminderDelivery",
+    "ReminderPolicy",
     "Report",
     "StaffUser",
     "Submission",
