@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
+from flask import request, url_for
 from flask_admin.contrib.mongoengine.form import ModelSelectField
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,13 +14,14 @@ from admin.forms import LocalDateTimeField, format_local
 from admin.sections import options_for
 from admin.views.base import ScopedAjaxLoader, SecureModelView, actor
 from core.models import ActivityType, Customer, Project, StaffUser
+from core.services import reminders
 from core.signals import announce
 
 #: the answer for any id that is not among the scoped choices (unknown, another unit's, inactive, designer)
 NOT_A_CHOICE = _l("This choice is not available.")
 
 STATUS_LABELS = {"planned": _l("planned"), "running": _l("running"), "done": _l("done"),
-                 "cancelled": _l("cancelled")}
+                 "cancelled": _l("cancelled"), "no_show": _l("no-show")}
 
 
 def _local(view, context, model, name):
@@ -35,7 +36,7 @@ class AppointmentView(SecureModelView):
                      "activity_type": _l("Activity"), "project": _l("Project"), "status": _l("Status"),
                      "location": _l("Location"),
                      "notes": _l("Notes"), "reminder_wanted": _l("Reminder wanted"), "timezone": _l("Time zone"),
-                     "reminder_sent_at": _l("Reminder sent")}
+                     "reminder_sent_at": _l("Reminder sent"), "confirmed_at": _l("Confirmed by the customer")}
     column_value_labels = {"status": STATUS_LABELS}
     column_default_sort = ("start", True)
     column_sortable_list = ("start", "end", "status")
@@ -53,7 +54,7 @@ class AppointmentView(SecureModelView):
     form_choices = {"status": list(STATUS_LABELS.items())}
     details_template = "admin/appointment_details.html"
     column_details_list = ("start", "end", "customer", "staff", "activity_type", "status", "location", "notes",
-                           "reminder_wanted", "reminder_sent_at")
+                           "reminder_wanted", "reminder_sent_at", "confirmed_at")
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -79,7 +80,10 @@ class AppointmentView(SecureModelView):
         return form
 
     def create_form(self, obj=None):
-        return self._scope_form(super().create_form(obj))
+        form = self._scope_form(super().create_form(obj))
+        if request.method == "GET":  # "reminder wanted" starts as the unit's reminder settings say
+            form.reminder_wanted.data = reminders.default_wanted(current_user.business_unit)
+        return form
 
     def edit_form(self, obj=None):
         return self._scope_form(super().edit_form(obj))
@@ -97,6 +101,7 @@ class AppointmentView(SecureModelView):
                                             "staff_id": _id_str(before.get("staff")),
                                             "status": before.get("status")}
         announce(model, previous, actor=actor(), source="admin")
+        reminders.sync(model)  # "reminder wanted" switched on or off changes no time: no signal covers it
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
@@ -143,26 +148,3 @@ class ActivityTypeView(SecureModelView):
     form_columns = ("name", "duration_minutes", "colour", "active")
     column_formatters = {"colour": lambda v, c, m, n: Markup(
         '<span class="fd-swatch" style="background:{}"></span> {}').format(m.colour, m.colour)}
-
-
-class ReminderView(SecureModelView):
-    """Upcoming appointments that asked for a reminder, and whether it went out (feature "reminders")."""
-
-    roles = ("owner", "staff")
-    feature = "reminders"
-    can_create = can_edit = can_delete = False
-    audited = False
-    column_list = ("start", "customer", "staff", "status", "reminder_sent_at")
-    column_labels = AppointmentView.column_labels
-    column_value_labels = AppointmentView.column_value_labels
-    column_formatters = {"start": _local, "reminder_sent_at": _local,
-                         "status": lambda v, c, m, n: STATUS_LABELS.get(m.status, m.status)}
-    column_details_list = AppointmentView.column_details_list
-    column_formatters_detail = {**AppointmentView.column_formatters, "reminder_sent_at": _local}
-    column_default_sort = ("start", False)
-    column_filters = ("start", "reminder_sent_at")
-
-    def get_query(self):
-        from core.models._base import utcnow
-
-        return super().get_query().filter(reminder_wanted=True, start__gte=utcnow())

@@ -360,7 +360,7 @@ def test_bulk_switch_on_schedules_and_refuses_with_reasons(app, unit, make_appoi
         ids = [str(a.pk) for a in (ok, later, opted_out, no_mail, foreign)] + ["nonsense"]
         switched, refused = service.switch_on(staff_actor(unit), unit, ids, now=T0)
         assert switched == 2 and len(refused) == 2
-        assert any("does not want" in r for r in refused) and any("mail" in r.lower() for r in refused)
+        assert any("möchte keine Erinnerungen" in r for r in refused) and any("mail" in r.lower() for r in refused)
         assert Appointment.objects.get(pk=foreign.pk).reminder_wanted is False
         assert Appointment.objects.get(pk=opted_out.pk).reminder_wanted is False
         assert deliveries(ok)[0].due_at == T0  # already due: at once
