@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core.services.reminders import send
+from core.services.reminders import send_batch
 from core.services.reminders import sweep as sweep_due
 
 
@@ -15,6 +15,6 @@ def sweep() -> int:
 
 
 @shared_task(name="tasks.reminders.send")
-def send_delivery(delivery_id: str) -> str:
+def send_deliveries(*delivery_ids: str) -> dict[str, str]:
     """Idempotent: only a claimed delivery is sent, and its outbox message exists once (its key)."""
-    return send(delivery_id)
+    return send_batch(list(delivery_ids))

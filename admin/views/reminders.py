@@ -231,7 +231,7 @@ class ReminderMessagesView(SecureModelView):
     column_labels = {"due_at": _l("Due"), "appointment": _l("Appointment"), "kind": _l("Kind"),
                      "channel": _l("Channel"), "status": _l("State"), "error": _l("Reason"), "sent_at": _l("Sent"),
                      "lead_minutes": _l("Lead time (minutes)"), "for_start": _l("For the start"),
-                     "customer": _l("Customer"), "message_id": _l("Outbox message"), "claimed_at": _l("Claimed"),
+                     "customer": _l("Customer"), "claimed_at": _l("Claimed"),
                      "created_at": _l("Created")}
     column_value_labels = {"kind": KIND_LABELS, "channel": CHANNEL_LABELS, "status": STATE_LABELS}
     column_formatters = {

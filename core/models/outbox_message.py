@@ -32,6 +32,8 @@ class OutboxMessage(me.Document):
     attempts = me.IntField(default=0)
     #: when a sender claimed it ("sending"); a claim older than the lease means the sender died
     claimed_at = me.DateTimeField()
+    #: the token of the sender whose claim this is (senders claim many messages with one update)
+    claim = me.StringField(max_length=40)
     error = me.StringField(max_length=1000)
     #: a transient failure waits until then before the next try (backoff)
     next_attempt_at = me.DateTimeField()

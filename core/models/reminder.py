@@ -79,7 +79,6 @@ class ReminderDelivery(TimestampedMixin, me.Document):
     #: the sweep (or task) that claimed it, and when: a claim older than the lease is taken again
     claim = me.StringField(max_length=40)
     claimed_at = me.DateTimeField()
-    message_id = me.StringField(max_length=64)
     error = me.StringField(max_length=1000)
     sent_at = me.DateTimeField()
     #: unique: appointment, kind, lead time and start, so arming twice schedules once
@@ -95,7 +94,6 @@ class ReminderDelivery(TimestampedMixin, me.Document):
             {"fields": ["status", "due_at"], "name": "due"},
             {"fields": ["appointment"], "name": "appointment"},
             {"fields": ["customer"], "name": "customer"},
-            {"fields": ["message_id"], "name": "message", "sparse": True},
             {"fields": ["business_unit", "status", "due_at"], "name": "unit_status"},
         ],
         "ordering": ["due_at"],

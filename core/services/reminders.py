@@ -11,7 +11,7 @@
   renders the message and puts it in the outbox under the idempotency key ``reminder-delivery:<id>``;
   the outbox claims each message before talking to SMTP. So a message exists once per delivery and is
   handed to SMTP at most once, whatever workers die, tasks repeat or sweeps overlap.
-* **Tracking**: the outbox reports the end of each delivery (:data:`core.services.mail.message_finished`):
+* **Tracking**: the outbox reports the end of each delivery (:data:`core.services.mail.messages_finished`):
   the delivery becomes sent or failed with the reason, shown to staff.
 * **Links**: signed, expiring, bound to appointment, customer and start (:func:`link_token`); opening one
   shows a page, only its POST acts (:func:`act_on_link`).
@@ -32,13 +32,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from mongoengine import NotUniqueError
+from mongoengine.errors import BulkWriteError
 
 from core import placeholders
 from core.celery_app import enqueue
 from core.config import public_base_url
 from core.errors import InvalidInput, NotFound
-from core.models import Appointment, BusinessUnit, Customer, ReminderDelivery, ReminderPolicy
+from core.models import Appointment, BusinessUnit, Customer, OutboxMessage, ReminderDelivery, ReminderPolicy
 from core.models._base import N_, utcnow
+from core.models.outbox_message import Attachment
 from core.models.reminder import (
     CHANNELS,
     KINDS,
@@ -439,30 +441,61 @@ def arm_missing(now: datetime, limit: int = 5000) -> int:
 
 
 def _claim_and_send(query, now: datetime) -> int:
-    """Claim the scheduled deliveries of ``query`` with one conditional update, then enqueue each."""
+    """Claim the scheduled deliveries of ``query`` with one conditional update, then enqueue them in batches."""
     claim = secrets.token_hex(8)
     query.filter(status="scheduled").update(set__status="claimed", set__claim=claim, set__claimed_at=now)
     ids = list(ReminderDelivery.objects(claim=claim, status="claimed").scalar("pk"))
-    for delivery_id in ids:
-        enqueue("tasks.reminders.send", delivery_id)
+    batch = max(int(current_app.config["REMINDER_TASK_BATCH"]), 1)  # few tasks, still spread over the workers
+    for n in range(0, len(ids), batch):
+        enqueue("tasks.reminders.send", *ids[n:n + batch])
     return len(ids)
 
 
-def send(delivery_id: str, now: datetime | None = None) -> str:
-    """Send one claimed delivery: check, render, put in the outbox (once, by key), deliver. Returns its state.
+def send_batch(delivery_ids: list[str], now: datetime | None = None) -> dict[str, str]:
+    """Send claimed deliveries: check each against its appointment, render, put the messages in the outbox
+    (once: each under its delivery's key) and deliver them over one SMTP connection. Returns id → state.
 
-    A delivery that is not claimed (already handled, a repeated task) is left alone."""
+    A delivery that is not claimed (handled already, a repeated task) is left alone. The batch reads and
+    writes in bulk, a few round trips for all its deliveries."""
     now = now or utcnow()
-    delivery = ReminderDelivery.objects.get_or_none(pk=delivery_id)
-    if delivery is None:
-        return "missing"
-    if delivery.status != "claimed":
-        return delivery.status
-    appointment = Appointment.objects.get_or_none(pk=_ref_id(delivery, "appointment"))
+    ids = [str(i) for i in delivery_ids]
+    deliveries = list(ReminderDelivery.objects(pk__in=ids))
+    results = dict.fromkeys(ids, "missing") | {str(d.pk): d.status for d in deliveries}
+    claimed = [d for d in deliveries if d.status == "claimed"]
+    appointments = {str(a.pk): a for a in Appointment.objects(pk__in=[_ref_id(d, "appointment") for d in claimed])}
+    policies: dict[str, ReminderPolicy] = {}
+    ready = []
+    for delivery in claimed:
+        appointment = appointments.get(_ref_id(delivery, "appointment"))
+        state = _check(delivery, appointment, policies, now)
+        if state is None:
+            ready.append((delivery, appointment))
+        else:
+            results[str(delivery.pk)] = state
+    emails = _queue_all(ready, policies)
+    ReminderDelivery.objects(pk__in=[d.pk for d, _a in ready], status="claimed").update(set__status="queued")
+    reminded = [a.pk for d, a in ready if d.kind == "reminder"]
+    if reminded:
+        Appointment.objects(pk__in=reminded, reminder_sent_at=None).update(set__reminder_sent_at=now)
+    if emails:
+        mail.deliver_batch(emails)
+    for delivery_id, status in ReminderDelivery.objects(pk__in=[d.pk for d, _a in ready]).scalar("pk", "status"):
+        results[str(delivery_id)] = status
+    return results
+
+
+def send(delivery_id: str, now: datetime | None = None) -> str:
+    """:func:`send_batch` for one delivery."""
+    return send_batch([delivery_id], now)[str(delivery_id)]
+
+
+def _check(delivery: ReminderDelivery, appointment: Appointment | None, policies: dict, now: datetime) -> str | None:
+    """None when the delivery goes out now; else the state it was put in (skipped, failed, scheduled later)."""
     reason = _why_not(delivery, appointment, now)
     if reason:
         return _finish(delivery, "skipped", reason)
-    policy = policy_of(appointment.business_unit)
+    unit = appointment.business_unit
+    policy = policies.setdefault(str(unit.pk), policy_of(unit))
     if delivery.channel == "sms" and in_quiet_hours(now, appointment.timezone, policy.quiet_start, policy.quiet_end):
         later = after_quiet_hours(now, appointment.timezone, policy.quiet_end)
         if delivery.kind == "reminder" and later >= appointment.start:
@@ -470,18 +503,8 @@ def send(delivery_id: str, now: datetime | None = None) -> str:
         ReminderDelivery.objects(pk=delivery.pk, status="claimed").update_one(
             set__status="scheduled", set__due_at=later, unset__claim=True)
         return "scheduled"
-    customer = appointment.customer
-    problem = contact_problem(customer, delivery.channel)
-    if problem:
-        return _finish(delivery, "failed", problem)
-    message = _queue(delivery, appointment, customer, policy)
-    ReminderDelivery.objects(pk=delivery.pk, status="claimed").update_one(
-        set__status="queued", set__message_id=str(message.pk))
-    if delivery.kind == "reminder":
-        Appointment.objects(pk=appointment.pk, reminder_sent_at=None).update_one(set__reminder_sent_at=now)
-    if message.channel == "email":
-        mail.deliver_message(str(message.pk))
-    return ReminderDelivery.objects.get(pk=delivery.pk).status
+    problem = contact_problem(appointment.customer, delivery.channel)
+    return _finish(delivery, "failed", problem) if problem else None
 
 
 def _ref_id(doc, field: str) -> str | None:
@@ -513,31 +536,57 @@ def _finish(delivery: ReminderDelivery, status: str, reason: str) -> str:
     return status
 
 
-def _queue(delivery: ReminderDelivery, appointment: Appointment, customer: Customer, policy: ReminderPolicy):
-    unit = appointment.business_unit
-    lang = unit.language if unit.language in LANGUAGES else "de"
-    subject, body = render(delivery.kind, appointment, policy, lang)
-    key = f"{KEY_PREFIX}{delivery.pk}"
-    if delivery.channel == "sms":
-        return mail.queue_sms(to=customer.phone, body=body, business_unit=unit, customer_id=str(customer.pk),
-                              idempotency_key=key)
-    attachments = [("termin.ics", "text/calendar", ics(appointment))] if delivery.kind == "confirmation" else []
-    return mail.queue_email(to=customer.email, subject=subject, body=body, business_unit=unit,
-                            customer_id=str(customer.pk), idempotency_key=key, send=False, attachments=attachments)
+def message_key(delivery: ReminderDelivery) -> str:
+    """The outbox idempotency key of the delivery's message: one message per delivery, ever."""
+    return f"{KEY_PREFIX}{delivery.pk}"
 
 
-@mail.message_finished.connect
-def _on_message_finished(message_id, *, key=None, status, error=None, **kw):
-    """The outbox finished a message: a delivery of ours becomes sent (or stored as SMS) or failed."""
-    if not key or not key.startswith(KEY_PREFIX):
-        return
-    delivery_id = key[len(KEY_PREFIX):]
-    if status == "failed":
-        ReminderDelivery.objects(pk=delivery_id, status__in=["claimed", "queued"]).update_one(
-            set__status="failed", set__error=(error or "")[:1000], set__message_id=message_id)
-    else:
-        ReminderDelivery.objects(pk=delivery_id, status__in=["claimed", "queued"]).update_one(
-            set__status="sent", set__sent_at=utcnow(), set__message_id=message_id, unset__error=True)
+def _queue_all(ready: list, policies: dict) -> list[str]:
+    """Put the messages of ``ready`` (delivery, appointment) in the outbox; returns the e-mails' ids.
+
+    E-mails go in with one insert; if one of them exists already (a repeated batch), each is queued on its
+    own, where the key finds the existing one. SMS go to the SMS outbox one by one."""
+    emails = []
+    for delivery, appointment in ready:
+        unit, customer = appointment.business_unit, appointment.customer
+        lang = unit.language if unit.language in LANGUAGES else "de"
+        subject, body = render(delivery.kind, appointment, policies[str(unit.pk)], lang)
+        if delivery.channel == "sms":
+            mail.queue_sms(to=customer.phone, body=body, business_unit=unit, customer_id=str(customer.pk),
+                           idempotency_key=message_key(delivery))
+            continue
+        attachments = [Attachment(filename="termin.ics", content_type="text/calendar", data=ics(appointment))] \
+            if delivery.kind == "confirmation" else []
+        emails.append(OutboxMessage(channel="email", to=customer.email, subject=subject, body=body, business_unit=unit,
+                                    customer_id=str(customer.pk), idempotency_key=message_key(delivery),
+                                    attachments=attachments))
+    if not emails:
+        return []
+    try:
+        return [str(m.pk) for m in OutboxMessage.objects.insert(emails)]
+    except (NotUniqueError, BulkWriteError):  # one document, or one of many, exists already
+        return [str(mail.queue_email(to=m.to, subject=m.subject, body=m.body, business_unit=m.business_unit,
+                                     customer_id=m.customer_id, idempotency_key=m.idempotency_key, send=False,
+                                     attachments=[(a.filename, a.content_type, a.data) for a in m.attachments]).pk)
+                for m in emails]
+
+
+@mail.messages_finished.connect
+def _on_messages_finished(sender, *, results, **kw):
+    """The outbox finished messages: deliveries of ours become sent (an SMS: stored) or failed with the reason."""
+    sent, now = [], utcnow()
+    for _message_id, key, status, error in results:
+        if not key or not key.startswith(KEY_PREFIX):
+            continue
+        delivery_id = key[len(KEY_PREFIX):]
+        if status == "failed":
+            ReminderDelivery.objects(pk=delivery_id, status__in=["claimed", "queued"]).update_one(
+                set__status="failed", set__error=(error or "")[:1000])
+        else:
+            sent.append(delivery_id)
+    if sent:
+        ReminderDelivery.objects(pk__in=sent, status__in=["claimed", "queued"]).update(
+            set__status="sent", set__sent_at=now, unset__error=True)
 
 
 # --- texts ------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 
 from core.models import Appointment, OutboxMessage
 from core.models._base import utcnow
+from core.services import reminders as service
 from core.services.mail import deliver_message, queue_email
 from core.services.reminders import sweep
 from tests.conftest import make_app
@@ -72,7 +73,7 @@ def test_reminder_sweep_sends_once(app, due):
         msg = OutboxMessage.objects.get()
         delivery = ReminderDelivery.objects.get(appointment=soon.pk, kind="reminder")
         assert msg.idempotency_key == f"reminder-delivery:{delivery.pk}" and msg.to == "kunde@example.com"
-        assert delivery.status == "sent" and delivery.message_id == str(msg.pk)
+        assert delivery.status == "sent" and service.message_key(delivery) == msg.idempotency_key
         assert "Erinnerung" in msg.subject
         assert Appointment.objects.get(pk=soon.pk).reminder_sent_at is not None
         assert Appointment.objects.get(pk=later.pk).reminder_sent_at is None

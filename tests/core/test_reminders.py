@@ -91,7 +91,7 @@ def test_booking_sends_the_confirmation_with_a_calendar_entry_and_arms_the_remin
         announce(appt, None, source="portal")
         confirmation = ReminderDelivery.objects.get(appointment=appt.pk, kind="confirmation")
         assert confirmation.status == "sent"
-        msg = OutboxMessage.objects.get(pk=confirmation.message_id)
+        msg = OutboxMessage.objects.get(idempotency_key=service.message_key(confirmation))
         assert msg.attachments[0].filename.endswith(".ics") and "BEGIN:VEVENT" in msg.attachments[0].data
         assert "DTSTART:20300109T090000Z" in msg.attachments[0].data
         assert "/portal/appointment/" in msg.body
@@ -216,7 +216,7 @@ def test_a_dead_workers_claim_is_taken_again_without_a_second_message(app, unit,
         due = datetime(2030, 1, 8, 9, 0)
         # a worker claimed it, put the message in the outbox and died before it said so
         ReminderDelivery.objects(pk=delivery.pk).update_one(set__status="claimed", set__claimed_at=due)
-        service._queue(delivery, appt, customer, service.policy_of(unit))
+        service._queue_all([(delivery, appt)], {str(unit.pk): service.policy_of(unit)})
         assert service.sweep(now=due + timedelta(minutes=5)) == 0  # the claim is still fresh
         assert service.sweep(now=due + timedelta(minutes=11)) == 1
         assert OutboxMessage.objects.count() == 1
