@@ -55,7 +55,7 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(AppointmentView(Appointment, name=_l("Appointments"), endpoint="appointment"))
     admin.add_view(QuestionnaireView(Questionnaire, name=_l("Questionnaires"), endpoint="questionnaire"))
     # reminders: the overview, the tracked messages, the settings (owners)
-    admin.add_view(ReminderOverviewView(name=_l("Overview"), endpoint="reminder_overview",
+    admin.add_view(ReminderOverviewView(name=_l("Reminder overview"), endpoint="reminder_overview",
                                         url="/admin/reminders/overview", category=_l("Reminders")))
     admin.add_view(ReminderMessagesView(ReminderDelivery, name=_l("Messages"), endpoint="reminders",
                                         url="/admin/reminders", category=_l("Reminders")))

@@ -346,7 +346,8 @@ def _notify(appointment: Appointment, kind: str, now: datetime) -> None:
     """Schedule a confirmation or cancellation notice at once, if the rule asks for it, and send it."""
     unit = appointment.business_unit
     customer = appointment.customer
-    if customer is None or not customer.reminders_wanted or not unit.has_feature(FEATURE):
+    if customer is None or not customer.reminders_wanted or not unit.has_feature(FEATURE) \
+            or appointment.start <= now:  # nothing to confirm or call off for the past
         return
     policy = policy_of(unit)
     rule = rule_for(policy, appointment.activity_type)
