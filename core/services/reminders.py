@@ -478,10 +478,12 @@ def send_batch(delivery_ids: list[str], now: datetime | None = None) -> dict[str
     reminded = [a.pk for d, a in ready if d.kind == "reminder"]
     if reminded:
         Appointment.objects(pk__in=reminded, reminder_sent_at=None).update(set__reminder_sent_at=now)
-    if emails:
-        mail.deliver_batch(emails)
-    for delivery_id, status in ReminderDelivery.objects(pk__in=[d.pk for d, _a in ready]).scalar("pk", "status"):
-        results[str(delivery_id)] = status
+    outcome = mail.deliver_batch(emails) if emails else {}
+    email_deliveries = [d for d, _a in ready if d.channel == "email"]  # in the order of ``emails``
+    states = {str(d.pk): outcome[message_id] for d, message_id in zip(email_deliveries, emails, strict=True)}
+    for delivery, _appointment in ready:  # the outbox's word, as the finish signal recorded it (SMS: stored)
+        state = states.get(str(delivery.pk), "stored")
+        results[str(delivery.pk)] = {"stored": "sent", "sent": "sent", "failed": "failed"}.get(state, "queued")
     return results
 
 
