@@ -50,7 +50,7 @@ class CustomerView(SecureModelView):
         "address": _l("Address"), "notes": _l("Notes"), "tags": _l("Tags"), "custom_fields": _l("Custom fields"),
         "created_at": _l("Created"), "updated_at": _l("Updated"),
         "portal_enabled": _l("Customer portal"),
-        "reminders_wanted": _l("Appointment reminders wanted"), "reminder_channel": _l("Preferred reminder channel"),
+        "reminders_opt_out": _l("No appointment reminders"), "reminder_channel": _l("Preferred reminder channel"),
     }
     column_sortable_list = (("last_name", "last_name_key"), "first_name", "birthday", "updated_at")
     column_default_sort = [("last_name_key", False), ("first_name", False)]
@@ -68,7 +68,7 @@ class CustomerView(SecureModelView):
                           "address", "tags", "notes", "created_at")
     form_columns = ("salutation", "title", "first_name", "last_name", "birthday", "email", "phone",
                     "address", "tags", "notes",
-                    "portal_enabled", "reminders_wanted", "reminder_channel")
+                    "portal_enabled", "reminders_opt_out", "reminder_channel")
     form_overrides = {"tags": TagsField}
     form_subdocuments = {"address": {"form_args": {
         "street": {"label": _l("Street and number")}, "postal_code": {"label": _l("Postal code")},

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections import Counter
@@ -61,6 +62,7 @@ from core.signals import (
     appointment_status_changed,
 )
 
+log = logging.getLogger(__name__)
 FEATURE = "reminders"
 LINKS = ("links.confirm", "links.cancel", "links.reschedule")
 #: the names a confirmation, reminder or cancellation template may use
@@ -171,7 +173,7 @@ def check_template(text: str | None, *, field: str) -> str:
 def default_wanted(unit: BusinessUnit, activity_type=None, customer: Customer | None = None) -> bool:
     """"Reminder wanted" of a new appointment: the activity type's (or unit's) rule, unless the customer
     opted out."""
-    if customer is not None and not customer.reminders_wanted:
+    if customer is not None and customer.reminders_opt_out:
         return False
     return bool(rule_for(policy_of(unit), activity_type).reminder_default)
 
@@ -196,7 +198,7 @@ QUIET_TOO_LONG = N_("Quiet hours last until the appointment starts.")
 
 def contact_problem(customer: Customer, channel: str) -> str | None:
     """Why ``customer`` cannot get a message on ``channel`` (None: they can), in English (a msgid)."""
-    if not customer.reminders_wanted:
+    if customer.reminders_opt_out:
         return OPTED_OUT
     if channel == "email" and not customer.email:
         return NO_EMAIL
@@ -310,7 +312,7 @@ def sync(appointment: Appointment, now: datetime | None = None) -> int:
     unit = appointment.business_unit
     customer = appointment.customer
     active = (appointment.status == "planned" and appointment.reminder_wanted and customer is not None
-              and customer.reminders_wanted and unit.has_feature(FEATURE))
+              and not customer.reminders_opt_out and unit.has_feature(FEATURE))
     stale = ReminderDelivery.objects(appointment=appointment, kind="reminder", status="scheduled")
     if active:
         stale = stale.filter(for_start__ne=appointment.start)
@@ -346,7 +348,7 @@ def _notify(appointment: Appointment, kind: str, now: datetime) -> None:
     """Schedule a confirmation or cancellation notice at once, if the rule asks for it, and send it."""
     unit = appointment.business_unit
     customer = appointment.customer
-    if customer is None or not customer.reminders_wanted or not unit.has_feature(FEATURE) \
+    if customer is None or customer.reminders_opt_out or not unit.has_feature(FEATURE) \
             or appointment.start <= now:  # nothing to confirm or call off for the past
         return
     policy = policy_of(unit)
@@ -365,7 +367,7 @@ def _listener(handler):
         try:
             handler(appointment, **kw)
         except Exception:
-            current_app.logger.exception("Reminders could not react to a change of appointment %s", appointment.pk)
+            log.exception("Reminders could not react to a change of appointment %s", appointment.pk)
     return wrapped
 
 

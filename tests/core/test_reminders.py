@@ -173,7 +173,7 @@ def test_cancelling_sends_no_reminder_but_the_notice(app, unit, make_appointment
 def test_an_opted_out_customer_gets_nothing(app, unit, make_appointment, make_customer):
     with app.app_context():
         set_policy(unit)
-        quiet = make_customer(email="ruhe@example.com", reminders_wanted=False)
+        quiet = make_customer(email="ruhe@example.com", reminders_opt_out=True)
         appt = make_appointment(customer=quiet, reminder_wanted=True, start=datetime(2030, 1, 9, 9, 0))
         announce(appt, None)
         assert ReminderDelivery.objects(appointment=appt.pk).count() == 0
@@ -353,7 +353,7 @@ def test_bulk_switch_on_schedules_and_refuses_with_reasons(app, unit, make_appoi
         set_policy(unit, leads=(24 * 60,), confirmation=False)
         ok = make_appointment(customer=make_customer(email="a@example.com"), start=T0 + timedelta(hours=3))
         later = make_appointment(customer=make_customer(email="b@example.com"), start=T0 + timedelta(days=3))
-        opted_out = make_appointment(customer=make_customer(email="c@example.com", reminders_wanted=False),
+        opted_out = make_appointment(customer=make_customer(email="c@example.com", reminders_opt_out=True),
                                      start=T0 + timedelta(days=2))
         no_mail = make_appointment(customer=make_customer(), start=T0 + timedelta(days=2))
         foreign = make_appointment(business_unit=make_unit(), start=T0 + timedelta(days=2))
