@@ -155,3 +155,33 @@ def test_no_show_is_a_status_with_a_german_label(owner_client, app, make_appoint
         appt = make_appointment(customer=make_customer(), status="no_show")
     page = owner_client.get(f"/admin/appointment/details/?id={appt.pk}").get_data(as_text=True)
     assert "nicht erschienen" in page
+
+
+def test_a_new_appointment_wants_a_reminder_as_the_settings_say(owner_client, app, unit):
+    page = owner_client.get("/admin/appointment/new/").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*id="reminder_wanted"|<input[^>]*id="reminder_wanted"[^>]*checked', page)
+    with app.app_context():
+        rule = service.RuleInput(confirmation=True, cancellation_notice=True, lead_minutes=[60], channel="email",
+                                 reminder_default=False)
+        service.save_policy(service.Actor("staff", None, "t", str(unit.pk)), unit, default=rule, overrides=[],
+                            templates={}, quiet_start=0, quiet_end=0)
+    page = owner_client.get("/admin/appointment/new/").get_data(as_text=True)
+    assert not re.search(r'<input[^>]*id="reminder_wanted"[^>]*checked', page)
+
+
+def test_an_activity_type_gets_its_own_rule_on_the_settings_page(owner_client, app, unit):
+    from core.models import ActivityType
+
+    with app.app_context():
+        cut = ActivityType(business_unit=unit, name="Schnitt").save()
+    url = "/admin/reminders/settings/"
+    page = owner_client.get(url).get_data(as_text=True)
+    assert f'name="at-{cut.pk}-own"' in page and "Schnitt" in page
+    r = owner_client.post(url, data={"csrf_token": csrf_token(owner_client, url), "default-leads": "1 d",
+                                     "default-channel": "email", "quiet_start": "21:00", "quiet_end": "08:00",
+                                     f"at-{cut.pk}-own": "1", f"at-{cut.pk}-leads": "2 h, 30 min",
+                                     f"at-{cut.pk}-channel": "sms"})
+    assert r.status_code == 303
+    with app.app_context():
+        rule = service.rule_for(ReminderPolicy.objects.get(business_unit=unit), cut)
+        assert rule.lead_minutes == [120, 30] and rule.channel == "sms" and rule.confirmation is False
