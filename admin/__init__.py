@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from admin import auth
 from admin.forms import format_local, to_local
-from admin.views.appointments import ActivityTypeView, AppointmentView, ReminderView
+from admin.views.appointments import ActivityTypeView, AppointmentView
 from admin.views.calendar import CalendarView
 from admin.views.customer_file import (
     CallsAdminView,
@@ -29,10 +29,20 @@ from admin.views.portal import PortalAdminView
 from admin.views.portal_actions import PortalActionsView, WaitlistView
 from admin.views.questionnaires import QuestionnaireView
 from admin.views.records import AuditView, OutboxView
+from admin.views.reminders import ReminderMessagesView, ReminderOverviewView, ReminderSettingsView
 from admin.views.schedules import ScheduleView
 from admin.views.settings import FeaturesView, SettingsView
 from admin.views.staff import StaffUserView
-from core.models import ActivityType, Appointment, AuditEvent, Customer, OutboxMessage, Questionnaire, StaffUser
+from core.models import (
+    ActivityType,
+    Appointment,
+    AuditEvent,
+    Customer,
+    OutboxMessage,
+    Questionnaire,
+    ReminderDelivery,
+    StaffUser,
+)
 from core.security import csp_nonce
 
 
@@ -56,7 +66,13 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(CustomerView(Customer, name=_l("Customers"), endpoint="customer"))
     admin.add_view(AppointmentView(Appointment, name=_l("Appointments"), endpoint="appointment"))
     admin.add_view(QuestionnaireView(Questionnaire, name=_l("Questionnaires"), endpoint="questionnaire"))
-    admin.add_view(ReminderView(Appointment, name=_l("Reminders"), endpoint="reminders", url="/admin/reminders"))
+    # reminders: the overview, the tracked messages, the settings (owners)
+    admin.add_view(ReminderOverviewView(name=_l("Reminder overview"), endpoint="reminder_overview",
+                                        url="/admin/reminders/overview", category=_l("Reminders")))
+    admin.add_view(ReminderMessagesView(ReminderDelivery, name=_l("Messages"), endpoint="reminders",
+                                        url="/admin/reminders", category=_l("Reminders")))
+    admin.add_view(ReminderSettingsView(name=_l("Reminder settings"), endpoint="reminder_settings",
+                                        url="/admin/reminders/settings", category=_l("Reminders")))
     admin.add_view(OutboxView(OutboxMessage, name=_l("Outbox"), endpoint="outbox", category=_l("Records")))
     admin.add_view(AuditView(AuditEvent, name=_l("Audit log"), endpoint="audit", category=_l("Records")))
     admin.add_view(SettingsView(name=_l("General"), endpoint="settings", url="/admin/settings",

@@ -19,7 +19,7 @@ from flask import Flask, current_app
 
 #: periodic jobs; each is short, idempotent and guarded against double runs
 BEAT_SCHEDULE = {
-    "appointment-reminders": {"task": "tasks.reminders.sweep", "schedule": timedelta(minutes=5)},
+    "appointment-reminders": {"task": "tasks.reminders.sweep", "schedule": timedelta(minutes=1)},
     "outbox-retry": {"task": "tasks.mail.retry_queued", "schedule": timedelta(minutes=5)},
     "kiosk-expire-runs": {"task": "tasks.kiosk.expire_runs", "schedule": timedelta(minutes=1)},  # issue 4
     "dialogs-sweep": {"task": "tasks.dialogs.sweep", "schedule": timedelta(minutes=2)},

@@ -77,6 +77,8 @@ DEFAULTS: dict[str, Any] = {
     "DIALOG_LINK_DAYS": 30,
     "DIALOG_REMINDER_AFTER_DAYS": 7,
     "DIALOG_REMINDER_MAX": 2,
+    # appointment reminders: deliveries per sending task (one SMTP connection and a few queries each)
+    "REMINDER_TASK_BATCH": 100,
     "PORTAL_CODE_MINUTES": 10,
     "PORTAL_CODE_MAX_FAILURES": 5,
     "PORTAL_CODE_RESEND_SECONDS": 60,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core.models import OutboxMessage
-from core.services.mail import deliver_message, fail_stale_claims
+from core.services.mail import deliver_message, fail_stale_claims, retry_due
 
 
 @shared_task(name="tasks.mail.deliver", ignore_result=False)
@@ -15,9 +14,10 @@ def deliver(message_id: str) -> str:
 
 @shared_task(name="tasks.mail.retry_queued")
 def retry_queued() -> int:
-    """Periodic: deliver what is still queued (a lost task, an SMTP outage); flag dead claims."""
+    """Periodic: deliver what is still queued once its backoff is over (a lost task, an SMTP outage);
+    flag dead claims."""
     fail_stale_claims()
-    ids = [str(pk) for pk in OutboxMessage.objects(status="queued", attempts__lt=5).scalar("pk")[:200]]
+    ids = retry_due()
     for message_id in ids:
         deliver_message(message_id)
     return len(ids)

@@ -20,14 +20,14 @@ from admin.views.base import CustomerAjaxLoader, SecureModelView, actor
 from admin.views.customer_file import call_link
 from core.errors import InvalidInput
 from core.models import ActivityType, Customer, Project, StaffUser
-from core.services import booking, portal_actions
+from core.services import booking, portal_actions, reminders
 from core.signals import announce
 
 #: the answer for any id that is not among the scoped choices (unknown, another unit's, inactive, designer)
 NOT_A_CHOICE = _l("This choice is not available.")
 
 STATUS_LABELS = {"planned": _l("planned"), "running": _l("running"), "done": _l("done"),
-                 "cancelled": _l("cancelled")}
+                 "cancelled": _l("cancelled"), "no_show": _l("no-show")}
 
 
 def _local(view, context, model, name):
@@ -42,7 +42,8 @@ class AppointmentView(SecureModelView):
                      "activity_type": _l("Activity"), "project": _l("Project"), "status": _l("Status"),
                      "location": _l("Location"), "price": _l("Price"),
                      "notes": _l("Notes"), "reminder_wanted": _l("Reminder wanted"), "timezone": _l("Time zone"),
-                     "reminder_sent_at": _l("Reminder sent"), "customer_phone": _l("Phone")}
+                     "reminder_sent_at": _l("Reminder sent"), "customer_phone": _l("Phone"),
+                     "confirmed_at": _l("Confirmed by the customer")}
     column_value_labels = {"status": STATUS_LABELS}
     column_default_sort = ("start", True)
     column_sortable_list = ("start", "end", "status")
@@ -61,7 +62,7 @@ class AppointmentView(SecureModelView):
     form_choices = {"status": list(STATUS_LABELS.items())}
     details_template = "admin/appointment_details.html"
     column_details_list = ("start", "end", "customer", "customer_phone", "staff", "activity_type", "status",
-                           "location", "price", "notes", "reminder_wanted", "reminder_sent_at")
+                           "location", "price", "notes", "reminder_wanted", "reminder_sent_at", "confirmed_at")
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -92,6 +93,8 @@ class AppointmentView(SecureModelView):
 
     def create_form(self, obj=None):
         form = self._scope_form(super().create_form(obj))
+        if request.method == "GET":  # "reminder wanted" starts as the unit's reminder settings say
+            form.reminder_wanted.data = reminders.default_wanted(current_user.business_unit)
         if request.method == "GET" and request.args.get("customer"):  # opened from the customer file
             form.customer.data = Customer.objects.of_unit(current_user.business_unit).get_or_none(
                 pk=request.args.get("customer"))
@@ -136,6 +139,7 @@ class AppointmentView(SecureModelView):
                                             "staff_id": _id_str(before.get("staff")),
                                             "status": before.get("status")}
         announce(model, previous, actor=actor(), source="admin")
+        reminders.sync(model)  # "reminder wanted" switched on or off changes no time: no signal covers it
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
@@ -259,25 +263,3 @@ class ActivityTypeView(SecureModelView):
         super().on_model_change(form, model, is_created)
         check_portal_texts(model)
 
-
-class ReminderView(SecureModelView):
-    """Upcoming appointments that asked for a reminder, and whether it went out (feature "reminders")."""
-
-    roles = ("owner", "staff")
-    feature = "reminders"
-    can_create = can_edit = can_delete = False
-    audited = False
-    column_list = ("start", "customer", "staff", "status", "reminder_sent_at")
-    column_labels = AppointmentView.column_labels
-    column_value_labels = AppointmentView.column_value_labels
-    column_formatters = {"start": _local, "reminder_sent_at": _local,
-                         "status": lambda v, c, m, n: STATUS_LABELS.get(m.status, m.status)}
-    column_details_list = AppointmentView.column_details_list
-    column_formatters_detail = {**AppointmentView.column_formatters, "reminder_sent_at": _local}
-    column_default_sort = ("start", False)
-    column_filters = ("start", "reminder_sent_at")
-
-    def get_query(self):
-        from core.models._base import utcnow
-
-        return super().get_query().filter(reminder_wanted=True, start__gte=utcnow())

@@ -24,6 +24,7 @@ from core.models.portal_account import (
 from core.models.portal_action import PortalAction, PortalActionRecord
 from core.models.project import Project
 from core.models.questionnaire import Questionnaire, QuestionnaireVersion
+from core.models.reminder import ReminderDelivery, ReminderPolicy
 from core.models.report import Report
 from core.models.schedule import BookingSettings, StaffSchedule
 from core.models.slot_claim import SlotClaim
@@ -41,6 +42,7 @@ ALL_MODELS += [Project, PortalAccount, PortalLoginCode, PortalSession, PortalSet
 ALL_MODELS += [DocumentRequest, CallNote]
 ALL_MODELS += [PortalAction, PortalActionRecord, WaitlistEntry]
 ALL_MODELS += [StaffSchedule, BookingSettings, SlotClaim]
+ALL_MODELS += [ReminderPolicy, ReminderDelivery]
 
 __all__ = [
     "ALL_MODELS",
@@ -70,6 +72,8 @@ __all__ = [
     "Project",
     "Questionnaire",
     "QuestionnaireVersion",
+    "ReminderDelivery",
+    "ReminderPolicy",
     "Report",
     "SlotClaim",
     "StaffSchedule",

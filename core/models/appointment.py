@@ -7,7 +7,7 @@ import mongoengine as me
 from core.models._base import N_, TimestampedMixin, UnitQuerySet
 from core.models.geo import GeoPoint
 
-STATUSES = ("planned", "running", "done", "cancelled")
+STATUSES = ("planned", "running", "done", "cancelled", "no_show")
 
 
 class Appointment(TimestampedMixin, me.Document):
@@ -32,6 +32,8 @@ class Appointment(TimestampedMixin, me.Document):
     reminder_sent_at = me.DateTimeField()
     #: when the status last became "done" (portal actions "within N days after done", surveys)
     done_at = me.DateTimeField()
+    #: the customer confirmed through the link in a confirmation or reminder (shown in the calendar)
+    confirmed_at = me.DateTimeField()
     created_at = me.DateTimeField()
     updated_at = me.DateTimeField()
 
@@ -43,7 +45,7 @@ class Appointment(TimestampedMixin, me.Document):
             {"fields": ["staff", "start"], "name": "staff_start"},
             {"fields": ["customer", "start"], "name": "customer_start"},
             {"fields": ["project", "start"], "name": "project_start", "sparse": True},
-            {"fields": ["reminder_wanted", "reminder_sent_at", "start"], "name": "reminder_due"},
+            {"fields": ["reminder_wanted", "status", "start"], "name": "reminder_arm"},
         ],
         "ordering": ["start"],
     }

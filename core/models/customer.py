@@ -167,6 +167,10 @@ class Customer(TimestampedMixin, me.Document):
     tags = me.ListField(me.StringField(max_length=50), max_length=50)
     custom_fields = me.DictField()
     portal_enabled = me.BooleanField(default=False)  # may log in to the customer portal
+    #: appointment confirmations and reminders: opted out → none (an opt-out, so a form or import that does
+    #: not know the field never opts anyone out); preferred channel ("" = the unit's)
+    reminders_opt_out = me.BooleanField(default=False)
+    reminder_channel = me.StringField(choices=("", "email", "sms"), default="")
     created_at = me.DateTimeField()
     updated_at = me.DateTimeField()
 

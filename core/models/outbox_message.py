@@ -10,6 +10,14 @@ CHANNELS = ("email", "sms")
 STATES = ("queued", "sending", "sent", "stored", "failed")
 
 
+class Attachment(me.EmbeddedDocument):
+    """A small file sent with the mail (e.g. the appointment as an .ics calendar entry)."""
+
+    filename = me.StringField(required=True, max_length=100)
+    content_type = me.StringField(required=True, max_length=100, regex=r"^[a-z]+/[a-z0-9.+-]+$")
+    data = me.StringField(required=True, max_length=100_000)
+
+
 class OutboxMessage(me.Document):
     business_unit = me.ReferenceField("BusinessUnit")
     channel = me.StringField(choices=CHANNELS, required=True, default="email")
@@ -24,7 +32,12 @@ class OutboxMessage(me.Document):
     attempts = me.IntField(default=0)
     #: when a sender claimed it ("sending"); a claim older than the lease means the sender died
     claimed_at = me.DateTimeField()
+    #: the token of the sender whose claim this is (senders claim many messages with one update)
+    claim = me.StringField(max_length=40)
     error = me.StringField(max_length=1000)
+    #: a transient failure waits until then before the next try (backoff)
+    next_attempt_at = me.DateTimeField()
+    attachments = me.ListField(me.EmbeddedDocumentField(Attachment), max_length=5)
     created_at = me.DateTimeField(default=utcnow)
     sent_at = me.DateTimeField()
 

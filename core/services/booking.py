@@ -26,7 +26,7 @@ from core.models import Appointment, SlotClaim
 from core.models._base import utcnow
 from core.models.geo import GeoPoint
 from core.models.slot_claim import GRANULE_MINUTES
-from core.services import geo, planning
+from core.services import geo, planning, reminders
 from core.services.audit import Actor, record, record_change, same_unit, snapshot
 from core.signals import announce, appointment_state
 
@@ -227,7 +227,8 @@ def book_at(unit, activity_type, customer, staff, start: datetime, *, actor: Act
                               start=start, end=start + timedelta(minutes=activity_type.duration_minutes),
                               timezone=unit.timezone, status="planned",
                               price=price if price is not None else activity_type.price,
-                              coordinates=place_of(unit, activity_type, customer))
+                              coordinates=place_of(unit, activity_type, customer),
+                              reminder_wanted=reminders.default_wanted(unit, activity_type, customer))
     save_held(appointment)
     _announce_booked(appointment, actor, source)
     return appointment
@@ -272,10 +273,15 @@ def cancel(appointment: Appointment, *, actor: Actor, source: str, reason: str |
     if appointment.status == "done":
         raise InvalidInput(_l("This appointment is done and can no longer be cancelled."))
     before, previous = appointment_state(appointment), snapshot(appointment)
-    appointment.status = "cancelled"
-    if reason:
-        appointment.notes = "\n".join(p for p in (appointment.notes, str(reason)[:500]) if p)[:5000]
-    appointment.save()
+    notes = "\n".join(p for p in (appointment.notes, str(reason)[:500]) if p)[:5000] if reason else appointment.notes
+    # one conditional write: two cancels at once (staff, the customer's link, the portal) cancel once
+    if not Appointment.objects(pk=appointment.pk, status=before["status"]).update_one(
+            set__status="cancelled", set__notes=notes, set__updated_at=utcnow()):
+        appointment.reload()
+        if appointment.status == "cancelled":
+            return appointment
+        return cancel(appointment, actor=actor, source=source, reason=reason)
+    appointment.reload()
     release(appointment.pk)
     record_change(actor, appointment, previous, summary=("cancelled by the customer in the portal"
                                                          if source == "portal" else f"cancelled ({source})"))

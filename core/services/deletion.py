@@ -26,6 +26,7 @@ from core.models import (
     PortalActionRecord,
     PortalTask,
     Project,
+    ReminderDelivery,
     Report,
     SlotClaim,
     Submission,
@@ -36,6 +37,7 @@ from core.models._base import N_
 from core.services.audit import Actor, erase_customer, erase_object, record
 from core.services.dialogs import delete_customer_dialogs
 from core.services.kiosk import delete_customer_runs
+from core.services.reminders import delete_customer_deliveries
 from core.services.reports import delete_customer_reports
 
 Cleanup = Callable[[Customer], int]
@@ -94,6 +96,8 @@ register_customer_data("appointments", _appointments, counts={N_("appointments")
 register_customer_data("outbox", _outbox,
                        counts={N_("e-mails/SMS in the outbox"): _of(OutboxMessage, "customer_id")})
 register_customer_data("submissions", _submissions, counts={N_("questionnaires"): _of(Submission)})
+register_customer_data("reminder_deliveries", delete_customer_deliveries,
+                       counts={N_("appointment confirmations and reminders"): _of(ReminderDelivery)})
 
 # the customer's tablet runs (and the audit events about them)
 register_customer_data("kiosk_runs", delete_customer_runs, counts={N_("questionnaires on the tablet"): _of(KioskRun)})

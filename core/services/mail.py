@@ -6,24 +6,46 @@ never produces two messages; delivery claims the message atomically before talki
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 import smtplib
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from blinker import Namespace
 from flask import current_app
 from mongoengine import NotUniqueError
 
 from core.celery_app import enqueue
 from core.models import OutboxMessage
-from core.models._base import utcnow
+from core.models._base import N_, utcnow
+from core.models.outbox_message import Attachment
+
+#: sent with ``results``, a list of (message id, idempotency key, status, error), when deliveries ended
+#: ("sent", "stored", "failed"), so whoever queued them (the reminders) can track them without the outbox
+#: knowing them
+messages_finished = Namespace().signal("outbox-messages-finished")
+#: tries of a message whose server failed before it is given up ("failed")
+MAX_ATTEMPTS = 5
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th transient failure: 1, 2, 4, 8 minutes."""
+    return timedelta(minutes=2 ** max(attempts - 1, 0))
 
 
 def queue_email(*, to: str, subject: str, body: str, business_unit=None, customer_id: str | None = None,
-                idempotency_key: str | None = None, send: bool = True) -> OutboxMessage:
-    """Store a message (once per idempotency key) and hand its id to the delivery task."""
+                idempotency_key: str | None = None, send: bool = True,
+                attachments: list[tuple[str, str, str]] = ()) -> OutboxMessage:
+    """Store a message (once per idempotency key) and hand its id to the delivery task.
+
+    ``attachments``: (file name, content type, text) each, e.g. an .ics calendar entry."""
     msg = OutboxMessage(channel="email", to=to, subject=subject[:300], body=body, business_unit=business_unit,
-                        customer_id=customer_id, idempotency_key=idempotency_key)
+                        customer_id=customer_id, idempotency_key=idempotency_key,
+                        attachments=[Attachment(filename=n, content_type=t, data=d) for n, t, d in attachments])
     try:
         msg.save()
     except NotUniqueError:
@@ -40,40 +62,81 @@ def queue_sms(*, to: str, body: str, business_unit=None, customer_id: str | None
     msg = OutboxMessage(channel="sms", to=to, body=body[:1600], business_unit=business_unit, customer_id=customer_id,
                         idempotency_key=idempotency_key, status="stored", sent_at=utcnow())
     try:
-        return msg.save()
+        msg.save()
     except NotUniqueError:
         return OutboxMessage.objects.get(idempotency_key=idempotency_key)
+    messages_finished.send(None, results=[(str(msg.pk), idempotency_key, "stored", None)])
+    return msg
 
 
 def deliver_message(message_id: str) -> str:
     """Send one queued message. Returns its final status. Safe to call twice: only one sender claims it."""
-    claimed = OutboxMessage.objects(pk=message_id, status="queued").modify(
-        new=True, set__status="sending", inc__attempts=1, set__claimed_at=utcnow())
-    if claimed is None:
-        existing = OutboxMessage.objects(pk=message_id).first()
-        return existing.status if existing else "missing"
+    return deliver_batch([message_id])[str(message_id)]
+
+
+def deliver_batch(message_ids: list[str]) -> dict[str, str]:
+    """Send queued messages over one SMTP connection; returns id → status. Safe to call twice.
+
+    The messages are claimed with one conditional update (queued → sending, under a claim token) and
+    finished with one update per outcome, so a batch costs a few database round trips, not a few per
+    message. Only what this call claimed is sent; the others report the state they are in."""
+    ids = [str(i) for i in message_ids]
+    token, now = secrets.token_hex(8), utcnow()
+    OutboxMessage.objects(pk__in=ids, status="queued").update(
+        set__status="sending", inc__attempts=1, set__claimed_at=now, set__claim=token)
+    claimed = list(OutboxMessage.objects(pk__in=ids, status="sending", claim=token))
+    results = {str(pk): status for pk, status in OutboxMessage.objects(pk__in=ids).scalar("pk", "status")}
+    results = {i: results.get(i, "missing") for i in ids}
+    finished: list[tuple[str, str | None, str, str | None]] = []
     if not current_app.config["SMTP_HOST"]:
-        OutboxMessage.objects(pk=claimed.pk).update_one(set__status="stored", set__sent_at=utcnow())
-        return "stored"
+        OutboxMessage.objects(pk__in=[m.pk for m in claimed], claim=token).update(
+            set__status="stored", set__sent_at=utcnow())
+        finished = [(str(m.pk), m.idempotency_key, "stored", None) for m in claimed]
+    else:
+        with smtp_session():
+            finished = [_send_claimed(msg) for msg in claimed]
+        sent = [message_id for message_id, _key, status, _error in finished if status == "sent"]
+        OutboxMessage.objects(pk__in=sent, claim=token).update(
+            set__status="sent", set__sent_at=utcnow(), unset__error=True)
+    results.update({message_id: status for message_id, _key, status, _error in finished})
+    done = [item for item in finished if item[2] != "queued"]
+    if done:
+        messages_finished.send(None, results=done)
+    return results
+
+
+def _send_claimed(msg: OutboxMessage) -> tuple[str, str | None, str, str | None]:
+    """(id, key, status, error) after one SMTP attempt; failures are stored here, a success by the caller."""
     try:
-        _smtp_send(claimed)
+        _smtp_send(msg)
     except (OSError, smtplib.SMTPException) as exc:  # the connection or the server: worth another try
-        final = claimed.attempts >= 5
-        OutboxMessage.objects(pk=claimed.pk).update_one(
-            set__status="failed" if final else "queued", set__error=_reason(exc))
-        return "failed" if final else "queued"
+        if msg.attempts >= MAX_ATTEMPTS:
+            OutboxMessage.objects(pk=msg.pk).update_one(set__status="failed", set__error=_reason(exc))
+            return str(msg.pk), msg.idempotency_key, "failed", _reason(exc)
+        OutboxMessage.objects(pk=msg.pk).update_one(
+            set__status="queued", set__error=_reason(exc), set__next_attempt_at=utcnow() + backoff(msg.attempts))
+        return str(msg.pk), msg.idempotency_key, "queued", _reason(exc)
     except Exception as exc:  # the message itself cannot be sent (e.g. a line break in a header): no retry
-        OutboxMessage.objects(pk=claimed.pk).update_one(set__status="failed", set__error=_reason(exc))
-        current_app.logger.warning("Outbox message %s cannot be sent: %s", claimed.pk, _reason(exc))
-        return "failed"
-    OutboxMessage.objects(pk=claimed.pk).update_one(set__status="sent", set__sent_at=utcnow(), unset__error=True)
-    return "sent"
+        OutboxMessage.objects(pk=msg.pk).update_one(set__status="failed", set__error=_reason(exc))
+        current_app.logger.warning("Outbox message %s cannot be sent: %s", msg.pk, _reason(exc))
+        return str(msg.pk), msg.idempotency_key, "failed", _reason(exc)
+    return str(msg.pk), msg.idempotency_key, "sent", None
+
+
+def retry_due(now=None, limit: int = 200) -> list[str]:
+    """Ids of queued messages whose backoff is over (a lost task, an SMTP outage)."""
+    now = now or utcnow()
+    due = OutboxMessage.objects(status="queued", attempts__lt=MAX_ATTEMPTS).filter(
+        __raw__={"$or": [{"next_attempt_at": None}, {"next_attempt_at": {"$lte": now}}]})
+    return [str(pk) for pk in due.scalar("pk")[:limit]]
 
 
 def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:1000]
 
 
+#: stored in English (a msgid: pages that show it translate it)
+STOPPED_SENDER = N_("The sender stopped during delivery; it may or may not have arrived. Check before resending.")
 #: a sender that has not finished within this time has died (SMTP_TIMEOUT is seconds)
 SENDING_LEASE = timedelta(minutes=10)
 
@@ -85,9 +148,14 @@ def fail_stale_claims(now=None) -> int:
     sending twice is what the claim exists to prevent; staff see the reason in the outbox and decide.
     """
     now = now or utcnow()
-    return OutboxMessage.objects(status="sending", claimed_at__lt=now - SENDING_LEASE).update(
-        set__status="failed",
-        set__error="The sender stopped during delivery; it may or may not have arrived. Check before resending.")
+    reason = STOPPED_SENDER
+    stale = OutboxMessage.objects(status="sending", claimed_at__lt=now - SENDING_LEASE).scalar("pk", "idempotency_key")
+    failed = 0
+    for message_id, key in list(stale):  # each on its own: a sender that finished meanwhile keeps its result
+        if OutboxMessage.objects(pk=message_id, status="sending").update_one(set__status="failed", set__error=reason):
+            messages_finished.send(None, results=[(str(message_id), key, "failed", reason)])
+            failed += 1
+    return failed
 
 
 def _smtp_send(msg: OutboxMessage) -> None:
@@ -98,9 +166,56 @@ def _smtp_send(msg: OutboxMessage) -> None:
     email["Subject"] = msg.subject or ""
     email["Message-ID"] = make_msgid(idstring=str(msg.pk))
     email.set_content(msg.body)
-    with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), timeout=cfg["SMTP_TIMEOUT"]) as smtp:
+    for attachment in msg.attachments or []:
+        maintype, subtype = attachment.content_type.split("/", 1)
+        email.add_attachment(attachment.data.encode(), maintype=maintype, subtype=subtype,
+                             filename=attachment.filename)
+    if not getattr(_session, "open", False):
+        with _connect() as smtp:
+            smtp.send_message(email)
+        return
+    if _session.smtp is None:
+        _session.smtp = _connect()
+    try:
+        _session.smtp.send_message(email)
+    except Exception:  # the connection's state is unknown now: the next message opens a new one
+        _drop_session_connection()
+        raise
+
+
+def _connect() -> smtplib.SMTP:
+    cfg = current_app.config
+    smtp = smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), timeout=cfg["SMTP_TIMEOUT"])
+    try:
         if cfg["SMTP_STARTTLS"]:
             smtp.starttls()
         if cfg["SMTP_USER"]:
             smtp.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"])
-        smtp.send_message(email)
+    except Exception:
+        smtp.close()
+        raise
+    return smtp
+
+
+_session = threading.local()
+
+
+@contextlib.contextmanager
+def smtp_session() -> Iterator[None]:
+    """Messages delivered inside the block (this thread) share one SMTP connection, opened on first use:
+    a batch of reminders costs one connection, not one per message. Claims and results stay per message."""
+    _session.open, _session.smtp = True, None
+    try:
+        yield
+    finally:
+        if _session.smtp is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                _session.smtp.quit()
+        _drop_session_connection()
+        _session.open = False
+
+
+def _drop_session_connection() -> None:
+    smtp, _session.smtp = getattr(_session, "smtp", None), None
+    if smtp is not None:
+        smtp.close()

@@ -1,48 +1,871 @@
-"""Appointment reminders (feature "reminders")."""
+"""Appointment confirmations and reminders (feature "reminders").
+
+* **Policy**: per unit, with per activity type overrides (:class:`ReminderPolicy`): confirmation on booking,
+  lead times, channel, cancellation notice, templates (German and English, :mod:`core.placeholders`), SMS
+  quiet hours. Customers can opt out or prefer a channel; each appointment says "reminder wanted".
+* **Arming** (:func:`sync`): one :class:`ReminderDelivery` per (appointment, kind, lead time, appointment
+  start), under a unique key, so arming twice schedules once. The life-cycle signals re-arm; a delivery
+  whose start is no longer the appointment's start is never sent, signal or not.
+* **Sending**: the sweep selects due deliveries with one indexed query and claims them in bulk (one
+  conditional update), then hands each id to a task (:func:`send`), which checks the appointment again,
+  renders the message and puts it in the outbox under the idempotency key ``reminder-delivery:<id>``;
+  the outbox claims each message before talking to SMTP. So a message exists once per delivery and is
+  handed to SMTP at most once, whatever workers die, tasks repeat or sweeps overlap.
+* **Tracking**: the outbox reports the end of each delivery (:data:`core.services.mail.messages_finished`):
+  the delivery becomes sent or failed with the reason, shown to staff.
+* **Links**: signed, expiring, bound to appointment, customer and start (:func:`link_token`); opening one
+  shows a page, only its POST acts (:func:`act_on_link`).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import logging
+import re
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from mongoengine import NotUniqueError
+from mongoengine.errors import BulkWriteError
 
-from core.models import Appointment, BusinessUnit
-from core.models._base import utcnow
-from core.services.mail import queue_email
+from core import placeholders
+from core.celery_app import enqueue
+from core.config import public_base_url
+from core.errors import InvalidInput, NotFound
+from core.models import Appointment, BusinessUnit, Customer, OutboxMessage, ReminderDelivery, ReminderPolicy
+from core.models._base import N_, utcnow
+from core.models.outbox_message import Attachment
+from core.models.reminder import (
+    CHANNELS,
+    KINDS,
+    LANGUAGES,
+    MAX_LEAD_MINUTES,
+    MIN_LEAD_MINUTES,
+    ReminderRule,
+    ReminderTemplate,
+)
+from core.services import mail
+from core.services.audit import Actor, record, record_change, same_unit, snapshot
+from core.signals import (
+    appointment_cancelled,
+    appointment_created,
+    appointment_rescheduled,
+    appointment_status_changed,
+)
+
+log = logging.getLogger(__name__)
+FEATURE = "reminders"
+LINKS = ("links.confirm", "links.cancel", "links.reschedule")
+#: the names a confirmation, reminder or cancellation template may use
+PLACEHOLDERS = placeholders.CUSTOMER + placeholders.UNIT + placeholders.APPOINTMENT + LINKS
+#: a worker that claimed a delivery and did not finish within this time died: the delivery is taken again
+#: (safe: the outbox key makes a second message impossible)
+CLAIM_LEASE = timedelta(minutes=10)
+#: deliveries claimed per round of the sweep
+SWEEP_BATCH = 1000
+#: a confirm/cancel link works this long at most (and never after the appointment started)
+LINK_MAX_AGE = timedelta(days=30)
+LINK_SALT = "frontdesk.appointment-link"
+KEY_PREFIX = "reminder-delivery:"
+#: tags and entities: templates are plain text (mails and SMS), markup in them is refused on save
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>|&[a-zA-Z#][a-zA-Z0-9]*;")
 
 
-def local_time(utc: datetime, tz: str) -> datetime:
-    return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz))
+# --- policy ---------------------------------------------------------------------------------------
 
 
-def send_due_reminders(now: datetime | None = None) -> int:
-    """Queue a reminder for every planned appointment inside its unit's reminder window.
+def policy_of(unit: BusinessUnit) -> ReminderPolicy:
+    """The unit's policy; an unsaved default (one reminder at the unit's general lead time) when none."""
+    policy = ReminderPolicy.objects(business_unit=unit).first()
+    if policy is None:
+        hours = unit.settings.reminder_hours_before if unit.settings else 24
+        policy = ReminderPolicy(business_unit=unit, default=ReminderRule(lead_minutes=[hours * 60]))
+    return policy
 
-    Each appointment is claimed atomically (``reminder_sent_at`` set only if still empty) and the
-    message carries the idempotency key ``reminder:<appointment id>``, so overlapping sweeps or a
-    retried task never remind twice.
-    """
+
+def rule_for(policy: ReminderPolicy, activity_type) -> ReminderRule:
+    if activity_type is not None:
+        for rule in policy.overrides or []:
+            if rule.activity_type is not None and rule.activity_type.pk == activity_type.pk:
+                return rule
+    return policy.default
+
+
+@dataclass
+class RuleInput:
+    """One rule as a form sends it; ``activity_type`` None for the unit's default."""
+
+    confirmation: bool
+    cancellation_notice: bool
+    lead_minutes: list[int]
+    channel: str
+    reminder_default: bool
+    activity_type: object = None
+
+
+def save_policy(actor: Actor, unit: BusinessUnit, *, default: RuleInput, overrides: list[RuleInput],
+                templates: dict[tuple[str, str], tuple[str, str]], quiet_start: int, quiet_end: int) -> ReminderPolicy:
+    """Check everything, then store the unit's policy with an audit entry; nothing is stored on a refusal.
+
+    ``templates``: (kind, language) → (subject, body); empty texts mean "the built-in text"."""
+    same_unit(actor, unit)
+    rules = [_rule(default, "default")]
+    for n, given in enumerate(overrides):
+        if given.activity_type is None or given.activity_type.business_unit.pk != unit.pk:
+            raise NotFound(_l("Not found."))
+        rules.append(_rule(given, f"override-{n}"))
+    if len({r.activity_type.pk for r in rules[1:]}) != len(rules) - 1:
+        raise InvalidInput(_l("One rule per activity type."), {"overrides": "duplicate"})
+    for minutes, field in ((quiet_start, "quiet_start"), (quiet_end, "quiet_end")):
+        if not isinstance(minutes, int) or not 0 <= minutes < 24 * 60:
+            raise InvalidInput(_l("Quiet hours need a time of day."), {field: "range"})
+    stored = []
+    for (kind, lang), (subject, body) in sorted(templates.items()):
+        if kind not in KINDS or lang not in LANGUAGES:
+            raise InvalidInput(_l("Unknown template."), {"templates": "unknown"})
+        for text, field in ((subject, f"{kind}_{lang}_subject"), (body, f"{kind}_{lang}_body")):
+            check_template(text, field=field)
+        if subject and "\n" in subject:
+            raise InvalidInput(_l("A subject is one line."), {f"{kind}_{lang}_subject": "line"})
+        if subject or body:
+            stored.append(ReminderTemplate(kind=kind, language=lang, subject=subject or None, body=body or None))
+    policy = ReminderPolicy.objects(business_unit=unit).first()
+    before = snapshot(policy) if policy is not None else None
+    policy = policy or ReminderPolicy(business_unit=unit)
+    policy.default, policy.overrides, policy.templates = rules[0], rules[1:], stored
+    policy.quiet_start, policy.quiet_end = quiet_start, quiet_end
+    policy.save()
+    record_change(actor, policy, before, summary="Reminder settings changed")
+    return policy
+
+
+def _rule(given: RuleInput, field: str) -> ReminderRule:
+    leads = sorted(set(given.lead_minutes), reverse=True)
+    if len(leads) > 5:
+        raise InvalidInput(_l("At most 5 reminders per appointment."), {field: "count"})
+    for minutes in leads:
+        if not MIN_LEAD_MINUTES <= minutes <= MAX_LEAD_MINUTES:
+            raise InvalidInput(_l("A lead time must be between 5 minutes and 14 days."), {field: "lead"})
+    if given.channel not in CHANNELS:
+        raise InvalidInput(_l("Unknown channel."), {field: "channel"})
+    return ReminderRule(activity_type=given.activity_type, confirmation=bool(given.confirmation),
+                        cancellation_notice=bool(given.cancellation_notice), lead_minutes=leads,
+                        channel=given.channel, reminder_default=bool(given.reminder_default))
+
+
+def check_template(text: str | None, *, field: str) -> str:
+    """A template text: known placeholders only, plain text (no markup: mails and SMS are plain)."""
+    placeholders.check(text, PLACEHOLDERS, field=field)
+    if text and _MARKUP.search(text):
+        raise InvalidInput(_l("Templates are plain text: HTML is not allowed."), {field: "html"})
+    return text or ""
+
+
+def default_wanted(unit: BusinessUnit, activity_type=None, customer: Customer | None = None) -> bool:
+    """"Reminder wanted" of a new appointment: the activity type's (or unit's) rule, unless the customer
+    opted out."""
+    if customer is not None and customer.reminders_opt_out:
+        return False
+    return bool(rule_for(policy_of(unit), activity_type).reminder_default)
+
+
+def channel_for(rule: ReminderRule, customer: Customer) -> str:
+    return customer.reminder_channel or rule.channel
+
+
+#: why a delivery was skipped or failed: stored in English, shown translated (``gettext(delivery.error)``)
+OPTED_OUT = N_("The customer does not want reminders.")
+NO_EMAIL = N_("The customer has no e-mail address.")
+NO_MOBILE = N_("The customer has no mobile number.")
+MOVED = N_("The appointment was moved: a reminder for its new time replaces this one.")
+NOT_PLANNED = N_("The appointment is no longer planned.")
+NOT_WANTED = N_("No reminder wanted (appointment, customer or unit).")
+GONE = N_("The appointment no longer exists.")
+SWITCHED_OFF = N_("Reminders are switched off for the unit.")
+NOT_CANCELLED = N_("The appointment is not cancelled.")
+TOO_LATE = N_("Too late: the appointment has started.")
+QUIET_TOO_LONG = N_("Quiet hours last until the appointment starts.")
+
+
+def contact_problem(customer: Customer, channel: str) -> str | None:
+    """Why ``customer`` cannot get a message on ``channel`` (None: they can), in English (a msgid)."""
+    if customer.reminders_opt_out:
+        return OPTED_OUT
+    if channel == "email" and not customer.email:
+        return NO_EMAIL
+    if channel == "sms" and not customer.phone:
+        return NO_MOBILE
+    return None
+
+
+# --- time arithmetic --------------------------------------------------------------------------------
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    return ZoneInfo(name or "Europe/Berlin")
+
+
+def _to_local(utc_naive: datetime, zone: ZoneInfo) -> datetime:
+    return utc_naive.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
+
+
+def _to_utc(local: datetime) -> datetime:
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def due_time(start: datetime, zone_name: str, lead_minutes: int) -> datetime:
+    """When a reminder ``lead_minutes`` before ``start`` (naive UTC) is due, as naive UTC.
+
+    Whole days count on the appointment's wall clock: "1 day before" a 09:00 appointment is 09:00 the day
+    before, also across a daylight-saving change (23 or 25 hours then). Other lead times are exact
+    durations ("2 hours before" is 120 minutes before)."""
+    if lead_minutes % (24 * 60):
+        return start - timedelta(minutes=lead_minutes)
+    zone = _zone(zone_name)
+    wall = _to_local(start, zone).replace(tzinfo=None) - timedelta(days=lead_minutes // (24 * 60))
+    return _to_utc(wall.replace(tzinfo=zone))
+
+
+def _minutes(local: datetime) -> int:
+    return local.hour * 60 + local.minute
+
+
+def in_quiet_hours(moment: datetime, zone_name: str, quiet_start: int, quiet_end: int) -> bool:
+    """``moment`` (naive UTC) lies inside the quiet hours in the zone (a window may span midnight)."""
+    if quiet_start == quiet_end:
+        return False
+    now = _minutes(_to_local(moment, _zone(zone_name)))
+    if quiet_start < quiet_end:
+        return quiet_start <= now < quiet_end
+    return now >= quiet_start or now < quiet_end
+
+
+def after_quiet_hours(moment: datetime, zone_name: str, quiet_end: int) -> datetime:
+    """The first moment after the quiet hours that contain ``moment`` (naive UTC in, naive UTC out)."""
+    zone = _zone(zone_name)
+    local = _to_local(moment, zone)
+    end = datetime.combine(local.date(), time(quiet_end // 60, quiet_end % 60), tzinfo=zone)
+    if end <= local:
+        end = datetime.combine(local.date() + timedelta(days=1), time(quiet_end // 60, quiet_end % 60), tzinfo=zone)
+    return _to_utc(end)
+
+
+def before_quiet_hours(moment: datetime, zone_name: str, quiet_start: int) -> datetime:
+    """The last minute before the quiet hours that contain ``moment`` began."""
+    zone = _zone(zone_name)
+    local = _to_local(moment, zone)
+    begin = datetime.combine(local.date(), time(quiet_start // 60, quiet_start % 60), tzinfo=zone)
+    if begin > local:
+        begin -= timedelta(days=1)
+    return _to_utc(begin) - timedelta(minutes=1)
+
+
+def quiet_due(due: datetime, start: datetime, zone_name: str, policy: ReminderPolicy) -> datetime:
+    """An SMS due at night waits for the morning; if the morning is too late (the appointment starts
+    first), it goes out the evening before the quiet hours instead."""
+    if not in_quiet_hours(due, zone_name, policy.quiet_start, policy.quiet_end):
+        return due
+    morning = after_quiet_hours(due, zone_name, policy.quiet_end)
+    return morning if morning < start else before_quiet_hours(due, zone_name, policy.quiet_start)
+
+
+# --- arming --------------------------------------------------------------------------------------------
+
+
+def _key(appointment: Appointment, kind: str, lead: int, start: datetime) -> str:
+    return f"{appointment.pk}:{kind}:{lead}:{start.isoformat()}"
+
+
+def _reminder_due_times(appointment: Appointment, rule: ReminderRule, policy: ReminderPolicy, channel: str,
+                        now: datetime) -> list[tuple[int, datetime]]:
+    """(lead, due) of the reminders to schedule now. Lead times already past when arming collapse into one
+    reminder due at once (the one closest to the start): a late booking gets one reminder, not three."""
+    start = appointment.start
+    if start <= now:
+        return []
+    planned = []
+    for lead in sorted(set(rule.lead_minutes or []), reverse=True):
+        due = due_time(start, appointment.timezone, lead)
+        if channel == "sms":
+            due = quiet_due(due, start, appointment.timezone, policy)
+        planned.append((lead, due))
+    future = [(lead, due) for lead, due in planned if due > now]
+    past = [(lead, now) for lead, due in planned if due <= now]
+    return ([past[-1]] if past else []) + future
+
+
+def sync(appointment: Appointment, now: datetime | None = None) -> int:
+    """Make the appointment's scheduled reminders match its state; returns how many were newly scheduled.
+
+    Reminders scheduled for another start (moved), or for an appointment that is no longer planned or no
+    longer wants them, are skipped; the ones for its current start are scheduled (once: unique key)."""
     now = now or utcnow()
-    sent = 0
-    for unit in BusinessUnit.objects(features="reminders"):
-        horizon = now + timedelta(hours=unit.settings.reminder_hours_before)
-        due = Appointment.objects(business_unit=unit, reminder_wanted=True, reminder_sent_at=None,
-                                  status="planned", start__gt=now, start__lte=horizon)
-        for appt in due:
-            claimed = Appointment.objects(pk=appt.pk, reminder_sent_at=None).update_one(set__reminder_sent_at=now)
-            customer = appt.customer
-            if not claimed or not customer or not customer.email:
-                continue
-            when = local_time(appt.start, appt.timezone)
-            with force_locale(unit.language or "de"):
-                subject = _("Reminder: your appointment on %(date)s", date=when.strftime("%d.%m.%Y"))
-                body = _("Hello %(name)s,\n\nthis is a reminder of your appointment on %(date)s at %(time)s"
-                         " with %(unit)s.\n\nKind regards\n%(unit)s",
-                         name=customer.full_name, date=when.strftime("%d.%m.%Y"),
-                         time=when.strftime("%H:%M"), unit=unit.name)
-            queue_email(to=customer.email, subject=subject, body=body, business_unit=unit,
-                        customer_id=str(customer.pk), idempotency_key=f"reminder:{appt.pk}")
-            sent += 1
-    return sent
+    unit = appointment.business_unit
+    customer = appointment.customer
+    active = (appointment.status == "planned" and appointment.reminder_wanted and customer is not None
+              and not customer.reminders_opt_out and unit.has_feature(FEATURE))
+    stale = ReminderDelivery.objects(appointment=appointment, kind="reminder", status="scheduled")
+    if active:
+        stale = stale.filter(for_start__ne=appointment.start)
+    stale.update(set__status="skipped", set__error=_stale_reason(appointment, active))
+    if not active:
+        return 0
+    policy = policy_of(unit)
+    rule = rule_for(policy, appointment.activity_type)
+    channel = channel_for(rule, customer)
+    created = 0
+    for lead, due in _reminder_due_times(appointment, rule, policy, channel, now):
+        created += _schedule(appointment, "reminder", lead, due, channel)
+    return created
+
+
+def _stale_reason(appointment: Appointment, active: bool) -> str:
+    if active:
+        return MOVED
+    return NOT_PLANNED if appointment.status != "planned" else NOT_WANTED
+
+
+def _schedule(appointment: Appointment, kind: str, lead: int, due: datetime, channel: str) -> int:
+    try:
+        ReminderDelivery(business_unit=appointment.business_unit, appointment=appointment,
+                         customer=appointment.customer, kind=kind, lead_minutes=lead, for_start=appointment.start,
+                         channel=channel, due_at=due, key=_key(appointment, kind, lead, appointment.start)).save()
+    except NotUniqueError:
+        return 0
+    return 1
+
+
+def _notify(appointment: Appointment, kind: str, now: datetime) -> None:
+    """Schedule a confirmation or cancellation notice at once, if the rule asks for it, and send it."""
+    unit = appointment.business_unit
+    customer = appointment.customer
+    if customer is None or customer.reminders_opt_out or not unit.has_feature(FEATURE) \
+            or appointment.start <= now:  # nothing to confirm or call off for the past
+        return
+    policy = policy_of(unit)
+    rule = rule_for(policy, appointment.activity_type)
+    if not (rule.confirmation if kind == "confirmation" else rule.cancellation_notice):
+        return
+    channel = channel_for(rule, customer)
+    due = quiet_due(now, appointment.start, appointment.timezone, policy) if channel == "sms" else now
+    if _schedule(appointment, kind, 0, max(due, now), channel) and due <= now:
+        _claim_and_send(ReminderDelivery.objects(key=_key(appointment, kind, 0, appointment.start)), now)
+
+
+def _listener(handler):
+    """A life-cycle listener must not raise (the appointment is saved already): a failure is logged."""
+    def wrapped(appointment, **kw):
+        try:
+            handler(appointment, **kw)
+        except Exception:
+            log.exception("Reminders could not react to a change of appointment %s", appointment.pk)
+    return wrapped
+
+
+@appointment_created.connect
+@_listener
+def _on_created(appointment, *, actor=None, source="admin", **kw):
+    sync(appointment)
+    _notify(appointment, "confirmation", utcnow())
+
+
+@appointment_rescheduled.connect
+@_listener
+def _on_rescheduled(appointment, **kw):
+    sync(appointment)
+
+
+@appointment_status_changed.connect
+@_listener
+def _on_status_changed(appointment, **kw):
+    sync(appointment)
+
+
+@appointment_cancelled.connect
+@_listener
+def _on_cancelled(appointment, **kw):
+    _notify(appointment, "cancellation", utcnow())
+
+
+# --- the sweep and the sending task -------------------------------------------------------------------
+
+
+def sweep(now: datetime | None = None) -> int:
+    """The periodic sweep (beat): claims every due delivery in bulk and hands each to a sending task.
+
+    One sweep at a time (a lease); claims older than :data:`CLAIM_LEASE` (a worker died) are taken again.
+    Returns the number of deliveries handed on."""
+    from core.services.dialogs import sweep_lock
+
+    now = now or utcnow()
+    with sweep_lock("appointment-reminders", ttl=timedelta(minutes=4)) as acquired:
+        if not acquired:
+            return 0
+        ReminderDelivery.objects(status="claimed", claimed_at__lt=now - CLAIM_LEASE).update(
+            set__status="scheduled", unset__claim=True)
+        arm_missing(now)
+        handed = 0
+        while True:
+            due = ReminderDelivery.objects(status="scheduled", due_at__lte=now).order_by("due_at")
+            ids = list(due.scalar("pk")[:SWEEP_BATCH])
+            if not ids:
+                return handed
+            handed += _claim_and_send(ReminderDelivery.objects(pk__in=ids), now)
+            if len(ids) < SWEEP_BATCH:
+                return handed
+
+
+def arm_missing(now: datetime, limit: int = 5000) -> int:
+    """Arm the planned appointments that want reminders but have none for their current start (saved by
+    code that sent no life-cycle signal: imports, seeds, older versions). Two queries when none lack any."""
+    horizon = now + timedelta(minutes=MAX_LEAD_MINUTES) + timedelta(days=1)
+    units = list(BusinessUnit.objects(features=FEATURE).scalar("pk"))
+    rows = list(Appointment.objects(reminder_wanted=True, status="planned", start__gt=now, start__lte=horizon,
+                                    business_unit__in=units).scalar("pk", "start")[:limit])
+    if not rows:
+        return 0
+    existing = ReminderDelivery.objects(appointment__in=[pk for pk, _start in rows], kind="reminder")
+    armed = {(str(getattr(ref, "id", ref)), start)
+             for ref, start in existing.scalar("appointment", "for_start").no_dereference()}
+    created = 0
+    for pk, start in rows:
+        if (str(pk), start) not in armed:
+            created += sync(Appointment.objects.get(pk=pk), now)
+    return created
+
+
+def _claim_and_send(query, now: datetime) -> int:
+    """Claim the scheduled deliveries of ``query`` with one conditional update, then enqueue them in batches."""
+    claim = secrets.token_hex(8)
+    query.filter(status="scheduled").update(set__status="claimed", set__claim=claim, set__claimed_at=now)
+    ids = list(ReminderDelivery.objects(claim=claim, status="claimed").scalar("pk"))
+    batch = max(int(current_app.config["REMINDER_TASK_BATCH"]), 1)  # few tasks, still spread over the workers
+    for n in range(0, len(ids), batch):
+        enqueue("tasks.reminders.send", *ids[n:n + batch])
+    return len(ids)
+
+
+def send_batch(delivery_ids: list[str], now: datetime | None = None) -> dict[str, str]:
+    """Send claimed deliveries: check each against its appointment, render, put the messages in the outbox
+    (once: each under its delivery's key) and deliver them over one SMTP connection. Returns id → state.
+
+    A delivery that is not claimed (handled already, a repeated task) is left alone. The batch reads and
+    writes in bulk, a few round trips for all its deliveries."""
+    now = now or utcnow()
+    ids = [str(i) for i in delivery_ids]
+    deliveries = list(ReminderDelivery.objects(pk__in=ids))
+    results = dict.fromkeys(ids, "missing") | {str(d.pk): d.status for d in deliveries}
+    claimed = [d for d in deliveries if d.status == "claimed"]
+    appointments = {str(a.pk): a for a in Appointment.objects(pk__in=[_ref_id(d, "appointment") for d in claimed])}
+    policies: dict[str, ReminderPolicy] = {}
+    ready = []
+    for delivery in claimed:
+        appointment = appointments.get(_ref_id(delivery, "appointment"))
+        state = _check(delivery, appointment, policies, now)
+        if state is None:
+            ready.append((delivery, appointment))
+        else:
+            results[str(delivery.pk)] = state
+    emails = _queue_all(ready, policies)
+    ReminderDelivery.objects(pk__in=[d.pk for d, _a in ready], status="claimed").update(set__status="queued")
+    reminded = [a.pk for d, a in ready if d.kind == "reminder"]
+    if reminded:
+        Appointment.objects(pk__in=reminded, reminder_sent_at=None).update(set__reminder_sent_at=now)
+    outcome = mail.deliver_batch(emails) if emails else {}
+    email_deliveries = [d for d, _a in ready if d.channel == "email"]  # in the order of ``emails``
+    states = {str(d.pk): outcome[message_id] for d, message_id in zip(email_deliveries, emails, strict=True)}
+    for delivery, _appointment in ready:  # the outbox's word, as the finish signal recorded it (SMS: stored)
+        state = states.get(str(delivery.pk), "stored")
+        results[str(delivery.pk)] = {"stored": "sent", "sent": "sent", "failed": "failed"}.get(state, "queued")
+    return results
+
+
+def send(delivery_id: str, now: datetime | None = None) -> str:
+    """:func:`send_batch` for one delivery."""
+    return send_batch([delivery_id], now)[str(delivery_id)]
+
+
+def _check(delivery: ReminderDelivery, appointment: Appointment | None, policies: dict, now: datetime) -> str | None:
+    """None when the delivery goes out now; else the state it was put in (skipped, failed, scheduled later)."""
+    reason = _why_not(delivery, appointment, now)
+    if reason:
+        return _finish(delivery, "skipped", reason)
+    unit = appointment.business_unit
+    policy = policies.setdefault(str(unit.pk), policy_of(unit))
+    if delivery.channel == "sms" and in_quiet_hours(now, appointment.timezone, policy.quiet_start, policy.quiet_end):
+        later = after_quiet_hours(now, appointment.timezone, policy.quiet_end)
+        if delivery.kind == "reminder" and later >= appointment.start:
+            return _finish(delivery, "skipped", QUIET_TOO_LONG)
+        ReminderDelivery.objects(pk=delivery.pk, status="claimed").update_one(
+            set__status="scheduled", set__due_at=later, unset__claim=True)
+        return "scheduled"
+    problem = contact_problem(appointment.customer, delivery.channel)
+    return _finish(delivery, "failed", problem) if problem else None
+
+
+def _ref_id(doc, field: str) -> str | None:
+    """The id a reference field holds, without loading the document (which may be gone)."""
+    ref = doc._data.get(field)
+    return None if ref is None else str(getattr(ref, "id", None) or getattr(ref, "pk", None) or ref)
+
+
+def _why_not(delivery: ReminderDelivery, appointment: Appointment | None, now: datetime) -> str | None:
+    if appointment is None or appointment.customer is None:
+        return GONE
+    if not appointment.business_unit.has_feature(FEATURE):
+        return SWITCHED_OFF
+    if appointment.start != delivery.for_start:
+        return MOVED
+    if delivery.kind == "cancellation":
+        return None if appointment.status == "cancelled" else NOT_CANCELLED
+    if appointment.status != "planned":
+        return NOT_PLANNED
+    if delivery.kind == "reminder" and not appointment.reminder_wanted:
+        return NOT_WANTED
+    if delivery.kind == "reminder" and appointment.start <= now:
+        return TOO_LATE
+    return None
+
+
+def _finish(delivery: ReminderDelivery, status: str, reason: str) -> str:
+    ReminderDelivery.objects(pk=delivery.pk, status="claimed").update_one(set__status=status, set__error=reason[:1000])
+    return status
+
+
+def message_key(delivery: ReminderDelivery) -> str:
+    """The outbox idempotency key of the delivery's message: one message per delivery, ever."""
+    return f"{KEY_PREFIX}{delivery.pk}"
+
+
+def _queue_all(ready: list, policies: dict) -> list[str]:
+    """Put the messages of ``ready`` (delivery, appointment) in the outbox; returns the e-mails' ids.
+
+    E-mails go in with one insert; if one of them exists already (a repeated batch), each is queued on its
+    own, where the key finds the existing one. SMS go to the SMS outbox one by one."""
+    emails = []
+    for delivery, appointment in ready:
+        unit, customer = appointment.business_unit, appointment.customer
+        lang = unit.language if unit.language in LANGUAGES else "de"
+        subject, body = render(delivery.kind, appointment, policies[str(unit.pk)], lang)
+        if delivery.channel == "sms":
+            mail.queue_sms(to=customer.phone, body=body, business_unit=unit, customer_id=str(customer.pk),
+                           idempotency_key=message_key(delivery))
+            continue
+        attachments = [Attachment(filename="termin.ics", content_type="text/calendar", data=ics(appointment))] \
+            if delivery.kind == "confirmation" else []
+        emails.append(OutboxMessage(channel="email", to=customer.email, subject=subject, body=body, business_unit=unit,
+                                    customer_id=str(customer.pk), idempotency_key=message_key(delivery),
+                                    attachments=attachments))
+    if not emails:
+        return []
+    try:
+        return [str(m.pk) for m in OutboxMessage.objects.insert(emails)]
+    except (NotUniqueError, BulkWriteError):  # one document, or one of many, exists already
+        return [str(mail.queue_email(to=m.to, subject=m.subject, body=m.body, business_unit=m.business_unit,
+                                     customer_id=m.customer_id, idempotency_key=m.idempotency_key, send=False,
+                                     attachments=[(a.filename, a.content_type, a.data) for a in m.attachments]).pk)
+                for m in emails]
+
+
+@mail.messages_finished.connect
+def _on_messages_finished(sender, *, results, **kw):
+    """The outbox finished messages: deliveries of ours become sent (an SMS: stored) or failed with the reason."""
+    sent, now = [], utcnow()
+    for _message_id, key, status, error in results:
+        if not key or not key.startswith(KEY_PREFIX):
+            continue
+        delivery_id = key[len(KEY_PREFIX):]
+        if status == "failed":
+            ReminderDelivery.objects(pk=delivery_id, status__in=["claimed", "queued"]).update_one(
+                set__status="failed", set__error=(error or "")[:1000])
+        else:
+            sent.append(delivery_id)
+    if sent:
+        ReminderDelivery.objects(pk__in=sent, status__in=["claimed", "queued"]).update(
+            set__status="sent", set__sent_at=now, unset__error=True)
+
+
+# --- texts ------------------------------------------------------------------------------------------------
+
+
+def default_texts(kind: str) -> tuple[str, str]:
+    """The built-in subject and body of ``kind`` in the current locale (placeholders untranslated)."""
+    if kind == "confirmation":
+        return (_("Your appointment on {{ appointment.date }}"),
+                _("Hello {{ customer.full_name }},\n\nyour appointment with {{ unit.name }} is booked:\n"
+                  "{{ appointment.date }}, {{ appointment.time }} ({{ appointment.activity }}, "
+                  "{{ appointment.staff }}).\n\nPlease confirm: {{ links.confirm }}\n"
+                  "Cannot come? Cancel here: {{ links.cancel }}\n\nKind regards\n{{ unit.name }}"))
+    if kind == "cancellation":
+        return (_("Your appointment on {{ appointment.date }} is cancelled"),
+                _("Hello {{ customer.full_name }},\n\nyour appointment on {{ appointment.date }} at "
+                  "{{ appointment.time }} with {{ unit.name }} is cancelled.\n\nKind regards\n{{ unit.name }}"))
+    return (_("Reminder: your appointment on {{ appointment.date }}"),
+            _("Hello {{ customer.full_name }},\n\nthis is a reminder of your appointment on {{ appointment.date }}"
+              " at {{ appointment.time }} with {{ unit.name }}.\n\nConfirm: {{ links.confirm }}\n"
+              "Cancel: {{ links.cancel }}\n\nKind regards\n{{ unit.name }}"))
+
+
+def template_texts(policy: ReminderPolicy, kind: str, lang: str) -> tuple[str, str]:
+    """The unit's own subject and body for ``kind`` in ``lang``, each falling back to the built-in text."""
+    with force_locale(lang):
+        subject, body = default_texts(kind)
+    for template in policy.templates or []:
+        if template.kind == kind and template.language == lang:
+            return template.subject or subject, template.body or body
+    return subject, body
+
+
+def render(kind: str, appointment: Appointment, policy: ReminderPolicy, lang: str) -> tuple[str, str]:
+    subject, body = template_texts(policy, kind, lang)
+    values = {**placeholders.customer_values(appointment.customer),
+              **placeholders.unit_values(appointment.business_unit),
+              **placeholders.appointment_values(appointment, lang), **link_values(appointment)}
+    return (" ".join(placeholders.render(subject, values, html=False).split())[:300],
+            placeholders.render(body, values, html=False))
+
+
+def ics(appointment: Appointment) -> str:
+    """The appointment as an iCalendar entry (RFC 5545), times in UTC."""
+    from icalendar import Calendar, Event
+
+    utc = ZoneInfo("UTC")
+    unit = appointment.business_unit
+    calendar = Calendar()
+    calendar.add("prodid", "-//Frontdesk//Appointments//DE")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"appointment-{appointment.pk}@frontdesk")
+    event.add("dtstamp", utcnow().replace(tzinfo=utc))
+    event.add("dtstart", appointment.start.replace(tzinfo=utc))
+    event.add("dtend", appointment.end.replace(tzinfo=utc))
+    activity = appointment.activity_type
+    event.add("summary", f"{activity.name} – {unit.name}" if activity else unit.name)
+    if appointment.location or (unit.settings and unit.settings.address):
+        event.add("location", appointment.location or unit.settings.address)
+    calendar.add_component(event)
+    return calendar.to_ical().decode()
+
+
+# --- links ------------------------------------------------------------------------------------------------
+
+ACTIONS = ("confirm", "cancel")
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=LINK_SALT)
+
+
+def link_token(appointment: Appointment, action: str) -> str:
+    return _serializer().dumps([str(appointment.pk), str(appointment.customer.pk), appointment.start.isoformat(),
+                                action])
+
+
+def link_values(appointment: Appointment) -> dict[str, str]:
+    base = public_base_url(current_app.config)
+    return {"links.confirm": f"{base}/portal/appointment/{link_token(appointment, 'confirm')}",
+            "links.cancel": f"{base}/portal/appointment/{link_token(appointment, 'cancel')}",
+            "links.reschedule": f"{base}/portal/"}
+
+
+class LinkInvalid(NotFound):
+    """A forged, foreign, outdated or expired link (the page says so, nothing changes)."""
+
+    status = 410
+
+
+def open_link(token: str, now: datetime | None = None) -> tuple[Appointment, str]:
+    """The appointment and action behind a link; :class:`LinkInvalid` for anything else."""
+    now = now or utcnow()
+    if not token or len(token) > 500:
+        raise LinkInvalid(_l("This link is not valid."))
+    try:
+        payload, signed_at = _serializer().loads(token, return_timestamp=True)
+    except BadSignature as exc:
+        raise LinkInvalid(_l("This link is not valid.")) from exc
+    signed_at = signed_at.replace(tzinfo=None)
+    if signed_at < now - LINK_MAX_AGE:  # the age against ``now``, not the wall clock: tests fix the time
+        raise LinkInvalid(_l("This link has expired."))
+    if not (isinstance(payload, list) and len(payload) == 4 and payload[3] in ACTIONS):
+        raise LinkInvalid(_l("This link is not valid."))
+    appointment_id, customer_id, start, action = payload
+    appointment = Appointment.objects.get_or_none(pk=appointment_id)
+    if appointment is None or _ref_id(appointment, "customer") != customer_id:
+        raise LinkInvalid(_l("This link is not valid."))
+    if appointment.start.isoformat() != start:
+        raise LinkInvalid(_l("The appointment was moved; this link was for its earlier time."))
+    if appointment.start <= now:
+        raise LinkInvalid(_l("This link has expired."))
+    return appointment, action
+
+
+def link_state(appointment: Appointment, action: str) -> str:
+    """"open" (the button acts), "confirmed" or "cancelled" (done already: reusing the link changes nothing)."""
+    if appointment.status == "cancelled":
+        return "cancelled"
+    if action == "confirm" and appointment.confirmed_at is not None:
+        return "confirmed"
+    if appointment.status != "planned":
+        return "closed"
+    return "open"
+
+
+def act_on_link(token: str, now: datetime | None = None) -> tuple[Appointment, str]:
+    """The POST behind a link's button: confirm or cancel, once. Returns the appointment and the outcome
+    ("confirmed", "cancelled", or the state it already had)."""
+    now = now or utcnow()
+    appointment, action = open_link(token, now)
+    state = link_state(appointment, action)
+    if state != "open":
+        return appointment, "already_" + state
+    actor = Actor("customer", str(appointment.customer.pk), appointment.customer.full_name,
+                  str(appointment.business_unit.pk))
+    if action == "confirm":
+        if not Appointment.objects(pk=appointment.pk, confirmed_at=None).update_one(set__confirmed_at=now):
+            return appointment, "already_confirmed"
+        record(actor, "confirm", object_type="appointments", object_id=appointment.pk,
+               summary="Appointment confirmed through the link", business_unit=appointment.business_unit,
+               customer=appointment.customer)
+        appointment.reload()
+        return appointment, "confirmed"
+    cancel_appointment(appointment, actor=actor, source="link", reason="Cancelled by the customer through the link")
+    return appointment, "cancelled"
+
+
+def cancel_appointment(appointment: Appointment, *, actor: Actor, source: str,
+                       reason: str | None = None) -> Appointment:
+    """Cancel through the booking service (status, audit, the slot released, the life-cycle signals that send
+    the cancellation notice and tell the waitlist)."""
+    from core.services import booking
+
+    return booking.cancel(appointment, actor=actor, source=source, reason=reason)
+
+
+# --- staff: the overview, the missing list, the bulk switch, no-shows ----------------------------------------
+
+#: how an appointment stands, in the overview's order
+CLASSES = ("sent", "scheduled", "failed", "without")
+
+
+def classify(appointments: list[Appointment]) -> dict[str, str]:
+    """appointment id → "sent" / "scheduled" / "failed" / "without", from its reminders for its current start."""
+    found: dict[str, set[str]] = {}
+    starts = {str(a.pk): a.start for a in appointments}
+    rows = ReminderDelivery.objects(appointment__in=[a.pk for a in appointments], kind="reminder").scalar(
+        "appointment", "for_start", "status").no_dereference()
+    for ref, for_start, status in rows:
+        key = str(getattr(ref, "id", ref))
+        if starts.get(key) == for_start:
+            found.setdefault(key, set()).add(status)
+    out = {}
+    for appointment in appointments:
+        states = found.get(str(appointment.pk), set())
+        if "sent" in states:
+            out[str(appointment.pk)] = "sent"
+        elif states & {"scheduled", "claimed", "queued"}:
+            out[str(appointment.pk)] = "scheduled"
+        elif "failed" in states:
+            out[str(appointment.pk)] = "failed"
+        else:
+            out[str(appointment.pk)] = "without"
+    return out
+
+
+def _window(unit: BusinessUnit, begin: datetime, end: datetime):
+    return Appointment.objects(business_unit=unit, start__gte=begin, start__lt=end, status__ne="cancelled")
+
+
+def overview(unit: BusinessUnit, now: datetime | None = None) -> dict[str, Counter]:
+    """Counts per class for the last 7 days and the next 7 days (cancelled appointments left out)."""
+    now = now or utcnow()
+    result = {}
+    for name, begin, end in (("past", now - timedelta(days=7), now), ("next", now, now + timedelta(days=7))):
+        appointments = list(_window(unit, begin, end).only("id", "start"))
+        counts = Counter(dict.fromkeys(CLASSES, 0))
+        counts.update(classify(appointments).values())
+        result[name] = counts
+    return result
+
+
+def without_reminder(unit: BusinessUnit, now: datetime | None = None, *, staff=None, activity_type=None,
+                     day=None) -> tuple[list[Appointment], list[Appointment]]:
+    """Appointments of the overview's two weeks without a reminder: (future ones, which can be switched on;
+    past ones, read-only). ``day`` is a date in the unit's time zone."""
+    now = now or utcnow()
+    query = _window(unit, now - timedelta(days=7), now + timedelta(days=7))
+    if staff is not None:
+        query = query.filter(staff=staff)
+    if activity_type is not None:
+        query = query.filter(activity_type=activity_type)
+    if day is not None:
+        zone = _zone(unit.timezone)
+        begin = _to_utc(datetime.combine(day, time(0), tzinfo=zone))
+        query = query.filter(start__gte=begin, start__lt=_to_utc(datetime.combine(day + timedelta(days=1), time(0),
+                                                                                   tzinfo=zone)))
+    appointments = list(query.order_by("start"))
+    classes = classify(appointments)
+    missing = [a for a in appointments if classes[str(a.pk)] == "without"]
+    return [a for a in missing if a.start >= now], [a for a in missing if a.start < now]
+
+
+def switch_on(actor: Actor, unit: BusinessUnit, ids: list[str], now: datetime | None = None) -> tuple[int, list[str]]:
+    """Switch the reminder on for the ticked future appointments; returns (switched, refusals by customer).
+
+    Already due → scheduled at once (and the sweep is started). A customer who opted out or lacks the
+    address for the channel is refused with the reason; nothing is changed for them."""
+    now = now or utcnow()
+    same_unit(actor, unit)
+    if not ids:
+        raise InvalidInput(_l("Please tick at least one appointment."))
+    policy = policy_of(unit)
+    switched, refused = 0, []
+    for appointment in Appointment.objects(business_unit=unit).with_ids(ids[:500]):
+        if appointment.start <= now or appointment.status != "planned":
+            continue
+        customer = appointment.customer
+        problem = contact_problem(customer, channel_for(rule_for(policy, appointment.activity_type), customer))
+        if problem:
+            refused.append(f"{customer.full_name}: {_(problem)}")
+            continue
+        before = snapshot(appointment)
+        Appointment.objects(pk=appointment.pk).update_one(set__reminder_wanted=True)
+        appointment.reload()
+        record_change(actor, appointment, before, summary="Reminder switched on (overview)")
+        sync(appointment, now)
+        switched += 1
+    if switched:
+        enqueue("tasks.reminders.sweep")
+    return switched, refused
+
+
+def no_show_rates(unit: BusinessUnit, now: datetime | None = None) -> dict[str, tuple[int, int]]:
+    """Over the last 90 days, appointments that took place or were missed: (no-shows, all) with a reminder
+    sent and without one."""
+    now = now or utcnow()
+    appointments = list(Appointment.objects(business_unit=unit, start__gte=now - timedelta(days=90), start__lt=now,
+                                            status__in=["done", "no_show"]).only("id", "start", "status"))
+    classes = classify(appointments)
+    rates = {"with": [0, 0], "without": [0, 0]}
+    for appointment in appointments:
+        group = rates["with" if classes[str(appointment.pk)] == "sent" else "without"]
+        group[1] += 1
+        group[0] += appointment.status == "no_show"
+    return {k: (v[0], v[1]) for k, v in rates.items()}
+
+
+def failed_deliveries(unit: BusinessUnit, limit: int = 50) -> list[ReminderDelivery]:
+    """Messages that could not be delivered, newest first (shown to staff on the overview)."""
+    return list(ReminderDelivery.objects(business_unit=unit, status="failed").order_by("-updated_at").limit(limit))
+
+
+def delete_customer_deliveries(customer: Customer) -> int:
+    return ReminderDelivery.objects(customer=customer).delete()
+

@@ -8,8 +8,9 @@ import pytest
 
 from core.models import Appointment, OutboxMessage
 from core.models._base import utcnow
+from core.services import reminders as service
 from core.services.mail import deliver_message, queue_email
-from core.services.reminders import send_due_reminders
+from core.services.reminders import sweep
 from tests.conftest import make_app
 
 
@@ -63,12 +64,16 @@ def due(app, make_appointment, make_customer):
 
 
 def test_reminder_sweep_sends_once(app, due):
+    from core.models import ReminderDelivery
+
     soon, later, _unwanted = due
     with app.app_context():
-        assert send_due_reminders() == 1
-        assert send_due_reminders() == 0
+        assert sweep() == 1
+        assert sweep() == 0
         msg = OutboxMessage.objects.get()
-        assert msg.idempotency_key == f"reminder:{soon.pk}" and msg.to == "kunde@example.com"
+        delivery = ReminderDelivery.objects.get(appointment=soon.pk, kind="reminder")
+        assert msg.idempotency_key == f"reminder-delivery:{delivery.pk}" and msg.to == "kunde@example.com"
+        assert delivery.status == "sent" and service.message_key(delivery) == msg.idempotency_key
         assert "Erinnerung" in msg.subject
         assert Appointment.objects.get(pk=soon.pk).reminder_sent_at is not None
         assert Appointment.objects.get(pk=later.pk).reminder_sent_at is None
@@ -77,7 +82,7 @@ def test_reminder_sweep_sends_once(app, due):
 def test_reminders_need_the_feature(app, due, unit):
     with app.app_context():
         unit.update(pull__features="reminders")
-        assert send_due_reminders() == 0
+        assert sweep() == 0
         assert OutboxMessage.objects.count() == 0
 
 
