@@ -38,3 +38,7 @@ def select_timezone() -> str:
     if user and getattr(user, "is_authenticated", False) and getattr(user, "business_unit", None):
         return user.business_unit.timezone
     return current_app.config["TIMEZONE"]
+
+
+#: the languages the product speaks, each named in itself (as language choosers do: "English" on a German page)
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}

@@ -21,6 +21,7 @@ from admin.forms import format_local
 from admin.views.base import SecureModelView, SecureView, actor, flashed_errors
 from core.errors import InvalidInput
 from core.extensions import limiter
+from core.i18n import LANGUAGE_NAMES
 from core.models import ActivityType, BusinessUnit, StaffUser
 from core.models.reminder import CHANNELS, KINDS, LANGUAGES
 from core.services import reminders as service
@@ -31,7 +32,7 @@ KIND_LABELS = {"confirmation": _l("confirmation"), "reminder": _l("reminder"), "
 CHANNEL_LABELS = {"email": _l("e-mail"), "sms": _l("SMS")}
 STATE_LABELS = {"scheduled": _l("scheduled"), "claimed": _l("being sent"), "queued": _l("in the outbox"),
                 "sent": _l("sent"), "failed": _l("failed"), "skipped": _l("not needed")}
-LANGUAGE_LABELS = {"de": _l("German"), "en": _l("English")}
+LANGUAGE_LABELS = LANGUAGE_NAMES
 _LEAD = re.compile(r"^\s*(\d{1,5})\s*([a-zäA-Z]*)\s*$")
 _UNITS = {"": 1, "m": 1, "min": 1, "minute": 1, "minutes": 1, "minuten": 1, "h": 60, "std": 60, "hour": 60,
           "hours": 60, "stunde": 60, "stunden": 60, "d": 24 * 60, "t": 24 * 60, "day": 24 * 60, "days": 24 * 60,

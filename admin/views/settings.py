@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from admin.views.base import SecureView, actor, flashed_errors
 from core.features import CATALOGUE
+from core.i18n import LANGUAGE_NAMES
 from core.models import BusinessUnit
 from core.models._base import N_
 from core.services.audit import record_change, snapshot
@@ -25,7 +26,7 @@ from core.services.settings import set_feature
 class SettingsForm(FlaskForm):
     name = StringField(_l("Name of the business"), validators=[DataRequired(), Length(max=200)])
     timezone = SelectField(_l("Time zone"), choices=[])
-    language = SelectField(_l("Default language"), choices=[("de", "Deutsch"), ("en", "English")])
+    language = SelectField(_l("Default language"), choices=list(LANGUAGE_NAMES.items()))
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])

@@ -10,6 +10,7 @@ from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from admin.views.base import SecureModelView
+from core.i18n import LANGUAGE_NAMES
 from core.passwords import hash_password, password_problems
 
 ROLE_LABELS = {"owner": _l("Owner"), "staff": _l("Staff"), "designer": _l("Form designer")}
@@ -25,12 +26,12 @@ class StaffUserView(SecureModelView):
     column_formatters = {"role": lambda v, c, m, n: ROLE_LABELS.get(m.role, m.role)}
     column_details_exclude_list = ("business_unit", "password_hash", "session_version")
     form_columns = ("name", "email", "role", "active", "language", "new_password")
-    form_choices = {"role": list(ROLE_LABELS.items()), "language": [("de", "Deutsch"), ("en", "English")]}
+    form_choices = {"role": list(ROLE_LABELS.items()), "language": list(LANGUAGE_NAMES.items())}
     form_extra_fields = {"new_password": PasswordField(
         _l("Password"), validators=[Optional(), Length(max=1024)],
         description=_l("At least 12 characters. Leave empty to keep the current password."))}
     column_searchable_list = ("name", "email")
-    column_value_labels = {"role": ROLE_LABELS, "language": {"de": "Deutsch", "en": "English"}}
+    column_value_labels = {"role": ROLE_LABELS, "language": LANGUAGE_NAMES}
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)

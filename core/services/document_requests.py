@@ -20,7 +20,7 @@ from core.models._base import utcnow
 from core.services import documents as docs
 from core.services.audit import Actor, erase_object, record, same_unit
 from core.services.mail import queue_email
-from core.services.reminders import local_time
+from core.timezones import local_time
 
 FEATURE = "documents"
 #: the latest due date staff may set, from today

@@ -11,7 +11,6 @@ anything. The same checks decide what the pages show (:func:`viewer_actions`).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -26,6 +25,7 @@ from core.services import documents as docs
 from core.services import questionnaires as qs
 from core.services.audit import record
 from core.services.portal import Viewer
+from core.timezones import local_day
 
 #: done appointments stay on the portal's home this long (for their surveys and uploads)
 RECENT_DAYS = 60
@@ -140,7 +140,7 @@ def may_book(viewer: Viewer) -> bool:
 def local_today(viewer: Viewer, now: datetime | None = None) -> date:
     """Today in the unit's time zone (the first day slots are looked for)."""
     now = now or utcnow()
-    return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(viewer.unit.timezone or "Europe/Berlin")).date()
+    return local_day(now, viewer.unit.timezone)
 
 
 def booking_action(viewer: Viewer, action_id: str, *, now: datetime | None = None) -> PortalAction:

@@ -59,6 +59,7 @@ from core.signals import (
     appointment_rescheduled,
     appointment_status_changed,
 )
+from core.timezones import local_time, to_utc
 
 log = logging.getLogger(__name__)
 FEATURE = "reminders"
@@ -212,14 +213,6 @@ def _zone(name: str | None) -> ZoneInfo:
     return ZoneInfo(name or "Europe/Berlin")
 
 
-def _to_local(utc_naive: datetime, zone: ZoneInfo) -> datetime:
-    return utc_naive.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
-
-
-def _to_utc(local: datetime) -> datetime:
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-
 def due_time(start: datetime, zone_name: str, lead_minutes: int) -> datetime:
     """When a reminder ``lead_minutes`` before ``start`` (naive UTC) is due, as naive UTC.
 
@@ -229,8 +222,8 @@ def due_time(start: datetime, zone_name: str, lead_minutes: int) -> datetime:
     if lead_minutes % (24 * 60):
         return start - timedelta(minutes=lead_minutes)
     zone = _zone(zone_name)
-    wall = _to_local(start, zone).replace(tzinfo=None) - timedelta(days=lead_minutes // (24 * 60))
-    return _to_utc(wall.replace(tzinfo=zone))
+    wall = local_time(start, zone).replace(tzinfo=None) - timedelta(days=lead_minutes // (24 * 60))
+    return to_utc(wall.replace(tzinfo=zone))
 
 
 def _minutes(local: datetime) -> int:
@@ -241,7 +234,7 @@ def in_quiet_hours(moment: datetime, zone_name: str, quiet_start: int, quiet_end
     """``moment`` (naive UTC) lies inside the quiet hours in the zone (a window may span midnight)."""
     if quiet_start == quiet_end:
         return False
-    now = _minutes(_to_local(moment, _zone(zone_name)))
+    now = _minutes(local_time(moment, _zone(zone_name)))
     if quiet_start < quiet_end:
         return quiet_start <= now < quiet_end
     return now >= quiet_start or now < quiet_end
@@ -250,21 +243,21 @@ def in_quiet_hours(moment: datetime, zone_name: str, quiet_start: int, quiet_end
 def after_quiet_hours(moment: datetime, zone_name: str, quiet_end: int) -> datetime:
     """The first moment after the quiet hours that contain ``moment`` (naive UTC in, naive UTC out)."""
     zone = _zone(zone_name)
-    local = _to_local(moment, zone)
+    local = local_time(moment, zone)
     end = datetime.combine(local.date(), time(quiet_end // 60, quiet_end % 60), tzinfo=zone)
     if end <= local:
         end = datetime.combine(local.date() + timedelta(days=1), time(quiet_end // 60, quiet_end % 60), tzinfo=zone)
-    return _to_utc(end)
+    return to_utc(end)
 
 
 def before_quiet_hours(moment: datetime, zone_name: str, quiet_start: int) -> datetime:
     """The last minute before the quiet hours that contain ``moment`` began."""
     zone = _zone(zone_name)
-    local = _to_local(moment, zone)
+    local = local_time(moment, zone)
     begin = datetime.combine(local.date(), time(quiet_start // 60, quiet_start % 60), tzinfo=zone)
     if begin > local:
         begin -= timedelta(days=1)
-    return _to_utc(begin) - timedelta(minutes=1)
+    return to_utc(begin) - timedelta(minutes=1)
 
 
 def quiet_due(due: datetime, start: datetime, zone_name: str, policy: ReminderPolicy) -> datetime:
@@ -807,8 +800,8 @@ def without_reminder(unit: BusinessUnit, now: datetime | None = None, *, staff=N
         query = query.filter(activity_type=activity_type)
     if day is not None:
         zone = _zone(unit.timezone)
-        begin = _to_utc(datetime.combine(day, time(0), tzinfo=zone))
-        query = query.filter(start__gte=begin, start__lt=_to_utc(datetime.combine(day + timedelta(days=1), time(0),
+        begin = to_utc(datetime.combine(day, time(0), tzinfo=zone))
+        query = query.filter(start__gte=begin, start__lt=to_utc(datetime.combine(day + timedelta(days=1), time(0),
                                                                                    tzinfo=zone)))
     appointments = list(query.order_by("start"))
     classes = classify(appointments)

@@ -38,6 +38,7 @@ from core.services.audit import Actor, erase_object, record
 from core.services.mail import queue_email
 from core.services.portal import Viewer, customer_may_log_in
 from core.signals import slot_freed
+from core.timezones import local_day, local_time
 
 #: the longest date range one entry may ask for
 MAX_RANGE_DAYS = 62
@@ -55,7 +56,7 @@ def _zone(unit: BusinessUnit) -> ZoneInfo:
 
 
 def _local_day(unit: BusinessUnit, when: datetime) -> date:
-    return when.replace(tzinfo=ZoneInfo("UTC")).astimezone(_zone(unit)).date()
+    return local_day(when, _zone(unit))
 
 
 def _key(staff_id, start: datetime) -> str:
@@ -245,7 +246,7 @@ def _offer_mail(entry: WaitlistEntry) -> None:
     zone = _zone(unit)
 
     def local(value: datetime, fmt: str) -> str:
-        aware = value.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
+        aware = local_time(value, zone)
         return f"{format_date(aware, fmt, locale=locale)} {format_time(aware, 'short', locale=locale)}"
 
     link = public_base_url(current_app.config, None) + "/portal/waitlist"

@@ -36,6 +36,8 @@ ENGLISH = _english_msgids()
 
 def text_nodes(page: str) -> list[str]:
     body = re.sub(r"<(script|style|textarea)\b.*?</\1>", " ", page, flags=re.S)
+    # a part marked as English on purpose: the language switch names the other language in that language
+    body = re.sub(r'<(\w+)\b[^>]*\blang="en"[^>]*>.*?</\1>', " ", body, flags=re.S)
     attrs = re.findall(r'\s(?:placeholder|title|aria-label|alt)="([^"]*)"', body)
     nodes = [" ".join(_html.unescape(t).split()) for t in re.split(r"<[^>]+>", body)]
     return [n for n in nodes + [_html.unescape(a) for a in attrs] if n]
