@@ -30,7 +30,11 @@ CATALOGUE: tuple[Feature, ...] = (
     Feature("reminders", _l("Appointment reminders"),
             _l("Send customers a reminder before their appointment (e-mail, or the outbox).")),
     Feature("documents", _l("Documents"), _l("Share documents with customers.")),
-    Feature("bonus", _l("Bonus programmes"), _l("Reward regular customers with points."), available=False),
+    Feature("bonus", _l("Revenue bonus cards"),
+            _l("Record what customers pay and reward them with points, rewards and vouchers (Umsatzbonus).")),
+    Feature("referral", _l("Referral bonus"),
+            _l("Reward customers who recommend you when the new customer's first paid visit is recorded "
+               "(Empfehlungsbonus).")),
     Feature("call_link", _l("Call link"), _l("A video-call link on appointments."), available=False),
 )
 

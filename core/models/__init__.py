@@ -3,6 +3,7 @@
 from core.models.activity_type import ActivityType
 from core.models.appointment import Appointment
 from core.models.audit_event import AuditEvent
+from core.models.bonus import BonusCard, BonusProgramme, PointsEntry, Voucher
 from core.models.business_unit import BusinessUnit, UnitSettings
 from core.models.customer import Address, Customer
 from core.models.device import Device
@@ -21,7 +22,9 @@ from core.models.portal_account import (
 )
 from core.models.project import Project
 from core.models.questionnaire import Questionnaire, QuestionnaireVersion
+from core.models.referral import Referral
 from core.models.report import Report
+from core.models.sale import Sale
 from core.models.staff_user import StaffUser
 from core.models.submission import Consent, Submission
 from core.models.time_entry import TimeEntry
@@ -32,6 +35,7 @@ ALL_MODELS = [BusinessUnit, StaffUser, Customer, ActivityType, Appointment, Audi
               Dialog, TaskLock, Report]
 ALL_MODELS += [Project, PortalAccount, PortalLoginCode, PortalSession, PortalSettings, PortalTask,
                Message, Document, TimeEntry]
+ALL_MODELS += [Sale, BonusProgramme, BonusCard, PointsEntry, Voucher, Referral]
 
 __all__ = [
     "ALL_MODELS",
@@ -39,6 +43,8 @@ __all__ = [
     "Address",
     "Appointment",
     "AuditEvent",
+    "BonusCard",
+    "BonusProgramme",
     "BusinessUnit",
     "Consent",
     "Customer",
@@ -48,6 +54,7 @@ __all__ = [
     "KioskRun",
     "Message",
     "OutboxMessage",
+    "PointsEntry",
     "PortalAccount",
     "PortalLoginCode",
     "PortalSession",
@@ -56,10 +63,13 @@ __all__ = [
     "Project",
     "Questionnaire",
     "QuestionnaireVersion",
+    "Referral",
     "Report",
+    "Sale",
     "StaffUser",
     "Submission",
     "TaskLock",
     "TimeEntry",
     "UnitSettings",
+    "Voucher",
 ]
