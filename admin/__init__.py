@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from admin import auth
 from admin.forms import format_local, to_local
 from admin.views.appointments import ActivityTypeView, AppointmentView, ReminderView
+from admin.views.bonus import BonusSettingsView, BonusView, ReferralListView
 from admin.views.calendar import CalendarView
 from admin.views.customers import CustomerView
 from admin.views.dashboard import DashboardView
@@ -22,7 +23,16 @@ from admin.views.questionnaires import QuestionnaireView
 from admin.views.records import AuditView, OutboxView
 from admin.views.settings import FeaturesView, SettingsView
 from admin.views.staff import StaffUserView
-from core.models import ActivityType, Appointment, AuditEvent, Customer, OutboxMessage, Questionnaire, StaffUser
+from core.models import (
+    ActivityType,
+    Appointment,
+    AuditEvent,
+    Customer,
+    OutboxMessage,
+    Questionnaire,
+    Referral,
+    StaffUser,
+)
 from core.security import csp_nonce
 
 
@@ -63,6 +73,12 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(ScoringView(name=_l("Scoring model"), endpoint="scoring", url="/admin/scoring"))
     # portal: accounts, projects, messages, documents, welcome text
     admin.add_view(PortalAdminView(name=_l("Customer portal"), endpoint="portal_admin", url="/admin/portal"))
+    # revenue and bonus cards, referral bonus: the customer-file section posts here; settings; referrals
+    admin.add_view(BonusView(name=_l("Bonus card"), endpoint="bonus_admin", url="/admin/bonus"))
+    admin.add_view(BonusSettingsView(name=_l("Bonus programme"), endpoint="bonus_settings", url="/admin/settings/bonus",
+                                     category=_l("Settings")))
+    admin.add_view(ReferralListView(Referral, name=_l("Referrals"), endpoint="referrals", url="/admin/referrals",
+                                    category=_l("Records")))
     app.extensions["frontdesk_admin"] = admin
     return admin
 

@@ -24,6 +24,7 @@ BEAT_SCHEDULE = {
     "kiosk-expire-runs": {"task": "tasks.kiosk.expire_runs", "schedule": timedelta(minutes=1)},  # issue 4
     "dialogs-sweep": {"task": "tasks.dialogs.sweep", "schedule": timedelta(minutes=2)},
     "reports-stale-renders": {"task": "tasks.reports.requeue_stale", "schedule": timedelta(minutes=1)},
+    "bonus-expire-points": {"task": "tasks.bonus.expire_points", "schedule": timedelta(hours=6)},
 }
 
 

@@ -1,6 +1,7 @@
 """Celery tasks: short, take id strings, call a service, idempotent."""
 
 from tasks import (
+    bonus,
     dialogs,
     kiosk,  # kiosk: issue 4
     mail,
@@ -9,4 +10,4 @@ from tasks import (
     reports,
 )
 
-__all__ = ["dialogs", "kiosk", "mail", "portal", "reminders", "reports"]
+__all__ = ["bonus", "dialogs", "kiosk", "mail", "portal", "reminders", "reports"]

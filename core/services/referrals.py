@@ -70,25 +70,32 @@ def check(referrer: Customer, referred: Customer) -> None:
                            {"referred_by": "paid"})
 
 
+def validate_change(referred: Customer, referrer: Customer | None) -> None:
+    """What :func:`set_referrer` would refuse, checked before anything is saved (the customer form)."""
+    current = referral_of(referred) if referred.pk is not None else None
+    if current is not None and referrer is not None and current.referrer.pk == referrer.pk:
+        return
+    if current is not None and current.status == "rewarded":
+        raise InvalidInput(_l("The referral was already rewarded and can no longer be changed."),
+                           {"referred_by": "done"})
+    if referrer is not None:
+        check(referrer, referred)
+
+
 def set_referrer(actor: Actor, referred: Customer, referrer: Customer | None, source: str = "staff") -> Referral | None:
     """Record (or change, or with ``None`` remove) who referred ``referred``; a rewarded referral stays."""
     same_unit(actor, referred)
     _require(referred.business_unit)
     current = referral_of(referred)
-    if current is not None and current.status == "rewarded":
-        if referrer is not None and current.referrer.pk == referrer.pk:
-            return current
-        raise InvalidInput(_l("The referral was already rewarded and can no longer be changed."),
-                           {"referred_by": "done"})
+    if current is not None and referrer is not None and current.referrer.pk == referrer.pk:
+        return current
+    validate_change(referred, referrer)
     if referrer is None:
         if current is not None and Referral.objects(pk=current.pk, status="pending").delete():
             record(actor, "delete", object_type="referrals", object_id=current.pk, customer=referred,
                    summary="referral removed")
         return None
     same_unit(actor, referrer)
-    if current is not None and current.referrer.pk == referrer.pk:
-        return current
-    check(referrer, referred)
     if current is not None:
         changed = Referral.objects(pk=current.pk, status="pending").modify(set__referrer=referrer, set__source=source,
                                                                            new=True)
