@@ -85,7 +85,8 @@ class PointsEntry(me.Document):
     reason = me.StringField(max_length=500)
     sale = me.ReferenceField("Sale")
     voucher_code = me.StringField(max_length=32)
-    #: what the entry is for, once ("sale:<id>", "referral:<id>:referrer"): a retry never books twice
+    #: what the entry is for, once ("sale:<id>", "referral:<id>:referrer"; unique across the collection): a
+    #: retry never books twice
     key = me.StringField(max_length=100)
 
     meta = {
@@ -93,8 +94,7 @@ class PointsEntry(me.Document):
         "collection": "points_entries",
         "indexes": [
             {"fields": ["card", "seq"], "unique": True, "name": "card_seq"},
-            {"fields": ["card", "key"], "unique": True, "name": "card_key",
-             "partialFilterExpression": {"key": {"$type": "string"}}},
+            {"fields": ["key"], "unique": True, "sparse": True, "name": "unique_key"},
             {"fields": ["customer"], "name": "customer"},
         ],
         "ordering": ["-seq"],
@@ -125,8 +125,7 @@ class Voucher(me.Document):
         "collection": "vouchers",
         "indexes": [
             {"fields": ["business_unit", "code"], "unique": True, "name": "unique_code_per_unit"},
-            {"fields": ["key"], "unique": True, "name": "unique_key",
-             "partialFilterExpression": {"key": {"$type": "string"}}},
+            {"fields": ["key"], "unique": True, "sparse": True, "name": "unique_key"},
             {"fields": ["customer", "-created_at"], "name": "customer_created"},
         ],
         "ordering": ["-created_at"],

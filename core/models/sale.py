@@ -46,8 +46,7 @@ class Sale(me.Document):
         "indexes": [
             {"fields": ["customer", "-sold_at"], "name": "customer_sold"},
             {"fields": ["business_unit", "status", "-sold_at"], "name": "unit_status_sold"},
-            {"fields": ["appointment"], "unique": True, "name": "one_sale_per_appointment",
-             "partialFilterExpression": {"appointment": {"$type": "objectId"}}},
+            {"fields": ["appointment"], "unique": True, "sparse": True, "name": "one_sale_per_appointment"},
         ],
         "ordering": ["-sold_at"],
     }

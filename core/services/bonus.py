@@ -206,7 +206,7 @@ def expire_card(card: BonusCard, programme: BonusProgramme, now: datetime | None
             return 0
         # keyed by the ledger position: two sweeps racing book it once, a later debit changes the key
         try:
-            append(card, "expired", -due, by="system", key=f"expired:{entries[0].seq}", at=now)
+            append(card, "expired", -due, by="system", key=f"expired:{card.pk}:{entries[0].seq}", at=now)
             return due
         except InvalidInput:  # spent in the meantime: look again
             continue

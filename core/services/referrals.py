@@ -86,6 +86,8 @@ def set_referrer(actor: Actor, referred: Customer, referrer: Customer | None, so
     """Record (or change, or with ``None`` remove) who referred ``referred``; a rewarded referral stays."""
     same_unit(actor, referred)
     _require(referred.business_unit)
+    if referrer is not None:
+        same_unit(actor, referrer)
     current = referral_of(referred)
     if current is not None and referrer is not None and current.referrer.pk == referrer.pk:
         return current
@@ -95,7 +97,6 @@ def set_referrer(actor: Actor, referred: Customer, referrer: Customer | None, so
             record(actor, "delete", object_type="referrals", object_id=current.pk, customer=referred,
                    summary="referral removed")
         return None
-    same_unit(actor, referrer)
     if current is not None:
         changed = Referral.objects(pk=current.pk, status="pending").modify(set__referrer=referrer, set__source=source,
                                                                            new=True)
@@ -134,7 +135,7 @@ def reward_first_visit(sale: Sale) -> Referral | None:
         text = f"{programme.referrer_points}"
         if programme.referrer_points:
             bonus.append(bonus.card_for(referral.referrer), "referral", programme.referrer_points, by=by,
-                         key=f"referral:{referral.pk}:referrer", reason=sale.customer.full_name[:200])
+                         key=f"referral:{referral.pk}:referrer")
     if programme.referred_points:
         bonus.append(bonus.card_for(sale.customer), "referral", programme.referred_points, by=by,
                      key=f"referral:{referral.pk}:referred")

@@ -113,7 +113,7 @@ def test_vouchers_apply_once_within_the_unit(app, programme, make_customer, make
             bonus.apply_voucher(staff_actor, customer.business_unit, "GS-XXXX-XXXX")
         typed = voucher.code.replace("-", " ").lower()
         assert bonus.apply_voucher(staff_actor, customer.business_unit, typed).status == "used"
-        with pytest.raises(InvalidInput, match="already used"):
+        with pytest.raises(InvalidInput, match="bereits eingelöst"):
             bonus.apply_voucher(staff_actor, customer.business_unit, voucher.code)
 
 
@@ -122,7 +122,7 @@ def test_an_expired_voucher_is_refused_clearly(app, programme, make_customer, st
     with app.app_context():
         voucher = bonus.issue_voucher(customer, "Kaffee", by="test", now=T0)
         assert voucher.expires_at == datetime(2026, 7, 15, 10, 0)
-        with pytest.raises(InvalidInput, match="expired"):
+        with pytest.raises(InvalidInput, match="abgelaufen"):
             bonus.apply_voucher(staff_actor, customer.business_unit, voucher.code, now=T0 + timedelta(days=200))
         assert Voucher.objects.get(pk=voucher.pk).status == "open"
 
