@@ -7,8 +7,8 @@ import pytest
 
 from core.models import BonusProgramme, Customer, Referral, Sale, Voucher
 from core.services import bonus, referrals, revenue
-from tests.conftest import csrf_token, login
 from tests.admin.test_customers import GOOD as GOOD_CUSTOMER
+from tests.conftest import csrf_token, login
 
 
 def _file(customer) -> str:
@@ -53,7 +53,8 @@ def test_confirm_redeem_and_apply_a_voucher(app, owner_client, programme, make_a
         sale = revenue.open_for_appointment(appt)
     page = owner_client.get(_file(customer)).get_data(as_text=True)
     assert 'data-testid="open-sale"' in page
-    assert _post(owner_client, "/admin/bonus/sale/confirm", customer, sale=str(sale.pk), amount="600").status_code == 303
+    r = _post(owner_client, "/admin/bonus/sale/confirm", customer, sale=str(sale.pk), amount="600")
+    assert r.status_code == 303
     r = _post(owner_client, "/admin/bonus/redeem", customer, customer=str(customer.pk))
     page = owner_client.get(r.headers["Location"]).get_data(as_text=True)
     with app.app_context():
@@ -170,7 +171,8 @@ def test_referred_by_on_the_customer_form(app, owner_client, programme, make_cus
         code = bonus.card_for(anna).referral_code
     found = owner_client.get(f"/admin/customer/ajax/lookup/?name=referred_by&query={code}").get_json()
     assert [row[0] for row in found] == [str(anna.pk)]
-    data = {**GOOD_CUSTOMER, "referred_by": str(anna.pk), "csrf_token": csrf_token(owner_client, "/admin/customer/new/")}
+    data = {**GOOD_CUSTOMER, "referred_by": str(anna.pk),
+            "csrf_token": csrf_token(owner_client, "/admin/customer/new/")}
     assert owner_client.post("/admin/customer/new/", data=data).status_code == 302
     with app.app_context():
         ben = Customer.objects.get(email=GOOD_CUSTOMER["email"].lower())

@@ -36,7 +36,7 @@ def test_delete_cascade_removes_the_bonus_data(app, programme, make_customer, st
         for model in (Sale, BonusCard, PointsEntry, Voucher, Referral):
             assert model.objects(**{"referred" if model is Referral else "customer": ben.pk}).count() == 0
         db = get_db()
-        for name in COLLECTIONS + ("audit_events",):
+        for name in (*COLLECTIONS, "audit_events"):
             for doc in db[name].find():
                 assert ObjectId(str(ben.pk)) not in doc.values() and "Weg" not in repr(doc), (name, doc)
         assert bonus.balance(bonus.card_for(anna)) == 100  # the referrer keeps the reward they earned
