@@ -36,7 +36,6 @@ ENTRY_LABELS = {"earned": _l("earned"), "redeemed": _l("redeemed"), "expired": _
                 "sale_correction": _l("sale corrected")}
 VOUCHER_LABELS = {"open": _l("open"), "used": _l("used"), "cancelled": _l("cancelled")}
 REFERRAL_LABELS = {"pending": _l("waiting for the first paid visit"), "rewarded": _l("rewarded")}
-SOURCE_LABELS = {"staff": _l("recorded by staff"), "code": _l("referral code")}
 
 
 class BonusView(SecureView):
@@ -136,7 +135,7 @@ def spaced(number: str) -> str:
 
 class ProgrammeForm(FlaskForm):
     points_per_euro = IntegerField(_l("Points per euro"), validators=[InputRequired(), NumberRange(0, 100)],
-                                   description=_l("Whole points per whole euro; cents are rounded down "
+                                   description=_l("Points = amount × points per euro, rounded down to whole points "
                                                   "(34,90 € at 1 point per euro gives 34 points)."))
     threshold = IntegerField(_l("Points needed for the reward"),
                              validators=[InputRequired(), NumberRange(1, 1_000_000)])
@@ -204,11 +203,11 @@ class ReferralListView(SecureModelView):
     can_create = can_edit = can_delete = False
     can_view_details = False
     audited = False
-    column_list = ("created_at", "referrer", "referred", "source", "status", "rewarded_at", "reward")
+    column_list = ("created_at", "referrer", "referred", "created_by", "status", "rewarded_at", "reward")
     column_labels = {"created_at": _l("Recorded"), "referrer": _l("Referred by"), "referred": _l("New customer"),
-                     "source": _l("How"), "status": _l("Status"), "rewarded_at": _l("Rewarded"),
+                     "created_by": _l("Recorded by"), "status": _l("Status"), "rewarded_at": _l("Rewarded"),
                      "reward": _l("Reward")}
-    column_value_labels = {"status": REFERRAL_LABELS, "source": SOURCE_LABELS}
+    column_value_labels = {"status": REFERRAL_LABELS}
     column_default_sort = ("created_at", True)
     column_sortable_list = ("created_at", "status")
     column_filters = ("status",)
@@ -216,7 +215,6 @@ class ReferralListView(SecureModelView):
         "referrer": lambda v, c, m, n: _file_link(m.referrer),
         "referred": lambda v, c, m, n: _file_link(m.referred),
         "status": lambda v, c, m, n: REFERRAL_LABELS.get(m.status, m.status),
-        "source": lambda v, c, m, n: SOURCE_LABELS.get(m.source, m.source),
     }
 
 

@@ -24,7 +24,7 @@ class BonusProgramme(me.Document):
     """The unit's bonus and referral settings (one per unit)."""
 
     business_unit = me.ReferenceField("BusinessUnit", required=True)
-    #: whole points per whole euro; cents are rounded down (34,90 € at 1 point per euro → 34 points)
+    #: points = amount times points_per_euro, rounded down (34,90 € at 1 point per euro → 34 points)
     points_per_euro = me.IntField(min_value=0, max_value=100, default=1)
     threshold = me.IntField(min_value=1, max_value=1_000_000, default=500)
     reward = me.StringField(max_length=300, default="")

@@ -7,7 +7,6 @@ import mongoengine as me
 from core.models._base import UnitQuerySet
 
 REFERRAL_STATUSES = ("pending", "rewarded")
-REFERRAL_SOURCES = ("staff", "code")
 
 
 class Referral(me.Document):
@@ -16,7 +15,6 @@ class Referral(me.Document):
     business_unit = me.ReferenceField("BusinessUnit", required=True)
     referrer = me.ReferenceField("Customer", required=True)
     referred = me.ReferenceField("Customer", required=True)
-    source = me.StringField(choices=REFERRAL_SOURCES, default="staff")
     status = me.StringField(choices=REFERRAL_STATUSES, default="pending", required=True)
     created_at = me.DateTimeField(required=True)
     created_by = me.StringField(max_length=300)

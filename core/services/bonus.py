@@ -96,7 +96,7 @@ def save_programme(actor: Actor, unit: BusinessUnit, values: dict) -> BonusProgr
 
 
 def points_for(programme: BonusProgramme, cents: int) -> int:
-    """Whole points for an amount: ``points_per_euro`` per whole euro, cents rounded down."""
+    """Whole points for an amount: amount times ``points_per_euro``, rounded down to whole points."""
     return max(cents, 0) * programme.points_per_euro // 100
 
 

@@ -82,7 +82,7 @@ def validate_change(referred: Customer, referrer: Customer | None) -> None:
         check(referrer, referred)
 
 
-def set_referrer(actor: Actor, referred: Customer, referrer: Customer | None, source: str = "staff") -> Referral | None:
+def set_referrer(actor: Actor, referred: Customer, referrer: Customer | None) -> Referral | None:
     """Record (or change, or with ``None`` remove) who referred ``referred``; a rewarded referral stays."""
     same_unit(actor, referred)
     _require(referred.business_unit)
@@ -98,19 +98,18 @@ def set_referrer(actor: Actor, referred: Customer, referrer: Customer | None, so
                    summary="referral removed")
         return None
     if current is not None:
-        changed = Referral.objects(pk=current.pk, status="pending").modify(set__referrer=referrer, set__source=source,
-                                                                           new=True)
+        changed = Referral.objects(pk=current.pk, status="pending").modify(set__referrer=referrer, new=True)
         if changed is None:
             raise Conflict(_l("The referral was changed in the meantime. Please try again."))
         result = changed
     else:
         try:
-            result = Referral(business_unit=referred.business_unit, referrer=referrer, referred=referred, source=source,
+            result = Referral(business_unit=referred.business_unit, referrer=referrer, referred=referred,
                               created_at=utcnow(), created_by=actor.label[:300]).save(force_insert=True)
         except NotUniqueError:
             raise Conflict(_l("The referral was changed in the meantime. Please try again.")) from None
     record(actor, "update", object_type="referrals", object_id=result.pk, customer=referred,
-           summary="referred by another customer", after={"referrer": str(referrer.pk), "source": source})
+           summary="referred by another customer", after={"referrer": str(referrer.pk)})
     return result
 
 
