@@ -21,7 +21,7 @@ from mongoengine import ValidationError as MEValidationError
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from admin.sections import FileSection, add_file_section
+from admin.sections import AppointmentOption, FileSection, add_appointment_option, add_file_section
 from admin.views.appointments import NOT_A_CHOICE
 from admin.views.base import ScopedAjaxLoader, SecureModelView, SecureView, actor, flashed_errors
 from core.errors import FrontdeskError
@@ -325,3 +325,11 @@ class ReferredByMixin:
         if (field := getattr(form, "referred_by", None)) is not None:
             with flashed_errors():
                 referrals.set_referrer(actor(), model, field.data)
+
+
+def _payment_url(appointment) -> str:
+    return url_for("customer.file_view", id=str(appointment.customer.pk)) + "#section-bonus"
+
+
+add_appointment_option(AppointmentOption("bonus_payment", _l("Amount paid and bonus card"), url=_payment_url,
+                                         feature="bonus"))

@@ -195,3 +195,24 @@ def test_referred_by_on_the_customer_form(app, owner_client, programme, make_cus
         assert Referral.objects.count() == 1 and referrals.referral_of(anna) is None
     rows = owner_client.get("/admin/referrals/").get_data(as_text=True)
     assert "Anfang" in rows and "wartet auf den ersten bezahlten Besuch" in rows
+
+
+def test_appointment_options_lead_to_the_card(app, owner_client, programme, make_appointment):
+    appt = make_appointment()
+    page = owner_client.get(f"/admin/appointment/details/?id={appt.pk}").get_data(as_text=True)
+    assert f"/admin/customer/file/?id={appt.customer.pk}#section-bonus" in page
+
+
+def test_the_expiry_sweep_runs_as_a_task(app, programme, make_customer):
+    from datetime import datetime
+
+    from core.celery_app import BEAT_SCHEDULE, enqueue
+
+    customer = make_customer()
+    with app.app_context():
+        programme.update(set__expiry_months=1)
+        bonus.append(bonus.card_for(customer), "earned", 70, by="t", at=datetime(2020, 1, 1))
+        assert enqueue("tasks.bonus.expire_points").get() == 70
+        assert enqueue("tasks.bonus.expire_points").get() == 0
+        assert bonus.ledger(bonus.card_for(customer))[0].kind == "expired"
+    assert BEAT_SCHEDULE["bonus-expire-points"]["task"] == "tasks.bonus.expire_points"

@@ -98,3 +98,49 @@ def test_paid_visit_points_and_reward(live_bonus, chromium):
     page.screenshot(path=f"{SHOTS}/bonus-card.png")
     context.close()
     assert problems == []
+
+
+def test_referred_by_search_and_the_reward(live_bonus, chromium):
+    """The "referred by" search finds the referrer by their code; the new customer's first paid sale rewards them."""
+    from core.models import Customer
+    from core.services import bonus
+
+    app, base, referrer, _ = live_bonus
+    with app.app_context():
+        code = bonus.card_for(referrer).referral_code
+    problems: list[str] = []
+    context = chromium.new_context(locale="de-DE")
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(f"{m.text} @ {m.location}") if m.type == "error" else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(base + "/admin/login")
+    page.fill("input[name=email]", "inhaberin@example.com")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/admin/")
+    page.goto(base + "/admin/customer/new/")
+    page.fill("#first_name", "Nele")
+    page.fill("#last_name", "Neumann")
+    page.fill("#email", "nele@example.com")
+    page.click("#s2id_referred_by a")
+    page.keyboard.type(code.lower())
+    page.wait_for_selector(".select2-result-label:has-text('Größmann')")
+    page.keyboard.press("Enter")
+    page.screenshot(path=f"{SHOTS}/bonus-referred-by.png")
+    page.click("input[type=submit][value]:not([name])")
+    page.wait_for_url("**/admin/customer/**")
+    with app.app_context():
+        new = Customer.objects.get(email="nele@example.com")
+    page.goto(f"{base}/admin/customer/file/?id={new.pk}")
+    assert "Bärbel Größmann" in page.locator("[data-testid=referral-of]").inner_text()
+    page.click("#section-bonus summary")
+    page.fill("#sale-amount", "45,00")
+    page.click("[data-testid=sale-form] button[type=submit]")
+    page.wait_for_url("**#section-bonus")
+    page.goto(f"{base}/admin/customer/file/?id={referrer.pk}")
+    assert page.locator("[data-testid=points-balance]").inner_text() == "100 Punkte"
+    assert "belohnt" in page.locator("[data-testid=referred-list]").inner_text()
+    page.goto(f"{base}/admin/referrals/")
+    assert "Neumann" in page.inner_text("body")
+    context.close()
+    assert problems == []
