@@ -8,6 +8,8 @@ flashed in the user's language and changes nothing.
 
 from __future__ import annotations
 
+import re
+
 import segno
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -31,6 +33,7 @@ from core.money import format_cents, input_value
 from core.services import bonus, referrals, revenue
 from core.web import get_or_404
 
+POINTS = re.compile(r"-?\d{1,7}")
 ENTRY_LABELS = {"earned": _l("earned"), "redeemed": _l("redeemed"), "expired": _l("expired"),
                 "correction": _l("correction"), "referral": _l("referral bonus"),
                 "sale_correction": _l("sale corrected")}
@@ -100,15 +103,15 @@ class BonusView(SecureView):
         if current_user.role != "owner":
             abort(403)
         customer = self._customer()
-        raw = (request.form.get("points") or "").strip()[:12]
+        raw = (request.form.get("points") or "").strip()
         with flashed_errors():
-            points = int(raw) if raw.lstrip("-").isdigit() else 0
+            points = int(raw) if POINTS.fullmatch(raw) else 0  # 0 is refused by the service with its message
             bonus.adjust(actor(), customer, points, request.form.get("reason", ""))
             flash(_("The points were corrected."), "success")
         return redirect(self._back(customer), 303)
 
     @expose("/voucher", methods=("POST",))
-    @limiter.limit("60 per hour", methods=["POST"])
+    @limiter.limit("100 per hour", methods=["POST"])
     def voucher_view(self):
         customer = self._customer()
         with flashed_errors():
@@ -124,6 +127,7 @@ class BonusView(SecureView):
             abort(404)
         card = bonus.card_for(customer)
         return self.render("admin/bonus_card.html", customer=customer, card=card, number=spaced(card.number),
+                           referral=current_user.business_unit.has_feature("referral"),
                            qr=segno.make(card.number, error="m").svg_data_uri(scale=5),
                            back=self._back(customer))
 
@@ -238,6 +242,7 @@ def _section_context(customer: Customer) -> dict:
         ctx["number"] = spaced(ctx["card"].card.number)
         ctx["vouchers"] = bonus.vouchers_of(customer, limit=20)
     if ctx["referral"]:
+        ctx["referral_code"] = bonus.card_for(customer).referral_code
         ctx["referral_of"] = referrals.referral_of(customer)
         ctx["referred"] = referrals.referred_by(customer)
     return ctx

@@ -40,6 +40,13 @@ def test_delete_cascade_removes_the_bonus_data(app, programme, make_customer, st
             for doc in db[name].find():
                 assert ObjectId(str(ben.pk)) not in doc.values() and "Weg" not in repr(doc), (name, doc)
         assert bonus.balance(bonus.card_for(anna)) == 100  # the referrer keeps the reward they earned
+        # deleting the referrer leaves nothing of them either (the referral and its audit events go)
+        delete_customer(staff_actor, anna)
+        for name in db.list_collection_names():
+            for doc in db[name].find():
+                if name == "audit_events" and doc.get("action") == "delete" and doc.get("object_type") == "customers":
+                    continue
+                assert str(anna.pk) not in repr(doc) and ObjectId(str(anna.pk)) not in doc.values(), (name, doc)
 
 
 def test_export_import_round_trip_covers_the_new_collections(app, tmp_path, programme, make_customer, staff_actor):

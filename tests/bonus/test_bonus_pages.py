@@ -58,7 +58,8 @@ def test_bonus_routes_survive_hostile_bodies(app, owner_client, history, url):
         response = owner_client.post(target, data=body, content_type="application/json",
                                      headers={"X-CSRFToken": token})
         assert response.status_code == 415, (url, body[:40], response.status_code)
-    for form in ({"customer": str(ben.pk), "amount": "9" * 500, "date": "x" * 500, "points": "9" * 40,
+    for form in ({"customer": str(ben.pk), "points": "--5", "reason": "x"}, {"customer": str(ben.pk), "points": "1e3"},
+                 {"customer": str(ben.pk), "amount": "9" * 500, "date": "x" * 500, "points": "9" * 40,
                   "reason": "r" * 5000, "code": "€" * 300, "sale": "{'$ne': 1}"},
                  {"customer": "[object Object]", "amount": ["1", "2"]}, {}):
         response = owner_client.post(target, data={**form, "csrf_token": token})
