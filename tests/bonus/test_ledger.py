@@ -202,3 +202,47 @@ def test_double_redeem_race_on_the_embedded_store(embedded_app):
         assert [e.seq for e in entries] == list(range(len(entries), 0, -1))
         assert sum(e.points for e in entries) == 100
         assert Voucher.objects(customer=customer).count() == 3
+
+
+def test_two_confirmations_at_once_reward_a_referral_once_on_the_embedded_store(embedded_app):
+    """Two staff confirm two visits of a referred customer at the same moment, and both confirm one sale twice:
+    each sale counts once and the referrer is rewarded once."""
+    from core.models import Appointment, BusinessUnit, Customer, Referral, Sale, StaffUser
+    from core.services import referrals, revenue
+
+    with embedded_app.app_context():
+        unit = BusinessUnit(name="Salon", slug="salon", features=["bonus", "referral"]).save()
+        owner = StaffUser(email="o@example.com", name="O", role="owner", business_unit=unit,
+                          password_hash="x").save()
+        actor = Actor.staff(owner)
+        bonus.save_programme(actor, unit, {"threshold": 300, "reward": "x", "referrer_points": 100})
+        anna = Customer(business_unit=unit, first_name="Anna", last_name="A").save()
+        ben = Customer(business_unit=unit, first_name="Ben", last_name="B").save()
+        referrals.set_referrer(actor, ben, anna)
+        sales = []
+        for day in (1, 2):
+            start = datetime(2026, 11, day, 9)
+            appt = Appointment(business_unit=unit, customer=ben, staff=owner, start=start,
+                               end=start + timedelta(hours=1)).save()
+            sales.append(revenue.open_for_appointment(appt))
+        outcomes: list[str] = []
+        barrier = threading.Barrier(4)
+
+        def confirm(k):
+            with embedded_app.app_context():
+                barrier.wait()
+                try:
+                    revenue.confirm(actor, Sale.objects.get(pk=sales[k % 2].pk), "40")
+                    outcomes.append("won")
+                except FrontdeskError:
+                    outcomes.append("refused")
+
+        workers = [threading.Thread(target=confirm, args=(k,)) for k in range(4)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(timeout=60)
+        assert sorted(outcomes) == ["refused", "refused", "won", "won"]
+        assert bonus.balance(bonus.card_for(anna)) == 100
+        assert bonus.balance(bonus.card_for(ben)) == 80
+        assert Referral.objects.get(referred=ben).status == "rewarded"
