@@ -12,7 +12,6 @@ from flask import abort, g, render_template, url_for
 
 from core.extensions import limiter
 from core.models import BusinessUnit
-from core.money import format_cents
 from core.services import bonus as bonus_service
 from core.services import referrals
 from core.services.portal import portal_unit
@@ -46,7 +45,8 @@ def bonus():
         code = bonus_service.card_for(viewer.customer).referral_code
         link = url_for(".referral_landing", slug=unit.slug, code=code, _external=True)
     number = bonus_service.card_for(viewer.customer).number
-    return render_template("portal/bonus.html", viewer=viewer, card=card, vouchers=vouchers, money=format_cents,
+    return render_template("portal/bonus.html", viewer=viewer, card=card, vouchers=vouchers,
+                           labels=bonus_service.ENTRY_LABELS,
                            code=code, link=link, number=" ".join(number[i:i + 4] for i in range(0, 12, 4)),
                            qr=segno.make(number, error="m").svg_data_uri(scale=4) if card else None,
                            referred=referrals.referred_by(viewer.customer) if code else [])

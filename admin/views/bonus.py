@@ -31,12 +31,10 @@ from core.extensions import limiter
 from core.models import Customer, Sale
 from core.money import format_cents, input_value
 from core.services import bonus, referrals, revenue
+from core.services.bonus import ENTRY_LABELS
 from core.web import get_or_404
 
 POINTS = re.compile(r"-?\d{1,7}")
-ENTRY_LABELS = {"earned": _l("earned"), "redeemed": _l("redeemed"), "expired": _l("expired"),
-                "correction": _l("correction"), "referral": _l("referral bonus"),
-                "sale_correction": _l("sale corrected")}
 VOUCHER_LABELS = {"open": _l("open"), "used": _l("used"), "cancelled": _l("cancelled")}
 REFERRAL_LABELS = {"pending": _l("waiting for the first paid visit"), "rewarded": _l("rewarded")}
 

@@ -29,6 +29,10 @@ from core.services.audit import Actor, record, same_unit
 APPEND_ATTEMPTS = 50
 #: the largest single correction an owner may book
 MAX_ADJUST = 100_000
+#: what the admin and the portal call each kind of ledger entry
+ENTRY_LABELS = {"earned": _l("earned"), "redeemed": _l("redeemed"), "expired": _l("expired"),
+                "correction": _l("correction"), "referral": _l("referral bonus"),
+                "sale_correction": _l("sale corrected")}
 _CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ23456789"  # no vowels (no words), no 0/O, 1/I
 
 

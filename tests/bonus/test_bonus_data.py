@@ -84,6 +84,7 @@ def test_portal_shows_balance_rewards_and_the_referral_code(app, programme, make
     assert 'data-testid="portal-bonus-link"' in home
     page = client.get("/portal/bonus").get_data(as_text=True)
     assert "120 Punkte" in page and voucher.code in page and "20 € Rabatt" in page
+    assert "gesammelt" in page and "eingelöst" in page
     assert code in page and f"/portal/{customer.business_unit.slug}/empfehlung/{code}" in page
     landing = app.test_client().get(f"/portal/{customer.business_unit.slug}/empfehlung/{code}")
     assert landing.status_code == 200 and code in landing.get_data(as_text=True)
