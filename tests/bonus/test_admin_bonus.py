@@ -127,7 +127,8 @@ def test_switched_off_hides_and_refuses(app, owner_client, unit, make_customer):
     customer = make_customer()
     page = owner_client.get(_file(customer)).get_data(as_text=True)
     assert 'id="section-bonus"' not in page and 'id="section-referral"' not in page
-    assert "/admin/settings/bonus/" not in owner_client.get("/admin/").get_data(as_text=True)
+    home = owner_client.get("/admin/").get_data(as_text=True)
+    assert "/admin/settings/bonus/" not in home and "/admin/referrals/" not in home
     assert _post(owner_client, "/admin/bonus/redeem", customer, customer=str(customer.pk)).status_code == 403
     assert owner_client.get("/admin/settings/bonus/").status_code == 403
     assert owner_client.get("/admin/referrals/").status_code == 403
@@ -146,6 +147,8 @@ def test_printable_card_with_qr(app, owner_client, programme, make_customer):
 
 def test_programme_settings(app, owner_client, bonus_unit):
     url = "/admin/settings/bonus/"
+    home = owner_client.get("/admin/").get_data(as_text=True)
+    assert url in home and "/admin/referrals/" in home  # the menus show once the features are on
     page = owner_client.get(url).get_data(as_text=True)
     assert "Punkte pro Euro" in page
     good = {"points_per_euro": "2", "threshold": "300", "reward": "10 % Rabatt", "expiry_months": "24",

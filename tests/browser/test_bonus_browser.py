@@ -10,6 +10,7 @@ import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.support import csp_violations
 from tests.conftest import DEFAULT_PASSWORD, make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -48,22 +49,25 @@ def live_bonus(tmp_path):
     mongoengine.disconnect()
 
 
-def test_paid_visit_points_and_reward(live_bonus, chromium):
-    from core.models import Voucher
+def _logged_in(browser, base: str, problems: list[str]):
+    """A German page, watched for errors and CSP violations, with the owner logged in."""
+    from tests.browser.support import watched_page
 
-    app, base, customer, appt = live_bonus
-    problems: list[str] = []
-    context = chromium.new_context(locale="de-DE")
-    page = context.new_page()
-    page.on("console", lambda m: problems.append(f"{m.text} @ {m.location}") if m.type == "error" else None)
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:")
-            else problems.append(f"outside request {r.url}"))
+    context, page = watched_page(browser, base, problems)
     page.goto(base + "/admin/login")
     page.fill("input[name=email]", "inhaberin@example.com")
     page.fill("input[name=password]", DEFAULT_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(base + "/admin/")
+    return context, page
+
+
+def test_paid_visit_points_and_reward(live_bonus, chromium):
+    from core.models import Voucher
+
+    app, base, customer, appt = live_bonus
+    problems: list[str] = []
+    context, page = _logged_in(chromium, base, problems)
     # the visit is marked done in the appointment form: its sale waits in the customer file
     page.goto(f"{base}/admin/appointment/edit/?id={appt.pk}")
     page.select_option("#status", "done")
@@ -96,6 +100,7 @@ def test_paid_visit_points_and_reward(live_bonus, chromium):
     page.wait_for_selector("[data-testid=card-qr]")
     assert page.locator("[data-testid=card-qr]").evaluate("img => img.naturalWidth") > 0
     page.screenshot(path=f"{SHOTS}/bonus-card.png")
+    problems += csp_violations(page)
     context.close()
     assert problems == []
 
@@ -109,15 +114,7 @@ def test_referred_by_search_and_the_reward(live_bonus, chromium):
     with app.app_context():
         code = bonus.card_for(referrer).referral_code
     problems: list[str] = []
-    context = chromium.new_context(locale="de-DE")
-    page = context.new_page()
-    page.on("console", lambda m: problems.append(f"{m.text} @ {m.location}") if m.type == "error" else None)
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.goto(base + "/admin/login")
-    page.fill("input[name=email]", "inhaberin@example.com")
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/admin/")
+    context, page = _logged_in(chromium, base, problems)
     page.goto(base + "/admin/customer/new/")
     page.fill("#first_name", "Nele")
     page.fill("#last_name", "Neumann")
@@ -142,5 +139,6 @@ def test_referred_by_search_and_the_reward(live_bonus, chromium):
     assert "belohnt" in page.locator("[data-testid=referred-list]").inner_text()
     page.goto(f"{base}/admin/referrals/")
     assert "Neumann" in page.inner_text("body")
+    problems += csp_violations(page)
     context.close()
     assert problems == []
