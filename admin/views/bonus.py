@@ -9,6 +9,8 @@ flashed in the user's language and changes nothing.
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import segno
 from flask import abort, flash, redirect, request, url_for
@@ -227,36 +229,34 @@ def _file_link(customer) -> Markup | str:
                                                 customer.full_name)
 
 
-def _section_context(customer: Customer) -> dict:
+def _revenue_context(customer: Customer) -> dict:
     unit = customer.business_unit
-    ctx = {"customer_id": str(customer.pk), "bonus": unit.has_feature("bonus"),
-           "referral": unit.has_feature("referral"), "open_sales": revenue.open_sales(customer),
-           "sales": revenue.sales_of(customer, limit=20), "revenue": format_cents(revenue.revenue_cents(customer)),
-           "money": format_cents, "input_value": input_value, "entry_labels": ENTRY_LABELS,
-           "voucher_labels": VOUCHER_LABELS, "referral_labels": REFERRAL_LABELS,
-           "is_owner": current_user.role == "owner", "today_iso": _today_iso(unit)}
-    if ctx["bonus"]:
-        ctx["card"] = bonus.state(customer, history=20)
-        ctx["number"] = spaced(ctx["card"].card.number)
-        ctx["vouchers"] = bonus.vouchers_of(customer, limit=20)
-    if ctx["referral"]:
-        ctx["referral_code"] = bonus.card_for(customer).referral_code
-        ctx["referral_of"] = referrals.referral_of(customer)
-        ctx["referred"] = referrals.referred_by(customer)
-    return ctx
+    return {"customer_id": str(customer.pk), "bonus": unit.has_feature("bonus"),
+            "open_sales": revenue.open_sales(customer), "sales": revenue.sales_of(customer, limit=20),
+            "revenue": format_cents(revenue.revenue_cents(customer)), "money": format_cents,
+            "input_value": input_value, "today_iso": datetime.now(ZoneInfo(unit.timezone)).date().isoformat()}
 
 
-def _today_iso(unit) -> str:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+def _bonus_context(customer: Customer) -> dict:
+    """Revenue and the card (section "bonus")."""
+    card = bonus.state(customer, history=20)
+    return {**_revenue_context(customer), "card": card, "number": spaced(card.card.number),
+            "vouchers": bonus.vouchers_of(customer, limit=20), "entry_labels": ENTRY_LABELS,
+            "voucher_labels": VOUCHER_LABELS, "is_owner": current_user.role == "owner"}
 
-    return datetime.now(ZoneInfo(unit.timezone)).date().isoformat()
+
+def _referral_context(customer: Customer) -> dict:
+    """Who referred the customer and whom they referred, their code; revenue here where "bonus" is off."""
+    ctx = _revenue_context(customer) if not customer.business_unit.has_feature("bonus") else {"bonus": True}
+    return {**ctx, "referral_code": bonus.card_for(customer).referral_code,
+            "referral_of": referrals.referral_of(customer), "referred": referrals.referred_by(customer),
+            "referral_labels": REFERRAL_LABELS}
 
 
-add_file_section(FileSection("bonus", _l("Revenue and bonus card"), "admin/bonus/section.html", _section_context,
+add_file_section(FileSection("bonus", _l("Revenue and bonus card"), "admin/bonus/section.html", _bonus_context,
                              feature="bonus", order=40))
 add_file_section(FileSection("referral", _l("Referral bonus"), "admin/bonus/referral_section.html",
-                             _section_context, feature="referral", order=41))
+                             _referral_context, feature="referral", order=41))
 
 
 class ReferrerLoader(ScopedAjaxLoader):

@@ -219,3 +219,18 @@ def test_the_expiry_sweep_runs_as_a_task(app, programme, make_customer):
         assert enqueue("tasks.bonus.expire_points").get() == 0
         assert bonus.ledger(bonus.card_for(customer))[0].kind == "expired"
     assert BEAT_SCHEDULE["bonus-expire-points"]["task"] == "tasks.bonus.expire_points"
+
+
+def test_referral_alone_records_revenue_without_a_card(app, owner_client, unit, make_customer):
+    with app.app_context():
+        unit.update(add_to_set__features="referral")
+    customer = make_customer()
+    page = owner_client.get(_file(customer)).get_data(as_text=True)
+    assert 'id="section-referral"' in page and 'id="section-bonus"' not in page
+    assert 'data-testid="sale-form"' in page and 'data-testid="points-balance"' not in page
+    r = _post(owner_client, "/admin/bonus/sale", customer, customer=str(customer.pk), amount="12", date="2026-01-02")
+    assert r.status_code == 303
+    with app.app_context():
+        assert Sale.objects.get(customer=customer).amount_cents == 1200
+    assert _post(owner_client, "/admin/bonus/redeem", customer, customer=str(customer.pk)).status_code == 303
+    assert owner_client.get(f"/admin/bonus/card?customer={customer.pk}").status_code == 404
