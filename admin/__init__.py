@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from admin import auth
 from admin.forms import format_local, to_local
 from admin.views.appointments import ActivityTypeView, AppointmentView
+from admin.views.bonus import BonusSettingsView, BonusView, ReferralListView
 from admin.views.calendar import CalendarView
 from admin.views.customer_file import (
     CallsAdminView,
@@ -40,6 +41,7 @@ from core.models import (
     Customer,
     OutboxMessage,
     Questionnaire,
+    Referral,
     ReminderDelivery,
     StaffUser,
 )
@@ -103,6 +105,12 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(PortalActionsView(name=_l("Customer portal actions"), endpoint="portal_actions",
                                      url="/admin/portal-actions", category=_l("Settings")))
     admin.add_view(WaitlistView(name=_l("Waitlist"), endpoint="waitlist_admin", url="/admin/waitlist"))
+    # revenue and bonus cards, referral bonus: the customer-file section posts here; settings; referrals
+    admin.add_view(BonusView(name=_l("Bonus card"), endpoint="bonus_admin", url="/admin/bonus"))
+    admin.add_view(BonusSettingsView(name=_l("Bonus programme"), endpoint="bonus_settings", url="/admin/settings/bonus",
+                                     category=_l("Settings")))
+    admin.add_view(ReferralListView(Referral, name=_l("Referrals"), endpoint="referrals", url="/admin/referrals",
+                                    category=_l("Records")))
     app.extensions["frontdesk_admin"] = admin
     return admin
 

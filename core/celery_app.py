@@ -26,6 +26,7 @@ BEAT_SCHEDULE = {
     "reports-stale-renders": {"task": "tasks.reports.requeue_stale", "schedule": timedelta(minutes=1)},
     "document-request-reminders": {"task": "tasks.documents.remind_overdue", "schedule": timedelta(minutes=30)},
     "waitlist-expire-offers": {"task": "tasks.waitlist.expire", "schedule": timedelta(minutes=1)},
+    "bonus-expire-points": {"task": "tasks.bonus.expire_points", "schedule": timedelta(hours=6)},
 }
 
 

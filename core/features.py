@@ -32,7 +32,11 @@ CATALOGUE: tuple[Feature, ...] = (
     Feature("documents", _l("Documents"),
             _l("Documents in the customer file: upload, categories, share in the portal, versions, and requests "
                "the customer answers in the portal.")),
-    Feature("bonus", _l("Bonus programmes"), _l("Reward regular customers with points."), available=False),
+    Feature("bonus", _l("Revenue bonus cards"),
+            _l("Record what customers pay and reward them with points, rewards and vouchers (Umsatzbonus).")),
+    Feature("referral", _l("Referral bonus"),
+            _l("Reward customers who recommend you when the new customer's first paid visit is recorded "
+               "(Empfehlungsbonus).")),
     Feature("call_link", _l("Call link"),
             _l("Call your customers straight from the computer: every phone number becomes a link (tel:, SIP or "
                "your cloud telephone system), and calls are noted in the customer file (Anruflink).")),

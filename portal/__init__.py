@@ -14,7 +14,7 @@ from core.web import no_store_under
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates", static_folder="static")
 
-from portal import appointment_links, appointments, auth, booking, views  # noqa: E402, F401  (they add their routes to bp)
+from portal import appointment_links, appointments, auth, bonus, booking, views  # noqa: E402, F401  (they add their routes to bp)
 
 
 def init_app(app: Flask) -> None:

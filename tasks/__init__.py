@@ -1,6 +1,7 @@
 """Celery tasks: short, take id strings, call a service, idempotent."""
 
 from tasks import (
+    bonus,
     dialogs,
     documents,
     kiosk,  # kiosk: issue 4
@@ -11,4 +12,4 @@ from tasks import (
     waitlist,
 )
 
-__all__ = ["dialogs", "documents", "kiosk", "mail", "portal", "reminders", "reports", "waitlist"]
+__all__ = ["bonus", "dialogs", "documents", "kiosk", "mail", "portal", "reminders", "reports", "waitlist"]

@@ -15,6 +15,7 @@ from wtforms.validators import Optional
 
 from admin.sections import FileSection, add_file_section, sections_for
 from admin.views.base import SecureModelView, actor, unit_country
+from admin.views.bonus import ReferredByMixin
 from admin.views.customer_file import call_link
 from core.models import Appointment, AuditEvent, Customer, QuestionnaireVersion
 from core.models._base import utcnow
@@ -39,7 +40,7 @@ class TagsField(StringField):
         self.data = [t.strip()[:50] for t in raw.split(",") if t.strip()][:50]
 
 
-class CustomerView(SecureModelView):
+class CustomerView(ReferredByMixin, SecureModelView):
     roles = ("owner", "staff")
     can_export = True
     column_list = ("last_name", "first_name", "email", "phone", "birthday", "tags", "updated_at")
@@ -68,7 +69,7 @@ class CustomerView(SecureModelView):
                           "address", "tags", "notes", "created_at")
     form_columns = ("salutation", "title", "first_name", "last_name", "birthday", "email", "phone",
                     "address", "tags", "notes",
-                    "portal_enabled", "reminders_opt_out", "reminder_channel")
+                    "portal_enabled", "reminders_opt_out", "reminder_channel", "referred_by")
     form_overrides = {"tags": TagsField}
     form_subdocuments = {"address": {"form_args": {
         "street": {"label": _l("Street and number")}, "postal_code": {"label": _l("Postal code")},

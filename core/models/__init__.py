@@ -3,6 +3,7 @@
 from core.models.activity_type import ActivityType
 from core.models.appointment import Appointment
 from core.models.audit_event import AuditEvent
+from core.models.bonus import BonusCard, BonusProgramme, PointsEntry, Voucher
 from core.models.business_unit import BusinessUnit, UnitSettings
 from core.models.call_note import CallNote
 from core.models.customer import Address, Customer
@@ -24,8 +25,10 @@ from core.models.portal_account import (
 from core.models.portal_action import PortalAction, PortalActionRecord
 from core.models.project import Project
 from core.models.questionnaire import Questionnaire, QuestionnaireVersion
+from core.models.referral import Referral
 from core.models.reminder import ReminderDelivery, ReminderPolicy
 from core.models.report import Report
+from core.models.sale import Sale
 from core.models.schedule import BookingSettings, StaffSchedule
 from core.models.slot_claim import SlotClaim
 from core.models.staff_user import StaffUser
@@ -43,6 +46,7 @@ ALL_MODELS += [DocumentRequest, CallNote]
 ALL_MODELS += [PortalAction, PortalActionRecord, WaitlistEntry]
 ALL_MODELS += [StaffSchedule, BookingSettings, SlotClaim]
 ALL_MODELS += [ReminderPolicy, ReminderDelivery]
+ALL_MODELS += [Sale, BonusProgramme, BonusCard, PointsEntry, Voucher, Referral]
 
 __all__ = [
     "ALL_MODELS",
@@ -50,6 +54,8 @@ __all__ = [
     "Address",
     "Appointment",
     "AuditEvent",
+    "BonusCard",
+    "BonusProgramme",
     "BookingSettings",
     "BusinessUnit",
     "CallNote",
@@ -62,6 +68,7 @@ __all__ = [
     "KioskRun",
     "Message",
     "OutboxMessage",
+    "PointsEntry",
     "PortalAccount",
     "PortalAction",
     "PortalActionRecord",
@@ -72,9 +79,11 @@ __all__ = [
     "Project",
     "Questionnaire",
     "QuestionnaireVersion",
+    "Referral",
     "ReminderDelivery",
     "ReminderPolicy",
     "Report",
+    "Sale",
     "SlotClaim",
     "StaffSchedule",
     "StaffUser",
@@ -82,5 +91,6 @@ __all__ = [
     "TaskLock",
     "TimeEntry",
     "UnitSettings",
+    "Voucher",
     "WaitlistEntry",
 ]

@@ -145,6 +145,24 @@ def _customer_file_cleanups() -> None:
 _customer_file_cleanups()
 
 
+def _bonus_cleanups() -> None:
+    """Registers revenue and bonus clean-ups: sales, the card with its ledger and vouchers, referrals."""
+    from core.models import PointsEntry, Referral, Sale, Voucher
+    from core.services.bonus import delete_customer_bonus
+    from core.services.referrals import delete_customer_referrals
+    from core.services.revenue import delete_customer_sales
+
+    register_customer_data("sales", delete_customer_sales, counts={N_("sales"): _of(Sale)})
+    register_customer_data("bonus", delete_customer_bonus,
+                           counts={N_("bonus points entries"): _of(PointsEntry), N_("vouchers"): _of(Voucher)})
+    register_customer_data("referrals", delete_customer_referrals,
+                           counts={N_("referrals"): lambda c: Referral.objects(referred=c).count()
+                                   + Referral.objects(referrer=c).count()})
+
+
+_bonus_cleanups()
+
+
 def delete_customer(actor: Actor, customer: Customer) -> dict[str, int]:
     """Delete ``customer`` and everything registered as theirs; returns counts per kind."""
     if actor.business_unit_id and str(customer.business_unit.pk) != actor.business_unit_id:
