@@ -42,6 +42,9 @@ EN: dict[str, str] = {
     "invalidType": "{{field}} has an invalid value.",
     "invalidFile": "{{field}} contains an invalid file.",
     "invalidSignature": "{{field}} is not a valid signature.",
+    "invalid_url": "{{field}} must be a valid url.",
+    "time": "{{field}} is not a valid time.",
+    "maxTags": "{{field}} must have no more than {{length}} tags.",
 }
 
 DE: dict[str, str] = {
@@ -78,6 +81,9 @@ DE: dict[str, str] = {
     "invalidType": "{{field}} hat einen ungültigen Wert.",
     "invalidFile": "{{field}} enthält eine ungültige Datei.",
     "invalidSignature": "{{field}} ist keine gültige Unterschrift.",
+    "invalid_url": "{{field}} muss eine gültige URL sein.",
+    "time": "{{field}} ist keine gültige Uhrzeit.",
+    "maxTags": "{{field}} darf nicht mehr als {{length}} Schlagwörter haben.",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "de": DE}
@@ -109,6 +115,8 @@ LINT: dict[str, dict[str, str]] = {
         "script": "JavaScript is not allowed here: the form renderer would run it in the browser of everyone"
                   " who opens the questionnaire.",
         "moment": "dates computed with moment(…) are JavaScript and not allowed; enter a fixed date.",
+        "dataSrc": "these options would be fetched from another server or computed by a script, which"
+                   " questionnaires never do: enter the options as a fixed list (values or JSON).",
     },
     "de": {
         "template": "Vorlagen-Code („{{ … }}“, „{% … %}“) ist hier nicht erlaubt: der Formular-Renderer würde"
@@ -117,6 +125,8 @@ LINT: dict[str, dict[str, str]] = {
                   " ausführen, die den Fragebogen öffnen.",
         "moment": "Mit moment(…) berechnete Daten sind JavaScript und nicht erlaubt; bitte ein festes Datum"
                   " eintragen.",
+        "dataSrc": "Diese Optionen würden von einem anderen Server geladen oder per Skript berechnet, was"
+                   " Fragebögen nie tun: bitte die Optionen als feste Liste (Werte oder JSON) eintragen.",
     },
 }
 

@@ -89,6 +89,8 @@ def format_value(c: Component, v: Any, lang: str = "de") -> str:
         return t["empty"]
     typ = c.type
     if typ == "checkbox":
+        if getattr(c, "radio_group", False):  # radio style: is this box the chosen one?
+            return t["yes"] if js_string(v) == js_string(getattr(c, "radio_value", None)) else t["no"]
         return t["yes"] if v is True else t["no"]
     if c.multiple and isinstance(v, list) and typ != "file":
         return ", ".join(format_value_single(c, x, lang) for x in v)
@@ -100,6 +102,9 @@ def format_value_single(c: Component, v: Any, lang: str) -> str:
     typ = c.type
     if _is_empty(v):
         return t["empty"]
+    own = getattr(c, "format_answer", None)  # the types of forms/extra.py format their own values
+    if own is not None:
+        return own(v, lang)
     if typ in ("radio", "select"):
         return _e(c.option_label(v))
     if typ == "selectboxes":
@@ -158,7 +163,7 @@ def _render_nodes(nodes: list[Component], row: Any, lang: str, out: list[str]) -
 
     for c in nodes:
         kind = c.kind
-        if kind == "none" or c.type == "hidden":
+        if kind == "none" or c.type == "hidden" or not getattr(c, "in_answers", True):
             continue
         if kind == "layout":
             title = _title(c) if c.type in ("panel", "fieldset", "well") else ""

@@ -47,6 +47,8 @@ def _minimal(type_name: str) -> dict[str, Any]:
     if type_name == "survey":
         c["questions"] = [{"label": "Wie?", "value": "wie"}]
         c["values"] = [{"label": "Gut", "value": "gut"}]
+    if type_name == "form":
+        c["components"] = [{"type": "textfield", "key": "innen", "label": "Innen"}]
     return c
 
 

@@ -49,7 +49,7 @@ def _tf(key: str = "name", **kw: Any) -> dict[str, Any]:
         (
             _form({"type": "select", "key": "s", "dataSrc": "url", "data": {"url": "https://x"}}),
             "components[0].dataSrc",
-            "static",
+            "fixed list",
         ),
         (
             _form(
@@ -194,6 +194,15 @@ def test_registry_covers_the_supported_types() -> None:
         "table",
         "container",
         "datagrid",
+        "editgrid",
+        "tabs",
+        "form",
+        "address",
+        "currency",
+        "tags",
+        "time",
+        "url",
+        "password",
     } == set(forms.SUPPORTED_TYPES)
     assert forms.RENDERER_VERSION == "5.6.0"
 
