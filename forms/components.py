@@ -277,6 +277,9 @@ def _compile_json_list(comp: Component, items: Any) -> None:
     if not isinstance(items, list):
         raise DefinitionError(path, "must be a JSON list of option objects")
     prop = comp.defn.get("valueProperty")
+    if all(isinstance(item, (str, bool)) or is_number(item) for item in items):  # plain values
+        _compile_value_list(comp, [{"value": item, "label": js_string(item)} for item in items], path)
+        return
     if not isinstance(prop, str) or not prop:
         raise DefinitionError(f"{comp.def_path}.valueProperty", "JSON options need a value property (the field"
                               " of each option stored as the answer)")
@@ -495,8 +498,12 @@ class File(Component):
 
     def compile_options(self) -> None:
         storage = self.defn.get("storage")
-        if storage not in (None, "", "url"):
-            raise DefinitionError(f"{self.def_path}.storage", "only 'url' storage (our upload endpoint) is supported")
+        if storage not in (None, "", "url", "base64"):
+            raise DefinitionError(
+                f"{self.def_path}.storage",
+                f"files stored in {js_string(storage)!r} would be uploaded to another service, which questionnaires"
+                " never do: choose 'url' (our upload endpoint) or 'base64' (the file is kept with the answers)",
+            )
 
     def accepts(self, value: Any) -> bool:
         return isinstance(value, list)

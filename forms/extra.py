@@ -1,7 +1,7 @@
 """The Form.io component types designers bring from other projects, beyond the builder's basic set.
 
 ``editgrid``, ``tabs``, ``address`` (manual entry; map providers are never called, the values they
-stored are kept), ``currency``, ``tags``, ``time``, ``url``, ``password`` (validated, never stored or
+stored are kept), ``datamap``, ``currency``, ``tags``, ``time``, ``url``, ``password`` (validated, never stored or
 shown) and the nested ``form`` (its components inline).  Each rule is a port of the @formio/core rule
 of the same name (``process/validation/rules``), in its order; :mod:`forms.registry` registers the
 classes next to those of :mod:`forms.components`.
@@ -132,6 +132,26 @@ class Address(Component):
             if isinstance(free, dict) and isinstance(free.get("freeformAddress"), str):
                 return _esc(free["freeformAddress"])
         return _esc(", ".join(js_string(v) for v in value.values() if isinstance(v, str) and v.strip()))
+
+
+class DataMap(Component):
+    """``datamap``: free keys, each with a value of ``valueComponent`` (@formio/core does not look inside)."""
+
+    type_name = "datamap"
+    model_type = "map"
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, dict) and all(
+            v is None or isinstance(v, (str, bool)) or is_number(v) for v in value.values()
+        )
+
+    def format_answer(self, value: Any, lang: str) -> str:
+        if not isinstance(value, dict):
+            return _esc(js_string(value))
+        rows = "".join(
+            f'<tr><th scope="row">{_esc(k)}</th><td>{_esc(js_string(v))}</td></tr>' for k, v in value.items()
+        )
+        return f'<table class="fd-datamap">{rows}</table>'
 
 
 class Currency(Number):
@@ -314,7 +334,9 @@ class Password(_TextLike):
     in_answers = False
 
 
-EXTRA_CLASSES: tuple[type[Component], ...] = (EditGrid, Tabs, NestedForm, Address, Currency, Tags, Time, Url, Password)
+EXTRA_CLASSES: tuple[type[Component], ...] = (
+    EditGrid, Tabs, NestedForm, Address, DataMap, Currency, Tags, Time, Url, Password,
+)
 
 
 def drop_unstored(nodes: list[ComponentBase], row: Any) -> None:
@@ -344,7 +366,6 @@ def drop_unstored(nodes: list[ComponentBase], row: Any) -> None:
 _REFUSED_TYPES = {
     "resource": "it loads records from a Form.io server's resources, and questionnaires never call other servers;"
     " use a select with fixed options",
-    "datamap": "free key/value maps are not supported; use a data grid with a key and a value column",
     "datasource": "it fetches data from another server, which questionnaires never do",
     "recaptcha": "it calls Google's reCAPTCHA service, which questionnaires never do",
     "sketchpad": "drawing on images is not supported; use a signature or a file upload",

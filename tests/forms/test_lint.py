@@ -198,6 +198,7 @@ def test_registry_covers_the_supported_types() -> None:
         "tabs",
         "form",
         "address",
+        "datamap",
         "currency",
         "tags",
         "time",
