@@ -117,21 +117,25 @@ class Address(Component):
             return all(v is None or isinstance(v, str) for v in manual.values())
         return True
 
-    def format_answer(self, value: Any, lang: str) -> str:
+    def answer_text(self, value: Any, lang: str) -> str:
+        """The address as one line: the manual fields, or the text the map provider stored."""
         if not isinstance(value, dict):
-            return _esc(js_string(value))
+            return js_string(value)
         manual = value.get("address") if isinstance(value.get("address"), dict) else None
         if value.get("mode") == "manualMode" and manual is not None:
             parts = [manual.get(k) for k in _MANUAL_PARTS]
-            return _esc(", ".join(p for p in parts if isinstance(p, str) and p.strip()))
+            return ", ".join(p for p in parts if isinstance(p, str) and p.strip())
         for source in (value, manual or {}):
             for k in _PROVIDER_TEXT:
                 if isinstance(source.get(k), str) and source[k].strip():
-                    return _esc(source[k])
+                    return source[k]
             free = source.get("address")
             if isinstance(free, dict) and isinstance(free.get("freeformAddress"), str):
-                return _esc(free["freeformAddress"])
-        return _esc(", ".join(js_string(v) for v in value.values() if isinstance(v, str) and v.strip()))
+                return free["freeformAddress"]
+        return ", ".join(js_string(v) for v in value.values() if isinstance(v, str) and v.strip())
+
+    def format_answer(self, value: Any, lang: str) -> str:
+        return _esc(self.answer_text(value, lang))
 
 
 class DataMap(Component):
@@ -144,6 +148,11 @@ class DataMap(Component):
         return isinstance(value, dict) and all(
             v is None or isinstance(v, (str, bool)) or is_number(v) for v in value.values()
         )
+
+    def answer_text(self, value: Any, lang: str) -> str:
+        if not isinstance(value, dict):
+            return js_string(value)
+        return "; ".join(f"{k}: {js_string(v)}" for k, v in value.items())
 
     def format_answer(self, value: Any, lang: str) -> str:
         if not isinstance(value, dict):
@@ -159,15 +168,18 @@ class Currency(Number):
 
     type_name = "currency"
 
-    def format_answer(self, value: Any, lang: str) -> str:
+    def answer_text(self, value: Any, lang: str) -> str:
         code = self.defn.get("currency")
         code = code if isinstance(code, str) and code else "USD"
         if not is_number(value):
-            return _esc(js_string(value))
+            return js_string(value)
         text = f"{float(value):,.2f}"
         if lang == "de":
             text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
-        return _esc(f"{text} {code}")
+        return f"{text} {code}"
+
+    def format_answer(self, value: Any, lang: str) -> str:
+        return _esc(self.answer_text(value, lang))
 
 
 def _max_tags(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
@@ -203,10 +215,13 @@ class Tags(Component):
     def make_strict_rules(self) -> list[Check]:
         return [rules.strict_type, _max_tags]
 
-    def format_answer(self, value: Any, lang: str) -> str:
+    def answer_text(self, value: Any, lang: str) -> str:
         if isinstance(value, list):
-            return _esc(", ".join(js_string(t) for t in value))
-        return _esc(js_string(value))
+            return ", ".join(js_string(t) for t in value)
+        return js_string(value)
+
+    def format_answer(self, value: Any, lang: str) -> str:
+        return _esc(self.answer_text(value, lang))
 
 
 #: dayjs format tokens the time component uses, as (regex, lowest, highest)

@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "kiosk_cancel": _l("cancelled on the tablet"), "feature_on": _l("function switched on"),
     "feature_off": _l("function switched off"), "enrolment_link": _l("enrolment link issued"),
     "enrolment_revoked": _l("enrolment link withdrawn"), "enrolled": _l("own password set"),
+    "export": _l("exported"),
 }
 OBJECT_TYPE_LABELS = {
     "customers": _l("Customer"), "appointments": _l("Appointment"), "activity_types": _l("Activity type"),

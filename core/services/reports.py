@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from mongoengine import Q
 
@@ -147,7 +146,7 @@ def svg_data_uri(svg: str) -> str:
 
 # --- plain data for the templates ---------------------------------------------------------------
 
-def report_data(dialog: Dialog) -> dict[str, Any]:
+def report_data(dialog: Dialog, lang: str = "de") -> dict[str, Any]:
     """Everything a report shows, as plain data (no documents reach the template)."""
     from core.services import questionnaires as qs
 
@@ -159,15 +158,13 @@ def report_data(dialog: Dialog) -> dict[str, Any]:
     prev_cats = (previous.results or {}).get("categories", []) if previous else []
     answers = []
     if dialog.submission is not None:
-        form = qs.form_for(version)
-        labels = {c.data_path: (c.defn.get("label") or c.data_path) for c in form.components
-                  if getattr(c, "data_path", "")}
-        from forms import scoring
+        from forms.answers import answers as labelled
+        from forms.render import format_number
 
-        for path, label in labels.items():
-            value = scoring.get_path(dialog.submission.data, path)
-            if value not in (None, "", [], {}):
-                answers.append({"question": str(label), "answer": _answer_text(value)})
+        # option labels ("Ja", not "yes"), dates and numbers as the answers page shows them; no passwords
+        for a in labelled(qs.form_for(version), dialog.submission.data or {}, lang=lang):
+            text = a.value if isinstance(a.value, str) else format_number(a.value, lang)
+            answers.append({"question": a.header, "answer": text})
     history = [{"date": d.completed_at.strftime("%d.%m.%Y"), "percent": (d.results or {}).get("total", {})
                 .get("percent", 0)} for d in Dialog.objects(customer=customer, status="done").order_by("completed_at")
                if d.results]
@@ -187,16 +184,6 @@ def report_data(dialog: Dialog) -> dict[str, Any]:
         "answers": answers,
         "history": history,
     }
-
-
-def _answer_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, dict):
-        return ", ".join(str(k) for k, v in value.items() if v is True)
-    if isinstance(value, list):
-        return ", ".join(_answer_text(v) for v in value)
-    return str(value)
 
 
 def render_pdf(kind: str, data: dict[str, Any], lang: str = "de") -> bytes:
@@ -260,7 +247,8 @@ def render_report(report_id: str) -> str:
         existing = Report.objects(pk=report_id).first()
         return existing.status if existing is not None else "missing"
     try:
-        pdf = render_pdf(report.kind, report_data(report.dialog), lang=report.business_unit.language or "de")
+        lang = report.business_unit.language or "de"
+        pdf = render_pdf(report.kind, report_data(report.dialog, lang), lang=lang)
     except Exception as exc:
         Report.objects(pk=report.pk).update_one(set__status="failed", set__error=str(exc)[:1000])
         raise
