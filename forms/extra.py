@@ -9,8 +9,10 @@ classes next to those of :mod:`forms.components`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from markupsafe import escape
@@ -171,9 +173,9 @@ class Currency(Number):
     def answer_text(self, value: Any, lang: str) -> str:
         code = self.defn.get("currency")
         code = code if isinstance(code, str) and code else "USD"
-        if not is_number(value):
+        if not is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
             return js_string(value)
-        text = f"{float(value):,.2f}"
+        text = f"{Decimal(value if isinstance(value, int) else repr(value)):,.2f}"  # exact, any size
         if lang == "de":
             text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
         return f"{text} {code}"
@@ -295,30 +297,65 @@ class Time(_TextLike):
         self.item_rules.append((_time_rule, True))
 
 
-_URL_HOST = (
-    r"(?:(?!(?:10|127)(?:\.[0-9]{1,3}){3})(?!(?:169\.254|192\.168)(?:\.[0-9]{1,3}){2})"
+_IP = re.compile(
+    r"(?!(?:10|127)(?:\.[0-9]{1,3}){3})(?!(?:169\.254|192\.168)(?:\.[0-9]{1,3}){2})"
     r"(?!172\.(?:1[6-9]|2[0-9]|3[0-1])(?:\.[0-9]{1,3}){2})(?:[1-9][0-9]?|1[0-9][0-9]|2[01][0-9]|22[0-3])"
     r"(?:\.(?:1?[0-9]{1,2}|2[0-4][0-9]|25[0-5])){2}(?:\.(?:[1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-4]))"
-    r"|(?:(?:[a-z\u00a1-\uffff0-9]-*)*[a-z\u00a1-\uffff0-9]+)(?:\.(?:[a-z\u00a1-\uffff0-9]-*)*"
-    r"[a-z\u00a1-\uffff0-9]+)*"
 )
-_URL_RE = re.compile(
-    r"(?:(?:(?:https?|ftp):)?//)?(?:\S+(?::\S*)?@)?" + _URL_HOST + r"(?:\.(?:[a-z\u00a1-\uffff]{2,})))"
-    r"(?::[0-9]{2,5})?(?:[/?#]\S*)?",
-    re.IGNORECASE,
-)
-_URL_NO_TLD_RE = re.compile(
-    r"(?:https?|ftp)://(?:\S+(?::\S*)?@)?" + _URL_HOST + r"(?:\.(?:[a-z\u00a1-\uffff]{2,}))?)"
-    r"(?::[0-9]{2,5})?(?:[/?#]\S*)?",
-    re.IGNORECASE,
-)
+_LABEL = re.compile(r"[a-z0-9\u00a1-\uffff](?:[a-z0-9\u00a1-\uffff-]*[a-z0-9\u00a1-\uffff])?", re.IGNORECASE)
+_TLD = re.compile(r"[a-z\u00a1-\uffff]{2,}", re.IGNORECASE)
+_TAIL = re.compile(r"(?::[0-9]{2,5})?(?:[/?#]\S*)?")
+_HOST_END = re.compile(r"[:/?#]")
+
+
+def _host_and_tail_ok(rest: str, need_tld: bool) -> bool:
+    m = _HOST_END.search(rest)
+    host, tail = (rest[: m.start()], rest[m.start() :]) if m else (rest, "")
+    if not _TAIL.fullmatch(tail) or not host:
+        return False
+    if _IP.fullmatch(host):
+        return True
+    labels = host.split(".")
+    if not all(_LABEL.fullmatch(label) for label in labels):
+        return False
+    return not need_tld or (len(labels) >= 2 and bool(_TLD.fullmatch(labels[-1])))
+
+
+def _url_shape_ok(rest: str, need_tld: bool) -> bool:
+    """``(?:\\S+@)?host(?::port)?(?:[/?#]\\S*)?``: the user part may end at any ``@``."""
+    if _host_and_tail_ok(rest, need_tld):
+        return True
+    at = rest.find("@", 1)
+    while at != -1:
+        if _host_and_tail_ok(rest[at + 1 :], need_tld):
+            return True
+        at = rest.find("@", at + 1)
+    return False
+
+
+_SCHEME = re.compile(r"(?:https?|ftp):", re.IGNORECASE)
 
 
 def url_valid(value: str) -> bool:
-    """@formio/core ``validateUrl``: a URL (with or without a scheme or a TLD) that is not an e-mail address."""
-    if len(value) > 2048:
+    """@formio/core ``validateUrl``: a URL (with or without a scheme or a TLD) that is not an e-mail address.
+
+    The same two regular expressions, taken apart: their nested quantifiers backtrack exponentially in
+    Python on inputs like ``aaa…a.aaa…a.…1``, so the host is checked label by label instead.
+    """
+    if len(value) > 2048 or any(ch.isspace() for ch in value) or rules.EMAIL_RE.match(value):
         return False
-    return bool(_URL_RE.fullmatch(value) or _URL_NO_TLD_RE.fullmatch(value)) and not rules.EMAIL_RE.match(value)
+    scheme = _SCHEME.match(value)
+    after_scheme = value[scheme.end() :] if scheme else None
+    # with a TLD: an optional "//", optionally after a scheme
+    candidates = [value]
+    if value.startswith("//"):
+        candidates.append(value[2:])
+    if after_scheme is not None and after_scheme.startswith("//"):
+        candidates.append(after_scheme[2:])
+    if any(_url_shape_ok(c, True) for c in candidates):
+        return True
+    # without a TLD: a scheme and "//" are required
+    return after_scheme is not None and after_scheme.startswith("//") and _url_shape_ok(after_scheme[2:], False)
 
 
 def _url_rule(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:

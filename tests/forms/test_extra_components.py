@@ -203,3 +203,28 @@ def test_conditions_see_values_in_tabs_and_grids() -> None:
                                        {"component": "web", "operator": "isNotEmpty"}]}}))
     assert ("warum", "required") not in form.validate({"name": "A"}).rejected()
     assert ("warum", "required") in form.validate({"name": "A", "web": "https://x.de"}).rejected()
+
+
+# verdicts of @formio/core's validateUrl regular expressions (run in Node on the same strings)
+URL_VERDICTS = {
+    "https://example.org/x": True, "example.com": True, "http://localhost:3000": True, "not a url": False,
+    "a@b.de": False, "//cdn.example.org/a.js": True, "http://10.0.0.1": True, "192.168.1.1": False,
+    "8.8.8.8": True, "http://user:pw@host.com:8080/p?q#f": True, "münchen.de": True, "http://a.b-c": True,
+    "a.b-c": False, "http://-a.de": False, "a..de": False, "https://x.de:1": False, "a/b@host.com": False,
+    "http:example.com": False, "http://172.16.0.1": True, "172.16.0.1": False, "http://a": True,
+}
+
+
+@pytest.mark.parametrize(("value", "valid"), URL_VERDICTS.items())
+def test_url_rule_agrees_with_formio_core(value: str, valid: bool) -> None:
+    from forms.extra import url_valid
+
+    assert url_valid(value) is valid
+
+
+def test_url_rule_does_not_backtrack_on_hostile_input() -> None:
+    from forms.extra import url_valid
+
+    # exponential for the original regular expressions in Python's re
+    assert url_valid(("a" * 30 + ".") * 30 + "1") is False
+    assert url_valid("a@" * 1000 + "x") is False
