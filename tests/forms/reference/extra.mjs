@@ -1,5 +1,5 @@
 // Differential fixtures for the component types of forms/extra.py (editgrid, tabs, nested form, address,
-// currency, tags, time, url, password, radio-style checkboxes, JSON select options): seeded random forms
+// datamap, currency, tags, time, url, password, radio-style checkboxes, JSON select options): seeded random forms
 // and submissions, with @formio/core's verdicts. Run: node extra.mjs (writes cases-extra.json).
 import { readFileSync, writeFileSync } from 'node:fs';
 import core from '@formio/core';
@@ -59,6 +59,8 @@ const LEAVES = {
   address: () => ({ type: 'address', key: key('addr'), label: 'Adresse', input: true, enableManualMode: true,
     multiple: chance(0.15), validate: { required: chance(0.6) },
     components: [{ type: 'textfield', key: 'address1', label: 'Straße', input: true }] }),
+  datamap: () => ({ type: 'datamap', key: key('map'), label: 'Zuordnung', input: true,
+    valueComponent: { type: 'textfield', key: 'value', label: 'Wert', input: true }, validate: { required: chance(0.5) } }),
   select: () => ({ type: 'select', key: key('sel'), label: 'Land', input: true, dataSrc: 'json', valueProperty: 'code',
     data: { json: [{ code: 'de', name: 'Deutschland' }, { code: 'at', name: 'Österreich' }] },
     validate: { required: chance(0.5), onlyAvailableItems: chance(0.5) } }),
@@ -77,6 +79,7 @@ function leafValue(c) {
       { mode: 'autocomplete', address: { display_name: 'Köln' } }, { display_name: 'Berlin', lat: '52.5' },
       [{ mode: 'manualMode', address: { address1: 'x' } }], ...JUNK]);
     case 'select': return pick(['de', 'at', 'fr', ...JUNK]);
+    case 'datamap': return pick([{ a: 'x' }, { a: '' }, { a: null }, ...JUNK]);
     case 'checkbox': return pick([c.value, 'other', true, false, '', undefined]);
     default: return pick(JUNK);
   }
