@@ -64,8 +64,8 @@ class Tabs(Panel):
 class NestedForm(Component):
     """``form``: another form inside this one, its answers under ``<key>.data`` (Form.io's shape).
 
-    Only inline components are read here (what an exported Form.io project holds); a reference to a
-    published questionnaire of the unit is inlined by the questionnaire service before loading.
+    Only inline components are read (what an exported Form.io project holds); a bare reference to a form
+    elsewhere is refused, since nothing is ever fetched.
     """
 
     type_name = "form"
@@ -78,8 +78,8 @@ class NestedForm(Component):
             where = f" ({js_string(ref)})" if isinstance(ref, str) and ref else ""
             raise DefinitionError(
                 f"{path}.form",
-                f"the nested form{where} is not included: add its components, or refer to a published "
-                "questionnaire of this business unit by its name",
+                f"the nested form{where} is not included: questionnaires never load forms from elsewhere, so"
+                " export the project with the nested form's components inline (or copy them into this form)",
             )
         super().__init__(defn, path, parent, strict)
         self.key = f"{self.key}.data"
