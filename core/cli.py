@@ -1,4 +1,4 @@
-"""The ``frontdesk`` command: run, config, db upgrade, create-user, seed, export, import."""
+"""The ``frontdesk`` command: run, config, db upgrade, create-user, seed, export, export-submissions, import."""
 
 from __future__ import annotations
 
@@ -108,6 +108,38 @@ def register_app_commands(app: Flask) -> None:
         counts = export_all(folder)
         for name, n in counts.items():
             click.echo(f"{name}: {n}")
+
+    @app.cli.command("export-submissions")
+    @click.argument("questionnaire")
+    @click.option("--unit", "unit_slug", default=None, help="Business unit slug (default: the only one).")
+    @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+    @click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True,
+                  help="Language of headers and option labels.")
+    @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="File to write (default: the questionnaire's name with the format's suffix).")
+    def export_submissions_command(questionnaire: str, unit_slug: str | None, fmt: str, lang: str,
+                                   output: Path | None):
+        """Write every submission of QUESTIONNAIRE (its name or id) as one table for analysis."""
+        from core.models import BusinessUnit, Questionnaire
+        from core.services.audit import Actor
+        from core.services.submission_export import export_submissions
+
+        units = BusinessUnit.objects(slug=unit_slug) if unit_slug else BusinessUnit.objects
+        if units.count() != 1:
+            raise click.UsageError("Name the business unit with --unit SLUG." if not unit_slug else
+                                   f"No business unit with slug {unit_slug!r}.")
+        unit = units.first()
+        q = Questionnaire.objects(business_unit=unit, name=questionnaire).first() or \
+            Questionnaire.objects.of_unit(unit).get_or_none(pk=questionnaire)
+        if q is None:
+            raise click.ClickException(f"No questionnaire {questionnaire!r} in {unit.name}.")
+        try:
+            done = export_submissions(Actor.system("cli"), q, fmt, lang)
+        except FrontdeskError as exc:
+            raise click.ClickException(str(exc)) from exc
+        target = output or Path(done.filename)
+        target.write_bytes(done.content)
+        click.echo(f"{done.rows} submissions written to {target}")
 
     @app.cli.command("import")
     @click.argument("folder", type=click.Path(path_type=Path))

@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 from forms.errors import DefinitionError
 from forms.jsvalues import UNDEF, is_number, js_string, js_truthy
 
-__all__ = ["B64_RE", "SIGNATURE_PREFIX", "Check", "ComponentBase", "Issue", "compile_mask", "strict_eq_option"]
+__all__ = ["B64_RE", "SIGNATURE_PREFIX", "Check", "ComponentBase", "Issue", "compile_mask", "lodash_get",
+           "strict_eq_option"]
 
 #: ``(rule, message key, parameters)``: one validation failure.
 Issue = tuple[str, str, dict[str, Any]]
@@ -176,3 +177,14 @@ class ComponentBase:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.full_path or self.key!r}>"
+
+
+def lodash_get(obj: Any, path: str, default: Any = UNDEF) -> Any:
+    """lodash's ``_.get`` over plain objects, as Form.io uses it for option items (``item.name.first``) and
+    logic actions (``validate.required``): ``default`` where a part is missing or not an object."""
+    cur = obj
+    for part in (p for p in re.split(r"[.\[\]]", path) if p):
+        if not isinstance(cur, dict) or part not in cur:
+            return default
+        cur = cur[part]
+    return cur

@@ -7,16 +7,41 @@ condition and the list of validation rules that can apply to it.  The registry o
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from forms import datelimits, inputmask, jsonlogic, rules, scripting
-from forms.base import B64_RE, SIGNATURE_PREFIX, Check, ComponentBase, Issue, compile_mask, strict_eq_option
+from forms.base import (
+    B64_RE,
+    SIGNATURE_PREFIX,
+    Check,
+    ComponentBase,
+    Issue,
+    compile_mask,
+    lodash_get,
+    strict_eq_option,
+)
 from forms.conditions import Condition
 from forms.errors import DefinitionError
 from forms.jsvalues import UNDEF, is_number, js_string, js_truthy
 
 __all__ = ["SIGNATURE_PREFIX", "Component"]
+
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
+
+
+def refuse_source(comp: ComponentBase, allowed: tuple[Any, ...] = (None, "values")) -> None:
+    """Options that need a request (``url``, ``resource``, ``custom``, ...) are refused, saying why."""
+    src = comp.defn.get("dataSrc")
+    if src in allowed:
+        return
+    raise DefinitionError(
+        f"{comp.def_path}.dataSrc",
+        f"options from {js_string(src)!r} would be fetched from another server or computed by a script, which"
+        " questionnaires never do: enter the options as a fixed list (values or JSON)",
+        code="dataSrc",
+    )
 
 
 class Component(ComponentBase):
@@ -205,11 +230,31 @@ class Checkbox(Component):
     type_name = "checkbox"
     model_type = "boolean"
 
+    #: radio style (``inputType: "radio"``): the checkboxes sharing a ``name`` store the ``value`` of the
+    #: chosen one under that name (@formio/core's ``getComponentKey``)
+    radio_group = False
+
     def compile_options(self) -> None:
-        if self.defn.get("inputType") == "radio":
-            raise DefinitionError(f"{self.def_path}.inputType", "radio-style checkboxes are not supported")
+        if self.defn.get("inputType") != "radio":
+            return
+        name = self.defn.get("name")
+        if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+            raise DefinitionError(
+                f"{self.def_path}.name",
+                "a radio-style checkbox needs a 'name' (letters, digits, '_', '-'): the key its group stores the"
+                " chosen value under",
+            )
+        value = self.defn.get("value")
+        if isinstance(value, (dict, list)):
+            raise DefinitionError(f"{self.def_path}.value", "option values must be scalars")
+        self.radio_group = True
+        self.radio_value = value
+        self.key = name
+        self.parts = (name,)
 
     def accepts(self, value: Any) -> bool:
+        if self.radio_group:
+            return isinstance(value, (str, bool)) or is_number(value)
         return isinstance(value, bool)
 
 
@@ -229,6 +274,40 @@ def _compile_value_list(comp: Component, values: Any, path: str) -> None:
         comp.option_labels[js_string(val)] = label if isinstance(label, str) else js_string(val)
 
 
+_ITEM_FIELD = re.compile(r"\s*(?:<span>)?\s*\{\{\s*item\.([A-Za-z0-9_.]+)\s*\}\}\s*(?:</span>)?\s*")
+
+
+def _compile_json_list(comp: Component, items: Any) -> None:
+    """``dataSrc: "json"``: options are objects in ``data.json``; ``valueProperty`` names the value, the
+    item field the ``template`` shows (``<span>{{ item.name }}</span>``) the label."""
+    path = f"{comp.def_path}.data.json"
+    if isinstance(items, str):
+        try:
+            items = json.loads(items)
+        except ValueError as exc:
+            raise DefinitionError(path, "must be a JSON list of option objects") from exc
+    if not isinstance(items, list):
+        raise DefinitionError(path, "must be a JSON list of option objects")
+    prop = comp.defn.get("valueProperty")
+    if all(isinstance(item, (str, bool)) or is_number(item) for item in items):  # plain values
+        _compile_value_list(comp, [{"value": item, "label": js_string(item)} for item in items], path)
+        return
+    if not isinstance(prop, str) or not prop:
+        raise DefinitionError(f"{comp.def_path}.valueProperty", "JSON options need a value property (the field"
+                              " of each option stored as the answer)")
+    template = comp.defn.get("template")
+    m = _ITEM_FIELD.fullmatch(template) if isinstance(template, str) else None
+    label_field = m.group(1) if m else "label"
+    values = []
+    for i, item in enumerate(items):
+        value = lodash_get(item, prop)
+        if value is UNDEF or isinstance(value, (dict, list)):
+            raise DefinitionError(f"{path}[{i}].{prop}", "each JSON option needs a scalar value there")
+        label = lodash_get(item, label_field)
+        values.append({"value": value, "label": label if isinstance(label, str) else js_string(value)})
+    _compile_value_list(comp, values, path)
+
+
 class Radio(Component):
     """``radio`` (static ``values``)."""
 
@@ -237,8 +316,7 @@ class Radio(Component):
     has_options = True
 
     def compile_options(self) -> None:
-        if self.defn.get("dataSrc") not in (None, "values"):
-            raise DefinitionError(f"{self.def_path}.dataSrc", "only static values are supported")
+        refuse_source(self)
         _compile_value_list(self, self.defn.get("values"), f"{self.def_path}.values")
 
     def make_strict_rules(self) -> list[Check]:
@@ -264,10 +342,11 @@ class Select(Component):
     has_options = True
 
     def compile_options(self) -> None:
-        src = self.defn.get("dataSrc")
-        if src not in (None, "values"):
-            raise DefinitionError(f"{self.def_path}.dataSrc", "only static values are supported")
+        refuse_source(self, (None, "values", "json"))
         data = self.defn.get("data")
+        if self.defn.get("dataSrc") == "json":
+            _compile_json_list(self, data.get("json") if isinstance(data, dict) else None)
+            return
         values = data.get("values") if isinstance(data, dict) else None
         _compile_value_list(self, values, f"{self.def_path}.data.values")
 
@@ -305,8 +384,7 @@ class SelectBoxes(Component):
     has_options = True
 
     def compile_options(self) -> None:
-        if self.defn.get("dataSrc") not in (None, "values"):
-            raise DefinitionError(f"{self.def_path}.dataSrc", "only static values are supported")
+        refuse_source(self)
         _compile_value_list(self, self.defn.get("values"), f"{self.def_path}.values")
 
     def make_strict_rules(self) -> list[Check]:
@@ -432,8 +510,12 @@ class File(Component):
 
     def compile_options(self) -> None:
         storage = self.defn.get("storage")
-        if storage not in (None, "", "url"):
-            raise DefinitionError(f"{self.def_path}.storage", "only 'url' storage (our upload endpoint) is supported")
+        if storage not in (None, "", "url", "base64"):
+            raise DefinitionError(
+                f"{self.def_path}.storage",
+                f"files stored in {js_string(storage)!r} would be uploaded to another service, which questionnaires"
+                " never do: choose 'url' (our upload endpoint) or 'base64' (the file is kept with the answers)",
+            )
 
     def accepts(self, value: Any) -> bool:
         return isinstance(value, list)

@@ -22,7 +22,8 @@ Derived from the @formio/js 5.6.0 sources (``npm pack @formio/js@5.6.0``, ``lib/
   with every release, so the rule is not a list: **no string anywhere in a definition (keys included)
   may contain ``{{`` or ``{%``**, except under :data:`DATA_KEYS`, and except Form.io's message
   placeholders — a single name such as ``{{field}}`` — in error messages (``validate.customMessage``,
-  ``errors{}``): a bare name is a variable read, never a call or an assignment.
+  ``errors{}``): a bare name is a variable read, never a call or an assignment; likewise a select's
+  ``template`` that is only ``<span>{{ item.<field> }}</span>`` (:data:`ITEM_TEMPLATE`, the builder's default).
 * **Evaluated as JavaScript** (``grep -n "evaluate(" lib/cjs``): ``customDefaultValue``,
   ``calculateValue``, ``customConditional``, ``validate.custom``, ``validate.row`` (EditGrid),
   ``logic[]`` actions, ``onChange``, ``onSetItems`` and ``data.custom`` (Select), ``custom`` (Button),
@@ -50,8 +51,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "DATA_KEYS", "DATE_KEYS", "ENGINE_KEYS", "MARKERS", "MESSAGE_KEYS", "SCRIPT_KEYS", "Finding", "find_code",
-    "find_refused_code", "iter_code",
+    "DATA_KEYS", "DATE_KEYS", "ENGINE_KEYS", "ITEM_TEMPLATE", "MARKERS", "MESSAGE_KEYS", "SCRIPT_KEYS", "Finding",
+    "find_code", "find_refused_code", "iter_code",
 ]
 
 #: lodash template delimiters as @formio/js configures them ({{{ }}} starts with {{)
@@ -67,6 +68,13 @@ DATA_KEYS = frozenset({"defaultValue", "properties"})
 #: ``{{min}}``, ...) are allowed
 MESSAGE_KEYS = frozenset({"customMessage", "errors"})
 _PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
+
+#: a select's option ``template`` that only shows a field of the option (the builder's own default,
+#: ``<span>{{ item.label }}</span>``): lodash compiles it to a property read, like a message placeholder
+ITEM_TEMPLATE = re.compile(
+    r"\s*(?:<span>)?\s*\{\{\s*item(?:\.(?!constructor\b|prototype\b|__proto__\b)[A-Za-z_][A-Za-z0-9_]*)+\s*\}\}"
+    r"\s*(?:</span>)?\s*"
+)
 
 #: properties @formio/js runs as JavaScript (``Evaluator.evaluate`` → ``new Function``)
 SCRIPT_KEYS = frozenset({
@@ -129,6 +137,8 @@ def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[
             if isinstance(key, str) and _has_marker(key):
                 yield Finding(where, "template")
             if key in DATA_KEYS:
+                continue
+            if key == "template" and isinstance(item, str) and ITEM_TEMPLATE.fullmatch(item):
                 continue
             if message:  # e.g. errors.custom: the message shown when a rule fails, not the rule
                 yield from iter_code(item, where, message=True)

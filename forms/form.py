@@ -20,6 +20,7 @@ from forms.components import Component
 from forms.conditions import compile_condition
 from forms.errors import DefinitionError
 from forms.expressions import Finding, find_refused_code, iter_code
+from forms.extra import drop_unstored, unknown_type_reason
 from forms.jsvalues import UNDEF, js_truthy, json_copy
 from forms.messages import interpolate, lint_message, message
 from forms.registry import REGISTRY
@@ -89,6 +90,7 @@ class _Builder:
     def __init__(self, strict: bool) -> None:
         self.strict = strict
         self.all: list[Component] = []
+        self.groups: set[tuple[int, str]] = set()
 
     def build(
         self,
@@ -126,7 +128,7 @@ class _Builder:
         t = c.get("type")
         cls = REGISTRY.get(t) if isinstance(t, str) else None
         if cls is None:
-            raise DefinitionError(f"{p}.type", f"unknown component type {t!r}")
+            raise DefinitionError(f"{p}.type", unknown_type_reason(t, REGISTRY))
         _lint_component(c, p)
         for prop in ("html", "content"):
             if isinstance(c.get(prop), str):
@@ -142,7 +144,11 @@ class _Builder:
         if is_data:
             node.data_path = f"{data_prefix}{node.key}"
             node.segments = (*segments, *node.parts)
-            self._claim(level, node.key, p)
+            group = (id(level), node.key) if getattr(node, "radio_group", False) else None
+            if group is None or group not in self.groups:  # radio-style checkboxes share their name
+                self._claim(level, node.key, p)
+                if group is not None:
+                    self.groups.add(group)
         else:
             node.segments = segments
         self.all.append(node)
@@ -186,11 +192,16 @@ class _Builder:
         full_prefix: str,
     ) -> list[Component]:
         args = (node, level, grids, segments, data_prefix, full_prefix)
+        if hasattr(node, "layout_lists"):  # e.g. tabs (forms/extra.py)
+            out: list[Component] = []
+            for defs, where in node.layout_lists(c, p):
+                out += self.build(defs, where, *args)
+            return out
         if node.type == "columns":
             cols = c.get("columns") or []
             if not isinstance(cols, list):
                 raise DefinitionError(f"{p}.columns", "must be a list")
-            out: list[Component] = []
+            out = []
             for j, col in enumerate(cols):
                 if not isinstance(col, dict):
                     raise DefinitionError(f"{p}.columns[{j}]", "column must be an object")
@@ -692,6 +703,7 @@ class Form:
             walk.process(self._top, work, "", False, False)
         except RecursionError:  # pragma: no cover - values are depth-limited by _sanitize
             walk.issues.append(Issue(path="", rule="type", message="invalid", key="", label=""))
+        drop_unstored(self._top, work)
         errors: dict[str, list[str]] = {}
         for issue in walk.issues:
             msgs = errors.setdefault(issue.path, [])

@@ -49,6 +49,9 @@ EN: dict[str, str] = {
     "maxYear": "{{field}} should not contain year greater than {{maxYear}}",
     "scriptLimit": "{{field}} could not be checked: the form's own check took too long or needed too much"
                    " memory. Please tell us; we will correct the form.",
+    "invalid_url": "{{field}} must be a valid url.",
+    "time": "{{field}} is not a valid time.",
+    "maxTags": "{{field}} must have no more than {{length}} tags.",
 }
 
 DE: dict[str, str] = {
@@ -92,6 +95,9 @@ DE: dict[str, str] = {
     "maxYear": "{{field}} darf kein Jahr nach {{maxYear}} enthalten",
     "scriptLimit": "{{field}} konnte nicht geprüft werden: die Prüfung im Formular hat zu lange gedauert oder"
                    " zu viel Speicher gebraucht. Bitte sagen Sie uns Bescheid; wir korrigieren das Formular.",
+    "invalid_url": "{{field}} muss eine gültige URL sein.",
+    "time": "{{field}} ist keine gültige Uhrzeit.",
+    "maxTags": "{{field}} darf nicht mehr als {{length}} Schlagwörter haben.",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "de": DE}
@@ -127,6 +133,8 @@ LINT: dict[str, dict[str, str]] = {
         "javascript": "JavaScript (run on the server in a sandbox, in the browser only in the isolated renderer).",
         "jsSyntax": "this JavaScript does not compile; correct it (the form's code runs on the server and in"
                     " the isolated renderer only when it compiles).",
+        "dataSrc": "these options would be fetched from another server or computed by a script, which"
+                   " questionnaires never do: enter the options as a fixed list (values or JSON).",
     },
     "de": {
         "template": "Vorlagen-Code („{{ … }}“, „{% … %}“) ist hier nicht erlaubt: der Formular-Renderer würde"
@@ -140,6 +148,8 @@ LINT: dict[str, dict[str, str]] = {
                       " isolierten Renderer).",
         "jsSyntax": "dieses JavaScript lässt sich nicht übersetzen; bitte korrigieren (der Code des Formulars"
                     " läuft auf dem Server und im isolierten Renderer nur, wenn er sich übersetzen lässt).",
+        "dataSrc": "Diese Optionen würden von einem anderen Server geladen oder per Skript berechnet, was"
+                   " Fragebögen nie tun: bitte die Optionen als feste Liste (Werte oder JSON) eintragen.",
     },
 }
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from forms.components import ALL_CLASSES, Component
+from forms.extra import EXTRA_CLASSES
 
 __all__ = ["REGISTRY", "SUPPORTED_TYPES"]
 
 
 def _build() -> dict[str, type[Component]]:
     registry: dict[str, type[Component]] = {}
-    for cls in ALL_CLASSES:
+    for cls in (*ALL_CLASSES, *EXTRA_CLASSES):
         name = cls.type_name
         if not name or not issubclass(cls, Component):
             raise RuntimeError(f"{cls.__name__} has no Form.io type name")

@@ -18,7 +18,7 @@ from forms.components import Component
 from forms.jsvalues import UNDEF, is_number, js_string, json_copy
 from forms.rules import parse_iso_datetime
 
-__all__ = ["AnswerSheet", "format_value", "render_answers"]
+__all__ = ["AnswerSheet", "format_datetime", "format_day", "format_number", "format_value", "render_answers"]
 
 
 class AnswerSheet(Protocol):
@@ -52,12 +52,12 @@ def _e(v: Any) -> str:
     return str(escape(v))
 
 
-def _fmt_number(v: Any, lang: str) -> str:
+def format_number(v: Any, lang: str) -> str:
     s = js_string(v)
     return s.replace(".", ",") if lang == "de" else s
 
 
-def _fmt_day(c: Component, v: str, lang: str) -> str:
+def format_day(c: Component, v: str, lang: str) -> str:
     parts = v.split("/")
     if len(parts) != 3:
         return v
@@ -68,7 +68,7 @@ def _fmt_day(c: Component, v: str, lang: str) -> str:
     return f"{d}.{m}.{y}" if lang == "de" else f"{m}/{d}/{y}"
 
 
-def _fmt_datetime(v: str, lang: str) -> str:
+def format_datetime(v: str, lang: str) -> str:
     dt: datetime | None = parse_iso_datetime(v)
     if dt is None:
         return v
@@ -89,6 +89,8 @@ def format_value(c: Component, v: Any, lang: str = "de") -> str:
         return t["empty"]
     typ = c.type
     if typ == "checkbox":
+        if getattr(c, "radio_group", False):  # radio style: is this box the chosen one?
+            return t["yes"] if js_string(v) == js_string(getattr(c, "radio_value", None)) else t["no"]
         return t["yes"] if v is True else t["no"]
     if c.multiple and isinstance(v, list) and typ != "file":
         return ", ".join(format_value_single(c, x, lang) for x in v)
@@ -100,6 +102,9 @@ def format_value_single(c: Component, v: Any, lang: str) -> str:
     typ = c.type
     if _is_empty(v):
         return t["empty"]
+    own = getattr(c, "format_answer", None)  # the types of forms/extra.py format their own values
+    if own is not None:
+        return own(v, lang)
     if typ in ("radio", "select"):
         return _e(c.option_label(v))
     if typ == "selectboxes":
@@ -127,11 +132,11 @@ def format_value_single(c: Component, v: Any, lang: str) -> str:
             names.append(_e(name) if isinstance(name, str) else t["invalid"])
         return '<ul class="fd-files">' + "".join(f"<li>{n}</li>" for n in names) + "</ul>"
     if typ == "day" and isinstance(v, str):
-        return _e(_fmt_day(c, v, lang))
+        return _e(format_day(c, v, lang))
     if typ == "datetime" and isinstance(v, str):
-        return _e(_fmt_datetime(v, lang))
+        return _e(format_datetime(v, lang))
     if typ == "number" and is_number(v):
-        return _e(_fmt_number(v, lang))
+        return _e(format_number(v, lang))
     if isinstance(v, str):
         out = _e(v)
         return out.replace("\n", "<br>\n") if typ == "textarea" else out
@@ -158,7 +163,7 @@ def _render_nodes(nodes: list[Component], row: Any, lang: str, out: list[str]) -
 
     for c in nodes:
         kind = c.kind
-        if kind == "none" or c.type == "hidden":
+        if kind == "none" or c.type == "hidden" or not getattr(c, "in_answers", True):
             continue
         if kind == "layout":
             title = _title(c) if c.type in ("panel", "fieldset", "well") else ""

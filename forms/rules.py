@@ -106,14 +106,21 @@ def value_is_present(value: Any, false_is_value: bool, skip_object: bool, _depth
     return True
 
 
+#: types @formio/core's ``isComponentNestedDataType`` names (a container counts as a plain value there)
+_NESTED_DATA_TYPES = frozenset({"datagrid", "editgrid", "address", "form", "datamap"})
+
+
 def component_has_value(c: ComponentBase, value: Any) -> bool:
     """@formio/core ``componentHasValue``."""
     t = c.type
     if t == "day" and value == "00/00/0000":
         return False
+    manual = value.get("address") if t == "address" and isinstance(value, dict) else None
+    if isinstance(manual, dict) and js_truthy(value.get("mode")):  # {mode, address}: all but address2 filled
+        return bool(manual) and all(js_truthy(v) for k, v in manual.items() if k != "address2")
     if t in ("checkbox", "selectboxes"):
         return value_is_present(value, False, False)
-    return value_is_present(value, True, t == "datagrid")
+    return value_is_present(value, True, t in _NESTED_DATA_TYPES)
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -545,4 +552,4 @@ def strict_options(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     return ("strictOption", "invalidOption", {}) if bad else None
 
 
-STRICT_RULE_NAMES = frozenset({"type", "isoDate", "strictOption", "minRows", "maxRows", "file", "signature"})
+STRICT_RULE_NAMES = frozenset({"type", "isoDate", "strictOption", "minRows", "maxRows", "file", "signature", "maxTags"})

@@ -17,7 +17,7 @@ import re
 from typing import Any, Protocol
 
 from forms import jsonlogic
-from forms.base import ComponentBase, Issue
+from forms.base import ComponentBase, Issue, lodash_get
 from forms.conditions import Condition, compile_condition
 from forms.errors import DefinitionError
 from forms.jsvalues import UNDEF, js_truthy, lodash_is_equal
@@ -207,15 +207,6 @@ def _lodash_set(obj: dict[str, Any], path: str, value: Any) -> None:
     cur[parts[-1]] = value
 
 
-def _lodash_get(obj: Any, path: str, default: Any) -> Any:
-    cur = obj
-    for p in (p for p in re.split(r"[.\[\]]", path) if p):
-        if not isinstance(cur, dict) or p not in cur:
-            return default
-        cur = cur[p]
-    return cur
-
-
 def apply_logic(walk: Walk, node: ComponentBase, value: Any) -> LogicOutcome:
     """Run ``node``'s logic entries in order: triggers, then property/value/schema actions."""
     out = LogicOutcome()
@@ -240,12 +231,12 @@ def apply_logic(walk: Walk, node: ComponentBase, value: Any) -> LogicOutcome:
                 name = prop["value"]
                 if prop.get("type") == "boolean":
                     new: Any = str(action.get("state")) in ("true", "True")
-                    if str(_lodash_get(defn, name, False)).lower() == str(new).lower():
+                    if str(lodash_get(defn, name, False)).lower() == str(new).lower():
                         continue
                 else:
                     text = action.get(prop["component"]) if prop.get("component") else action.get("text")
                     new = text if isinstance(text, str) else ""
-                    if _lodash_get(defn, name, "") == new:
+                    if lodash_get(defn, name, "") == new:
                         continue
                 defn = copy.deepcopy(defn) if defn is node.defn else defn
                 _lodash_set(defn, name, new)

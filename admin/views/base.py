@@ -25,8 +25,7 @@ from admin.forms import AdminForm, format_local
 from core.errors import FrontdeskError
 from core.files import attachment_header
 from core.services.audit import Actor, customer_id_of, record, record_change, snapshot
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from core.services.submission_export import escape_formula
 
 #: labels of fields many models share; a view's own ``column_labels`` win
 COMMON_LABELS = {"created_at": _l("Created"), "updated_at": _l("Updated"), "notes": _l("Notes"),
@@ -47,13 +46,6 @@ LIST_TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _local_datetime, da
 #: detail pages: "Ja"/"Nein" instead of "True"/"False"
 DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, bool: _yes_no, datetime: _local_datetime,
                           date: _local_datetime}
-
-
-def escape_csv_formula(value):
-    """OWASP CSV injection: cells starting like a formula get a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def actor() -> Actor:
@@ -315,7 +307,7 @@ class SecureModelView(AccessMixin, ModelView):
               "success")
 
     def get_export_value(self, model, name):
-        return escape_csv_formula(super().get_export_value(model, name))
+        return escape_formula(super().get_export_value(model, name))
 
     def _export_csv(self, return_url):
         """Flask-Admin's CSV export with an RFC 6266 file name (its own drops every umlaut)."""

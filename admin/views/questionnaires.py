@@ -21,6 +21,7 @@ from core.files import attachment_headers
 from core.models import Customer, Questionnaire, QuestionnaireVersion, Submission
 from core.models.questionnaire import KINDS
 from core.services import questionnaires as qs
+from core.services import submission_export
 from core.web import answers, request_lang, takes_json
 
 KIND_LABELS = {"master_data": _l("Master data update"), "consent": _l("Privacy consent"),
@@ -181,6 +182,18 @@ class QuestionnaireView(SecureModelView):
         body = json.dumps(qs.export(target), ensure_ascii=False, indent=2)
         filename = f"questionnaire-{q.pk}{'-v' + number if number else '-draft'}.json"
         return Response(body, mimetype="application/json", headers=attachment_headers(filename))
+
+    @expose("/submissions-export/", methods=("POST",))
+    def submissions_export_view(self):
+        """Every submission of the questionnaire as CSV or XLSX (forms.answers: labels, flattened grids)."""
+        q = self._post_action()
+        try:
+            done = submission_export.export_submissions(actor(), q, request.form.get("format", "csv"),
+                                                        request_lang())
+        except FrontdeskError as exc:
+            flash(_("Not exported: %(reason)s", reason=str(exc)), "error")
+            return redirect(url_for(".builder_view", id=str(q.pk)))
+        return Response(done.content, mimetype=done.mimetype, headers=attachment_headers(done.filename))
 
     @expose("/import/", methods=("GET", "POST"))
     def import_view(self):

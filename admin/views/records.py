@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "enrolment_revoked": _l("enrolment link withdrawn"), "enrolled": _l("own password set"),
     "replace": _l("new version stored"), "cancel": _l("withdrawn"), "fulfil": _l("answered"),
     "call": _l("call noted"),
+    "export": _l("exported"),
 }
 OBJECT_TYPE_LABELS = {
     "customers": _l("Customer"), "appointments": _l("Appointment"), "activity_types": _l("Activity type"),

@@ -198,3 +198,29 @@ def test_server_error_appears_next_to_its_field(live, browser):
         again = Customer.objects.get(pk=customer.pk)
         assert again.email == "kaethe.kuehn@example.com" and again.address.city == "Köln"
     assert [p for p in problems if "console" not in p] == []
+
+
+def test_builder_offers_the_new_components_and_an_address_in_manual_mode(live, browser, tmp_path):
+    app, base, unit = live
+    from core.services import questionnaires as qs
+    from core.services.audit import Actor
+
+    with app.app_context():
+        q = qs.create(Actor.system(), unit, name="Neu", kind="custom")
+    problems: list[str] = []
+    page = new_page(browser, base, problems)
+    login(page, base, "designerin@example.com")
+    page.goto(f"{base}/admin/questionnaire/builder/?id={q.pk}")
+    page.wait_for_function("() => window.__fdBuilder === true")
+    builder = form_frame(page)
+    for type_name in ("editgrid", "tabs", "table", "address", "currency", "tags", "time", "url", "password"):
+        assert builder.locator(f".formcomponent[data-type={type_name}]").count() == 1, type_name
+    target = builder.locator(".formio-builder-form .drag-container, .formarea .drag-container").first
+    builder.locator(".formcomponent[data-type=address]").first.drag_to(target)
+    builder.locator(".component-edit-container [ref=saveButton]").first.click()
+    page.wait_for_function("() => document.getElementById('fd-definition').value.indexOf('address') >= 0")
+    schema = json.loads(page.eval_on_selector("#fd-definition", "e => e.value"))
+    address = next(c for c in schema["components"] if c.get("type") == "address")
+    assert address.get("enableManualMode") is True and not address.get("provider")
+    page.screenshot(path=str(tmp_path / "builder-new-components.png"), full_page=True)
+    assert problems == []

@@ -341,3 +341,13 @@ def test_download_name_with_umlauts_is_rfc6266(app, owner_client, customer, done
     assert options["filename"] == report.filename  # read as a browser reads it: filename* wins
     assert f"filename={report.filename.replace('ß', '')};" in raw  # the ASCII fallback for old clients
     assert "filename*=UTF-8''" in raw and unquote(raw.split("filename*=UTF-8''")[1]) == report.filename
+
+
+def test_report_answers_show_option_labels_not_stored_values(app, done_dialog):
+    from core.services import reports
+
+    with app.app_context():
+        shown = {a["question"]: a["answer"] for a in reports.report_data(done_dialog)["answers"]}
+        english = {a["question"]: a["answer"] for a in reports.report_data(done_dialog, "en")["answers"]}
+    assert shown == {"Wie schlafen Sie?": "Schlecht", "Kaffee nach 16 Uhr": "Ja", "Was belastet Sie?": "Arbeit, Geld"}
+    assert english["Kaffee nach 16 Uhr"] == "Yes"

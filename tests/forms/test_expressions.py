@@ -47,6 +47,8 @@ def _minimal(type_name: str) -> dict[str, Any]:
     if type_name == "survey":
         c["questions"] = [{"label": "Wie?", "value": "wie"}]
         c["values"] = [{"label": "Gut", "value": "gut"}]
+    if type_name == "form":
+        c["components"] = [{"type": "textfield", "key": "innen", "label": "Innen"}]
     return c
 
 
@@ -235,3 +237,22 @@ def test_stored_definitions_still_load_for_the_server_only() -> None:
     form = forms.load(_form(_minimal("textfield") | {"label": "{{ alert(1) }}"}), check_code=False)
     assert "{{ alert(1) }}" in str(form.render_answers({"k": "x"}))
     assert "<script" not in str(form.render_answers({"k": "<script>"}))
+
+
+@pytest.mark.parametrize(("template", "allowed"), [
+    ("<span>{{ item.label }}</span>", True),
+    ("<span>{{item.data.name}}</span>", True),
+    ("<span>{{ item.constructor.constructor('alert(1)')() }}</span>", False),
+    ("<span>{{ item.constructor }}</span>", False),
+    ("<span>{{ item.label }}</span><img src=x onerror=alert(1)>", False),
+    ("<span>{{ alert(document.cookie) }}</span>", False),
+    ("<span>{% item.label %}</span>", False),
+])
+def test_only_an_option_template_that_reads_a_field_is_allowed(template: str, allowed: bool) -> None:
+    definition = _form({"type": "select", "key": "s", "template": template,
+                        "data": {"values": [{"label": "Ja", "value": "ja"}]}})
+    assert (find_code_in(definition) is None) is allowed
+
+
+def find_code_in(definition: dict[str, Any]) -> Any:
+    return next(iter_code(definition), None)

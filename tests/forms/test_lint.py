@@ -55,7 +55,7 @@ def _tf(key: str = "name", **kw: Any) -> dict[str, Any]:
         (
             _form({"type": "select", "key": "s", "dataSrc": "url", "data": {"url": "https://x"}}),
             "components[0].dataSrc",
-            "static",
+            "fixed list",
         ),
         (
             _form(
@@ -200,6 +200,16 @@ def test_registry_covers_the_supported_types() -> None:
         "table",
         "container",
         "datagrid",
+        "editgrid",
+        "tabs",
+        "form",
+        "address",
+        "datamap",
+        "currency",
+        "tags",
+        "time",
+        "url",
+        "password",
     } == set(forms.SUPPORTED_TYPES)
     assert forms.RENDERER_VERSION == "5.6.0"
 

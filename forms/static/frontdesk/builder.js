@@ -21,7 +21,8 @@
   var COMPONENTS = [
     'textfield', 'textarea', 'number', 'email', 'phoneNumber', 'checkbox', 'radio', 'select',
     'selectboxes', 'day', 'datetime', 'signature', 'file', 'survey', 'hidden', 'content',
-    'htmlelement', 'button', 'panel', 'columns', 'fieldset', 'well', 'container', 'datagrid'
+    'htmlelement', 'button', 'panel', 'columns', 'fieldset', 'well', 'container', 'datagrid',
+    'editgrid', 'tabs', 'table', 'address', 'currency', 'tags', 'time', 'url', 'password'
   ];
 
   // Settings hidden for every component: the whole "Logic" tab and everything that runs
@@ -39,7 +40,13 @@
     // No rich-text editors (CKEditor/Quill are not vendored): plain text areas only.
     textarea: ['editor', 'quillInfo', 'isUploadEnabled', 'uploadStorage', 'uploadUrl', 'uploadOptions',
       'uploadDir', 'fileKey', 'as', 'wysiwyg'],
-    button: ['custom', 'url', 'headers']
+    button: ['custom', 'url', 'headers'],
+    // Row templates are renderer code (refused by the server's code rule), row validation is JavaScript.
+    editgrid: ['templates.header', 'templates.row', 'templates.footer', 'templates.tableHeader',
+      'templates.tableRow', 'validate.row', 'conditionalAddButton'],
+    // Map providers are never called (no request leaves the renderer frame): manual entry only.
+    address: ['provider', 'providerOptions.params.key', 'providerOptions.params.autocompleteOptions',
+      'manualModeViewString']
   };
 
   function prune(components, hidden) {
@@ -132,6 +139,11 @@
     var components = {};
     COMPONENTS.forEach(function (type) { components[type] = true; });
     components.consent = consentChoice(lang);
+    // An address is entered by hand: the builder's address starts in manual mode.
+    components.address = {
+      title: 'Address', key: 'address', icon: 'home',
+      schema: { type: 'address', label: 'Address', key: 'address', input: true, enableManualMode: true }
+    };
     return Frontdesk.formOptions(lang, {
       builder: {
         basic: false,
