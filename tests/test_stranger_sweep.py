@@ -42,7 +42,8 @@ def world(app, unit, owner, make_customer):
     from seed.questionnaires import load_samples
 
     with app.app_context():
-        unit.update(add_to_set__features=["kiosk", "portal", "documents", "call_link"])
+        unit.update(add_to_set__features=["kiosk", "portal", "documents", "call_link", "bonus", "referral",
+                                          "reminders", "dialogs"])
         unit.reload()
         load_samples(unit)
         q = Questionnaire.objects.get(business_unit=unit, name="Stammdatenpflege")

@@ -25,6 +25,9 @@ SUPPORTED = [
     "htmlelement", "button", "panel", "columns", "fieldset", "well", "container", "datagrid",
 ]
 
+#: types the sidebar offers beyond the full test form above (their own tests: tests/forms/test_extra_components.py)
+SIDEBAR_ONLY = ["editgrid", "tabs", "table", "address", "currency", "tags", "time", "url", "password"]
+
 VALUES = [{"label": "Ja", "value": "ja"}, {"label": "Nein", "value": "nein"}]
 
 
@@ -198,7 +201,8 @@ def test_builder_is_restricted_and_stays_on_our_server(watched_page, renderer_ap
     groups = frame.locator(".formcomponents .builder-group-button")
     assert groups.count() == 1 and groups.first.inner_text().strip() == "Frontdesk"
     offered = frame.eval_on_selector_all(".formcomponents [data-type]", "els => els.map(e => e.dataset.type)")
-    assert sorted(offered) == sorted(SUPPORTED)
+    # every supported type once, plus the consent choice (a checkbox with our consent property)
+    assert sorted(offered) == sorted([*SUPPORTED, *SIDEBAR_ONLY, "checkbox"])
 
     # drag a datetime from the sidebar onto the form: its settings dialog opens
     source = frame.locator(".formcomponents [data-type=datetime]").first
