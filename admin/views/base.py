@@ -24,6 +24,7 @@ from mongoengine import ValidationError as MEValidationError
 from admin.forms import AdminForm, format_local
 from core.errors import FrontdeskError
 from core.files import attachment_header
+from core.models._base import N_
 from core.services.audit import Actor, customer_id_of, record, record_change, snapshot
 from core.services.submission_export import escape_formula
 
@@ -291,7 +292,8 @@ class SecureModelView(AccessMixin, ModelView):
         ok = super().delete_model(model)
         if ok and self.audited:
             record(actor(), "delete", object_type=collection, object_id=object_id,
-                   summary=f"{collection} deleted: {label}"[:500], business_unit=unit, customer=customer)
+                   summary=N_("Deleted: %(label)s"), summary_params={"label": label[:300]}, business_unit=unit,
+                   customer=customer)
         return ok
 
     # --- hardening -------------------------------------------------------------------------

@@ -172,7 +172,8 @@ def delete_customer(actor: Actor, customer: Customer) -> dict[str, int]:
     unit = customer.business_unit
     erase_customer(customer_id)
     customer.delete()
-    summary = "Customer deleted with " + ", ".join(f"{n} {k}" for k, n in counts.items())
-    record(actor, "delete", object_type="customers", object_id=customer_id, summary=summary,
-           business_unit=unit)
+    # shown translated (a message id with its number); what went, per kind, stays as data
+    record(actor, "delete", object_type="customers", object_id=customer_id,
+           summary=N_("Customer deleted with %(n)s related records"),
+           summary_params={"n": sum(counts.values())}, after={"deleted": counts}, business_unit=unit)
     return counts

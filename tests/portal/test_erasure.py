@@ -39,6 +39,8 @@ def test_the_audit_log_forgets_an_erased_customer(app, make_portal_customer, mak
         assert AuditEvent.objects(action="delete", object_type="customers").count() == 1
     page = owner_client.get("/admin/audit/").get_data(as_text=True)
     assert not any(n in page for n in needles)
+    # the deletion itself reads in German, with a number and no raw collection names
+    assert "Kunde gelöscht, mit" in page and "Customer deleted with" not in page
 
 
 def test_audit_summaries_show_in_the_viewers_language(app, make_portal_customer, owner_client):
@@ -53,3 +55,14 @@ def test_audit_summaries_show_in_the_viewers_language(app, make_portal_customer,
     with app.app_context():
         event = AuditEvent.objects.get(action="login", object_id=str(customer.pk))
         assert event.summary == "Portal login with a one-time code"  # English for operators and exports
+
+
+def test_a_deleted_record_reads_in_german(app, owner_client, unit):
+    from core.models import ActivityType
+
+    with app.app_context():
+        kind = ActivityType(business_unit=unit, name="Probeschnitt").save()
+    token = csrf_token(owner_client, "/admin/activitytype/")
+    owner_client.post("/admin/activitytype/delete/", data={"id": str(kind.pk), "csrf_token": token})
+    page = owner_client.get("/admin/audit/").get_data(as_text=True)
+    assert "Gelöscht: Probeschnitt" in page and "activity_types deleted" not in page
