@@ -234,17 +234,26 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_smtp_server():
+def running_smtp_server(hold_first_seconds: float = 0):
     """A real SMTP server (aiosmtpd) on a loopback port while the block runs; the handler's
-    ``.messages`` collects what it received and ``.port`` is where it listens."""
+    ``.messages`` collects what it received and ``.port`` is where it listens. With
+    ``hold_first_seconds`` it takes that long to answer the first DATA (``.in_data`` is set when it
+    arrives), so a test can kill the sender mid-send."""
+    import asyncio
+    import threading
+
     from aiosmtpd.controller import Controller
 
     class Handler:
         def __init__(self):
             self.messages = []
+            self.in_data = threading.Event()
 
         async def handle_DATA(self, server, session, envelope):
             self.messages.append(envelope)
+            if hold_first_seconds and len(self.messages) == 1:
+                self.in_data.set()
+                await asyncio.sleep(hold_first_seconds)
             return "250 Message accepted"
 
     handler = Handler()
@@ -261,6 +270,13 @@ def running_smtp_server():
 def smtp_server():
     """A real SMTP server (aiosmtpd) on a loopback port; ``.messages`` collects what it received."""
     with running_smtp_server() as handler:
+        yield handler
+
+
+@pytest.fixture
+def slow_smtp():
+    """An SMTP server that takes 5 s to answer the first DATA (so its sender can be killed meanwhile)."""
+    with running_smtp_server(hold_first_seconds=5) as handler:
         yield handler
 
 

@@ -7,9 +7,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -18,7 +16,7 @@ import mongoengine
 import pytest
 
 from core.app import create_app
-from tests.conftest import free_port, running_smtp_server
+from tests.conftest import running_smtp_server
 from tests.core.test_celery_worker import start_worker, stop, worker_environment
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.xdist_group("redis")]
@@ -103,31 +101,6 @@ def test_two_workers_and_overlapping_sweeps_send_each_reminder_once(tmp_path, mo
             for worker in workers:
                 stop(worker)
             mongoengine.disconnect()
-
-
-@pytest.fixture
-def slow_smtp():
-    """An SMTP server that holds the first DATA reply for 5 s (so its sender can be killed meanwhile)."""
-    from aiosmtpd.controller import Controller
-
-    class Handler:
-        def __init__(self):
-            self.messages = []
-            self.in_data = threading.Event()
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            if len(self.messages) == 1:
-                self.in_data.set()
-                await asyncio.sleep(5)
-            return "250 Message accepted"
-
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
 
 
 def test_a_worker_killed_mid_send_sends_nothing_twice(tmp_path, slow_smtp, monkeypatch):

@@ -7,10 +7,8 @@ idempotency key ``dialog:<id>:invitation:1`` claimed and the message claimed, an
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import signal
-import threading
 import time
 import uuid
 
@@ -18,36 +16,10 @@ import mongoengine
 import pytest
 
 from core.app import create_app
-from tests.conftest import free_port
 from tests.core.test_celery_worker import start_worker, stop, worker_environment
 from tests.dialogs.conftest import DEFINITION, SCORING
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.xdist_group("redis")]
-
-
-@pytest.fixture
-def slow_smtp():
-    """An SMTP server that takes 5 s to answer the first DATA (so the sender can be killed meanwhile)."""
-    from aiosmtpd.controller import Controller
-
-    class Handler:
-        def __init__(self):
-            self.messages = []
-            self.in_data = threading.Event()
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            if len(self.messages) == 1:
-                self.in_data.set()
-                await asyncio.sleep(5)
-            return "250 Message accepted"
-
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
 
 
 def test_killed_worker_sends_the_invitation_exactly_once(tmp_path, slow_smtp, monkeypatch):
