@@ -8,8 +8,7 @@ import json
 
 import pytest
 
-from tests.browser.support import form_frame
-from tests.browser.test_forms_browser import browser, live, login, new_page  # noqa: F401 (fixtures)
+from tests.browser.test_forms_browser import browser, live, login, new_page, open_builder  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -41,18 +40,10 @@ def test_the_end_follows_the_activity_duration(live, browser):  # noqa: F811
 
 
 def test_the_builder_offers_a_consent_checkbox(live, browser):  # noqa: F811
-    app, base, unit = live
     from core.services import questionnaires as qs
-    from core.services.audit import Actor
 
-    with app.app_context():
-        q = qs.create(Actor.system(), unit, name="Einwilligung", kind="custom")
-    problems: list[str] = []
-    page = new_page(browser, base, problems)
-    login(page, base, "designerin@example.com")
-    page.goto(f"{base}/admin/questionnaire/builder/?id={q.pk}")
-    page.wait_for_function("() => window.__fdBuilder === true")
-    builder = form_frame(page)
+    app = live[0]
+    q, page, builder, problems = open_builder(live, browser, "Einwilligung", "custom")
     choice = builder.locator(".formcomponent[data-key=consent]").first
     assert "Einwilligung" in choice.inner_text()
     choice.drag_to(builder.locator(".formio-builder-form .drag-container, .formarea .drag-container").first)

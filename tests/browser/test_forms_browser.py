@@ -84,19 +84,27 @@ def login(page, base, email):
     page.wait_for_url(base + "/admin/")
 
 
-def test_designer_builds_and_publishes(live, browser):
+def open_builder(live, browser, name: str, kind: str):
+    """A new questionnaire opened in the builder by the designer: (questionnaire, page, builder frame,
+    the page's problems list)."""
     app, base, unit = live
     from core.services import questionnaires as qs
     from core.services.audit import Actor
 
     with app.app_context():
-        q = qs.create(Actor.system(), unit, name="Kurzumfrage", kind="survey")
+        q = qs.create(Actor.system(), unit, name=name, kind=kind)
     problems: list[str] = []
     page = new_page(browser, base, problems)
     login(page, base, "designerin@example.com")
     page.goto(f"{base}/admin/questionnaire/builder/?id={q.pk}")
     page.wait_for_function("() => window.__fdBuilder === true")
-    builder = form_frame(page)  # the builder, too, runs in the isolated renderer
+    return q, page, form_frame(page), problems
+
+
+def test_designer_builds_and_publishes(live, browser):
+    app = live[0]
+    # the builder, too, runs in the isolated renderer
+    q, page, builder, problems = open_builder(live, browser, "Kurzumfrage", "survey")
     assert builder.locator("text=Logik").count() == 0 and builder.locator("text=Logic").count() == 0
     source = builder.locator(".formcomponent[data-type=textfield]").first
     target = builder.locator(".formio-builder-form .drag-container, .formarea .drag-container").first
@@ -201,18 +209,7 @@ def test_server_error_appears_next_to_its_field(live, browser):
 
 
 def test_builder_offers_the_new_components_and_an_address_in_manual_mode(live, browser, tmp_path):
-    app, base, unit = live
-    from core.services import questionnaires as qs
-    from core.services.audit import Actor
-
-    with app.app_context():
-        q = qs.create(Actor.system(), unit, name="Neu", kind="custom")
-    problems: list[str] = []
-    page = new_page(browser, base, problems)
-    login(page, base, "designerin@example.com")
-    page.goto(f"{base}/admin/questionnaire/builder/?id={q.pk}")
-    page.wait_for_function("() => window.__fdBuilder === true")
-    builder = form_frame(page)
+    _, page, builder, problems = open_builder(live, browser, "Neu", "custom")
     for type_name in ("editgrid", "tabs", "table", "address", "currency", "tags", "time", "url", "password"):
         assert builder.locator(f".formcomponent[data-type={type_name}]").count() == 1, type_name
     target = builder.locator(".formio-builder-form .drag-container, .formarea .drag-container").first

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import form_frame, renderer_frame
-from tests.browser.test_forms_browser import browser, live, login, new_page  # noqa: F401 (fixtures)
+from tests.browser.support import renderer_frame
+from tests.browser.test_forms_browser import browser, live, login, new_page, open_builder  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -40,18 +40,7 @@ def test_customer_facing_defaults_are_german(live, browser):  # noqa: F811
 
 
 def test_the_builders_edit_dialog_is_german(live, browser):  # noqa: F811
-    app, base, unit = live
-    from core.services import questionnaires as qs
-    from core.services.audit import Actor
-
-    with app.app_context():
-        q = qs.create(Actor.system(), unit, name="Baukasten", kind="survey")
-    problems: list[str] = []
-    page = new_page(browser, base, problems)
-    login(page, base, "designerin@example.com")
-    page.goto(f"{base}/admin/questionnaire/builder/?id={q.pk}")
-    page.wait_for_function("() => window.__fdBuilder === true")
-    builder = form_frame(page)
+    _, _, builder, problems = open_builder(live, browser, "Baukasten", "survey")
     sidebar = builder.locator(".formcomponents").first.text_content()
     assert "Textfeld" in sidebar and "Text Field" not in sidebar
     builder.locator(".formcomponent[data-type=textfield]").first.drag_to(
