@@ -703,6 +703,9 @@ class Form:
             walk.process(self._top, work, "", False, False)
         except RecursionError:  # pragma: no cover - values are depth-limited by _sanitize
             walk.issues.append(Issue(path="", rule="type", message="invalid", key="", label=""))
+        finally:
+            if walk.sandbox is not None:  # the submission's JavaScript context: reset for the next, or dropped
+                walk.sandbox.close()
         drop_unstored(self._top, work)
         errors: dict[str, list[str]] = {}
         for issue in walk.issues:

@@ -121,6 +121,69 @@ def _new_context() -> quickjs.Context:
     return ctx
 
 
+#: idle contexts a thread keeps for its next submissions
+POOL_SIZE = 2
+#: a context is thrown away after this many submissions (bounds anything the engine itself accumulates)
+MAX_USES = 1000
+#: ... or when, after its reset, its heap is this much larger than the fresh context's
+MAX_GROWTH_BYTES = 1024 * 1024
+MEMORY_CHECK_EVERY = 8
+
+_POOL = threading.local()
+
+
+class _Context:
+    """A prepared context and the prelude's functions (used by one submission at a time)."""
+
+    __slots__ = ("ctx", "form", "reset", "run", "size", "thread", "uses")
+
+    def __init__(self) -> None:
+        self.ctx = _new_context()
+        self.run = self.ctx.get("__frontdesk_run")
+        self.form = self.ctx.get("__frontdesk_form")
+        self.reset = self.ctx.get("__frontdesk_reset")
+        self.size = self.ctx.memory()["memory_used_size"]
+        self.thread = threading.get_ident()
+        self.uses = 0
+
+
+def _acquire() -> _Context:
+    idle = getattr(_POOL, "idle", None)
+    if idle:
+        return idle.pop()
+    return _Context()
+
+
+def _release(box: _Context) -> None:
+    """Reset ``box`` after a submission and keep it for the next one, or drop it when the reset cannot be
+    shown to be complete (see :meth:`Sandbox.close`)."""
+    if box.thread != threading.get_ident():
+        return  # a context stays on its thread
+    box.uses += 1
+    ctx = box.ctx
+    ctx.set_time_limit(EVAL_SECONDS)
+    try:
+        # a job left queued (a promise callback) would run in a later submission: drop the context
+        # (running one here only touches this submission's context, which is discarded)
+        if ctx.execute_pending_job() or box.reset() is not True:
+            return
+        # reading the heap's size costs more than the reset itself: every MEMORY_CHECK_EVERY uses
+        if box.uses % MEMORY_CHECK_EVERY == 0 and ctx.memory()["memory_used_size"] > box.size + MAX_GROWTH_BYTES:
+            ctx.gc()
+            # reading the heap's size costs more than the reset itself: every MEMORY_CHECK_EVERY uses
+        if box.uses % MEMORY_CHECK_EVERY == 0 and ctx.memory()["memory_used_size"] > box.size + MAX_GROWTH_BYTES:
+                return
+    except quickjs.JSException:
+        return
+    if box.uses >= MAX_USES:
+        return
+    idle = getattr(_POOL, "idle", None)
+    if idle is None:
+        idle = _POOL.idle = []
+    if len(idle) < POOL_SIZE:
+        idle.append(box)
+
+
 def compile_error(code: str, ret: str) -> str | None:
     """The syntax error of ``code`` as the body of the function @formio/core builds (None: it compiles)."""
     ctx = getattr(_COMPILE_LOCAL, "ctx", None)
@@ -157,7 +220,7 @@ def _storable_text(text: str) -> bool:
 
 
 class Sandbox:
-    """One JavaScript context for one submission (made on first use, never shared, never reused).
+    """The JavaScript context of one submission (taken on first use; reset or dropped by :meth:`close`).
 
     After a limit is hit every further :meth:`evaluate` raises at once.
     """
@@ -168,9 +231,23 @@ class Sandbox:
         self.spent = 0.0
         self.calls = 0
         self.stopped: ScriptLimit | None = None
-        self._context: quickjs.Context | None = None
-        self._run: Any = None
+        self._box: _Context | None = None
         self._form_set = False
+        self._closed = False
+
+    def close(self) -> None:
+        """End of the submission: its context is reset for the thread's next submission, or dropped.
+
+        Reset (``reset`` in ``forms/data/sandbox.js``) deletes the globals the snippets added and
+        forgets the form; the prelude froze every other object a snippet can reach, so the context is
+        then as fresh as a new one. A context that hit a limit, holds a queued job, kept a global it
+        cannot delete, had its global object changed otherwise, grew by more than
+        :data:`MAX_GROWTH_BYTES`, or served :data:`MAX_USES` submissions is dropped. A sandbox that is
+        never closed drops its context (nothing is shared then either)."""
+        box, self._box = self._box, None
+        self._closed = True
+        if box is not None and self.stopped is None:
+            _release(box)
 
     def evaluate(self, code: str, ret: str, variables: dict[str, Any]) -> Any:
         """The value of ``ret`` after running ``code`` with ``variables`` (``UNDEF`` for undefined).
@@ -199,19 +276,21 @@ class Sandbox:
         if len(text) > MAX_JSON_CHARS:
             self.stopped = ScriptLimit("memory")
             raise self.stopped
-        if self._context is None:
-            self._context = _new_context()
-            self._run = self._context.get("__frontdesk_run")
+        box = self._box
+        if box is None:
+            if self._closed:
+                raise RuntimeError("the sandbox of a finished submission")
+            box = self._box = _acquire()
             self._form_set = False
         if "form" in used and not self._form_set:
-            self._context.set_time_limit(EVAL_SECONDS)
-            self._context.get("__frontdesk_form")(json.dumps(self.form, ensure_ascii=True, allow_nan=False))
+            box.ctx.set_time_limit(EVAL_SECONDS)
+            box.form(json.dumps(self.form, ensure_ascii=True, allow_nan=False))
             self._form_set = True
         names = [*given, "form", "submission", "t"]
-        self._context.set_time_limit(min(EVAL_SECONDS, remaining))
+        box.ctx.set_time_limit(min(EVAL_SECONDS, remaining))
         started = time.thread_time()
         try:
-            out = self._run(code, ret, ",".join(names), text)
+            out = box.run(code, ret, ",".join(names), text)
         except quickjs.StackOverflow:
             self.stopped = ScriptLimit("stack")
         except quickjs.JSException as exc:
@@ -221,7 +300,7 @@ class Sandbox:
             self.spent += time.thread_time() - started
             self.calls += 1
         if self.stopped is not None:
-            self._context = self._run = None  # a context that hit a limit is dropped
+            self._box = None  # a context that hit a limit is dropped, never reused
             raise self.stopped
         if not isinstance(out, str):
             return None

@@ -1,5 +1,6 @@
-// The prelude of every sandbox context (forms/js.py): the runner, the compile check and the freezing
-// of the intrinsic objects. Runs before any definition code; nothing in it reaches the host.
+// The prelude of every sandbox context (forms/js.py): the runner, the compile check, the freezing of
+// everything reachable from the global object, and the reset that makes a context fit for the next
+// submission. Runs before any definition code; nothing in it reaches the host.
 (function () {
   'use strict';
   var G = globalThis, parse = JSON.parse, stringify = JSON.stringify, F = Function;
@@ -24,7 +25,9 @@
     if (!fn) {
       try { fn = F.apply(null, names.concat(['var ' + ret + ';\n' + code + '\n;return ' + ret + ';'])); }
       catch (e) { return '{"thrown":true}'; }  // a stored definition nobody compiled: no result
-      cache.set(key, fn);
+      // kept for later submissions: frozen, so nothing can be stored on it (arguments.callee.x = ...)
+      if (fn.prototype) freeze(fn.prototype);
+      cache.set(key, freeze(fn));
     }
     var vars = parse(json), args = names.map(function (n) {
       return n === 't' ? t : n === 'form' ? formObj
@@ -38,15 +41,62 @@
   function check(code, ret) {
     try { F('var ' + ret + ';\n' + code + '\n;return ' + ret + ';'); return ''; } catch (e) { return String(e && e.message || e); }
   }
-  [Object, Function, Array, String, Number, Boolean, Symbol, Error, TypeError, RangeError, SyntaxError,
-   ReferenceError, EvalError, URIError, RegExp, Date, Map, Set, WeakMap, WeakSet, Promise, ArrayBuffer,
-   DataView, Proxy].forEach(function (c) { if (c) { if (c.prototype) Object.freeze(c.prototype); Object.freeze(c); } });
-  [JSON, Math, Reflect].forEach(Object.freeze);
-  Object.freeze(Object.getPrototypeOf(function* () {}));
-  Object.freeze(Object.getPrototypeOf(async function () {}));
-  Object.freeze(Object.getPrototypeOf(Int8Array));
-  Object.freeze(Object.getPrototypeOf(Int8Array.prototype));
-  Object.defineProperty(G, '__frontdesk_run', { value: Object.freeze(run) });
-  Object.defineProperty(G, '__frontdesk_check', { value: Object.freeze(check) });
-  Object.defineProperty(G, '__frontdesk_form', { value: Object.freeze(setForm) });
+  // Deep freeze: every object reachable from the global object (own properties, accessors, prototypes)
+  // and from the intrinsics only syntax reaches (generator, async and iterator prototypes). After this
+  // the only mutable object a snippet shares with the next submission is the global object itself,
+  // which reset() below puts back.
+  var freeze = Object.freeze, ownKeys = Reflect.ownKeys, getDesc = Object.getOwnPropertyDescriptor,
+    getProto = Object.getPrototypeOf, isExtensible = Object.isExtensible, defineProp = Object.defineProperty,
+    deleteProp = Reflect.deleteProperty;
+  function* gen() {}
+  async function asyncFn() {}
+  async function* asyncGen() {}
+  // a global `eval` would let a snippet declare global `let`/`const`/`class` bindings, which are no
+  // properties of the global object and could not be taken back (no corpus form calls eval)
+  defineProp(G, 'eval', { value: undefined, writable: false, configurable: false, enumerable: false });
+  defineProp(G, '__frontdesk_run', { value: run });
+  defineProp(G, '__frontdesk_check', { value: check });
+  defineProp(G, '__frontdesk_form', { value: setForm });
+  defineProp(G, '__frontdesk_reset', { value: reset });
+  // objects made by syntax or by built-ins: their prototype chains hold intrinsics no global names
+  var made = [gen, gen.prototype, asyncFn, asyncGen, asyncGen.prototype, [].values(), new Map().values(),
+    new Set().values(), ''[Symbol.iterator](), /a/[Symbol.matchAll](''), (function () { return arguments; })(),
+    Promise.resolve(), new Error(), new Uint8Array(0), new ArrayBuffer(0), Object(Symbol()), Object(1n)];
+  var todo = [t], seen = new Set();
+  made.forEach(function (o) { todo.push(getProto(o)); });
+  ownKeys(G).forEach(function (k) { var d = getDesc(G, k); todo.push(d.value, d.get, d.set); });
+  while (todo.length) {
+    var o = todo.pop();
+    if (o === null || (typeof o !== 'object' && typeof o !== 'function') || o === G || seen.has(o)) continue;
+    seen.add(o);
+    freeze(o);
+    todo.push(getProto(o));
+    ownKeys(o).forEach(function (k) {
+      var d = getDesc(o, k);
+      if (d) { todo.push(d.value); todo.push(d.get); todo.push(d.set); }
+    });
+  }
+  made = seen = todo = null;
+  // the built-in globals cannot be replaced or removed: a snippet may only add globals
+  var baseKeys = ownKeys(G), base = new Set(baseKeys), baseProto = getProto(G);
+  baseKeys.forEach(function (k) {
+    var d = getDesc(G, k);
+    if ('value' in d) defineProp(G, k, { writable: false, configurable: false });
+    else defineProp(G, k, { configurable: false });
+  });
+  // After a submission: forget its form, delete the globals its snippets added. True when the global
+  // object is as the prelude left it (same keys, same prototype, still extensible); false when a
+  // snippet made that impossible (a non-configurable global, a changed prototype): the context is then
+  // thrown away, never reused.
+  function reset() {
+    formObj = {};
+    var keys = ownKeys(G);
+    if (keys.length !== baseKeys.length) {
+      for (var i = 0; i < keys.length; i++) {
+        if (!base.has(keys[i]) && !deleteProp(G, keys[i])) return false;
+      }
+      if (ownKeys(G).length !== baseKeys.length) return false;
+    }
+    return getProto(G) === baseProto && isExtensible(G) && cache.size <= 512;
+  }
 })();
