@@ -40,7 +40,9 @@ here would make the server hide fields the reference validates (measured on the 
 from __future__ import annotations
 
 import json
+import os
 import re
+import struct
 import threading
 import time
 from pathlib import Path
@@ -142,9 +144,15 @@ class _Context:
         self.run = self.ctx.get("__frontdesk_run")
         self.form = self.ctx.get("__frontdesk_form")
         self.reset = self.ctx.get("__frontdesk_reset")
+        self.reset(*_seed())
         self.size = self.ctx.memory()["memory_used_size"]
         self.thread = threading.get_ident()
         self.uses = 0
+
+
+def _seed() -> tuple[int, ...]:
+    """A fresh seed for a context's Math.random (four unsigned 32-bit numbers)."""
+    return struct.unpack("<4I", os.urandom(16))
 
 
 def _acquire() -> _Context:
@@ -165,7 +173,7 @@ def _release(box: _Context) -> None:
     try:
         # a job left queued (a promise callback) would run in a later submission: drop the context
         # (running one here only touches this submission's context, which is discarded)
-        if ctx.execute_pending_job() or box.reset() is not True:
+        if ctx.execute_pending_job() or box.reset(*_seed()) is not True:
             return
         # reading the heap's size costs more than the reset itself: every MEMORY_CHECK_EVERY uses
         if box.uses % MEMORY_CHECK_EVERY == 0 and ctx.memory()["memory_used_size"] > box.size + MAX_GROWTH_BYTES:

@@ -58,6 +58,15 @@
   defineProp(G, '__frontdesk_check', { value: check });
   defineProp(G, '__frontdesk_form', { value: setForm });
   defineProp(G, '__frontdesk_reset', { value: reset });
+  // Math.random draws from a generator (xoshiro128**) that reset() seeds afresh for every submission: the
+  // engine's own generator would carry its position from one submission to the next
+  var r0 = 1, r1 = 2, r2 = 3, r3 = 4, imul = Math.imul;
+  function random() {
+    var out = imul(imul(r1, 5) << 7 | imul(r1, 5) >>> 25, 9) >>> 0, t = r1 << 9;
+    r2 ^= r0; r3 ^= r1; r1 ^= r2; r0 ^= r3; r2 ^= t; r3 = r3 << 11 | r3 >>> 21;
+    return out / 4294967296;
+  }
+  defineProp(Math, 'random', { value: random });
   // objects made by syntax or by built-ins: their prototype chains hold intrinsics no global names
   var made = [gen, gen.prototype, asyncFn, asyncGen, asyncGen.prototype, [].values(), new Map().values(),
     new Set().values(), ''[Symbol.iterator](), /a/[Symbol.matchAll](''), (function () { return arguments; })(),
@@ -84,12 +93,14 @@
     if ('value' in d) defineProp(G, k, { writable: false, configurable: false });
     else defineProp(G, k, { configurable: false });
   });
-  // After a submission: forget its form, delete the globals its snippets added. True when the global
+  // After a submission: forget its form, seed Math.random, delete the globals its snippets added. True when the global
   // object is as the prelude left it (same keys, same prototype, still extensible); false when a
   // snippet made that impossible (a non-configurable global, a changed prototype): the context is then
   // thrown away, never reused.
-  function reset() {
+  function reset(a, b, c, d) {
     formObj = {};
+    r0 = a >>> 0; r1 = b >>> 0; r2 = c >>> 0; r3 = d >>> 0;
+    if (!(r0 | r1 | r2 | r3)) r0 = 1;
     var keys = ownKeys(G);
     if (keys.length !== baseKeys.length) {
       for (var i = 0; i < keys.length; i++) {

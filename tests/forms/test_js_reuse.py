@@ -183,3 +183,14 @@ def test_validations_one_after_another_share_nothing():
     second = form.validate({"name": "Bert"})
     assert first.data["previous"] == "none" and second.data["previous"] == "none"
     assert idle()  # the context went back to the thread's pool
+
+
+def test_math_random_is_seeded_afresh_for_every_submission():
+    """The engine's own generator would go on where the last submission left it (a covert channel)."""
+    draws = "valid = [Math.random(), Math.random(), Math.random()];"
+    a, first = submission(draws)
+    b, second = submission(draws)
+    assert second is first and a != b
+    assert all(0 <= x < 1 for x in a + b)
+    got, _ = submission("Math.random = function () { return 0.5; }; valid = Math.random() !== 0.5;")
+    assert got is True
