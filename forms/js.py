@@ -8,18 +8,36 @@ server only with ``calculateServer``, as @formio/core does), ``customConditional
 Why QuickJS (PyPI ``quickjs``) and not V8 (``mini-racer``), measured on this machine
 (``bench/js_engines.py``): a fresh QuickJS context costs 0.1 to 0.3 ms and one evaluation about 0.01 ms, a
 V8 isolate 10 to 17 ms and an evaluation 0.3 to 0.5 ms; both stop an endless loop (time limit) and a
-runaway allocation (memory limit). A context per submission is what keeps customers apart, and only
-QuickJS makes that cheap.
+runaway allocation (memory limit).
 
-Isolation: the context has no ``require``, ``process``, ``fetch``, timers, ``console`` or file access,
-and nothing of Python is reachable from it (no callables are added). Its intrinsic objects are frozen
-before any definition code runs, so a snippet cannot change ``Object.prototype``, ``JSON`` or
-``Array.prototype`` for the snippets after it (globals it adds live as long as the submission's
-context), and the runner takes what it needs before any snippet runs. Values go in and out as JSON
-text only.
+Isolation: the context has no ``require``, ``process``, ``fetch``, timers, ``console``, ``eval`` or file
+access, and nothing of Python is reachable from it (no callables are added). Values go in and out as JSON
+text only. Its prelude (``forms/data/sandbox.js``) freezes, before any definition code runs, every object
+reachable from the global object and from the intrinsics only syntax reaches (generator, async and
+iterator prototypes), makes the built-in globals read-only, and takes what the runner needs. So a snippet
+cannot change ``Object.prototype``, ``JSON`` or ``Array.prototype.map`` for the snippets after it; the only
+thing it can change is the global object, by adding globals (they live as long as the submission, as in
+the browser).
+
+One context per thread serves that thread's submissions one after another (a fresh context with its
+frozen prelude costs about 5 to 8 ms, more than a whole validation; a submission's JavaScript now costs
+about 0.05 ms per evaluation, see ``bench/README.md``). A submission takes the context on its first
+snippet and gives it back in :meth:`Sandbox.close`, which resets it: the globals its snippets added are
+deleted, its ``form`` is forgotten, ``Math.random`` is seeded afresh (the engine's own generator is
+replaced: its position would pass from one submission to the next). Because everything else reachable is
+frozen, the context is then in the state the prelude left, which the reset checks (the same global keys,
+prototype and extensibility). A context is dropped instead, never reused, when a snippet hit a limit, a
+job (a promise callback) is queued, a global cannot be deleted, the global object was otherwise changed,
+the submission used more than :data:`FRESH_AFTER_SECONDS` of JavaScript time, its heap after a garbage
+collection is :data:`MAX_GROWTH_BYTES` larger than the fresh one, or it served :data:`MAX_USES`
+submissions. Two submissions at the same time (two threads, or a sandbox not closed yet) never share a
+context. ``tests/forms/test_js_reuse.py`` checks each of these, and walks the object graph to show that
+nothing but the global object is left unfrozen. What stays shared is what no snippet can read: the
+compiled (frozen) functions of snippets seen before and the engine's symbol registry.
 
 Limits: :data:`EVAL_SECONDS` of CPU per evaluation, :data:`SUBMISSION_SECONDS` for one submission,
-:data:`MEMORY_BYTES` of heap and :data:`STACK_BYTES` of stack per context. A snippet that hits one ends
+:data:`MEMORY_BYTES` of heap and :data:`STACK_BYTES` of stack per context, which serves one submission at
+a time and starts it with at most :data:`MAX_GROWTH_BYTES` more than a fresh one. A snippet that hits one ends
 with :class:`ScriptLimit`; the form engine reports it as a validation error and runs no more code for
 that submission. A snippet that throws is treated as @formio/core treats it: its result is ``null``.
 
@@ -55,6 +73,9 @@ from forms.jsvalues import UNDEF, json_copy
 __all__ = [
     "BROWSER_ONLY",
     "EVAL_SECONDS",
+    "FRESH_AFTER_SECONDS",
+    "MAX_GROWTH_BYTES",
+    "MAX_USES",
     "MEMORY_BYTES",
     "PLACES",
     "STACK_BYTES",
@@ -126,10 +147,15 @@ def _new_context() -> quickjs.Context:
 #: idle contexts a thread keeps for its next submissions
 POOL_SIZE = 2
 #: a context is thrown away after this many submissions (bounds anything the engine itself accumulates)
-MAX_USES = 1000
+MAX_USES = 5000
 #: ... or when, after its reset, its heap is this much larger than the fresh context's
 MAX_GROWTH_BYTES = 1024 * 1024
 MEMORY_CHECK_EVERY = 8
+#: JavaScript CPU seconds of a submission after which its context's garbage is collected at once (in less
+#: time a snippet leaves well under 1 MiB of cyclic garbage, measured)
+GC_AFTER_SECONDS = 0.0005
+#: ... and after which the context is not reused at all (its engine tuned its collector to the big heap)
+FRESH_AFTER_SECONDS = 0.005
 
 _POOL = threading.local()
 
@@ -145,7 +171,7 @@ class _Context:
         self.form = self.ctx.get("__frontdesk_form")
         self.reset = self.ctx.get("__frontdesk_reset")
         self.reset(*_seed())
-        self.size = self.ctx.memory()["memory_used_size"]
+        self.size = _used(self.ctx)
         self.thread = threading.get_ident()
         self.uses = 0
 
@@ -162,11 +188,15 @@ def _acquire() -> _Context:
     return _Context()
 
 
-def _release(box: _Context) -> None:
+def _used(ctx: quickjs.Context) -> int:
+    return ctx.memory()["memory_used_size"]
+
+
+def _release(box: _Context, spent: float) -> None:
     """Reset ``box`` after a submission and keep it for the next one, or drop it when the reset cannot be
     shown to be complete (see :meth:`Sandbox.close`)."""
-    if box.thread != threading.get_ident():
-        return  # a context stays on its thread
+    if box.thread != threading.get_ident() or spent > FRESH_AFTER_SECONDS:
+        return  # a context stays on its thread; one that served a heavy submission is not worth keeping
     box.uses += 1
     ctx = box.ctx
     ctx.set_time_limit(EVAL_SECONDS)
@@ -175,11 +205,11 @@ def _release(box: _Context) -> None:
         # (running one here only touches this submission's context, which is discarded)
         if ctx.execute_pending_job() or box.reset(*_seed()) is not True:
             return
-        # reading the heap's size costs more than the reset itself: every MEMORY_CHECK_EVERY uses
-        if box.uses % MEMORY_CHECK_EVERY == 0 and ctx.memory()["memory_used_size"] > box.size + MAX_GROWTH_BYTES:
+        # after a heavier submission, and every MEMORY_CHECK_EVERY uses (reading the heap's size costs more
+        # than the reset): collect cyclic garbage, and drop a context whose heap stays larger
+        if spent > GC_AFTER_SECONDS or box.uses % MEMORY_CHECK_EVERY == 0:
             ctx.gc()
-            # reading the heap's size costs more than the reset itself: every MEMORY_CHECK_EVERY uses
-        if box.uses % MEMORY_CHECK_EVERY == 0 and ctx.memory()["memory_used_size"] > box.size + MAX_GROWTH_BYTES:
+            if _used(ctx) > box.size + MAX_GROWTH_BYTES:
                 return
     except quickjs.JSException:
         return
@@ -255,7 +285,7 @@ class Sandbox:
         box, self._box = self._box, None
         self._closed = True
         if box is not None and self.stopped is None:
-            _release(box)
+            _release(box, self.spent)
 
     def evaluate(self, code: str, ret: str, variables: dict[str, Any]) -> Any:
         """The value of ``ret`` after running ``code`` with ``variables`` (``UNDEF`` for undefined).

@@ -194,3 +194,13 @@ def test_math_random_is_seeded_afresh_for_every_submission():
     assert all(0 <= x < 1 for x in a + b)
     got, _ = submission("Math.random = function () { return 0.5; }; valid = Math.random() !== 0.5;")
     assert got is True
+
+
+def test_a_heavy_submission_does_not_leave_its_garbage_or_context():
+    # cyclic garbage (reference counting alone never frees it) left in a global, then deleted by the reset
+    code = "var a = []; for (var i = 0; i < 3000; i++) a.push({a: a}); globalThis.big = a; valid = true;"
+    _, first = submission(code)
+    if first in idle():  # light enough to keep: its garbage was collected
+        assert js._used(first.ctx) <= first.size + js.MAX_GROWTH_BYTES
+    _, heavy = submission("var a = []; for (var i = 0; i < 60000; i++) a.push({a: a}); valid = true;")
+    assert all(box is not heavy for box in idle())  # more than FRESH_AFTER_SECONDS: not reused
