@@ -37,7 +37,9 @@ compiled (frozen) functions of snippets seen before and the engine's symbol regi
 
 Limits: :data:`EVAL_SECONDS` of CPU per evaluation, :data:`SUBMISSION_SECONDS` for one submission,
 :data:`MEMORY_BYTES` of heap and :data:`STACK_BYTES` of stack per context, which serves one submission at
-a time and starts it with at most :data:`MAX_GROWTH_BYTES` more than a fresh one. A snippet that hits one ends
+a time (its cyclic garbage is collected after a submission that used more than :data:`GC_AFTER_SECONDS`
+and every :data:`MEMORY_CHECK_EVERY` submissions, so a submission starts with at most a few MiB more in
+use than in a fresh context). A snippet that hits one ends
 with :class:`ScriptLimit`; the form engine reports it as a validation error and runs no more code for
 that submission. A snippet that throws is treated as @formio/core treats it: its result is ``null``.
 

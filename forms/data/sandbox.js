@@ -46,6 +46,7 @@
   // the only mutable object a snippet shares with the next submission is the global object itself,
   // which reset() below puts back.
   var freeze = Object.freeze, ownKeys = Reflect.ownKeys, getDesc = Object.getOwnPropertyDescriptor,
+    getDescs = Object.getOwnPropertyDescriptors,
     getProto = Object.getPrototypeOf, isExtensible = Object.isExtensible, defineProp = Object.defineProperty,
     deleteProp = Reflect.deleteProperty;
   function* gen() {}
@@ -80,10 +81,13 @@
     seen.add(o);
     freeze(o);
     todo.push(getProto(o));
-    ownKeys(o).forEach(function (k) {
-      var d = getDesc(o, k);
-      if (d) { todo.push(d.value); todo.push(d.get); todo.push(d.set); }
-    });
+    var ds = getDescs(o), ks = ownKeys(ds);
+    for (var i = 0; i < ks.length; i++) {
+      var d = ds[ks[i]];
+      if (typeof d.value === 'object' || typeof d.value === 'function') todo.push(d.value);
+      if (d.get) todo.push(d.get);
+      if (d.set) todo.push(d.set);
+    }
   }
   made = seen = todo = null;
   // the built-in globals cannot be replaced or removed: a snippet may only add globals
