@@ -128,6 +128,11 @@ _PRELUDE = (Path(__file__).parent / "data" / "sandbox.js").read_text(encoding="u
 
 _COMPILE_LOCAL = threading.local()
 
+#: JSON text for the sandbox (ASCII: no lone surrogate can get in) and to check a result (made once: json.dumps
+#: with options builds an encoder per call)
+_to_js = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=True).encode
+_to_text = json.JSONEncoder(ensure_ascii=False).encode
+
 
 class ScriptLimit(Exception):
     """A snippet used up its time, memory or stack (or the submission's time): evaluation stopped."""
@@ -309,8 +314,7 @@ class Sandbox:
         # only the variables the code names are copied in (the data of a large form costs time)
         given = {k: v for k, v in variables.items() if k in used or k == ret}
         try:
-            text = json.dumps({k: v for k, v in given.items() if v is not UNDEF}, separators=(",", ":"),
-                              allow_nan=False, ensure_ascii=True)
+            text = _to_js({k: v for k, v in given.items() if v is not UNDEF})
         except (TypeError, ValueError, RecursionError):
             return None
         if len(text) > MAX_JSON_CHARS:
@@ -361,4 +365,6 @@ class Sandbox:
             return UNDEF
         # what a submission can store: JSON nested at most MAX_VALUE_DEPTH deep, valid Unicode
         value = json_copy(value)
-        return value if _storable_text(json.dumps(value, ensure_ascii=False)) else None
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        return value if _storable_text(_to_text(value)) else None

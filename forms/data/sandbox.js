@@ -20,19 +20,22 @@
   var formObj = {};
   function setForm(json) { formObj = parse(json); }
   function run(code, ret, names, json) {
-    var key = ret + '\u0000' + names + '\u0000' + code, fn = cache.get(key);
-    names = names.split(',');
-    if (!fn) {
+    var key = ret + '\u0000' + names + '\u0000' + code, entry = cache.get(key), fn;
+    if (!entry) {
+      names = names.split(',');
       try { fn = F.apply(null, names.concat(['var ' + ret + ';\n' + code + '\n;return ' + ret + ';'])); }
       catch (e) { return '{"thrown":true}'; }  // a stored definition nobody compiled: no result
       // kept for later submissions: frozen, so nothing can be stored on it (arguments.callee.x = ...)
       if (fn.prototype) freeze(fn.prototype);
-      cache.set(key, freeze(fn));
+      entry = { fn: freeze(fn), names: names };
+      cache.set(key, entry);
     }
-    var vars = parse(json), args = names.map(function (n) {
-      return n === 't' ? t : n === 'form' ? formObj
-        : n === 'submission' ? { data: vars.data } : vars[n];
-    });
+    fn = entry.fn; names = entry.names;
+    var vars = parse(json), n = names.length, args = new Array(n);
+    for (var i = 0; i < n; i++) {
+      var name = names[i];
+      args[i] = name === 't' ? t : name === 'form' ? formObj : name === 'submission' ? { data: vars.data } : vars[name];
+    }
     var out;
     try { out = fn.apply(undefined, args); } catch (e) { return thrown(e); }
     if (out === undefined) return '{}';
