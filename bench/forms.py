@@ -111,6 +111,25 @@ def without_javascript(value):
     return value
 
 
+def evaluations_per_submission(form, submissions) -> float:
+    """How many snippets the sandbox runs per submission (0: the form's JavaScript never runs on the server,
+    e.g. a ``calculateValue`` without ``calculateServer``; its cost is then noise around 0)."""
+    counted = [0]
+    evaluate = forms.js.Sandbox.evaluate
+
+    def counting(self, *args, **kwargs):
+        counted[0] += 1
+        return evaluate(self, *args, **kwargs)
+
+    forms.js.Sandbox.evaluate = counting
+    try:
+        for s in submissions:
+            form.validate(s)
+    finally:
+        forms.js.Sandbox.evaluate = evaluate
+    return counted[0] / len(submissions)
+
+
 def per_submission_ms(form, submissions, seconds: float) -> float:
     return 1000 / python_rate(form, submissions, seconds)
 
@@ -163,7 +182,8 @@ def _corpus_group(title: str, group: list[tuple[int, str, dict, list[dict]]], se
             plain = forms.load(without_javascript(definition))
             cost = min(per_submission_ms(form, subs, seconds / 4) - per_submission_ms(plain, subs, seconds / 4)
                        for _ in range(2))
-            line += f", JavaScript {cost:6.3f} ms per submission"
+            line += (f", JavaScript {cost:6.3f} ms per submission ({evaluations_per_submission(form, subs):.1f} "
+                     "evaluations)")
         if node is not None:
             ratio = rate / node[digest]
             ratios.append(ratio)
