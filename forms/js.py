@@ -20,7 +20,7 @@ thing it can change is the global object, by adding globals (they live as long a
 the browser).
 
 One context per thread serves that thread's submissions one after another (a fresh context with its
-frozen prelude costs about 5 to 8 ms, more than a whole validation; a submission's JavaScript now costs
+frozen prelude costs about 3 to 8 ms, more than a whole validation; a submission's JavaScript now costs
 about 0.05 ms per evaluation, see ``bench/README.md``). A submission takes the context on its first
 snippet and gives it back in :meth:`Sandbox.close`, which resets it: the globals its snippets added are
 deleted, its ``form`` is forgotten, ``Math.random`` is seeded afresh (the engine's own generator is
