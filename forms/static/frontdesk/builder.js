@@ -63,9 +63,13 @@
    */
   function nestedFormSettings(comp) {
     var de = builderLang !== 'en';
+    if (!comp || comp.type !== 'select') {
+      return comp; // e.g. the tab that is also called "form"
+    }
     if (comp.key === 'form') {
       return {
         type: 'select', input: true, key: 'form', weight: 10, widget: 'choicesjs', dataSrc: 'values',
+        customClass: 'fd-nested-form',
         label: de ? 'Eingebundener Fragebogen' : 'Included questionnaire',
         description: de
           ? 'Nur veröffentlichte Fragebögen dieses Betriebs. Beim Veröffentlichen wird die dann neueste Version übernommen und festgeschrieben; eine spätere Version des eingebundenen Fragebogens gilt erst, wenn Sie diesen Fragebogen erneut veröffentlichen.'
@@ -151,6 +155,20 @@
       };
       patched.frontdesk = true;
       Cls.editForm = patched;
+      if (type === 'form') {
+        // no live preview in the settings dialog: it would ask a Form.io server for the form (the frame
+        // can fetch nothing); the server includes the questionnaire in the preview and on publishing
+        var info = Cls.builderInfo;
+        Object.defineProperty(Cls, 'builderInfo', {
+          configurable: true,
+          get: function () {
+            return Object.assign({}, info, {
+              title: builderLang !== 'en' ? 'Fragebogen einbinden' : 'Include questionnaire', preview: false,
+              showPreview: false
+            });
+          }
+        });
+      }
     });
   }
 
