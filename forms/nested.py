@@ -119,7 +119,7 @@ def _revision(raw: Any, path: str) -> int | None:
         return None
     if isinstance(raw, bool):
         raise NestedFormError(f"{path}.revision", "bad_revision")
-    if isinstance(raw, int) and raw >= 1:
+    if isinstance(raw, int) and 1 <= raw < 2**31:
         return raw
     if isinstance(raw, str) and raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31:
         return int(raw)

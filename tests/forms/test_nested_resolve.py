@@ -86,6 +86,8 @@ def test_references_inside_layout_are_found():
     (ref(revision=7), "revision", "components[1].form"),
     (ref(revision="v2"), "bad_revision", "components[1].revision"),
     (ref(revision=True), "bad_revision", "components[1].revision"),
+    (ref(revision=2**63), "bad_revision", "components[1].revision"),
+    (ref(revision=0), "bad_revision", "components[1].revision"),
     (ref(form="a" * 24), "self", "components[1].form"),
 ])
 def test_refusals_name_the_nested_form(nested, code, path):
@@ -138,3 +140,35 @@ def test_the_engine_alone_still_refuses_a_bare_reference():
     with pytest.raises(forms.DefinitionError) as exc:
         forms.load(outer(ref()))
     assert "not included" in exc.value.reason
+
+
+def _hostile_values():
+    from hypothesis import strategies as st
+
+    scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=30),
+                       st.sampled_from(["b" * 24, "a" * 24, "", "form"]))
+    return st.recursive(scalar, lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(["type", "key", "form", "revision", "components", "columns", "rows",
+                                         "label"]), inner, max_size=5),
+        st.fixed_dictionaries({"type": st.just("form"), "key": st.text(max_size=5), "form": inner,
+                               "revision": inner, "components": inner})), max_leaves=25)
+
+
+def test_hostile_definitions_give_a_definition_or_a_nested_form_error():
+    from hypothesis import given, settings
+
+    lookup = lookup_of({"b" * 24: {1: INNER}})
+
+    @settings(max_examples=150, deadline=None)
+    @given(_hostile_values())
+    def run(components):
+        definition = {"components": components if isinstance(components, list) else [components]}
+        try:
+            resolved = forms.resolve_nested(definition, lookup, root="a" * 24)
+        except NestedFormError as exc:
+            assert exc.path and exc.nested_code
+        else:
+            assert isinstance(resolved, dict)
+
+    run()
