@@ -136,15 +136,16 @@ def resolve_nested(definition: dict[str, Any], lookup: Lookup, *, root: str | No
     """
     out = copy.deepcopy(definition)
     chain = (root,) if root else ()
-    _resolve_level(out, lookup, chain, 0, max_depth, "", frozen=False)
+    _resolve_level(out, lookup, chain, 0, max_depth, "", frozen=False, via=None)
     return out
 
 
 def _resolve_level(defn: dict[str, Any], lookup: Lookup, chain: tuple[str, ...], depth: int, max_depth: int,
-                   prefix: str, *, frozen: bool) -> None:
+                   prefix: str, *, frozen: bool, via: str | None) -> None:
     """Resolve the nested forms of ``defn`` (one level, then recursively); ``frozen``: ``defn`` is the
     content of a published version, whose nested forms are inline already and only count for cycles and
-    depth (no look-ups: that version is immutable and was checked when it was published)."""
+    depth (no look-ups: that version is immutable and was checked when it was published); ``via``: the
+    name of the outermost included questionnaire this level is part of (what a cycle message names)."""
     for c, path in list(iter_nested(defn)):
         where = f"{prefix}{path}"
         if depth + 1 > max_depth:
@@ -154,7 +155,8 @@ def _resolve_level(defn: dict[str, Any], lookup: Lookup, chain: tuple[str, ...],
         included = None
         if isinstance(ref, str) and ref:
             if ref in chain:
-                name = c.get("label") or ref
+                label = c.get("label")
+                name = via or (label[:100] if isinstance(label, str) and label else ref)
                 raise NestedFormError(f"{where}.form", "self" if depth == 0 and ref == chain[0] else "cycle",
                                       name=name)
             if not (frozen and inline):
@@ -182,5 +184,7 @@ def _resolve_level(defn: dict[str, Any], lookup: Lookup, chain: tuple[str, ...],
             raise NestedFormError(f"{where}.form", "missing")
         # what the included (or inline) form holds: its own nested forms, already inline in a published
         # version, still count for cycles and depth; references in inline components are resolved too
+        label = c.get("label") if isinstance(c.get("label"), str) else None
         _resolve_level(c, lookup, next_chain, depth + 1, max_depth, f"{where}.",
-                       frozen=frozen or included is not None)
+                       frozen=frozen or included is not None,
+                       via=via or (included.name if included is not None else label))

@@ -171,7 +171,10 @@ def resolve_definition(definition: dict, unit, questionnaire: Questionnaire | No
     try:
         return forms.resolve_nested(definition, _nested_lookup(unit), root=root)
     except forms.NestedFormError as exc:
-        reason = NESTED_MESSAGES[exc.nested_code] % exc.params
+        params = dict(exc.params)
+        if "ref" in params:  # whatever the definition said, shortened and quoted
+            params["ref"] = repr(str(params["ref"])[:40])
+        reason = NESTED_MESSAGES[exc.nested_code] % params
         raise InvalidInput(_l("%(path)s: %(reason)s", path=exc.path, reason=reason),
                            {"definition": str(exc)}) from exc
     except RecursionError as exc:

@@ -178,7 +178,7 @@ def test_a_cycle_is_refused_and_not_offered(app, unit, actor, inner):
         with pytest.raises(InvalidInput) as exc:
             qs.save_draft(actor, inner, {"components": [*INNER["components"], {
                 "type": "form", "key": "zurueck", "label": "Zurück", "form": str(outer.pk)}]})
-        assert "Zyklus" in _message(exc)
+        assert "Erstbesuch einzubinden" in _message(exc) and "Zyklus" in _message(exc)
         assert qs.latest_version(inner).number == 1
 
 
