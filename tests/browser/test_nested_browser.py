@@ -50,6 +50,8 @@ def test_designer_includes_a_published_questionnaire(live, browser, tmp_path):  
     assert nested["form"] == str(inner.pk) and not nested.get("components")
     page.click("[data-testid=save-draft]")
     page.wait_for_selector("[data-testid=nested-row]")
+    page.wait_for_function("() => window.__fdBuilder === true")
+    page.screenshot(path=str(tmp_path / "builder-nested-saved.png"), full_page=True)
     page.on("dialog", lambda d: d.accept())
     page.click("[data-testid=publish]")
     page.wait_for_selector("[data-testid=version]")
