@@ -17,9 +17,11 @@ from forms.form import (
     to_renderer_errors,
     validate,
 )
+from forms.nested import MAX_NESTING, Included, NestedFormError, iter_nested, resolve_nested
 from forms.registry import REGISTRY, SUPPORTED_TYPES
 
 __all__ = [
+    "MAX_NESTING",
     "REGISTRY",
     "RENDERER_VERSION",
     "SUPPORTED_TYPES",
@@ -27,13 +29,17 @@ __all__ = [
     "DefinitionError",
     "Finding",
     "Form",
+    "Included",
     "Issue",
+    "NestedFormError",
     "Result",
     "find_code",
     "find_refused_code",
+    "iter_nested",
     "list_scripts",
     "load",
     "refused_code",
+    "resolve_nested",
     "to_renderer_errors",
     "validate",
 ]

@@ -64,8 +64,10 @@ class Tabs(Panel):
 class NestedForm(Component):
     """``form``: another form inside this one, its answers under ``<key>.data`` (Form.io's shape).
 
-    Only inline components are read (what an exported Form.io project holds); a bare reference to a form
-    elsewhere is refused, since nothing is ever fetched.
+    Only inline components are read (what an exported Form.io project holds); the engine never fetches a
+    form.  A reference to another questionnaire of the unit is made inline before loading
+    (:func:`forms.nested.resolve_nested`, called by the questionnaire service); a bare reference that
+    reaches the engine is refused.
     """
 
     type_name = "form"
@@ -79,7 +81,8 @@ class NestedForm(Component):
             raise DefinitionError(
                 f"{path}.form",
                 f"the nested form{where} is not included: questionnaires never load forms from elsewhere, so"
-                " export the project with the nested form's components inline (or copy them into this form)",
+                " choose a published questionnaire of this business unit, or export the project with the nested"
+                " form's components inline (or copy them into this form)",
             )
         super().__init__(defn, path, parent, strict)
         self.key = f"{self.key}.data"

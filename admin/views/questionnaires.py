@@ -107,14 +107,29 @@ class QuestionnaireView(SecureModelView):
                            # the plain editor's text (escaped by Jinja inside the <textarea>)
                            definition_text=json.dumps(q.draft, indent=2, ensure_ascii=False) if problem else "",
                            blocked={v.pk for v in versions if qs.unsafe_reason(v)},
-                           scripts=qs.scripts_of(q.draft), place_labels=SCRIPT_PLACES)
+                           scripts=qs.scripts_of(q.draft), place_labels=SCRIPT_PLACES,
+                           nested=qs.nested_status(q),
+                           includable_url=url_for(".includable_view", id=str(q.pk)))
+
+    @expose("/includable/")
+    def includable_view(self):
+        """JSON for the builder's nested form: the unit's published questionnaires this one may include."""
+        q = self._get(request.args.get("id"))
+        response = jsonify(questionnaires=qs.includable(q))
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @expose("/preview/")
     def preview_view(self):
         q = self._get(request.args.get("id"))
-        if qs.draft_problem(q) is not None:
-            raise qs.UnsafeDefinition(qs.UNSAFE_MESSAGE)
-        return self.render("admin/questionnaire_preview.html", q=q, definition=q.draft, lang=request_lang(),
+        try:
+            definition = qs.renderable_draft(q)
+        except qs.UnsafeDefinition:
+            raise
+        except FrontdeskError as exc:
+            flash(_("The preview cannot be shown: %(reason)s", reason=str(exc)), "error")
+            return redirect(url_for(".builder_view", id=str(q.pk)))
+        return self.render("admin/questionnaire_preview.html", q=q, definition=definition, lang=request_lang(),
                            check_url=url_for(".preview_check", id=str(q.pk)))
 
     @expose("/preview-check/", methods=("POST",))
@@ -124,7 +139,7 @@ class QuestionnaireView(SecureModelView):
         q = self._get(request.args.get("id"))
         data = answers()
         try:
-            form = qs.lint(q.draft)
+            form = qs.lint(q.draft, q)
         except FrontdeskError as exc:
             return jsonify(errors=[{"message": str(exc), "level": "error", "path": []}]), 422
         result = form.validate(data if isinstance(data, dict) else {}, lang=request_lang())

@@ -119,8 +119,109 @@ def refuse_code(definition: Any) -> None:
         raise InvalidInput(describe_problem(problem), {"definition": problem})
 
 
-def lint(definition: dict) -> forms.Form:
-    """Load with the engine (whitelist, no JavaScript, no template code) and check the field mapping."""
+# --- nested forms that include another questionnaire -------------------------------------------
+
+#: why a nested form cannot include a questionnaire (forms.nested.REASONS, in the designer's language)
+NESTED_MESSAGES = {
+    "missing": _l("the nested form names no questionnaire: choose one in its settings"),
+    "unknown": _l("the nested form refers to %(ref)s, which is not a questionnaire of this business unit"),
+    "unpublished": _l("the included questionnaire %(name)s has no published version yet: publish it first"),
+    "archived": _l("the included questionnaire %(name)s is archived"),
+    "revision": _l("version %(revision)s of the included questionnaire %(name)s does not exist"),
+    "bad_revision": _l("the pinned version of the nested form must be a version number"),
+    "empty": _l("the included questionnaire %(name)s has no fields"),
+    "self": _l("a questionnaire cannot include itself"),
+    "cycle": _l("including %(name)s would include this questionnaire again (a cycle)"),
+    "depth": _l("nested forms may be at most %(limit)s levels deep"),
+}
+
+
+def _nested_lookup(unit):
+    """forms.resolve_nested's look-up: questionnaires of ``unit`` only (another unit's id is unknown)."""
+
+    def lookup(ref: str, revision: int | None) -> forms.Included | None:
+        inner = Questionnaire.objects.get_or_none(pk=ref, business_unit=unit)
+        if inner is None:
+            return None
+        if inner.status == "archived":
+            raise forms.NestedFormError("", "archived", name=inner.name)
+        if revision is None:
+            version = latest_version(inner)
+            if version is None:
+                raise forms.NestedFormError("", "unpublished", name=inner.name)
+        else:
+            version = QuestionnaireVersion.objects(questionnaire=inner, number=revision).first()
+            if version is None:
+                raise forms.NestedFormError("", "revision", name=inner.name, revision=revision)
+        return forms.Included(id=str(inner.pk), revision=version.number, name=inner.name, definition=version.schema)
+
+    return lookup
+
+
+def resolve_definition(definition: dict, unit, questionnaire: Questionnaire | None = None) -> dict:
+    """``definition`` with each nested form that names a questionnaire of ``unit`` made inline, pinned to
+    that questionnaire's newest published version (or the version its ``revision`` names).
+
+    ``questionnaire`` is the one the definition belongs to (None: a new one). Raises InvalidInput with the
+    designer's message (another unit's or an unknown questionnaire, unpublished, itself, a cycle, too deep).
+    """
+    if not isinstance(definition, dict) or next(forms.iter_nested(definition), None) is None:
+        return definition
+    root = str(questionnaire.pk) if questionnaire is not None and questionnaire.pk else None
+    try:
+        return forms.resolve_nested(definition, _nested_lookup(unit), root=root)
+    except forms.NestedFormError as exc:
+        params = dict(exc.params)
+        if "ref" in params:  # whatever the definition said, shortened and quoted
+            params["ref"] = repr(str(params["ref"])[:40])
+        reason = NESTED_MESSAGES[exc.nested_code] % params
+        raise InvalidInput(_l("%(path)s: %(reason)s", path=exc.path, reason=reason),
+                           {"definition": str(exc)}) from exc
+    except RecursionError as exc:
+        raise InvalidInput(_l("The definition is nested too deeply.")) from exc
+
+
+def _includes(definition: Any, qid: str) -> bool:
+    """Whether a (published, resolved) definition includes questionnaire ``qid`` at any depth."""
+    return any(comp.get("form") == qid or _includes(comp, qid) for comp, _path in forms.iter_nested(definition))
+
+
+def includable(q: Questionnaire) -> list[dict[str, Any]]:
+    """The questionnaires ``q``'s designer may include as a nested form: published, active, of the same
+    unit, not ``q`` itself and not one that already includes ``q`` (a cycle). For the builder's list."""
+    qid = str(q.pk)
+    return [{"id": str(inner.pk), "name": inner.name, "version": version.number}
+            for inner, version in published_for_unit(q.business_unit)
+            if str(inner.pk) != qid and not _includes(version.schema, qid)]
+
+
+def nested_status(q: Questionnaire) -> list[dict[str, Any]]:
+    """The questionnaires the draft includes: for each nested form that names one of the unit, the version
+    the newest published version of ``q`` holds and the inner questionnaire's newest version (the builder
+    says when they differ: publishing ``q`` again takes the newer one)."""
+    newest = latest_version(q)
+    pinned = {comp.get("key"): comp.get("revision") for comp, _p in forms.iter_nested(newest.schema)} \
+        if newest is not None else {}
+    out = []
+    for comp, _path in forms.iter_nested(q.draft or {}):
+        inner = Questionnaire.objects.get_or_none(pk=comp.get("form"), business_unit=q.business_unit) \
+            if isinstance(comp.get("form"), str) else None
+        if inner is None:
+            continue
+        out.append({"key": comp.get("key"), "label": comp.get("label") or comp.get("key"), "name": inner.name,
+                    "draft_revision": comp.get("revision") or None, "latest": inner.latest_version,
+                    "published": pinned.get(comp.get("key"))})
+    return out
+
+
+def lint(definition: dict, questionnaire: Questionnaire | None = None) -> forms.Form:
+    """Load with the engine (whitelist, no JavaScript, no template code) and check the field mapping.
+
+    With ``questionnaire``, nested forms that name another questionnaire of its unit are included first
+    (:func:`resolve_definition`); without, such a reference is refused by the engine.
+    """
+    if questionnaire is not None:
+        definition = resolve_definition(definition, questionnaire.business_unit, questionnaire)
     try:
         form = forms.load(definition)
     except forms.DefinitionError as exc:
@@ -141,6 +242,7 @@ def create(actor: Actor, unit, *, name: str, kind: str, definition: dict | None 
     if definition is not None:
         q.draft = parse_definition(definition)
         refuse_code(q.draft)
+        resolve_definition(q.draft, unit)  # a nested form must name a published questionnaire of the unit
     try:
         q.save()
     except NotUniqueError as exc:
@@ -159,22 +261,30 @@ def save_draft(actor: Actor, q: Questionnaire, raw: str | dict) -> list[str]:
     """
     definition = parse_definition(raw)
     refuse_code(definition)
+    # a nested form that cannot include what it names (another unit's, unknown, unpublished, itself, a
+    # cycle) is refused outright, like code; the draft keeps the reference, resolved again on publish
+    resolve_definition(definition, q.business_unit, q)
     Questionnaire.objects(pk=q.pk).update_one(set__draft=definition, set__updated_at=utcnow(),
                                               unset__unsafe_reason=True)
     q.reload()
     record(actor, "update", object_type="questionnaires", object_id=q.pk, summary=N_("Draft saved"), summary_params={},
            business_unit=q.business_unit)
     try:
-        lint(definition)
+        lint(definition, q)
     except InvalidInput as exc:
         return [str(exc)]
     return []
 
 
 def publish(actor: Actor, q: Questionnaire) -> QuestionnaireVersion:
-    """Lint the draft and freeze it as the next immutable version."""
-    form = lint(q.draft)
-    schema = form.definition  # sanitised (HTML cleaned by nh3)
+    """Lint the draft and freeze it as the next immutable version.
+
+    Nested forms that name another questionnaire are frozen inline with the version they include
+    (``form``: its id, ``revision``: its version number): a later version of the included questionnaire
+    reaches this one only when it is published again.
+    """
+    form = lint(q.draft, q)
+    schema = form.definition  # sanitised (HTML cleaned by nh3), nested questionnaires included
     digest = sha256(schema)
     # the scoring model (dialog results) is validated against the form and frozen with the version
     scoring_model = _checked_scoring(q.scoring or {}, form)
@@ -274,6 +384,17 @@ def ensure_renderable(version: QuestionnaireVersion) -> None:
     """Raise UnsafeDefinition when ``version`` holds code: no surface may render it or take answers."""
     if unsafe_reason(version) is not None:
         raise UnsafeDefinition(UNSAFE_MESSAGE)
+
+
+def renderable_draft(q: Questionnaire) -> dict:
+    """The draft as the preview renders it: nested questionnaires included (InvalidInput when one cannot
+    be), refused with UnsafeDefinition when it (or what it includes) holds code the renderer would run."""
+    if draft_problem(q) is not None:
+        raise UnsafeDefinition(UNSAFE_MESSAGE)
+    definition = resolve_definition(q.draft, q.business_unit, q)
+    if definition is not q.draft and code_problem(definition) is not None:
+        raise UnsafeDefinition(UNSAFE_MESSAGE)
+    return definition
 
 
 def draft_problem(q: Questionnaire) -> str | None:

@@ -82,7 +82,7 @@ def problems_of(q: Questionnaire, model: dict) -> list[str]:
     from core.services.questionnaires import lint
 
     try:
-        paths = lint(q.draft).data_paths()
+        paths = lint(q.draft, q).data_paths()
     except InvalidInput:
         paths = None
     return [describe(p) for p in scoring.find_problems(model, paths)]
@@ -141,7 +141,7 @@ def scorable_fields(q: Questionnaire) -> list[dict]:
     from core.services.questionnaires import lint
 
     try:
-        form = lint(q.draft)
+        form = lint(q.draft, q)
     except InvalidInput:
         return []
     out = []

@@ -22,8 +22,13 @@
     'textfield', 'textarea', 'number', 'email', 'phoneNumber', 'checkbox', 'radio', 'select',
     'selectboxes', 'day', 'datetime', 'signature', 'file', 'survey', 'hidden', 'content',
     'htmlelement', 'button', 'panel', 'columns', 'fieldset', 'well', 'container', 'datagrid',
-    'editgrid', 'tabs', 'table', 'address', 'currency', 'tags', 'time', 'url', 'password'
+    'editgrid', 'tabs', 'table', 'address', 'currency', 'tags', 'time', 'url', 'password', 'form'
   ];
+
+  // The questionnaires a nested form may include (createBuilder's extra.includable, from the page:
+  // [{id, name, version}], the unit's published ones); the settings dialog's list offers only these.
+  var includable = [];
+  var builderLang = 'de';
 
   // Settings hidden for every component: the whole "Logic" tab and everything that runs
   // JavaScript (customDefaultValue, calculateValue, customConditional, validate.custom, the
@@ -46,8 +51,59 @@
       'templates.tableRow', 'validate.row', 'conditionalAddButton'],
     // Map providers are never called (no request leaves the renderer frame): manual entry only.
     address: ['provider', 'providerOptions.params.key', 'providerOptions.params.autocompleteOptions',
-      'manualModeViewString']
+      'manualModeViewString'],
+    // A nested form includes a questionnaire of the unit (its answers belong to this submission): no
+    // lazy loading, no separate submission ("reference"), no original-revision viewing.
+    form: ['lazyLoad', 'useOriginalRevision', 'reference', 'src', 'path', 'project']
   };
+
+  /**
+   * The nested form's own settings: Form.io's "Form" and "Form Revision" selects ask a Form.io server
+   * for its forms; ours lists the unit's published questionnaires and takes an optional version number.
+   */
+  function nestedFormSettings(comp) {
+    var de = builderLang !== 'en';
+    if (!comp || comp.type !== 'select') {
+      return comp; // e.g. the tab that is also called "form"
+    }
+    if (comp.key === 'form') {
+      return {
+        type: 'select', input: true, key: 'form', weight: 10, widget: 'choicesjs', dataSrc: 'values',
+        customClass: 'fd-nested-form',
+        label: de ? 'Eingebundener Fragebogen' : 'Included questionnaire',
+        description: de
+          ? 'Nur veröffentlichte Fragebögen dieses Betriebs. Beim Veröffentlichen wird die dann neueste Version übernommen und festgeschrieben; eine spätere Version des eingebundenen Fragebogens gilt erst, wenn Sie diesen Fragebogen erneut veröffentlichen.'
+          : 'Only published questionnaires of this business unit. Publishing takes and fixes the newest version at that time; a later version of the included questionnaire applies only when you publish this questionnaire again.',
+        data: {
+          values: includable.map(function (item) {
+            return { label: item.name + (item.version ? ' (v' + item.version + ')' : ''), value: item.id };
+          })
+        },
+        validate: { required: true }
+      };
+    }
+    if (comp.key === 'revision') {
+      return {
+        type: 'number', input: true, key: 'revision', weight: 11, decimalLimit: 0, requireDecimal: false,
+        label: de ? 'Feste Version (optional)' : 'Fixed version (optional)',
+        description: de
+          ? 'Leer: die neueste veröffentlichte Version beim Veröffentlichen.'
+          : 'Empty: the newest published version when you publish.',
+        validate: { min: 1 }
+      };
+    }
+    return comp;
+  }
+
+  function replaceDeep(components, fn) {
+    return (components || []).map(function (comp) {
+      comp = fn(comp);
+      if (comp && comp.components) {
+        comp.components = replaceDeep(comp.components, fn);
+      }
+      return comp;
+    });
+  }
 
   function prune(components, hidden) {
     return (components || []).filter(function (comp) {
@@ -92,10 +148,27 @@
       var patched = function () {
         var form = original.apply(this, arguments);
         form.components = prune(form.components, hidden);
+        if (type === 'form') {
+          form.components = replaceDeep(form.components, nestedFormSettings);
+        }
         return form;
       };
       patched.frontdesk = true;
       Cls.editForm = patched;
+      if (type === 'form') {
+        // no live preview in the settings dialog: it would ask a Form.io server for the form (the frame
+        // can fetch nothing); the server includes the questionnaire in the preview and on publishing
+        var info = Cls.builderInfo;
+        Object.defineProperty(Cls, 'builderInfo', {
+          configurable: true,
+          get: function () {
+            return Object.assign({}, info, {
+              title: builderLang !== 'en' ? 'Fragebogen einbinden' : 'Include questionnaire', preview: false,
+              showPreview: false
+            });
+          }
+        });
+      }
     });
   }
 
@@ -144,6 +217,12 @@
       title: 'Address', key: 'address', icon: 'home',
       schema: { type: 'address', label: 'Address', key: 'address', input: true, enableManualMode: true }
     };
+    // A nested form includes another published questionnaire of the unit (resolved by the server).
+    components.form = {
+      title: lang !== 'en' ? 'Fragebogen einbinden' : 'Include questionnaire', key: 'form', icon: 'wpforms',
+      schema: { type: 'form', label: lang !== 'en' ? 'Eingebundener Fragebogen' : 'Included questionnaire',
+        key: 'included', input: true, form: '', reference: false, tableView: true }
+    };
     return Frontdesk.formOptions(lang, {
       builder: {
         basic: false,
@@ -167,9 +246,12 @@
 
   /**
    * Formio.builder on ``mount`` with our components and settings; ``onSchema(schema)`` hears every
-   * change (and the initial schema). Returns a Promise of the builder.
+   * change (and the initial schema); ``extra.includable`` lists the questionnaires a nested form may
+   * include. Returns a Promise of the builder.
    */
-  function createBuilder(mount, definition, lang, onSchema) {
+  function createBuilder(mount, definition, lang, onSchema, extra) {
+    includable = (extra && Array.isArray(extra.includable)) ? extra.includable : [];
+    builderLang = lang;
     Frontdesk.configure();
     patchEditForms();
     prepareAce();

@@ -21,7 +21,8 @@
  *        failed {message}            the form could not be drawn
  *   in   hello                                      answered with "loaded" until init came
  *        init {definition, lang, prefill, submit}   once; submit: whether answers go to the server
- *        init {definition, lang, builder: true}     once: the builder instead of the form
+ *        init {definition, lang, builder: true, includable}   once: the builder instead of the form
+ *                                                   (includable: [{id, name, version}] for nested forms)
  *        submitResult {id, ok, status, errors}      the server's verdict on submit {id}
  * Nothing here can fetch, submit, open windows or navigate the page: the sandbox and the CSP forbid it.
  */
@@ -94,10 +95,11 @@
     if (!Frontdesk.createBuilder) {
       throw new Error('frontdesk/frame.js: the builder needs frontdesk/builder.js');
     }
+    var includable = Array.isArray(message.includable) ? message.includable : [];
     Frontdesk.createBuilder(target, message.definition, lang, function (schema) {
       send({ type: 'schema', schema: plain(schema) });
       queueHeight();
-    }).then(function () {
+    }, { includable: includable }).then(function () {
       root.setAttribute('data-frontdesk-ready', 'true');
       send({ type: 'ready', data: {} });
       reportHeight();

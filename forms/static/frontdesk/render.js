@@ -249,7 +249,28 @@
    * builds comes back by message and is written into the page's data-target <textarea>, which the
    * page's own form POST (with its CSRF field) saves. Events (bubble): frontdesk:builder-ready,
    * frontdesk:builder-change {schema}.
+   * data-includable-url (optional): JSON {questionnaires: [{id, name, version}]} of the questionnaires a
+   * nested form may include (the unit's published ones, fetched here with the designer's session: the
+   * frame can fetch nothing); the builder's nested form offers exactly those.
    */
+  function loadIncludable(el) {
+    var url = el.getAttribute('data-includable-url');
+    if (!url) {
+      return Promise.resolve([]);
+    }
+    return window.fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (r) { return r.ok ? r.json() : { questionnaires: [] }; })
+      .then(function (body) {
+        var list = isPlainObject(body) && Array.isArray(body.questionnaires) ? body.questionnaires : [];
+        return list.filter(function (item) {
+          return isPlainObject(item) && typeof item.id === 'string' && typeof item.name === 'string';
+        }).map(function (item) {
+          return { id: item.id, name: item.name, version: typeof item.version === 'number' ? item.version : null };
+        });
+      })
+      .catch(function () { return []; });
+  }
+
   function renderBuilder(el) {
     var lang = language(el);
     var targetId = el.getAttribute('data-target');
@@ -257,6 +278,7 @@
     var definition = jsonFromElement(el.getAttribute('data-definition-id')) || { display: 'form', components: [] };
     var iframe = el.querySelector('iframe[data-frontdesk-frame]');
     var initSent = false;
+    var includable = loadIncludable(el);
 
     function post(message) {
       message.frontdesk = 'parent';
@@ -274,7 +296,9 @@
         }
         if (msg.type === 'loaded' && !initSent) {
           initSent = true;
-          post({ type: 'init', builder: true, definition: definition, lang: lang });
+          includable.then(function (list) {
+            post({ type: 'init', builder: true, definition: definition, lang: lang, includable: list });
+          });
         } else if (msg.type === 'schema' && isPlainObject(msg.schema) && Array.isArray(msg.schema.components)) {
           if (output) {
             output.value = JSON.stringify(msg.schema);

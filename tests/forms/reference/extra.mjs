@@ -148,6 +148,26 @@ for (let i = 0; i < 60; i++) {
     }
   }
 }
+// Nested forms as a published version holds an included questionnaire (forms/nested.py): Form.io's pin
+// properties (form id, revision, reference: false) next to the inline components, also one inside another.
+// Appended after the forms above, so their random draws (and recorded verdicts) stay as they were.
+for (let i = 0; i < 8; i++) {
+  const pinned = (components) => ({ type: 'form', key: key('included'), label: 'Eingebunden', input: true,
+    form: (0x6b16a6bb6b0ae432a9b44200 + i).toString(16).padStart(24, '0'), revision: 1 + (i % 3), reference: false,
+    components });
+  const inner = i % 2 ? [leaf(), pinned([leaf()])] : [leaf(), leaf()];
+  const form = { display: 'form', components: [leaf(), pinned(inner)] };
+  const fi = forms.push(form) - 1;
+  for (let s = 0; s < 4; s++) {
+    const data = JSON.parse(JSON.stringify(fill(form.components, {})));
+    try {
+      cases.push({ id: `extra-nested-${i}-${s}`, form: fi, data, rejected: runCore(form, data) });
+    } catch (err) {
+      skipped++;
+    }
+  }
+}
+
 const out = { generator: 'tests/forms/reference/extra.mjs', formioCore: CORE_VERSION, forms: JSON.parse(JSON.stringify(forms)), cases };
 writeFileSync(new URL('./cases-extra.json', import.meta.url), JSON.stringify(out) + '\n');
 console.log(`@formio/core ${CORE_VERSION}: wrote ${cases.length} cases (${skipped} skipped: core threw)`);
