@@ -24,6 +24,8 @@ Derived from the @formio/js 5.6.0 sources (``npm pack @formio/js@5.6.0``, ``lib/
   placeholders — a single name such as ``{{field}}`` — in error messages (``validate.customMessage``,
   ``errors{}``): a bare name is a variable read, never a call or an assignment; likewise a select's
   ``template`` that is only ``<span>{{ item.<field> }}</span>`` (:data:`ITEM_TEMPLATE`, the builder's default).
+  A component's own ``row`` that is only the builder's layout mark (``"0-0"``, :data:`LAYOUT_ROW`) is data
+  too: @formio/js evaluates only ``validate.row`` (EditGrid) and renders ``templates.row``.
 * **Evaluated as JavaScript** (``grep -n "evaluate(" lib/cjs``): ``customDefaultValue``,
   ``calculateValue``, ``customConditional``, ``validate.custom``, ``validate.row`` (EditGrid),
   ``logic[]`` actions, ``onChange``, ``onSetItems`` and ``data.custom`` (Select), ``custom`` (Button),
@@ -51,7 +53,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "DATA_KEYS", "DATE_KEYS", "ENGINE_KEYS", "ITEM_TEMPLATE", "MARKERS", "MESSAGE_KEYS", "SCRIPT_KEYS", "Finding",
+    "DATA_KEYS", "DATE_KEYS", "ENGINE_KEYS", "ITEM_TEMPLATE", "LAYOUT_ROW", "MARKERS", "MESSAGE_KEYS", "SCRIPT_KEYS", "Finding",
     "find_code", "find_refused_code", "iter_code",
 ]
 
@@ -86,6 +88,10 @@ SCRIPT_KEYS = frozenset({
 ENGINE_KEYS = frozenset({"customDefaultValue", "calculateValue", "customConditional"})
 #: the JavaScript of a ``logic`` entry: trigger type "javascript", action property → the variable it returns
 _LOGIC_ACTION_CODE = {"value": "value", "customAction": "value", "schemaDefinition": "schema"}
+
+#: the builder's layout mark on a component (``row: "0-0"``, written by @formio/js's builder for the grid
+#: cell a component sits in): data, never code (``templates.row`` and ``validate.row`` are not components)
+LAYOUT_ROW = re.compile(r"\d{1,4}-\d{1,4}", re.ASCII)
 
 #: date settings ``utils.getDateSetting`` evaluates as JavaScript when they contain ``moment(``
 DATE_KEYS = frozenset({"minDate", "maxDate", "defaultDate"})
@@ -139,6 +145,8 @@ def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[
             if key in DATA_KEYS:
                 continue
             if key == "template" and isinstance(item, str) and ITEM_TEMPLATE.fullmatch(item):
+                continue
+            if key == "row" and "type" in value and isinstance(item, str) and LAYOUT_ROW.fullmatch(item):
                 continue
             if message:  # e.g. errors.custom: the message shown when a rule fails, not the rule
                 yield from iter_code(item, where, message=True)
