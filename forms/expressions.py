@@ -53,7 +53,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "DATA_KEYS", "DATE_KEYS", "ENGINE_KEYS", "ITEM_TEMPLATE", "LAYOUT_ROW", "MARKERS", "MESSAGE_KEYS", "SCRIPT_KEYS", "Finding",
+    "DATA_KEYS", "DATE_KEYS", "ENGINE_KEYS", "ITEM_TEMPLATE", "LAYOUT_ROW", "MARKERS", "MESSAGE_KEYS", "SCRIPT_KEYS",
+    "Finding",
     "find_code", "find_refused_code", "iter_code",
 ]
 
