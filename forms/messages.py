@@ -135,6 +135,8 @@ LINT: dict[str, dict[str, str]] = {
                     " the isolated renderer only when it compiles).",
         "dataSrc": "these options would be fetched from another server or computed by a script, which"
                    " questionnaires never do: enter the options as a fixed list (values or JSON).",
+        "lodashOperator": "this lodash operator is not supported: the server evaluates only pure lodash functions"
+                          " of texts, numbers and lists (such as _camelCase, _trim, _sum, _includes, _get).",
     },
     "de": {
         "template": "Vorlagen-Code („{{ … }}“, „{% … %}“) ist hier nicht erlaubt: der Formular-Renderer würde"
@@ -150,6 +152,9 @@ LINT: dict[str, dict[str, str]] = {
                     " läuft auf dem Server und im isolierten Renderer nur, wenn er sich übersetzen lässt).",
         "dataSrc": "Diese Optionen würden von einem anderen Server geladen oder per Skript berechnet, was"
                    " Fragebögen nie tun: bitte die Optionen als feste Liste (Werte oder JSON) eintragen.",
+        "lodashOperator": "dieser lodash-Operator wird nicht unterstützt: der Server wertet nur reine"
+                          " lodash-Funktionen für Texte, Zahlen und Listen aus (etwa _camelCase, _trim, _sum,"
+                          " _includes, _get).",
     },
 }
 
