@@ -33,7 +33,9 @@ Derived from the @formio/js 5.6.0 sources (``npm pack @formio/js@5.6.0``, ``lib/
   ``shortcutButtons[].onClick`` (CalendarWidget), the form's ``module`` and ``controller`` (Webform), and
   any date setting (``minDate``, ``maxDate``, ``defaultDate``, e.g. ``widget.minDate``) that contains
   ``moment(`` (``utils.getDateSetting``). :data:`SCRIPT_KEYS` and :data:`DATE_KEYS` list them; a
-  non-empty value is refused wherever the key occurs.
+  non-empty value is refused wherever the key occurs, except a date setting in the strict ``moment()``
+  language :func:`forms.datelimits.parse_moment` reads (``moment().add(10, 'days')``): the server
+  evaluates it without JavaScript, and in the browser it can only compute a date.
 
 * **Run on the server instead.** JavaScript in the places :data:`forms.js.PLACES` names
   (``validate.custom``, ``calculateValue``, ``customConditional``, ``customDefaultValue`` and the
@@ -51,6 +53,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from forms.datelimits import parse_moment
 
 __all__ = [
     "DATA_KEYS", "DATE_KEYS", "ENGINE_KEYS", "ITEM_TEMPLATE", "LAYOUT_ROW", "MARKERS", "MESSAGE_KEYS", "SCRIPT_KEYS",
@@ -166,7 +170,10 @@ def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[
                     yield Finding(where, "script")
                 continue
             if key in DATE_KEYS and isinstance(item, str) and "moment(" in item:
-                yield Finding(where, "moment")
+                # the strict moment() language forms/datelimits.py evaluates is data (and harmless where
+                # the browser renderer runs it); anything else is JavaScript
+                if parse_moment(item) is None:
+                    yield Finding(where, "moment")
                 continue
             yield from iter_code(item, where, message=message or key in MESSAGE_KEYS)
     elif isinstance(value, list):

@@ -10,6 +10,7 @@ import copy
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import nh3
@@ -334,11 +335,15 @@ def _unset_in(row: Any, parts: tuple[str, ...]) -> None:
 class Walk:
     """State of one validation run (the working data and where the walk currently is)."""
 
-    __slots__ = ("data_row", "form", "indices", "issues", "lang", "path", "root", "row", "sandbox", "script_failed",
-                 "variants")
+    __slots__ = ("data_row", "form", "indices", "issues", "lang", "now", "path", "root", "row", "sandbox",
+                 "script_failed", "variants", "zone")
 
-    def __init__(self, form: Form, root: dict[str, Any], lang: str) -> None:
+    def __init__(self, form: Form, root: dict[str, Any], lang: str, *, zone: Any = None,
+                 now: datetime | None = None) -> None:
         self.form = form
+        #: where and when date limits computed with ``moment()`` are evaluated (forms/datelimits.py)
+        self.zone = zone
+        self.now = now
         self.root = root
         self.lang = lang
         self.indices: dict[Component, int] = {}
@@ -681,13 +686,18 @@ class Form:
                         cur[name] = {}
                     cur = cur[name]
 
-    def validate(self, data: Any, lang: str = "de", *, locked: Mapping[str, Any] | None = None) -> Result:
-        """Validate a submission; never raises for any JSON value as ``data``."""
+    def validate(self, data: Any, lang: str = "de", *, locked: Mapping[str, Any] | None = None,
+                 zone: str | None = None, now: datetime | None = None) -> Result:
+        """Validate a submission; never raises for any JSON value as ``data``.
+
+        ``zone`` (an IANA name, e.g. the business unit's ``Europe/Berlin``; UTC when None) and ``now`` (the
+        current time when None) are where and when a date limit computed with ``moment()`` is evaluated.
+        """
         lang = lang if lang in ("de", "en") else "de"
         work = self._filter(self._top, data) if isinstance(data, dict) else {}
         if locked:
             self._apply_locked(work, locked)
-        walk = Walk(self, work, lang)
+        walk = Walk(self, work, lang, zone=zone, now=now)
         if not isinstance(data, dict):
             label = "Formular" if lang == "de" else "Form"
             walk.issues.append(

@@ -129,7 +129,9 @@ LINT: dict[str, dict[str, str]] = {
         "script": "JavaScript is not allowed here: the form renderer would run it in the browser of everyone"
                   " who opens the questionnaire. JavaScript belongs only in custom validation, calculated values,"
                   " custom conditions, custom default values and logic, which the server checks in a sandbox.",
-        "moment": "dates computed with moment(…) are JavaScript and not allowed; enter a fixed date.",
+        "moment": "this date computed with moment(…) is JavaScript and not allowed: enter a fixed date, or a"
+                  " date relative to today such as moment().add(10, 'days'), moment().subtract(1, 'year') or"
+                  " moment().startOf('month') (only add, subtract, startOf and endOf).",
         "javascript": "JavaScript (run on the server in a sandbox, in the browser only in the isolated renderer).",
         "jsSyntax": "this JavaScript does not compile; correct it (the form's code runs on the server and in"
                     " the isolated renderer only when it compiles).",
@@ -144,8 +146,10 @@ LINT: dict[str, dict[str, str]] = {
         "script": "JavaScript ist hier nicht erlaubt: der Formular-Renderer würde es im Browser aller"
                   " ausführen, die den Fragebogen öffnen. JavaScript gehört nur in eigene Prüfungen, berechnete"
                   " Werte, eigene Bedingungen, eigene Vorgabewerte und Logik, die der Server abgeschottet prüft.",
-        "moment": "Mit moment(…) berechnete Daten sind JavaScript und nicht erlaubt; bitte ein festes Datum"
-                  " eintragen.",
+        "moment": "Dieses mit moment(…) berechnete Datum ist JavaScript und nicht erlaubt: bitte ein festes"
+                  " Datum eintragen oder ein Datum relativ zu heute wie moment().add(10, 'days'),"
+                  " moment().subtract(1, 'year') oder moment().startOf('month') (nur add, subtract, startOf"
+                  " und endOf).",
         "javascript": "JavaScript (läuft auf dem Server in einer abgeschotteten Umgebung, im Browser nur im"
                       " isolierten Renderer).",
         "jsSyntax": "dieses JavaScript lässt sich nicht übersetzen; bitte korrigieren (der Code des Formulars"

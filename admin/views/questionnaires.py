@@ -127,7 +127,8 @@ class QuestionnaireView(SecureModelView):
             form = qs.lint(q.draft)
         except FrontdeskError as exc:
             return jsonify(errors=[{"message": str(exc), "level": "error", "path": []}]), 422
-        result = form.validate(data if isinstance(data, dict) else {}, lang=request_lang())
+        result = form.validate(data if isinstance(data, dict) else {}, lang=request_lang(),
+                               zone=q.business_unit.timezone)
         if not result.valid:
             return jsonify(errors=form.renderer_errors(result)), 422
         return jsonify(ok=True, data=result.data)
