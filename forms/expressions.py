@@ -38,10 +38,11 @@ Derived from the @formio/js 5.6.0 sources (``npm pack @formio/js@5.6.0``, ``lib/
   evaluates it without JavaScript, and in the browser it can only compute a date.
 
 * **Run on the server instead.** JavaScript in the places :data:`forms.js.PLACES` names
-  (``validate.custom``, ``calculateValue``, ``customConditional``, ``customDefaultValue`` and the
-  JavaScript of ``logic`` triggers and actions) is reported as kind ``"javascript"``: the server runs it
-  in its sandbox (:mod:`forms.js`) and the browser only inside the isolated renderer frame, so it is
-  allowed where it compiles (:func:`find_refused_code`). Everything else above stays refused.
+  (``validate.custom``, an editgrid's ``validate.row``, ``calculateValue``, ``customConditional``,
+  ``customDefaultValue`` and the JavaScript of ``logic`` triggers and actions) is reported as kind
+  ``"javascript"``: the server runs it in its sandbox (:mod:`forms.js`) and the browser only inside the
+  isolated renderer frame, so it is allowed where it compiles (:func:`find_refused_code`). Everything else
+  above stays refused.
 
 ``tests/forms/test_expressions.py`` proves the rule covers every string property of every component
 type we support and every string the vendored bundle reads with ``interpolate``/``t``.
@@ -163,8 +164,9 @@ def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[
                     yield from iter_code(item, where)
                 elif key == "logic" and isinstance(item, list):
                     yield from _iter_logic(item, where)
-                elif isinstance(item, str) and (key in ENGINE_KEYS or (key == "custom" and _is_validate(path))):
-                    ret = {"customConditional": "show", "custom": "valid"}.get(key, "value")
+                elif isinstance(item, str) and (key in ENGINE_KEYS
+                                                or (key in ("custom", "row") and _is_validate(path))):
+                    ret = {"customConditional": "show", "custom": "valid", "row": "valid"}.get(key, "value")
                     yield Finding(where, "javascript", item, ret)
                 else:
                     yield Finding(where, "script")

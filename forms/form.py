@@ -528,9 +528,11 @@ class Walk:
                 self.process(node.children, value if isinstance(value, dict) else None, path + ".", hidden, intent)
             elif kind == "grid":
                 if isinstance(value, list) and value:
+                    row_code = node.strict and node.scripts is not None and node.scripts.row is not None
                     for i, r in enumerate(value):
                         if js_truthy(r):
                             self.indices[node] = i
+                            before = len(self.issues)
                             self.process(
                                 node.children,
                                 r if isinstance(r, dict) else None,
@@ -538,6 +540,11 @@ class Walk:
                                 hidden,
                                 intent,
                             )
+                            if row_code and not (hidden or intent) and isinstance(r, dict):
+                                self.path = f"{path}[{i}]"
+                                issue = scripting.row_rule(self, node, r, i, len(self.issues) == before)
+                                if issue is not None:
+                                    self._add(active, f"{path}[{i}]", *issue)
                     self.indices.pop(node, None)
                 elif value is UNDEF:
                     # @formio/core walks an absent grid as one row; a default or calculated value set
@@ -553,7 +560,7 @@ class Walk:
 
     def _add(self, node: Component, path: str, rule: str, key: str, params: dict[str, Any]) -> None:
         params = {**params, "field": node.error_field}
-        if node.custom_message is not None:
+        if node.custom_message is not None and rule != "row":  # a row's message is the one its code gives
             text = interpolate(node.custom_message, params)
         elif key in node.error_overrides:
             text = interpolate(node.error_overrides[key], params)
@@ -769,7 +776,9 @@ def refused_code(definition: Any) -> Finding | None:
     return find_refused_code(definition, js.compile_error)
 
 
-_PLACE = re.compile(r"^(.*)\.(validate\.custom|calculateValue|customConditional|customDefaultValue|logic\[\d+\]\..*)$")
+_PLACE = re.compile(
+    r"^(.*)\.(validate\.custom|validate\.row|calculateValue|customConditional|customDefaultValue|logic\[\d+\]\..*)$"
+)
 
 
 def list_scripts(definition: Any) -> list[dict[str, Any]]:

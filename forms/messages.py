@@ -52,6 +52,7 @@ EN: dict[str, str] = {
     "invalid_url": "{{field}} must be a valid url.",
     "time": "{{field}} is not a valid time.",
     "maxTags": "{{field}} must have no more than {{length}} tags.",
+    "rowInvalid": "Row {{row}} of {{field}} is not valid.",
 }
 
 DE: dict[str, str] = {
@@ -98,6 +99,7 @@ DE: dict[str, str] = {
     "invalid_url": "{{field}} muss eine gültige URL sein.",
     "time": "{{field}} ist keine gültige Uhrzeit.",
     "maxTags": "{{field}} darf nicht mehr als {{length}} Schlagwörter haben.",
+    "rowInvalid": "Zeile {{row}} von {{field}} ist ungültig.",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "de": DE}

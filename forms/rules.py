@@ -552,4 +552,6 @@ def strict_options(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     return ("strictOption", "invalidOption", {}) if bad else None
 
 
-STRICT_RULE_NAMES = frozenset({"type", "isoDate", "strictOption", "minRows", "maxRows", "file", "signature", "maxTags"})
+#: (``row``: an editgrid's ``validate.row``, which @formio/js runs in the browser and @formio/core never runs)
+STRICT_RULE_NAMES = frozenset({"type", "isoDate", "strictOption", "minRows", "maxRows", "file", "signature", "maxTags",
+                               "row"})

@@ -39,6 +39,7 @@ STATUS_LABELS = {"active": _l("active"), "archived": _l("archived")}
 #: the places of a definition whose JavaScript the server runs (forms.js.PLACES), for the builder's list
 SCRIPT_PLACES = {
     "validate.custom": _l("Custom validation"),
+    "validate.row": _l("Row validation (edit grid)"),
     "calculateValue": _l("Calculated value"),
     "customConditional": _l("Custom condition (show)"),
     "customDefaultValue": _l("Custom default value"),

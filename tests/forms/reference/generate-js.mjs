@@ -216,6 +216,22 @@ function fill(components, data) {
   return data;
 }
 
+// --- editgrid validate.row (@formio/core does not run it: only @formio/js's EditGrid does) ----------
+const ROW_CODE = [
+  "valid = row.field1 === 'good' ? true : 'Must be good';",
+  'valid = (row.n || 0) <= 10 || false;',
+  "valid = valid && row.field1 !== 'x' ? true : 'kein x';",
+  "throw new Error('broken');",
+];
+const EDITGRID_ROW = ROW_CODE.map((code, i) => ({ display: 'form', components: [
+  { type: 'editgrid', key: `grid${i}`, label: 'Zeilen', input: true, validate: { row: code }, components: [
+    { type: 'textfield', key: 'field1', label: 'Feld', input: true, validate: { required: i === 2 } },
+    { type: 'number', key: 'n', label: 'Zahl', input: true },
+  ] },
+] }));
+const ROW_DATA = [[], [{ field1: 'good', n: 1 }], [{ field1: 'bad', n: 11 }], [{ field1: 'good' }, { field1: 'x', n: 3 }],
+  [{ field1: '', n: 20 }]];
+
 // --- main ----------------------------------------------------------------------------------------
 function main() {
   const forms = [];
@@ -241,6 +257,14 @@ function main() {
     const fi = forms.length;
     forms.push(form);
     LEGACY_DATA.forEach((data, s) => cases.push({ id: `legacy-${i}-${s}`, form: fi, data, rejected: runCore(form, data) }));
+  });
+  EDITGRID_ROW.forEach((form, i) => {
+    const fi = forms.length;
+    forms.push(form);
+    ROW_DATA.forEach((rows, s) => {
+      const data = { [form.components[0].key]: rows };
+      cases.push({ id: `editgrid-row-${i}-${s}`, form: fi, data, rejected: runCore(form, data) });
+    });
   });
   writeFileSync(new URL('./cases-js.json', import.meta.url),
     JSON.stringify({ generator: 'tests/forms/reference/generate-js.mjs', formioCore: CORE_VERSION, forms, cases }) + '\n');
