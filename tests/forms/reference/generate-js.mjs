@@ -232,6 +232,17 @@ const EDITGRID_ROW = ROW_CODE.map((code, i) => ({ display: 'form', components: [
 const ROW_DATA = [[], [{ field1: 'good', n: 1 }], [{ field1: 'bad', n: 11 }], [{ field1: 'good' }, { field1: 'x', n: 3 }],
   [{ field1: '', n: 20 }]];
 
+// --- JSON options without valueProperty: the answer is the whole option object ------------------------
+const OBJ_OPTIONS = [{ value: 'a', label: 'A' }, { value: 'b', label: 'B', extra: { n: 1 } }];
+const JSON_OBJECT = [false, true].flatMap((only) => [false, true].map((multiple) => ({ display: 'form', components: [
+  { type: 'select', key: 'pick', label: 'Auswahl', input: true, dataSrc: 'json', multiple,
+    template: '<span>{{ item.label }}</span>', data: { json: only ? JSON.stringify(OBJ_OPTIONS) : OBJ_OPTIONS },
+    validate: { required: true, onlyAvailableItems: only } },
+] })));
+const OBJ_DATA = [{ pick: { value: 'a', label: 'A' } }, { pick: { value: 'b', label: 'B', extra: { n: 1 } } },
+  { pick: { label: 'A', value: 'a' } }, { pick: { value: 'c', label: 'C' } }, { pick: 'a' }, { pick: '' }, {},
+  { pick: [{ value: 'a', label: 'A' }] }, { pick: [] }, { pick: { value: 'b', label: 'B', extra: { n: 2 } } }];
+
 // --- main ----------------------------------------------------------------------------------------
 function main() {
   const forms = [];
@@ -257,6 +268,11 @@ function main() {
     const fi = forms.length;
     forms.push(form);
     LEGACY_DATA.forEach((data, s) => cases.push({ id: `legacy-${i}-${s}`, form: fi, data, rejected: runCore(form, data) }));
+  });
+  JSON_OBJECT.forEach((form, i) => {
+    const fi = forms.length;
+    forms.push(form);
+    OBJ_DATA.forEach((data, s) => cases.push({ id: `json-object-${i}-${s}`, form: fi, data, rejected: runCore(form, data) }));
   });
   EDITGRID_ROW.forEach((form, i) => {
     const fi = forms.length;
