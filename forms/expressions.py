@@ -135,10 +135,12 @@ def _script_value(value: Any) -> bool:
     return False
 
 
-def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[Finding]:
+def iter_code(value: Any, path: str = "", *, message: bool = False, owner: Any = None) -> Iterator[Finding]:
     """Every place in a definition (or any part of one) where @formio/js would run code, in order.
 
     ``message``: ``value`` is (inside) an error message, where bare ``{{ name }}`` placeholders are fine.
+    ``owner``: the type of the component whose property ``value`` is (``validate.row`` runs on an editgrid
+    only; elsewhere it is JavaScript nothing runs, refused like any other).
     """
     if isinstance(value, str):
         if _has_marker(_PLACEHOLDER.sub("", value) if message else value):
@@ -164,8 +166,11 @@ def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[
                     yield from iter_code(item, where)
                 elif key == "logic" and isinstance(item, list):
                     yield from _iter_logic(item, where)
-                elif isinstance(item, str) and (key in ENGINE_KEYS
-                                                or (key in ("custom", "row") and _is_validate(path))):
+                elif isinstance(item, str) and (
+                    key in ENGINE_KEYS
+                    or (key == "custom" and _is_validate(path))
+                    or (key == "row" and _is_validate(path) and owner == "editgrid")
+                ):
                     ret = {"customConditional": "show", "custom": "valid", "row": "valid"}.get(key, "value")
                     yield Finding(where, "javascript", item, ret)
                 else:
@@ -177,7 +182,8 @@ def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[
                 if parse_moment(item) is None:
                     yield Finding(where, "moment")
                 continue
-            yield from iter_code(item, where, message=message or key in MESSAGE_KEYS)
+            yield from iter_code(item, where, message=message or key in MESSAGE_KEYS,
+                                 owner=value.get("type") if key == "validate" else None)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from iter_code(item, f"{path}[{i}]", message=message)

@@ -85,3 +85,11 @@ def test_row_templates_stay_refused() -> None:
     with pytest.raises(forms.DefinitionError) as err:
         forms.load(definition)
     assert err.value.path == "components[0].templates.row"
+
+
+def test_row_code_outside_an_editgrid_is_refused() -> None:
+    definition = {"components": [{"type": "datagrid", "key": "d", "input": True, "validate": {"row": "valid = false;"},
+                                  "components": [{"type": "textfield", "key": "t", "input": True}]}]}
+    with pytest.raises(forms.DefinitionError) as err:
+        forms.load(definition)
+    assert err.value.path == "components[0].validate.row" and err.value.code == "script"
