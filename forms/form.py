@@ -335,8 +335,8 @@ def _unset_in(row: Any, parts: tuple[str, ...]) -> None:
 class Walk:
     """State of one validation run (the working data and where the walk currently is)."""
 
-    __slots__ = ("data_row", "form", "indices", "issues", "lang", "now", "path", "root", "row", "sandbox",
-                 "script_failed", "variants", "zone")
+    __slots__ = ("absent_rows", "data_row", "form", "indices", "issues", "lang", "now", "path", "root", "row",
+                 "sandbox", "script_failed", "variants", "zone")
 
     def __init__(self, form: Form, root: dict[str, Any], lang: str, *, zone: Any = None,
                  now: datetime | None = None) -> None:
@@ -357,6 +357,8 @@ class Walk:
         self.script_failed = False
         #: components as ``logic`` changed them, for the rest of this walk
         self.variants: dict[Component, Component] = {}
+        #: the ids of the stand-in rows of absent grids (``row`` is null for JavaScript there, as in @formio/core)
+        self.absent_rows: set[int] = set()
 
     # JavaScript ---------------------------------------------------------------------------------
 
@@ -369,7 +371,7 @@ class Walk:
             self.sandbox = js.Sandbox(form=self.form.definition_view)
         variables = {
             "data": self.root,
-            "row": self.data_row if self.data_row is not None else UNDEF,
+            "row": UNDEF if self.data_row is None else None if id(self.data_row) in self.absent_rows else self.data_row,
             "rowIndex": list(self.indices.values())[-1] if self.indices else UNDEF,
             "value": value,
             "input": value,
@@ -553,7 +555,9 @@ class Walk:
                     ix = list(self.indices.values())[-1] if self.indices else 0
                     self.indices[node] = ix
                     placeholder: dict[str, Any] = {}
+                    self.absent_rows.add(id(placeholder))
                     self.process(node.children, placeholder, f"{path}[{ix}].", hidden, intent)
+                    self.absent_rows.discard(id(placeholder))
                     self.indices.pop(node, None)
                     if placeholder and isinstance(row, dict):
                         _set_in(row, node.parts, [placeholder])
