@@ -51,9 +51,9 @@ def test_import_share_meets_the_targets() -> None:
     assert s.total == 984
     assert s.loads > 465 * 1.2  # the first measurement, without the code rule, was 465
     assert s.registry_loads + s.registry_js_only >= 0.85 * s.registry
-    # the forms themselves, not counting what server-side JavaScript would let in (697 / 814 measured)
+    # the forms themselves, not counting what server-side JavaScript would let in (701 / 814 measured)
     assert s.registry_loads >= 0.85 * s.registry
-    assert s.loads >= 697
+    assert s.loads >= 701
     assert s.big_loads + s.big_js_only >= 6
 
 
