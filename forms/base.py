@@ -97,6 +97,9 @@ class ComponentBase:
         self.mask_array: list[Any] | None = None
         self.option_values: list[Any] = []
         self.option_labels: dict[str, str] = {}
+        #: JSON options without ``valueProperty``: the answer is the whole option object (``option_values``
+        #: are dicts, ``option_labels`` keyed by their ``JSON.stringify`` text)
+        self.object_options = False
         self.compile_options()
         self.compile_validation()
         errors = defn.get("errors")

@@ -24,7 +24,7 @@ from forms.base import (
 )
 from forms.conditions import Condition
 from forms.errors import DefinitionError
-from forms.jsvalues import UNDEF, is_number, js_string, js_truthy
+from forms.jsvalues import UNDEF, is_number, js_json, js_string, js_truthy, lodash_is_equal
 
 __all__ = ["SIGNATURE_PREFIX", "Component"]
 
@@ -292,12 +292,12 @@ def _compile_json_list(comp: Component, items: Any) -> None:
     if all(isinstance(item, (str, bool)) or is_number(item) for item in items):  # plain values
         _compile_value_list(comp, [{"value": item, "label": js_string(item)} for item in items], path)
         return
-    if not isinstance(prop, str) or not prop:
-        raise DefinitionError(f"{comp.def_path}.valueProperty", "JSON options need a value property (the field"
-                              " of each option stored as the answer)")
     template = comp.defn.get("template")
     m = _ITEM_FIELD.fullmatch(template) if isinstance(template, str) else None
     label_field = m.group(1) if m else "label"
+    if not isinstance(prop, str) or not prop:
+        _compile_object_options(comp, items, path, label_field)
+        return
     values = []
     for i, item in enumerate(items):
         value = lodash_get(item, prop)
@@ -306,6 +306,22 @@ def _compile_json_list(comp: Component, items: Any) -> None:
         label = lodash_get(item, label_field)
         values.append({"value": value, "label": label if isinstance(label, str) else js_string(value)})
     _compile_value_list(comp, values, path)
+
+
+def _compile_object_options(comp: Component, items: list[Any], path: str, label_field: str) -> None:
+    """JSON options without ``valueProperty``: as in Form.io, the answer is the whole option object (compared
+    as ``JSON.stringify`` text, the way @formio/core's ``validateAvailableItems`` compares it)."""
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise DefinitionError(f"{path}[{i}]", "JSON options must all be objects, or all plain values")
+        try:
+            text = js_json(item)
+        except ValueError as exc:
+            raise DefinitionError(f"{path}[{i}]", "option nested too deeply") from exc
+        comp.option_values.append(item)
+        label = lodash_get(item, label_field)
+        comp.option_labels[text] = label if isinstance(label, str) else text
+    comp.object_options = True
 
 
 class Radio(Component):
@@ -365,6 +381,8 @@ class Select(Component):
         return out
 
     def accepts(self, value: Any) -> bool:
+        if self.object_options and isinstance(value, dict):
+            return True
         return isinstance(value, (str, bool)) or is_number(value)
 
     def invalid_options(self, value: Any) -> bool:
@@ -372,9 +390,25 @@ class Select(Component):
         for v in items:
             if v is None or v is UNDEF or v == "" or not self.accepts(v):
                 continue
-            if not any(strict_eq_option(o, v) or js_string(o) == js_string(v) for o in self.option_values):
+            if self.object_options:  # our own check: the same option, whatever the order of its keys
+                if not isinstance(v, dict) or not any(lodash_is_equal(o, v) for o in self.option_values):
+                    return True
+            elif not any(strict_eq_option(o, v) or js_string(o) == js_string(v) for o in self.option_values):
                 return True
         return False
+
+    def option_label(self, value: Any) -> str:
+        if self.object_options and isinstance(value, dict):
+            text = _json_text(value)
+            return self.option_labels.get(text, text)
+        return super().option_label(value)
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return js_json(value)
+    except ValueError:
+        return ""
 
 
 class SelectBoxes(Component):

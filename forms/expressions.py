@@ -24,6 +24,8 @@ Derived from the @formio/js 5.6.0 sources (``npm pack @formio/js@5.6.0``, ``lib/
   placeholders — a single name such as ``{{field}}`` — in error messages (``validate.customMessage``,
   ``errors{}``): a bare name is a variable read, never a call or an assignment; likewise a select's
   ``template`` that is only ``<span>{{ item.<field> }}</span>`` (:data:`ITEM_TEMPLATE`, the builder's default).
+  A component's own ``row`` that is only the builder's layout mark (``"0-0"``, :data:`LAYOUT_ROW`) is data
+  too: @formio/js evaluates only ``validate.row`` (EditGrid) and renders ``templates.row``.
 * **Evaluated as JavaScript** (``grep -n "evaluate(" lib/cjs``): ``customDefaultValue``,
   ``calculateValue``, ``customConditional``, ``validate.custom``, ``validate.row`` (EditGrid),
   ``logic[]`` actions, ``onChange``, ``onSetItems`` and ``data.custom`` (Select), ``custom`` (Button),
@@ -31,13 +33,16 @@ Derived from the @formio/js 5.6.0 sources (``npm pack @formio/js@5.6.0``, ``lib/
   ``shortcutButtons[].onClick`` (CalendarWidget), the form's ``module`` and ``controller`` (Webform), and
   any date setting (``minDate``, ``maxDate``, ``defaultDate``, e.g. ``widget.minDate``) that contains
   ``moment(`` (``utils.getDateSetting``). :data:`SCRIPT_KEYS` and :data:`DATE_KEYS` list them; a
-  non-empty value is refused wherever the key occurs.
+  non-empty value is refused wherever the key occurs, except a date setting in the strict ``moment()``
+  language :func:`forms.datelimits.parse_moment` reads (``moment().add(10, 'days')``): the server
+  evaluates it without JavaScript, and in the browser it can only compute a date.
 
 * **Run on the server instead.** JavaScript in the places :data:`forms.js.PLACES` names
-  (``validate.custom``, ``calculateValue``, ``customConditional``, ``customDefaultValue`` and the
-  JavaScript of ``logic`` triggers and actions) is reported as kind ``"javascript"``: the server runs it
-  in its sandbox (:mod:`forms.js`) and the browser only inside the isolated renderer frame, so it is
-  allowed where it compiles (:func:`find_refused_code`). Everything else above stays refused.
+  (``validate.custom``, an editgrid's ``validate.row``, ``calculateValue``, ``customConditional``,
+  ``customDefaultValue`` and the JavaScript of ``logic`` triggers and actions) is reported as kind
+  ``"javascript"``: the server runs it in its sandbox (:mod:`forms.js`) and the browser only inside the
+  isolated renderer frame, so it is allowed where it compiles (:func:`find_refused_code`). Everything else
+  above stays refused.
 
 ``tests/forms/test_expressions.py`` proves the rule covers every string property of every component
 type we support and every string the vendored bundle reads with ``interpolate``/``t``.
@@ -50,8 +55,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from forms.datelimits import parse_moment
+
 __all__ = [
-    "DATA_KEYS", "DATE_KEYS", "ENGINE_KEYS", "ITEM_TEMPLATE", "MARKERS", "MESSAGE_KEYS", "SCRIPT_KEYS", "Finding",
+    "DATA_KEYS", "DATE_KEYS", "ENGINE_KEYS", "ITEM_TEMPLATE", "LAYOUT_ROW", "MARKERS", "MESSAGE_KEYS", "SCRIPT_KEYS",
+    "Finding",
     "find_code", "find_refused_code", "iter_code",
 ]
 
@@ -86,6 +94,10 @@ SCRIPT_KEYS = frozenset({
 ENGINE_KEYS = frozenset({"customDefaultValue", "calculateValue", "customConditional"})
 #: the JavaScript of a ``logic`` entry: trigger type "javascript", action property → the variable it returns
 _LOGIC_ACTION_CODE = {"value": "value", "customAction": "value", "schemaDefinition": "schema"}
+
+#: the builder's layout mark on a component (``row: "0-0"``, written by @formio/js's builder for the grid
+#: cell a component sits in): data, never code (``templates.row`` and ``validate.row`` are not components)
+LAYOUT_ROW = re.compile(r"\d{1,4}-\d{1,4}", re.ASCII)
 
 #: date settings ``utils.getDateSetting`` evaluates as JavaScript when they contain ``moment(``
 DATE_KEYS = frozenset({"minDate", "maxDate", "defaultDate"})
@@ -123,10 +135,12 @@ def _script_value(value: Any) -> bool:
     return False
 
 
-def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[Finding]:
+def iter_code(value: Any, path: str = "", *, message: bool = False, owner: Any = None) -> Iterator[Finding]:
     """Every place in a definition (or any part of one) where @formio/js would run code, in order.
 
     ``message``: ``value`` is (inside) an error message, where bare ``{{ name }}`` placeholders are fine.
+    ``owner``: the type of the component whose property ``value`` is (``validate.row`` runs on an editgrid
+    only; elsewhere it is JavaScript nothing runs, refused like any other).
     """
     if isinstance(value, str):
         if _has_marker(_PLACEHOLDER.sub("", value) if message else value):
@@ -140,6 +154,8 @@ def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[
                 continue
             if key == "template" and isinstance(item, str) and ITEM_TEMPLATE.fullmatch(item):
                 continue
+            if key == "row" and "type" in value and isinstance(item, str) and LAYOUT_ROW.fullmatch(item):
+                continue
             if message:  # e.g. errors.custom: the message shown when a rule fails, not the rule
                 yield from iter_code(item, where, message=True)
                 continue
@@ -150,16 +166,24 @@ def iter_code(value: Any, path: str = "", *, message: bool = False) -> Iterator[
                     yield from iter_code(item, where)
                 elif key == "logic" and isinstance(item, list):
                     yield from _iter_logic(item, where)
-                elif isinstance(item, str) and (key in ENGINE_KEYS or (key == "custom" and _is_validate(path))):
-                    ret = {"customConditional": "show", "custom": "valid"}.get(key, "value")
+                elif isinstance(item, str) and (
+                    key in ENGINE_KEYS
+                    or (key == "custom" and _is_validate(path))
+                    or (key == "row" and _is_validate(path) and owner == "editgrid")
+                ):
+                    ret = {"customConditional": "show", "custom": "valid", "row": "valid"}.get(key, "value")
                     yield Finding(where, "javascript", item, ret)
                 else:
                     yield Finding(where, "script")
                 continue
             if key in DATE_KEYS and isinstance(item, str) and "moment(" in item:
-                yield Finding(where, "moment")
+                # the strict moment() language forms/datelimits.py evaluates is data (and harmless where
+                # the browser renderer runs it); anything else is JavaScript
+                if parse_moment(item) is None:
+                    yield Finding(where, "moment")
                 continue
-            yield from iter_code(item, where, message=message or key in MESSAGE_KEYS)
+            yield from iter_code(item, where, message=message or key in MESSAGE_KEYS,
+                                 owner=value.get("type") if key == "validate" else None)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from iter_code(item, f"{path}[{i}]", message=message)

@@ -10,6 +10,7 @@ import copy
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import nh3
@@ -334,11 +335,15 @@ def _unset_in(row: Any, parts: tuple[str, ...]) -> None:
 class Walk:
     """State of one validation run (the working data and where the walk currently is)."""
 
-    __slots__ = ("data_row", "form", "indices", "issues", "lang", "path", "root", "row", "sandbox", "script_failed",
-                 "variants")
+    __slots__ = ("absent_rows", "data_row", "form", "indices", "issues", "lang", "now", "path", "root", "row",
+                 "sandbox", "script_failed", "variants", "zone")
 
-    def __init__(self, form: Form, root: dict[str, Any], lang: str) -> None:
+    def __init__(self, form: Form, root: dict[str, Any], lang: str, *, zone: Any = None,
+                 now: datetime | None = None) -> None:
         self.form = form
+        #: where and when date limits computed with ``moment()`` are evaluated (forms/datelimits.py)
+        self.zone = zone
+        self.now = now
         self.root = root
         self.lang = lang
         self.indices: dict[Component, int] = {}
@@ -352,6 +357,8 @@ class Walk:
         self.script_failed = False
         #: components as ``logic`` changed them, for the rest of this walk
         self.variants: dict[Component, Component] = {}
+        #: the ids of the stand-in rows of absent grids (``row`` is null for JavaScript there, as in @formio/core)
+        self.absent_rows: set[int] = set()
 
     # JavaScript ---------------------------------------------------------------------------------
 
@@ -364,7 +371,7 @@ class Walk:
             self.sandbox = js.Sandbox(form=self.form.definition_view)
         variables = {
             "data": self.root,
-            "row": self.data_row if self.data_row is not None else UNDEF,
+            "row": UNDEF if self.data_row is None else None if id(self.data_row) in self.absent_rows else self.data_row,
             "rowIndex": list(self.indices.values())[-1] if self.indices else UNDEF,
             "value": value,
             "input": value,
@@ -523,9 +530,11 @@ class Walk:
                 self.process(node.children, value if isinstance(value, dict) else None, path + ".", hidden, intent)
             elif kind == "grid":
                 if isinstance(value, list) and value:
+                    row_code = node.strict and node.scripts is not None and node.scripts.row is not None
                     for i, r in enumerate(value):
                         if js_truthy(r):
                             self.indices[node] = i
+                            before = len(self.issues)
                             self.process(
                                 node.children,
                                 r if isinstance(r, dict) else None,
@@ -533,6 +542,11 @@ class Walk:
                                 hidden,
                                 intent,
                             )
+                            if row_code and not (hidden or intent) and isinstance(r, dict):
+                                self.path = f"{path}[{i}]"
+                                issue = scripting.row_rule(self, node, r, i, len(self.issues) == before)
+                                if issue is not None:
+                                    self._add(active, f"{path}[{i}]", *issue)
                     self.indices.pop(node, None)
                 elif value is UNDEF:
                     # @formio/core walks an absent grid as one row; a default or calculated value set
@@ -541,14 +555,16 @@ class Walk:
                     ix = list(self.indices.values())[-1] if self.indices else 0
                     self.indices[node] = ix
                     placeholder: dict[str, Any] = {}
+                    self.absent_rows.add(id(placeholder))
                     self.process(node.children, placeholder, f"{path}[{ix}].", hidden, intent)
+                    self.absent_rows.discard(id(placeholder))
                     self.indices.pop(node, None)
                     if placeholder and isinstance(row, dict):
                         _set_in(row, node.parts, [placeholder])
 
     def _add(self, node: Component, path: str, rule: str, key: str, params: dict[str, Any]) -> None:
         params = {**params, "field": node.error_field}
-        if node.custom_message is not None:
+        if node.custom_message is not None and rule != "row":  # a row's message is the one its code gives
             text = interpolate(node.custom_message, params)
         elif key in node.error_overrides:
             text = interpolate(node.error_overrides[key], params)
@@ -681,13 +697,18 @@ class Form:
                         cur[name] = {}
                     cur = cur[name]
 
-    def validate(self, data: Any, lang: str = "de", *, locked: Mapping[str, Any] | None = None) -> Result:
-        """Validate a submission; never raises for any JSON value as ``data``."""
+    def validate(self, data: Any, lang: str = "de", *, locked: Mapping[str, Any] | None = None,
+                 zone: str | None = None, now: datetime | None = None) -> Result:
+        """Validate a submission; never raises for any JSON value as ``data``.
+
+        ``zone`` (an IANA name, e.g. the business unit's ``Europe/Berlin``; UTC when None) and ``now`` (the
+        current time when None) are where and when a date limit computed with ``moment()`` is evaluated.
+        """
         lang = lang if lang in ("de", "en") else "de"
         work = self._filter(self._top, data) if isinstance(data, dict) else {}
         if locked:
             self._apply_locked(work, locked)
-        walk = Walk(self, work, lang)
+        walk = Walk(self, work, lang, zone=zone, now=now)
         if not isinstance(data, dict):
             label = "Formular" if lang == "de" else "Form"
             walk.issues.append(
@@ -762,7 +783,9 @@ def refused_code(definition: Any) -> Finding | None:
     return find_refused_code(definition, js.compile_error)
 
 
-_PLACE = re.compile(r"^(.*)\.(validate\.custom|calculateValue|customConditional|customDefaultValue|logic\[\d+\]\..*)$")
+_PLACE = re.compile(
+    r"^(.*)\.(validate\.custom|validate\.row|calculateValue|customConditional|customDefaultValue|logic\[\d+\]\..*)$"
+)
 
 
 def list_scripts(definition: Any) -> list[dict[str, Any]]:

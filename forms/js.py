@@ -1,9 +1,10 @@
 """JavaScript from a definition, run on the server in an embedded QuickJS engine with hard limits.
 
-Form.io definitions carry JavaScript in five places: ``validate.custom``, ``calculateValue`` (run on the
+Form.io definitions carry JavaScript in six places: ``validate.custom``, ``calculateValue`` (run on the
 server only with ``calculateServer``, as @formio/core does), ``customConditional``,
-``customDefaultValue`` and ``logic`` (JavaScript triggers, ``value``/``customAction`` actions and
-``mergeComponentSchema``). :data:`PLACES` names them; nothing else in a definition is ever run here.
+``customDefaultValue``, ``logic`` (JavaScript triggers, ``value``/``customAction`` actions and
+``mergeComponentSchema``) and an editgrid's ``validate.row`` (run per row in strict mode only: @formio/core
+never runs it, @formio/js's EditGrid does). :data:`PLACES` names them; nothing else in a definition is ever run here.
 
 Why QuickJS (PyPI ``quickjs``) and not V8 (``mini-racer``), measured on this machine
 (``bench/js_engines.py``): a fresh QuickJS context costs 0.1 to 0.3 ms and one evaluation about 0.01 ms, a
@@ -103,6 +104,7 @@ MAX_RESULT_CHARS = 256 * 1024
 #: where a definition may hold JavaScript the engine runs (component property → the variable it returns)
 PLACES: dict[str, str] = {
     "validate.custom": "valid",
+    "validate.row": "valid",
     "calculateValue": "value",
     "customConditional": "show",
     "customDefaultValue": "value",

@@ -1,6 +1,8 @@
 """A safe JSON-logic evaluator with json-logic-js 2.x semantics and a whitelist of standard operators.
 
-Form definitions may only use :data:`ALLOWED_OPERATORS` (checked by :func:`check` at load).
+Form definitions may only use :data:`ALLOWED_OPERATORS` (checked by :func:`check` at load): the standard
+operators and the lodash functions @formio/core adds as ``_name`` operators that :mod:`forms.lodash` ports
+(``{"_camelCase": [{"var": "row.label"}]}``); other ``_name`` operators are refused with their own reason.
 Evaluation never runs code: it walks the expression tree.  Errors (e.g. ``*`` with no arguments)
 evaluate to ``None``, as @formio/core's evaluator does.
 """
@@ -11,6 +13,7 @@ import math
 import re
 from typing import Any
 
+from forms import lodash
 from forms.errors import DefinitionError
 from forms.jsvalues import (
     UNDEF,
@@ -23,10 +26,11 @@ from forms.jsvalues import (
     js_to_number,
     js_truthy,
 )
+from forms.messages import lint_message
 
-__all__ = ["ALLOWED_OPERATORS", "apply", "check", "evaluate", "truthy"]
+__all__ = ["ALLOWED_OPERATORS", "LODASH_OPERATORS", "STANDARD_OPERATORS", "apply", "check", "evaluate", "truthy"]
 
-ALLOWED_OPERATORS = frozenset(
+STANDARD_OPERATORS = frozenset(
     {
         "var",
         "missing",
@@ -64,6 +68,9 @@ ALLOWED_OPERATORS = frozenset(
         "some",
     }
 )
+#: ``_name`` operators: the lodash functions of @formio/core's JSON logic that :mod:`forms.lodash` ports
+LODASH_OPERATORS = frozenset(f"_{name}" for name in lodash.OPERATORS)
+ALLOWED_OPERATORS = STANDARD_OPERATORS | LODASH_OPERATORS
 
 _MAX_DEPTH = 64
 _INDEX_RE = re.compile(r"0|[1-9]\d*", re.ASCII)
@@ -83,6 +90,9 @@ def check(logic: Any, path: str, _depth: int = 0) -> None:
     elif isinstance(logic, dict) and len(logic) == 1:
         op, values = next(iter(logic.items()))
         if op not in ALLOWED_OPERATORS:
+            if isinstance(op, str) and op.startswith("_") and len(op) > 1:
+                raise DefinitionError(path, f"JSON-logic operator {op!r}: {lint_message('lodashOperator', 'en')}",
+                                      code="lodashOperator")
             raise DefinitionError(path, f"JSON-logic operator {op!r} is not allowed")
         check(values, f"{path}.{op}", _depth + 1)
 
@@ -238,6 +248,11 @@ def _op(op: str, data: Any, args: list[Any]) -> Any:
             if value is None or (value == "" and isinstance(value, str)):
                 missing.append(key)
         return missing
+    if op in LODASH_OPERATORS:
+        try:
+            return lodash.OPERATORS[op[1:]](*args)
+        except lodash.LodashError as exc:
+            raise _LogicError(str(exc)) from exc
     if op == "missing_some":
         if not isinstance(b, list):
             raise _LogicError("missing_some needs a list")

@@ -6,6 +6,7 @@ Python engine give the same answers on any JSON value.  ``UNDEF`` stands for ``u
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 __all__ = [
     "UNDEF",
     "is_number",
+    "js_json",
     "js_loose_eq",
     "js_lt",
     "js_parse_float",
@@ -126,6 +128,28 @@ def js_string(v: Any, _depth: int = 0) -> str:
             return ""
         return ",".join("" if (x is None or x is UNDEF) else js_string(x, _depth + 1) for x in v)
     return "[object Object]"
+
+
+def js_json(v: Any, _depth: int = 0) -> str:
+    """``JSON.stringify(v)`` for JSON values (key order kept, numbers as JavaScript writes them)."""
+    if _depth > MAX_VALUE_DEPTH + 2:
+        raise ValueError("nested too deeply")
+    if v is None or v is UNDEF:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, (int, float)):
+        return "null" if isinstance(v, float) and not math.isfinite(v) else _num_str(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ",".join(js_json(x, _depth + 1) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{js_json(x, _depth + 1)}"
+                              for k, x in v.items() if x is not UNDEF) + "}"
+    return "null"
 
 
 def js_to_number(v: Any) -> float:

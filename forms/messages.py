@@ -52,6 +52,7 @@ EN: dict[str, str] = {
     "invalid_url": "{{field}} must be a valid url.",
     "time": "{{field}} is not a valid time.",
     "maxTags": "{{field}} must have no more than {{length}} tags.",
+    "rowInvalid": "Row {{row}} of {{field}} is not valid.",
 }
 
 DE: dict[str, str] = {
@@ -98,6 +99,7 @@ DE: dict[str, str] = {
     "invalid_url": "{{field}} muss eine gültige URL sein.",
     "time": "{{field}} ist keine gültige Uhrzeit.",
     "maxTags": "{{field}} darf nicht mehr als {{length}} Schlagwörter haben.",
+    "rowInvalid": "Zeile {{row}} von {{field}} ist ungültig.",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "de": DE}
@@ -129,12 +131,16 @@ LINT: dict[str, dict[str, str]] = {
         "script": "JavaScript is not allowed here: the form renderer would run it in the browser of everyone"
                   " who opens the questionnaire. JavaScript belongs only in custom validation, calculated values,"
                   " custom conditions, custom default values and logic, which the server checks in a sandbox.",
-        "moment": "dates computed with moment(…) are JavaScript and not allowed; enter a fixed date.",
+        "moment": "this date computed with moment(…) is JavaScript and not allowed: enter a fixed date, or a"
+                  " date relative to today such as moment().add(10, 'days'), moment().subtract(1, 'year') or"
+                  " moment().startOf('month') (only add, subtract, startOf and endOf).",
         "javascript": "JavaScript (run on the server in a sandbox, in the browser only in the isolated renderer).",
         "jsSyntax": "this JavaScript does not compile; correct it (the form's code runs on the server and in"
                     " the isolated renderer only when it compiles).",
         "dataSrc": "these options would be fetched from another server or computed by a script, which"
                    " questionnaires never do: enter the options as a fixed list (values or JSON).",
+        "lodashOperator": "this lodash operator is not supported: the server evaluates only pure lodash functions"
+                          " of texts, numbers and lists (such as _camelCase, _trim, _sum, _includes, _get).",
     },
     "de": {
         "template": "Vorlagen-Code („{{ … }}“, „{% … %}“) ist hier nicht erlaubt: der Formular-Renderer würde"
@@ -142,14 +148,19 @@ LINT: dict[str, dict[str, str]] = {
         "script": "JavaScript ist hier nicht erlaubt: der Formular-Renderer würde es im Browser aller"
                   " ausführen, die den Fragebogen öffnen. JavaScript gehört nur in eigene Prüfungen, berechnete"
                   " Werte, eigene Bedingungen, eigene Vorgabewerte und Logik, die der Server abgeschottet prüft.",
-        "moment": "Mit moment(…) berechnete Daten sind JavaScript und nicht erlaubt; bitte ein festes Datum"
-                  " eintragen.",
+        "moment": "Dieses mit moment(…) berechnete Datum ist JavaScript und nicht erlaubt: bitte ein festes"
+                  " Datum eintragen oder ein Datum relativ zu heute wie moment().add(10, 'days'),"
+                  " moment().subtract(1, 'year') oder moment().startOf('month') (nur add, subtract, startOf"
+                  " und endOf).",
         "javascript": "JavaScript (läuft auf dem Server in einer abgeschotteten Umgebung, im Browser nur im"
                       " isolierten Renderer).",
         "jsSyntax": "dieses JavaScript lässt sich nicht übersetzen; bitte korrigieren (der Code des Formulars"
                     " läuft auf dem Server und im isolierten Renderer nur, wenn er sich übersetzen lässt).",
         "dataSrc": "Diese Optionen würden von einem anderen Server geladen oder per Skript berechnet, was"
                    " Fragebögen nie tun: bitte die Optionen als feste Liste (Werte oder JSON) eintragen.",
+        "lodashOperator": "dieser lodash-Operator wird nicht unterstützt: der Server wertet nur reine"
+                          " lodash-Funktionen für Texte, Zahlen und Listen aus (etwa _camelCase, _trim, _sum,"
+                          " _includes, _get).",
     },
 }
 

@@ -19,6 +19,7 @@ from forms.jsvalues import (
     JS_WS,
     UNDEF,
     is_number,
+    js_json,
     js_le,
     js_lt,
     js_parse_float,
@@ -501,8 +502,10 @@ def available_items(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if t == "radio":
         return None if any(strict_eq_option(o, value) for o in c.option_values) else err
     if t == "select":
+        if isinstance(value, dict) and c.object_options:  # whole option objects, compared as JSON.stringify
+            return None if any(js_json(o) == js_json(value) for o in c.option_values) else err
         if isinstance(value, (dict, list)):
-            return err  # options are scalars: JSON.stringify comparison never matches
+            return err  # JSON.stringify of a list (or of an object against scalar options) never matches
         return None if any(strict_eq_option(o, value) for o in c.option_values) else err
     if t == "selectboxes":
         if not isinstance(value, (dict, list)):
@@ -552,4 +555,6 @@ def strict_options(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     return ("strictOption", "invalidOption", {}) if bad else None
 
 
-STRICT_RULE_NAMES = frozenset({"type", "isoDate", "strictOption", "minRows", "maxRows", "file", "signature", "maxTags"})
+#: (``row``: an editgrid's ``validate.row``, which @formio/js runs in the browser and @formio/core never runs)
+STRICT_RULE_NAMES = frozenset({"type", "isoDate", "strictOption", "minRows", "maxRows", "file", "signature", "maxTags",
+                               "row"})

@@ -2,7 +2,8 @@
 
 Per component and row @formio/core runs ``customDefaultValue`` → ``calculateValue`` (on the server only
 with ``calculateServer``) → ``logic`` → conditions (``customConditional`` with the others) → clear hidden
-→ validation (``validate.custom`` after the built-in rules). :class:`forms.form.Walk` calls the hooks
+→ validation (``validate.custom`` after the built-in rules; an editgrid's ``validate.row`` after each row's
+components, in strict mode only). :class:`forms.form.Walk` calls the hooks
 here at those points; the code itself runs in :mod:`forms.js`.
 
 ``logic`` changes the component for the rest of the submission (a property set in one datagrid row stays
@@ -24,7 +25,7 @@ from forms.jsvalues import UNDEF, js_truthy, lodash_is_equal
 
 __all__ = [
     "LogicEntry", "LogicOutcome", "Scripts", "apply_logic", "calculated_value", "compile_scripts", "custom_rule",
-    "custom_shown", "default_value", "limit_issue",
+    "custom_shown", "default_value", "limit_issue", "row_rule",
 ]
 
 
@@ -50,7 +51,7 @@ class LogicEntry:
 class Scripts:
     """The JavaScript of one component, compiled once at load."""
 
-    __slots__ = ("calculate", "calculate_logic", "conditional", "custom", "default", "logic")
+    __slots__ = ("calculate", "calculate_logic", "conditional", "custom", "default", "logic", "row")
 
     def __init__(self) -> None:
         self.default: str | None = None
@@ -59,12 +60,14 @@ class Scripts:
         self.calculate_logic: dict[str, Any] | None = None
         self.conditional: str | None = None
         self.custom: str | None = None
+        #: an editgrid's ``validate.row`` (run per row, strict mode only: :func:`row_rule`)
+        self.row: str | None = None
         self.logic: list[LogicEntry] = []
 
     @property
     def empty(self) -> bool:
         return not (self.default or self.calculate or self.calculate_logic or self.conditional or self.custom
-                    or self.logic)
+                    or self.row or self.logic)
 
     @property
     def refs(self) -> list[Any]:
@@ -102,6 +105,8 @@ def compile_scripts(c: dict[str, Any], path: str) -> Scripts | None:
     v = c.get("validate")
     if isinstance(v, dict):
         s.custom = _code(v.get("custom"), f"{path}.validate.custom")
+        if c.get("type") == "editgrid":
+            s.row = _code(v.get("row"), f"{path}.validate.row")
     logic = c.get("logic")
     if logic not in (None, [], ""):
         if not isinstance(logic, list):
@@ -272,6 +277,26 @@ def custom_rule(c: ComponentBase, value: Any, ctx: Any) -> Issue | None:
     if valid is None or valid is True or valid is UNDEF:
         return None
     return ("custom", valid if isinstance(valid, str) else "custom", {})
+
+
+def row_rule(walk: Walk, node: ComponentBase, row: Any, index: int, row_valid: bool) -> Issue | None:
+    """An editgrid's ``validate.row`` for one row, as @formio/js's ``EditGrid.validateRow`` runs it: ``valid``
+    starts as "the row has no errors" and ``row`` is the row; ``true`` passes, a text is the row's message,
+    anything else fails (with our own message: @formio/js shows the value itself, e.g. "false"). A snippet
+    that throws gives no result and passes, as ``validate.custom`` does. @formio/core never runs it, so the
+    walk calls this in strict mode only.
+    """
+    code = node.scripts.row if node.scripts else None
+    if code is None:
+        return None
+    valid = walk.script(node, code, "valid", row, {"valid": row_valid, "row": row, "rowIndex": index})
+    if valid is None or valid is True or valid is UNDEF or valid == "true":
+        return None
+    if isinstance(valid, str) and valid:
+        return ("row", valid, {"row": index + 1})
+    if not row_valid:  # the row's own errors already say what is wrong
+        return None
+    return ("row", "rowInvalid", {"row": index + 1})
 
 
 def limit_issue(what: str) -> Issue:

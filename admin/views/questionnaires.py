@@ -39,6 +39,7 @@ STATUS_LABELS = {"active": _l("active"), "archived": _l("archived")}
 #: the places of a definition whose JavaScript the server runs (forms.js.PLACES), for the builder's list
 SCRIPT_PLACES = {
     "validate.custom": _l("Custom validation"),
+    "validate.row": _l("Row validation (edit grid)"),
     "calculateValue": _l("Calculated value"),
     "customConditional": _l("Custom condition (show)"),
     "customDefaultValue": _l("Custom default value"),
@@ -142,7 +143,8 @@ class QuestionnaireView(SecureModelView):
             form = qs.lint(q.draft, q)
         except FrontdeskError as exc:
             return jsonify(errors=[{"message": str(exc), "level": "error", "path": []}]), 422
-        result = form.validate(data if isinstance(data, dict) else {}, lang=request_lang())
+        result = form.validate(data if isinstance(data, dict) else {}, lang=request_lang(),
+                               zone=q.business_unit.timezone)
         if not result.valid:
             return jsonify(errors=form.renderer_errors(result)), 422
         return jsonify(ok=True, data=result.data)

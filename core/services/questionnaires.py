@@ -523,7 +523,9 @@ def submit(actor: Actor, *, customer: Customer, version: QuestionnaireVersion, d
     prefilled = {path: mapping.get_path(prefill, path) for path, node in mapping.nodes_by_path(form).items()
                  if node.defn.get("disabled")}
     locked = {path: value for path, value in prefilled.items() if value is not None}
-    result = form.validate(data if isinstance(data, dict) else {}, lang=lang, locked=locked)
+    # date limits relative to today (moment()) count in the unit's zone
+    result = form.validate(data if isinstance(data, dict) else {}, lang=lang, locked=locked,
+                           zone=version.business_unit.timezone)
     if not result.valid:
         raise SubmissionInvalid(result.errors, form.renderer_errors(result))
     try:

@@ -5,6 +5,8 @@ only where the code does not compile or sits outside the places the engine runs;
 from __future__ import annotations
 
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -118,3 +120,31 @@ def test_builder_lists_the_javascript_per_component(app, unit, owner):
     assert "Mit &lt;b&gt;Lodash&lt;/b&gt;" in page  # labels and code are escaped
     assert page.count('data-testid="browser-only"') == 1 and "verwendet _" in page
     assert "data-frontdesk-builder" in page  # JavaScript does not close the builder
+
+
+EDITGRID_ROW = {"display": "form", "components": [
+    {"type": "editgrid", "key": "kinder", "label": "Kinder", "input": True,
+     "validate": {"row": "valid = (row.alter || 0) < 18 ? true : 'Nur Kinder unter 18';"},
+     "components": [{"type": "textfield", "key": "name", "label": "Name", "input": True, "row": "0-0"},
+                    {"type": "number", "key": "alter", "label": "Alter", "input": True, "row": "0-1"}]},
+    {"type": "datetime", "key": "termin", "label": "Termin", "input": True, "enableTime": False,
+     "widget": {"type": "calendar", "enableTime": False, "minDate": "moment().startOf('day')"}},
+]}
+
+
+def test_row_validation_is_listed_runs_on_submit_and_date_limits_use_the_unit_zone(app, unit, owner,
+                                                                                  make_customer):
+    customer = make_customer()
+    with app.app_context():
+        q, version = _publish(unit, EDITGRID_ROW, name="Kinder")
+        with pytest.raises(qs.SubmissionInvalid) as exc:
+            qs.submit(Actor.system(), customer=customer, version=version, source="staff",
+                      data={"kinder": [{"name": "A", "alter": 7}, {"name": "B", "alter": 30}],
+                            "termin": "2001-01-01T00:00:00+01:00"})
+        today = datetime.now(ZoneInfo(unit.timezone)).strftime("%Y-%m-%d")  # today where the unit is
+        assert exc.value.errors == {"kinder[1]": ["Nur Kinder unter 18"],
+                                    "termin": [f"Termin darf kein Datum vor dem {today} enthalten"]}
+    client = app.test_client()
+    login(client, owner.email)
+    page = client.get(f"/admin/questionnaire/builder/?id={q.pk}").get_data(as_text=True)
+    assert page.count('data-testid="script"') == 1 and "Zeilenprüfung (Bearbeitungstabelle)" in page

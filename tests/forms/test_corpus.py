@@ -51,7 +51,10 @@ def test_import_share_meets_the_targets() -> None:
     assert s.total == 984
     assert s.loads > 465 * 1.2  # the first measurement, without the code rule, was 465
     assert s.registry_loads + s.registry_js_only >= 0.85 * s.registry
-    assert s.big_loads + s.big_js_only >= 4
+    # the forms themselves, not counting what server-side JavaScript would let in (701 / 814 measured)
+    assert s.registry_loads >= 0.85 * s.registry
+    assert s.loads >= 701
+    assert s.big_loads + s.big_js_only >= 6
 
 
 _NOT_FOR_DESIGNERS = ("Traceback", "NoneType", "KeyError", "object has no attribute", "TypeError", "<class")

@@ -179,9 +179,9 @@ def test_template_code_in_any_string_of_a_sample_is_refused(name) -> None:
      "components[0].shortcutButtons[0].onClick", "script"),
     (_minimal("datetime") | {"widget": {"type": "calendar", "minDate": "moment(alert(1))"}},
      "components[0].widget.minDate", "moment"),
-    (_minimal("datetime") | {"datePicker": {"maxDate": "moment().add(1, 'day')"}}, "components[0].datePicker.maxDate",
-     "moment"),
-    (_minimal("datetime") | {"defaultDate": "moment()"}, "components[0].defaultDate", "moment"),
+    (_minimal("datetime") | {"datePicker": {"maxDate": "moment().add(1, 'day').format()"}},
+     "components[0].datePicker.maxDate", "moment"),
+    (_minimal("datetime") | {"defaultDate": "moment().toDate()"}, "components[0].defaultDate", "moment"),
     (_minimal("textfield") | {"validate": {"customMessage": "{{ field.constructor }}"}},
      "components[0].validate.customMessage", "template"),
     (_minimal("textfield") | {"errors": {"required": "{{ alert(1) }} fehlt"}}, "components[0].errors.required",
@@ -256,3 +256,26 @@ def test_only_an_option_template_that_reads_a_field_is_allowed(template: str, al
 
 def find_code_in(definition: dict[str, Any]) -> Any:
     return next(iter_code(definition), None)
+
+
+@pytest.mark.parametrize(("component", "allowed"), [
+    ({"type": "textfield", "key": "t", "row": "0-0"}, True),  # the builder's layout mark in a datagrid
+    ({"type": "textfield", "key": "t", "row": "12-3"}, True),
+    ({"type": "textfield", "key": "t", "row": "alert(1)"}, False),
+    ({"type": "textfield", "key": "t", "row": "0-0;fetch('/x')"}, False),
+    ({"type": "textfield", "key": "t", "row": "0 - 0"}, False),
+    ({"type": "editgrid", "key": "g", "components": [], "templates": {"row": "0-0"}}, False),
+    ({"type": "editgrid", "key": "g", "components": [], "templates": {"row": "<div>{{ row.x }}</div>"}}, False),
+])
+def test_a_layout_row_mark_is_data_but_row_code_is_not(component: dict[str, Any], allowed: bool) -> None:
+    definition = _form({"type": "datagrid", "key": "d", "components": [component]})
+    assert (find_code_in(definition) is None) is allowed
+
+
+def test_a_datagrid_with_layout_row_marks_loads_and_validates() -> None:
+    import forms
+
+    form = forms.load(_form({"type": "datagrid", "key": "d", "components": [
+        {"type": "textfield", "key": "t", "input": True, "row": "0-0", "validate": {"required": True}}]}))
+    assert form.validate({"d": [{"t": "x"}]}).valid
+    assert form.validate({"d": [{"t": ""}]}).rejected() == {("d[0].t", "required")}

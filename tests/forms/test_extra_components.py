@@ -175,8 +175,23 @@ def test_json_options_give_values_and_labels() -> None:
     as_text = {**SELECT_JSON, "data": {"json": '[{"code": "de", "name": "Deutschland"}]'}}
     as_text.pop("template")
     assert forms.load(_form(as_text)).validate({"land": "de"}).valid
+
+
+def test_json_options_without_value_property_store_the_whole_option() -> None:
+    """As in Form.io: the answer is the option object; @formio/core compares it as JSON.stringify text
+    (the differential cases json-object-* in reference/cases-js.json), our strict check key-order-free."""
     no_value = {k: v for k, v in SELECT_JSON.items() if k != "valueProperty"}
-    assert _refused(_form(no_value)).path == "components[0].valueProperty"
+    form = forms.load(_form(no_value), check_code=False)
+    assert form.validate({"land": {"code": "at", "name": "Österreich"}}).valid
+    assert form.validate({"land": {"code": "fr", "name": "Frankreich"}}).rejected() == {("land", "onlyAvailableItems")}
+    assert form.validate({"land": "at"}).rejected() == {("land", "onlyAvailableItems")}
+    assert "Österreich" in str(form.render_answers({"land": {"code": "at", "name": "Österreich"}}))
+    loose = forms.load(_form({**no_value, "validate": {}}), check_code=False)
+    assert loose.validate({"land": {"name": "Österreich", "code": "at"}}).valid  # same option, keys reordered
+    assert loose.validate({"land": {"code": "xx"}}).rejected() == {("land", "strictOption")}
+    assert loose.validate({"land": "de"}).rejected() == {("land", "strictOption")}
+    mixed = {**no_value, "data": {"json": [{"code": "de"}, "at"]}}
+    assert _refused(_form(mixed)).path == "components[0].data.json[1]"
 
 
 @pytest.mark.parametrize("src", ["url", "resource", "custom", "indexeddb"])

@@ -140,3 +140,13 @@ def test_list_scripts_per_component_and_place():
     for found in forms.expressions.iter_code(definition):
         place = next(s["place"] for s in forms.list_scripts(definition) if s["path"] == found.path)
         assert js.PLACES[place] == found.ret
+
+
+def test_row_is_null_in_an_absent_grid_as_in_formio_core():
+    # @formio/core 2.8.3 (checked in Node): {} -> "row is object null", {g: [{}]} -> "row is object {}"
+    form = forms.load({"components": [{"type": "datagrid", "key": "g", "input": True, "components": [
+        {"type": "textfield", "key": "t", "input": True,
+         "validate": {"custom": "valid = 'row is ' + (typeof row) + ' ' + JSON.stringify(row);"}}]}]}, strict=False)
+    assert form.validate({}).errors == {"g[0].t": ["row is object null"]}
+    assert form.validate({"g": [{}]}).errors == {"g[0].t": ["row is object {}"]}
+    assert form.validate({"g": []}).valid

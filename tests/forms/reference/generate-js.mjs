@@ -216,6 +216,33 @@ function fill(components, data) {
   return data;
 }
 
+// --- editgrid validate.row (@formio/core does not run it: only @formio/js's EditGrid does) ----------
+const ROW_CODE = [
+  "valid = row.field1 === 'good' ? true : 'Must be good';",
+  'valid = (row.n || 0) <= 10 || false;',
+  "valid = valid && row.field1 !== 'x' ? true : 'kein x';",
+  "throw new Error('broken');",
+];
+const EDITGRID_ROW = ROW_CODE.map((code, i) => ({ display: 'form', components: [
+  { type: 'editgrid', key: `grid${i}`, label: 'Zeilen', input: true, validate: { row: code }, components: [
+    { type: 'textfield', key: 'field1', label: 'Feld', input: true, validate: { required: i === 2 } },
+    { type: 'number', key: 'n', label: 'Zahl', input: true },
+  ] },
+] }));
+const ROW_DATA = [[], [{ field1: 'good', n: 1 }], [{ field1: 'bad', n: 11 }], [{ field1: 'good' }, { field1: 'x', n: 3 }],
+  [{ field1: '', n: 20 }]];
+
+// --- JSON options without valueProperty: the answer is the whole option object ------------------------
+const OBJ_OPTIONS = [{ value: 'a', label: 'A' }, { value: 'b', label: 'B', extra: { n: 1 } }];
+const JSON_OBJECT = [false, true].flatMap((only) => [false, true].map((multiple) => ({ display: 'form', components: [
+  { type: 'select', key: 'pick', label: 'Auswahl', input: true, dataSrc: 'json', multiple,
+    template: '<span>{{ item.label }}</span>', data: { json: only ? JSON.stringify(OBJ_OPTIONS) : OBJ_OPTIONS },
+    validate: { required: true, onlyAvailableItems: only } },
+] })));
+const OBJ_DATA = [{ pick: { value: 'a', label: 'A' } }, { pick: { value: 'b', label: 'B', extra: { n: 1 } } },
+  { pick: { label: 'A', value: 'a' } }, { pick: { value: 'c', label: 'C' } }, { pick: 'a' }, { pick: '' }, {},
+  { pick: [{ value: 'a', label: 'A' }] }, { pick: [] }, { pick: { value: 'b', label: 'B', extra: { n: 2 } } }];
+
 // --- main ----------------------------------------------------------------------------------------
 function main() {
   const forms = [];
@@ -241,6 +268,19 @@ function main() {
     const fi = forms.length;
     forms.push(form);
     LEGACY_DATA.forEach((data, s) => cases.push({ id: `legacy-${i}-${s}`, form: fi, data, rejected: runCore(form, data) }));
+  });
+  JSON_OBJECT.forEach((form, i) => {
+    const fi = forms.length;
+    forms.push(form);
+    OBJ_DATA.forEach((data, s) => cases.push({ id: `json-object-${i}-${s}`, form: fi, data, rejected: runCore(form, data) }));
+  });
+  EDITGRID_ROW.forEach((form, i) => {
+    const fi = forms.length;
+    forms.push(form);
+    ROW_DATA.forEach((rows, s) => {
+      const data = { [form.components[0].key]: rows };
+      cases.push({ id: `editgrid-row-${i}-${s}`, form: fi, data, rejected: runCore(form, data) });
+    });
   });
   writeFileSync(new URL('./cases-js.json', import.meta.url),
     JSON.stringify({ generator: 'tests/forms/reference/generate-js.mjs', formioCore: CORE_VERSION, forms, cases }) + '\n');
