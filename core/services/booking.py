@@ -15,6 +15,7 @@ it removes it and tries again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bson import ObjectId
@@ -23,7 +24,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from core.errors import InvalidInput
 from core.models import Appointment, SlotClaim
-from core.models._base import utcnow
+from core.models._base import N_, utcnow
 from core.models.geo import GeoPoint
 from core.models.slot_claim import GRANULE_MINUTES
 from core.services import geo, planning, reminders
@@ -287,6 +288,78 @@ def cancel(appointment: Appointment, *, actor: Actor, source: str, reason: str |
                                                          if source == "portal" else f"cancelled ({source})"))
     announce(appointment, before, actor=actor, source=source)
     return appointment
+
+
+# --- claims that follow a changed span -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Conflict:
+    """An appointment whose claims could not follow its new span: other appointments hold part of it."""
+
+    appointment: Appointment
+    others: tuple[Appointment, ...]
+
+
+def reclaim(appointment: Appointment) -> bool:
+    """Make an appointment's claims follow its span as it is now (e.g. after its activity type's buffers
+    changed), as one safe step: the granules of the new span it lacks are claimed first (the unique index
+    decides), then the claims outside the new span are released. False, with the old claims untouched,
+    when another appointment holds part of the new span. A cancelled appointment (or one without staff or
+    times) claims nothing: its claims are released."""
+    if appointment.status == "cancelled" or appointment.staff is None or not (appointment.start and appointment.end) \
+            or appointment.end <= appointment.start:
+        release(appointment.pk)
+        return True
+    begin, finish = span_of(appointment)
+    staff_id = appointment.staff.pk
+    try:
+        claim(appointment.business_unit.pk, staff_id, appointment.pk, begin, finish)
+    except SlotTaken:
+        return False
+    release(appointment.pk, keep=(staff_id, granules(begin, finish)))
+    return True
+
+
+def holders(appointment: Appointment) -> list[Appointment]:
+    """The other appointments holding claims within the span of ``appointment`` (what stands in its way)."""
+    begin, finish = span_of(appointment)
+    ids = SlotClaim._get_collection().distinct("appointment", {
+        "staff": appointment.staff.pk, "granule": {"$in": granules(begin, finish)},
+        "appointment": {"$ne": appointment.pk}})
+    return list(Appointment.objects(pk__in=ids).order_by("start"))
+
+
+@dataclass(frozen=True)
+class Reclaimed:
+    """What :func:`reclaim_activity_type` did: how many appointments' claims follow their new spans, and
+    the conflicts (old claims kept)."""
+
+    followed: int
+    conflicts: list[Conflict]
+
+
+def reclaim_activity_type(activity_type, *, actor: Actor, now: datetime | None = None) -> Reclaimed:
+    """After an activity type's buffers changed: the claims of its appointments that have not ended yet
+    follow their new spans (:func:`reclaim`, one appointment at a time, earliest first). An appointment
+    whose new span runs into another one keeps its old claims; it is recorded in the audit log and
+    returned with the appointments in its way, for the owner to resolve. Appointments that only made room
+    for each other (one buffer grows while another shrinks) are tried again until nothing moves."""
+    now = now or utcnow()
+    pending = list(Appointment.objects(business_unit=activity_type.business_unit, activity_type=activity_type,
+                                       end__gt=now, status__ne="cancelled").order_by("start"))
+    total = len(pending)
+    while pending:
+        left = [appointment for appointment in pending if not reclaim(appointment)]
+        if len(left) == len(pending):
+            break
+        pending = left
+    conflicts = []
+    for appointment in pending:
+        conflicts.append(Conflict(appointment, tuple(holders(appointment))))
+        record(actor, "update", object_type="appointments", object_id=appointment.pk,
+               summary=N_("The activity type's new buffers overlap another appointment of the same staff member: "
+                          "the previous time stays reserved"), summary_params={},
+               business_unit=appointment.business_unit, customer=appointment.customer)
+    return Reclaimed(total - len(conflicts), conflicts)
 
 
 def claim_existing(now: datetime | None = None) -> int:
