@@ -121,11 +121,6 @@ class Rules:
                                                    default_minutes=s.default_travel_minutes)
         return self._travel[key]
 
-    def rating(self, added: int, overtime: bool) -> str:
-        if overtime or added > self.settings.orange_max_minutes:
-            return "red"
-        return "green" if added <= self.settings.green_max_minutes else "orange"
-
     def utc(self, day: date, minute: int) -> datetime:
         """Local wall-clock ``minute`` of ``day`` as naive UTC."""
         local = datetime.combine(day, time()) + timedelta(minutes=minute)
@@ -210,15 +205,12 @@ class Planner:
         self.exclude_id = exclude_appointment.pk if exclude_appointment is not None else None
         self.rules = Rules.of(unit)
         s = self.rules.settings
-        self.duration = timedelta(minutes=activity_type.duration_minutes)
-        self.before = timedelta(minutes=activity_type.buffer_before_minutes or 0)
-        self.after = timedelta(minutes=activity_type.buffer_after_minutes or 0)
         self.earliest = self.now + (timedelta(hours=s.min_notice_hours) if for_customer else timedelta())
         self.latest = self.now + timedelta(days=s.max_days_ahead) if for_customer else None
         self.opening = _by_weekday(s.opening_hours if s.pk else None, DEFAULT_OPENING_HOURS)
         self.place = self._place()
         self._signer = URLSafeSerializer(current_app.secret_key, salt=TOKEN_SALT)
-        # the same in integers (microseconds; minutes where they are minutes), read in the inner loops
+        # durations and instants in integers (microseconds; minutes where named so), read in the inner loops
         self.length = activity_type.duration_minutes
         self.duration_us = self.length * MINUTE_US
         self.before_us = (activity_type.buffer_before_minutes or 0) * MINUTE_US
@@ -227,6 +219,7 @@ class Planner:
         self.latest_us = _us(self.latest) if self.latest is not None else None
         self.step = s.slot_interval_minutes
         self.slack_us = self.step * MINUTE_US
+        #: rating limits: added travel up to green is green, up to orange orange, beyond (or overtime) red
         self.green, self.orange = s.green_max_minutes, s.orange_max_minutes
         self._holidays = [(h.start, h.end) for h in s.holidays]
         self._utc_us: dict[tuple[date, int], int] = {}
@@ -259,8 +252,8 @@ class Planner:
     # --- who and what is already planned ---------------------------------------------------------
     def performers(self) -> list[StaffUser]:
         """The qualified staff: the activity type's performers (of this unit, active, not designers), or
-        every active owner and staff member of the unit."""
-        query = StaffUser.objects(business_unit=self.unit, active=True, role__in=["owner", "staff"])
+        every active owner and staff member of the unit (read-only: only their names are loaded)."""
+        query = StaffUser.objects(business_unit=self.unit, active=True, role__in=["owner", "staff"]).only("name")
         chosen = [ref.pk for ref in self.activity_type.performers or []]
         if chosen:
             query = query.filter(pk__in=chosen)
@@ -411,16 +404,21 @@ class Planner:
                     when = rules.utc(day, minute)
                     if _us(when) >= a and rules.local_minute(when) == minute % (24 * 60):
                         starts.append(_us(when))  # else: a wall time the DST switch skips
-            for start in starts:
-                if start < earliest or (latest is not None and start > latest):
-                    continue
+            i, count = bisect.bisect_left(starts, earliest), len(starts)  # from the first start allowed
+            while i < count:
+                start = starts[i]
+                if latest is not None and start > latest:
+                    break
                 # the quick test of row's first rule, before the rest is worked out
                 index = bisect.bisect_left(begins, start + ahead)
                 if index and reach[index - 1] > start - behind:
+                    # every start before that reach (plus our buffer before) overlaps it too: skip them
+                    i = max(i + 1, bisect.bisect_left(starts, reach[index - 1] + behind))
                     continue
                 found = row(staff, spans, start)
                 if found.__class__ is tuple:
                     append(found)
+                i += 1
 
 
 def suggest_slots(unit, activity_type, customer, *, start: date | None = None, days: int | None = None,
