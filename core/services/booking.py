@@ -8,7 +8,9 @@ told the time was just taken. There is no read-then-write: the planner's view of
 the messages friendlier, the unique index decides.
 
 Claims are released when an appointment is cancelled or moved (the new span is claimed first, then the
-old one released). A claim whose appointment does not exist (a booking that died between claiming and
+old one released). When an activity type's buffers change, the claims of its upcoming appointments follow
+the same way (:func:`reclaim_activity_type`); one whose new span runs into another appointment keeps its
+old claims and is reported. A claim whose appointment does not exist (a booking that died between claiming and
 saving, an appointment deleted in the admin) or was cancelled is stale: the next booking that runs into
 it removes it and tries again.
 """
@@ -23,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from core.errors import InvalidInput
-from core.models import Appointment, SlotClaim
+from core.models import ActivityType, Appointment, SlotClaim
 from core.models._base import N_, utcnow
 from core.models.geo import GeoPoint
 from core.models.slot_claim import GRANULE_MINUTES
@@ -299,24 +301,45 @@ class Conflict:
     others: tuple[Appointment, ...]
 
 
+def _stored_span(appointment_id) -> tuple | None:
+    """(staff id, begin, finish) of an appointment as stored now (buffers of its activity type as stored
+    now); () when it claims nothing (cancelled, no staff or times), None when it no longer exists."""
+    doc = Appointment._get_collection().find_one({"_id": appointment_id},
+                                                 {"staff": 1, "start": 1, "end": 1, "status": 1, "activity_type": 1})
+    if doc is None:
+        return None
+    start, end = doc.get("start"), doc.get("end")
+    if doc.get("status") == "cancelled" or doc.get("staff") is None or not (start and end) or end <= start:
+        return ()
+    kind = ActivityType._get_collection().find_one({"_id": doc.get("activity_type")},
+                                                   {"buffer_before_minutes": 1, "buffer_after_minutes": 1}) or {}
+    return (doc["staff"], start - timedelta(minutes=kind.get("buffer_before_minutes") or 0),
+            end + timedelta(minutes=kind.get("buffer_after_minutes") or 0))
+
+
 def reclaim(appointment: Appointment) -> bool:
-    """Make an appointment's claims follow its span as it is now (e.g. after its activity type's buffers
+    """Make an appointment's claims follow its span as stored now (e.g. after its activity type's buffers
     changed), as one safe step: the granules of the new span it lacks are claimed first (the unique index
-    decides), then the claims outside the new span are released. False, with the old claims untouched,
-    when another appointment holds part of the new span. A cancelled appointment (or one without staff or
-    times) claims nothing: its claims are released."""
-    if appointment.status == "cancelled" or appointment.staff is None or not (appointment.start and appointment.end) \
-            or appointment.end <= appointment.start:
-        release(appointment.pk)
-        return True
-    begin, finish = span_of(appointment)
-    staff_id = appointment.staff.pk
-    try:
-        claim(appointment.business_unit.pk, staff_id, appointment.pk, begin, finish)
-    except SlotTaken:
-        return False
-    release(appointment.pk, keep=(staff_id, granules(begin, finish)))
-    return True
+    decides), then its claims outside the new span are released. False, with the old claims untouched,
+    when another appointment holds part of the new span. A cancelled (or deleted) appointment claims
+    nothing: its claims are released. When the appointment itself was changed meanwhile (moved in the
+    admin), the step is repeated for what is stored then."""
+    followed = True
+    for _attempt in range(ATTEMPTS):
+        span = _stored_span(appointment.pk)
+        if not span:
+            release(appointment.pk)
+            return True
+        staff_id, begin, finish = span
+        try:
+            claim(appointment.business_unit.pk, staff_id, appointment.pk, begin, finish)
+            release(appointment.pk, keep=(staff_id, granules(begin, finish)))
+            followed = True
+        except SlotTaken:
+            followed = False
+        if _stored_span(appointment.pk) == span:
+            break
+    return followed
 
 
 def holders(appointment: Appointment) -> list[Appointment]:

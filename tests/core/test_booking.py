@@ -493,3 +493,26 @@ def test_past_and_cancelled_appointments_are_left_alone(ctx, unit, world):
     result = booking.reclaim_activity_type(world["kind"], actor=world["actor"], now=later)
     assert (result.followed, result.conflicts) == (0, [])
     assert _granules(first.pk) == before and _granules(second.pk) == []
+
+
+def test_an_appointment_moved_while_its_claims_follow_ends_with_the_claims_of_its_new_time(ctx, unit, world,
+                                                                                           monkeypatch):
+    """A move in the admin between reading the span and claiming it: the step is repeated for the stored state."""
+    first = booking.book_at(unit, world["kind"], world["customer"], world["staff"], utc(MONDAY, 9),
+                            actor=world["actor"], source="admin", now=NOW)
+    world["kind"].buffer_after_minutes = 20
+    world["kind"].save()
+    real_claim, moved = booking.claim, []
+
+    def claim_while_moved(*args):
+        if not moved:
+            moved.append(True)
+            other = Appointment.objects.get(pk=first.pk)
+            other.start, other.end = utc(MONDAY, 14), utc(MONDAY, 15)
+            booking.save_held(other)
+        return real_claim(*args)
+
+    monkeypatch.setattr(booking, "claim", claim_while_moved)
+    result = booking.reclaim_activity_type(world["kind"], actor=world["actor"], now=NOW)
+    assert moved and (result.followed, result.conflicts) == (1, [])
+    assert _granules(first.pk) == _span(utc(MONDAY, 14), utc(MONDAY, 15, 20))
