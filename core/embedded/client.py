@@ -45,7 +45,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 
 import litemongo
-from bson import Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
+from bson import Decimal128, Int64, MaxKey, MinKey, ObjectId, Timestamp
 from litemongo._vendor.mongomock import collection as mm_collection
 from litemongo._vendor.mongomock import database as mm_database
 from litemongo._vendor.mongomock import filtering, helpers
@@ -218,7 +218,7 @@ def _fast_sort(docs: list, sort: list, needed: int | None) -> list:
 # --- copying results -------------------------------------------------------------------------
 #: values mongomock copies with ``copy.copy`` that cannot change: the copy may share them
 _IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes, ObjectId, datetime, date, time, timedelta,
-                        Decimal128, Int64, Timestamp, Regex, MinKey, MaxKey, uuid.UUID, decimal.Decimal})
+                        Decimal128, Int64, Timestamp, MinKey, MaxKey, uuid.UUID, decimal.Decimal})
 
 
 def _copy_value(value):
