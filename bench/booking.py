@@ -5,16 +5,20 @@ members working every day 08:00-20:00 (each with a start location in Berlin), 40
 coordinates within about 15 km of the centre, a home-visit activity type (45 minutes, 10 minutes buffer
 after) and 2,000 existing appointments over 14 days (claimed, as ``frontdesk db upgrade`` does), then
 
+* tunes the garbage collector with ``core.runtime.tune_gc()``, the function ``frontdesk run``'s web
+  process and the Celery worker call once they have started (``--untuned`` keeps Python's defaults, for
+  comparison);
 * times ``suggest_slots`` for one request (that activity type, a random customer, 14 days, the customer's
   view) 100 times after 3 warm-ups: p50 / p95 / max in milliseconds (target p95 < 200 ms), with the CPU
-  time of the process (what a busy, shared machine adds shows as the difference), and again after
-  ``gc.freeze()`` for information (the tail is mostly full garbage collections);
+  time of the process (what a busy, shared machine adds shows as the difference), the time spent in
+  garbage collections during the requests, and the process's resident memory (RSS) after seeding and
+  after the requests;
 * picks 10 free, non-overlapping slots of one staff member and lets 50 threads book them at once (5 per
   slot): exactly 10 bookings must succeed, none overlapping.
 
 Exits non-zero when a target is missed or a booking count is wrong.
 
-Run: ``.venv/bin/python bench/booking.py [--requests 100] [--appointments 2000] [--attempts 50]``
+Run: ``.venv/bin/python bench/booking.py [--requests 100] [--appointments 2000] [--attempts 50] [--untuned]``
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import mongoengine  # noqa: E402
 from bson import ObjectId  # noqa: E402
 
 from core.app import create_app  # noqa: E402
+from core.runtime import tune_gc  # noqa: E402
 
 STAFF = 20
 DAYS = 14
@@ -124,14 +129,47 @@ def seed(appointments: int) -> dict:
             "claimed": claimed, "claim_seconds": time.perf_counter() - began}
 
 
-def time_requests(world: dict, requests: int) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU milliseconds of each request (CPU time shows what a busy machine adds)."""
+def rss_mb() -> float:
+    """The process's resident memory now (Linux), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class GcClock:
+    """Milliseconds spent in garbage collections, and how many were full ones, while it is installed."""
+
+    def __init__(self):
+        self.ms, self.full, self._began = 0.0, 0, 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.ms += (time.perf_counter() - self._began) * 1000
+            self.full += info["generation"] == 2
+
+    def __enter__(self):
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        gc.callbacks.remove(self)
+
+
+def time_requests(world: dict, requests: int) -> tuple[list[float], list[float], GcClock]:
+    """Wall-clock and CPU milliseconds of each request (CPU time shows what a busy machine adds), and the
+    garbage collections during the timed requests."""
     from core.services.planning import suggest_slots
 
     rng = random.Random(7)
     timings, cpu = [], []
+    clock = GcClock()
     for n in range(WARMUPS + requests):
         customer = rng.choice(world["customers"])
+        if n == WARMUPS:
+            clock.__enter__()
         began, began_cpu = time.perf_counter(), time.process_time()
         slots = suggest_slots(world["unit"], world["kind"], customer, start=FIRST_DAY, days=DAYS, for_customer=True,
                               now=NOW, limit=20)
@@ -141,7 +179,8 @@ def time_requests(world: dict, requests: int) -> tuple[list[float], list[float]]
         if n >= WARMUPS:
             timings.append(elapsed)
             cpu.append(used)
-    return timings, cpu
+    clock.__exit__()
+    return timings, cpu, clock
 
 
 def race(app, world: dict, attempts: int) -> tuple[int, int, list[str]]:
@@ -200,6 +239,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--appointments", type=int, default=2000)
     parser.add_argument("--attempts", type=int, default=50)
+    parser.add_argument("--untuned", action="store_true",
+                        help="keep Python's garbage collector defaults (for comparison; the product tunes it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"INSTANCE_PATH": folder, "MONGODB_URI": "", "SECRET_KEY": "bench", "TESTING": True})
@@ -212,21 +253,22 @@ def main() -> int:
             print(f"seeded {STAFF} staff, {CUSTOMERS} customers, {world['appointments']} appointments over {DAYS} "
                   f"days in {time.perf_counter() - began:.1f} s (claims for {world['claimed']} appointments in "
                   f"{world['claim_seconds']:.1f} s)")
-            timings, cpu = time_requests(world, args.requests)
+            seeded_rss = rss_mb()
+            if args.untuned:
+                print("garbage collector: Python's defaults (--untuned; `frontdesk run` calls core.runtime.tune_gc())")
+            else:
+                tuned = tune_gc()  # what `frontdesk run` does once start-up and seeding are done
+                print(f"garbage collector: core.runtime.tune_gc(), as `frontdesk run` calls it after start-up: "
+                      f"{tuned['frozen']} objects frozen, thresholds {tuned['threshold']}")
+            timings, cpu, clock = time_requests(world, args.requests)
             p50, p95 = statistics.median(timings), statistics.quantiles(timings, n=20)[18]
             print(f"suggest_slots (20 staff, 14 days, customer view), {args.requests} requests: "
                   f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(timings):.1f} ms "
                   f"(target p95 < {TARGET_P95_MS:.0f} ms); CPU time p50 {statistics.median(cpu):.1f} ms, "
-                  f"p95 {statistics.quantiles(cpu, n=20)[18]:.1f} ms; load average {os.getloadavg()[0]:.1f}")
-            # information: the same after gc.freeze() (what a server can do once it has started): the tail
-            # above is mostly Python's full garbage collections walking the seeded objects and the store's cache
-            gc.collect()
-            gc.freeze()
-            frozen, frozen_cpu = time_requests(world, args.requests)
-            gc.unfreeze()
-            print(f"  after gc.freeze(): p50 {statistics.median(frozen):.1f} ms, "
-                  f"p95 {statistics.quantiles(frozen, n=20)[18]:.1f} ms, max {max(frozen):.1f} ms; CPU time p50 "
-                  f"{statistics.median(frozen_cpu):.1f} ms (information, not the target)")
+                  f"p95 {statistics.quantiles(cpu, n=20)[18]:.1f} ms, max {max(cpu):.1f} ms; "
+                  f"load average {os.getloadavg()[0]:.1f}")
+            print(f"  garbage collection during the requests: {clock.ms:.0f} ms in all, {clock.full} full "
+                  f"collections; RSS {seeded_rss:.0f} MiB after seeding, {rss_mb():.0f} MiB after the requests")
             booked, refused, errors = race(app, world, args.attempts)
             print(f"{args.attempts} concurrent booking attempts for {FREE_SLOTS} free slots: {booked} booked, "
                   f"{refused} told the slot was taken, {len(errors)} errors")

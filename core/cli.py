@@ -243,6 +243,8 @@ def run_command(info: ScriptInfo, host: str, port: int, threads: int, worker: bo
     ``g``: the logged-in user, the CSRF token, the CSP nonce)."""
     from waitress.server import create_server
 
+    from core.runtime import tune_gc
+
     app = info.load_app()
     with instance_lock(app.instance_path):
         _prepare(app, host, port)
@@ -251,6 +253,9 @@ def run_command(info: ScriptInfo, host: str, port: int, threads: int, worker: bo
         except OSError as exc:
             raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         proc = _start_worker(app) if worker and not app.config["CELERY_TASK_ALWAYS_EAGER"] else None
+        tuned = tune_gc()  # start-up is done: its objects leave the garbage collector's walks
+        click.echo(f"Garbage collector tuned: {tuned['frozen']} start-up objects frozen, "
+                   f"thresholds {tuned['threshold']}.")
         click.echo(f"Frontdesk on http://{host}:{port}/  ({threads} threads; Ctrl+C stops web and worker)")
 
         def stop(signum, frame):  # SIGTERM (kill, systemd, an IDE's stop button) ends like Ctrl+C

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from flask import g, request, url_for
+from flask import flash, g, request, url_for
 from flask_admin.contrib.mongoengine.form import ModelSelectField, ModelSelectMultipleField
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from mongoengine import ValidationError as MEValidationError
@@ -115,7 +116,10 @@ class AppointmentView(SecureModelView):
         try:
             g.appointment_hold = booking.hold(model)
         except booking.SlotTaken as exc:
-            raise MEValidationError("taken", errors={"start": MEValidationError(str(exc))}) from None
+            others = booking.holders(model)
+            message = _("This time overlaps another appointment of this staff member: %(others)s",
+                        others=_appointment_list(others)) if others else str(exc)
+            raise MEValidationError("taken", errors={"start": MEValidationError(message)}) from None
 
     def _save(self, form, model, is_created: bool):
         """The claims follow the save: kept (and the old time released) when it worked, given back when not."""
@@ -148,6 +152,15 @@ class AppointmentView(SecureModelView):
 
 
 SCOPED_CHOICES = ("staff", "activity_type", "project")
+
+
+def _appointment_list(appointments) -> str:
+    """ "07.01.2030 10:00 Jürgen Müller (Anna), ..." for a message."""
+    def label(appointment) -> str:
+        parts = (format_local(appointment.start), appointment.customer.full_name if appointment.customer else "",
+                 f"({appointment.staff.name})" if appointment.staff else "")
+        return " ".join(part for part in parts if part)
+    return ", ".join(label(appointment) for appointment in appointments)
 
 
 def _id_str(value) -> str | None:
@@ -262,4 +275,23 @@ class ActivityTypeView(SecureModelView):
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         check_portal_texts(model)
+
+    def after_save(self, model, before, is_created):
+        """Changed buffers: the reserved times of the type's appointments that have not ended follow them
+        (core.services.booking.reclaim_activity_type); the owner is told which ones could not."""
+        if is_created or all((before.get(name) or 0) == (getattr(model, name) or 0)
+                             for name in ("buffer_before_minutes", "buffer_after_minutes")):
+            return
+        result = booking.reclaim_activity_type(model, actor=actor())
+        if result.followed:
+            flash(ngettext("The reserved time of %(num)d upcoming appointment follows the new buffers.",
+                           "The reserved times of %(num)d upcoming appointments follow the new buffers.",
+                           result.followed), "info")
+        if result.conflicts:
+            items = [_("%(appointment)s overlaps %(others)s", appointment=_appointment_list([c.appointment]),
+                       others=_appointment_list(c.others)) if c.others else _appointment_list([c.appointment])
+                     for c in result.conflicts]
+            flash(_("These appointments would overlap another appointment of the same staff member with the new "
+                    "buffers and keep their previous reserved times (please move one of each pair): %(list)s",
+                    list="; ".join(items)), "warning")
 

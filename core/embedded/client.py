@@ -16,7 +16,11 @@ The classes here change only *how* those results are computed:
   ObjectIds and datetimes become tuples ordered exactly like mongomock's comparator (type order first);
   any other value (or a dotted path) uses mongomock's comparator. Ties keep natural order, as in
   mongomock; with a limit, ``heapq`` picks the page instead of sorting everything;
-* only the documents of the requested window are copied.
+* only the documents of the requested window are copied, and copied the way mongomock does (its
+  ``_copy_only_fields``: every dict and list new, fields in the same order) except that values of
+  immutable types (str, numbers, None, ObjectId, datetime, ...) are shared instead of being copied
+  through ``copy.copy`` one by one; projections that include top-level fields (the planner's, the
+  admin's ``only()``) are applied directly, any other projection by mongomock itself.
 
 Writes, updates, deletes, aggregation and everything else are mongomock's/litemongo's own code, but every
 write operation (insert, update, replace, delete, find-and-modify, index creation) runs as one
@@ -29,16 +33,19 @@ Only the client built by :func:`core.db.embedded_client_class` uses these classe
 
 from __future__ import annotations
 
+import copy
+import decimal
 import functools
 import heapq
 import itertools
 import operator
 import re
 import threading
-from datetime import datetime
+import uuid
+from datetime import date, datetime, time, timedelta
 
 import litemongo
-from bson import ObjectId
+from bson import Decimal128, Int64, MaxKey, MinKey, ObjectId, Timestamp
 from litemongo._vendor.mongomock import collection as mm_collection
 from litemongo._vendor.mongomock import database as mm_database
 from litemongo._vendor.mongomock import filtering, helpers
@@ -208,6 +215,61 @@ def _fast_sort(docs: list, sort: list, needed: int | None) -> list:
     return docs
 
 
+# --- copying results -------------------------------------------------------------------------
+#: values mongomock copies with ``copy.copy`` that cannot change: the copy may share them
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes, ObjectId, datetime, date, time, timedelta,
+                        Decimal128, Int64, Timestamp, MinKey, MaxKey, uuid.UUID, decimal.Decimal})
+
+
+def _copy_value(value):
+    """mongomock's ``_copy_field(value, dict)``, sharing immutable values."""
+    kind = value.__class__
+    if kind in _IMMUTABLE:
+        return value
+    if isinstance(value, list):
+        return [_copy_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _copy_value(item) for key, item in value.items()}
+    return copy.copy(value)
+
+
+def _included_fields(projection) -> tuple[frozenset, bool] | None:
+    """(fields, with _id) of a projection that only includes top-level fields (``_id`` may be 1 or 0),
+    else None (mongomock applies it)."""
+    if not isinstance(projection, dict) or not projection:
+        return None
+    fields, with_id = set(), True
+    for field, value in projection.items():
+        if field == "_id" and value.__class__ in (int, bool):
+            with_id = bool(value)
+        elif value.__class__ in (int, bool) and value and field and "." not in field and not field.startswith("$"):
+            fields.add(field)
+        else:
+            return None
+    return (frozenset(fields), with_id) if fields else None
+
+
+def document_copier(collection, projection):
+    """A function doing what ``collection._copy_only_fields(doc, projection, dict)`` does (same keys in the
+    same order, new dicts and lists), without copying immutable values; worked out once per query."""
+    if projection is None or (not projection and helpers.PYMONGO_AT_LEAST_4_0):
+        return _copy_value
+    included = _included_fields(projection)
+    if included is None:
+        return lambda doc: collection._copy_only_fields(doc, projection, dict)
+    fields, with_id = included
+    fields = fields - {"_id"}
+
+    def copy_included(doc: dict) -> dict:
+        # mongomock: the included fields in the document's order, then _id (unless excluded)
+        out = {key: value if value.__class__ in _IMMUTABLE else _copy_value(value)
+               for key, value in doc.items() if key in fields}
+        if with_id and "_id" in doc:
+            out["_id"] = doc["_id"]
+        return out
+    return copy_included
+
+
 # --- the client ------------------------------------------------------------------------------
 class Cursor(mm_collection.Cursor):
     """Computes only the skip/limit window, from the store's cache, when it can."""
@@ -341,7 +403,7 @@ class Collection(mm_collection.Collection):
             docs = sorted_matches() if key is None else self._store.memo(key, sorted_matches)
         else:
             docs = self._matching(spec, may_load=False)
-        return [self._copy_only_fields(doc, projection, dict) for doc in itertools.islice(docs, skip, stop)]
+        return list(map(document_copier(self, projection), itertools.islice(docs, skip, stop)))
 
 
 class Database(mm_database.Database):

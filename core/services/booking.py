@@ -8,13 +8,16 @@ told the time was just taken. There is no read-then-write: the planner's view of
 the messages friendlier, the unique index decides.
 
 Claims are released when an appointment is cancelled or moved (the new span is claimed first, then the
-old one released). A claim whose appointment does not exist (a booking that died between claiming and
+old one released). When an activity type's buffers change, the claims of its upcoming appointments follow
+the same way (:func:`reclaim_activity_type`); one whose new span runs into another appointment keeps its
+old claims and is reported. A claim whose appointment does not exist (a booking that died between claiming and
 saving, an appointment deleted in the admin) or was cancelled is stale: the next booking that runs into
 it removes it and tries again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bson import ObjectId
@@ -22,8 +25,8 @@ from flask_babel import lazy_gettext as _l
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from core.errors import InvalidInput
-from core.models import Appointment, SlotClaim
-from core.models._base import utcnow
+from core.models import ActivityType, Appointment, SlotClaim
+from core.models._base import N_, utcnow
 from core.models.geo import GeoPoint
 from core.models.slot_claim import GRANULE_MINUTES
 from core.services import geo, planning, reminders
@@ -287,6 +290,99 @@ def cancel(appointment: Appointment, *, actor: Actor, source: str, reason: str |
                                                          if source == "portal" else f"cancelled ({source})"))
     announce(appointment, before, actor=actor, source=source)
     return appointment
+
+
+# --- claims that follow a changed span -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Conflict:
+    """An appointment whose claims could not follow its new span: other appointments hold part of it."""
+
+    appointment: Appointment
+    others: tuple[Appointment, ...]
+
+
+def _stored_span(appointment_id) -> tuple | None:
+    """(staff id, begin, finish) of an appointment as stored now (buffers of its activity type as stored
+    now); () when it claims nothing (cancelled, no staff or times), None when it no longer exists."""
+    doc = Appointment._get_collection().find_one({"_id": appointment_id},
+                                                 {"staff": 1, "start": 1, "end": 1, "status": 1, "activity_type": 1})
+    if doc is None:
+        return None
+    start, end = doc.get("start"), doc.get("end")
+    if doc.get("status") == "cancelled" or doc.get("staff") is None or not (start and end) or end <= start:
+        return ()
+    kind = ActivityType._get_collection().find_one({"_id": doc.get("activity_type")},
+                                                   {"buffer_before_minutes": 1, "buffer_after_minutes": 1}) or {}
+    return (doc["staff"], start - timedelta(minutes=kind.get("buffer_before_minutes") or 0),
+            end + timedelta(minutes=kind.get("buffer_after_minutes") or 0))
+
+
+def reclaim(appointment: Appointment) -> bool:
+    """Make an appointment's claims follow its span as stored now (e.g. after its activity type's buffers
+    changed), as one safe step: the granules of the new span it lacks are claimed first (the unique index
+    decides), then its claims outside the new span are released. False, with the old claims untouched,
+    when another appointment holds part of the new span. A cancelled (or deleted) appointment claims
+    nothing: its claims are released. When the appointment itself was changed meanwhile (moved in the
+    admin), the step is repeated for what is stored then."""
+    followed = True
+    for _attempt in range(ATTEMPTS):
+        span = _stored_span(appointment.pk)
+        if not span:
+            release(appointment.pk)
+            return True
+        staff_id, begin, finish = span
+        try:
+            claim(appointment.business_unit.pk, staff_id, appointment.pk, begin, finish)
+            release(appointment.pk, keep=(staff_id, granules(begin, finish)))
+            followed = True
+        except SlotTaken:
+            followed = False
+        if _stored_span(appointment.pk) == span:
+            break
+    return followed
+
+
+def holders(appointment: Appointment) -> list[Appointment]:
+    """The other appointments holding claims within the span of ``appointment`` (what stands in its way)."""
+    begin, finish = span_of(appointment)
+    ids = SlotClaim._get_collection().distinct("appointment", {
+        "staff": appointment.staff.pk, "granule": {"$in": granules(begin, finish)},
+        "appointment": {"$ne": appointment.pk}})
+    return list(Appointment.objects(pk__in=ids).order_by("start"))
+
+
+@dataclass(frozen=True)
+class Reclaimed:
+    """What :func:`reclaim_activity_type` did: how many appointments' claims follow their new spans, and
+    the conflicts (old claims kept)."""
+
+    followed: int
+    conflicts: list[Conflict]
+
+
+def reclaim_activity_type(activity_type, *, actor: Actor, now: datetime | None = None) -> Reclaimed:
+    """After an activity type's buffers changed: the claims of its appointments that have not ended yet
+    follow their new spans (:func:`reclaim`, one appointment at a time, earliest first). An appointment
+    whose new span runs into another one keeps its old claims; it is recorded in the audit log and
+    returned with the appointments in its way, for the owner to resolve. Appointments that only made room
+    for each other (one buffer grows while another shrinks) are tried again until nothing moves."""
+    now = now or utcnow()
+    pending = list(Appointment.objects(business_unit=activity_type.business_unit, activity_type=activity_type,
+                                       end__gt=now, status__ne="cancelled").order_by("start"))
+    total = len(pending)
+    while pending:
+        left = [appointment for appointment in pending if not reclaim(appointment)]
+        if len(left) == len(pending):
+            break
+        pending = left
+    conflicts = []
+    for appointment in pending:
+        conflicts.append(Conflict(appointment, tuple(holders(appointment))))
+        record(actor, "update", object_type="appointments", object_id=appointment.pk,
+               summary=N_("The activity type's new buffers overlap another appointment of the same staff member: "
+                          "the previous time stays reserved"), summary_params={},
+               business_unit=appointment.business_unit, customer=appointment.customer)
+    return Reclaimed(total - len(conflicts), conflicts)
 
 
 def claim_existing(now: datetime | None = None) -> int:

@@ -22,7 +22,10 @@ returned as naive UTC.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field, replace
+import heapq
+import itertools
+import operator
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,12 +71,19 @@ class Slot:
         return (self.added_travel, -self.touching, self.idle, self.start, self.staff_name)
 
 
-@dataclass(slots=True)
-class _Stop:
-    begin: datetime  # occupied from (start - buffer before)
-    finish: datetime  # occupied until (end + buffer after)
-    place: Any
-    appointment_id: Any
+#: instants inside the planner are integers: microseconds since EPOCH (naive UTC), exact for every stored
+#: datetime (MongoDB keeps milliseconds), so the interval arithmetic of a request compares plain ints
+EPOCH = datetime(1970, 1, 1)
+MICROSECOND = timedelta(microseconds=1)
+MINUTE_US = 60_000_000
+
+
+def _us(when: datetime) -> int:
+    return (when - EPOCH) // MICROSECOND
+
+
+def _datetime(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
 
 
 @dataclass
@@ -111,11 +121,6 @@ class Rules:
                                                    default_minutes=s.default_travel_minutes)
         return self._travel[key]
 
-    def rating(self, added: int, overtime: bool) -> str:
-        if overtime or added > self.settings.orange_max_minutes:
-            return "red"
-        return "green" if added <= self.settings.green_max_minutes else "orange"
-
     def utc(self, day: date, minute: int) -> datetime:
         """Local wall-clock ``minute`` of ``day`` as naive UTC."""
         local = datetime.combine(day, time()) + timedelta(minutes=minute)
@@ -151,12 +156,17 @@ def _intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple
 
 
 class _StaffDay:
-    """One staff member's schedule, absences, start place and appointments over the planned range."""
+    """One staff member's schedule, absences, start place and appointments over the planned range.
 
-    def __init__(self, member: StaffUser, schedule: dict | None, stops: list[_Stop]):
+    The appointments are parallel lists in the order of their begin (instants in microseconds, see
+    EPOCH), with the travel minutes from each to the planned appointment's place and back worked out
+    once per request (the planner looks at them for every candidate start)."""
+
+    def __init__(self, member: StaffUser, schedule: dict | None, stops: list[tuple[int, int, Any]], planner: Planner):
         """``schedule``: the stored StaffSchedule document as a dict (read without mongoengine: it is
-        read for every staff member on every request), or None for the defaults."""
-        self.member = member
+        read for every staff member on every request), or None for the defaults; ``stops``: (begin,
+        finish, place) of the appointments, buffers included."""
+        self.member, self.name = member, member.name
         self.hours = _by_weekday(schedule.get("hours") if schedule else None, DEFAULT_WORKING_HOURS)
         self.absences = [(a["start"].date(), a["end"].date()) for a in (schedule or {}).get("absences") or ()]
         point = (schedule or {}).get("start_coordinates")
@@ -165,12 +175,23 @@ class _StaffDay:
             found = geo.locate(Address._from_son(address), geocoder=False)
             point = {"lat": found.lat, "lon": found.lon} if found is not None else None
         self.home = (point["lat"], point["lon"]) if point else BUSINESS
-        self.stops = sorted(stops, key=lambda s: s.begin)
-        self.begins = [s.begin for s in self.stops]
-        #: the latest end among the first i+1 stops (appointments made before claims existed may overlap)
-        self.reach = []
-        for stop in self.stops:
-            self.reach.append(max(stop.finish, self.reach[-1]) if self.reach else stop.finish)
+        travel, place = planner.rules.travel, planner.place
+        self.home_to, self.to_home = travel(self.home, place), travel(place, self.home)
+        to_slot, from_slot = planner.to_slot, planner.from_slot
+        # by begin, then finish: the same order on every backend (ties only where appointments overlap)
+        stops.sort(key=_BEGIN_FINISH)
+        self.begins = [stop[0] for stop in stops]
+        self.finishes = [stop[1] for stop in stops]
+        self.places = [stop[2] for stop in stops]
+        self.to_slot = [to_slot(p) for p in self.places]
+        self.from_slot = [from_slot(p) for p in self.places]
+        #: the latest finish among the first i+1 stops (appointments made before claims existed may overlap)
+        self.reach = list(itertools.accumulate(self.finishes, max))
+
+
+_BEGIN_FINISH = operator.itemgetter(0, 1)
+#: what Slot.sort_key orders by, on the planner's rows (see Planner.row)
+_ROW_KEY = operator.itemgetter(0, 1, 2, 3, 4)
 
 
 class Planner:
@@ -184,14 +205,40 @@ class Planner:
         self.exclude_id = exclude_appointment.pk if exclude_appointment is not None else None
         self.rules = Rules.of(unit)
         s = self.rules.settings
-        self.duration = timedelta(minutes=activity_type.duration_minutes)
-        self.before = timedelta(minutes=activity_type.buffer_before_minutes or 0)
-        self.after = timedelta(minutes=activity_type.buffer_after_minutes or 0)
         self.earliest = self.now + (timedelta(hours=s.min_notice_hours) if for_customer else timedelta())
         self.latest = self.now + timedelta(days=s.max_days_ahead) if for_customer else None
         self.opening = _by_weekday(s.opening_hours if s.pk else None, DEFAULT_OPENING_HOURS)
         self.place = self._place()
         self._signer = URLSafeSerializer(current_app.secret_key, salt=TOKEN_SALT)
+        # durations and instants in integers (microseconds; minutes where named so), read in the inner loops
+        self.length = activity_type.duration_minutes
+        self.duration_us = self.length * MINUTE_US
+        self.before_us = (activity_type.buffer_before_minutes or 0) * MINUTE_US
+        self.after_us = (activity_type.buffer_after_minutes or 0) * MINUTE_US
+        self.earliest_us = _us(self.earliest)
+        self.latest_us = _us(self.latest) if self.latest is not None else None
+        self.step = s.slot_interval_minutes
+        self.slack_us = self.step * MINUTE_US
+        #: rating limits: added travel up to green is green, up to orange orange, beyond (or overtime) red
+        self.green, self.orange = s.green_max_minutes, s.orange_max_minutes
+        self._holidays = [(h.start, h.end) for h in s.holidays]
+        self._utc_us: dict[tuple[date, int], int] = {}
+        self._to_slot: dict = {}
+        self._from_slot: dict = {}
+
+    def to_slot(self, place) -> int:
+        """Travel minutes from ``place`` to where the planned appointment happens (kept per place)."""
+        found = self._to_slot.get(place)
+        if found is None:
+            found = self._to_slot[place] = self.rules.travel(place, self.place)
+        return found
+
+    def from_slot(self, place) -> int:
+        """Travel minutes from where the planned appointment happens on to ``place`` (kept per place)."""
+        found = self._from_slot.get(place)
+        if found is None:
+            found = self._from_slot[place] = self.rules.travel(self.place, place)
+        return found
 
     def _place(self):
         kind = self.activity_type.location_kind or "business"
@@ -205,147 +252,173 @@ class Planner:
     # --- who and what is already planned ---------------------------------------------------------
     def performers(self) -> list[StaffUser]:
         """The qualified staff: the activity type's performers (of this unit, active, not designers), or
-        every active owner and staff member of the unit."""
-        query = StaffUser.objects(business_unit=self.unit, active=True, role__in=["owner", "staff"])
+        every active owner and staff member of the unit (read-only: only their names are loaded)."""
+        query = StaffUser.objects(business_unit=self.unit, active=True, role__in=["owner", "staff"]).only("name")
         chosen = [ref.pk for ref in self.activity_type.performers or []]
         if chosen:
             query = query.filter(pk__in=chosen)
         return sorted(query, key=lambda s: (s.name, str(s.pk)))
 
     def staff_days(self, members: list[StaffUser], first: datetime, last: datetime) -> list[_StaffDay]:
+        """The staff members' schedules and appointments between ``first`` and ``last``: three queries
+        with projections, read as plain dicts (no mongoengine documents)."""
         ids = [m.pk for m in members]
         wanted = set(ids)
         schedules = {doc["staff"]: doc for doc in StaffSchedule._get_collection().find(
             {"business_unit": self.unit.pk}, {"staff": 1, "hours": 1, "absences": 1, "start_coordinates": 1,
                                               "start_address": 1})}
-        types = {doc["_id"]: doc for doc in ActivityType._get_collection().find(
-            {"business_unit": self.unit.pk},
-            {"buffer_before_minutes": 1, "buffer_after_minutes": 1, "location_kind": 1})}
-        stops: dict[Any, list[_Stop]] = {pk: [] for pk in ids}
-        # equality and datetime ranges only: the embedded store matches that with a compiled predicate
+        types = {}
+        for doc in ActivityType._get_collection().find(
+                {"business_unit": self.unit.pk},
+                {"buffer_before_minutes": 1, "buffer_after_minutes": 1, "location_kind": 1}):
+            location = doc.get("location_kind") or "business"
+            types[doc["_id"]] = ((doc.get("buffer_before_minutes") or 0) * MINUTE_US,
+                                 (doc.get("buffer_after_minutes") or 0) * MINUTE_US,
+                                 None if location == "online" else BUSINESS if location == "business" else UNKNOWN)
+        untyped = (0, 0, BUSINESS)
+        stops: dict[Any, list[tuple[int, int, Any]]] = {pk: [] for pk in ids}
+        # equality and datetime ranges only: the embedded store matches that with a compiled predicate;
+        # sorted by start (the unit_start index), the embedded store answers a repeated window from its memo
         found = Appointment._get_collection().find(
             {"business_unit": self.unit.pk, "start": {"$lt": last}, "end": {"$gt": first}},
-            {"staff": 1, "start": 1, "end": 1, "activity_type": 1, "coordinates": 1, "status": 1})
+            {"staff": 1, "start": 1, "end": 1, "activity_type": 1, "coordinates": 1, "status": 1},
+            sort=[("start", 1)])
+        exclude = self.exclude_id
         for doc in found:
-            if doc["staff"] not in wanted or doc.get("status") == "cancelled" or doc["_id"] == self.exclude_id:
+            staff = doc.get("staff")
+            if staff not in wanted or doc.get("status") == "cancelled" or (
+                    exclude is not None and doc["_id"] == exclude):
                 continue
-            kind = types.get(doc.get("activity_type")) or {}
-            before = timedelta(minutes=kind.get("buffer_before_minutes") or 0)
-            after = timedelta(minutes=kind.get("buffer_after_minutes") or 0)
-            stops[doc["staff"]].append(_Stop(doc["start"] - before, doc["end"] + after,
-                                             self._stop_place(doc, kind), doc["_id"]))
-        return [_StaffDay(m, schedules.get(m.pk), stops[m.pk]) for m in members]
-
-    def _stop_place(self, doc: dict, kind: dict):
-        point = doc.get("coordinates")
-        if point:
-            return (point["lat"], point["lon"])
-        location = kind.get("location_kind") or "business"
-        return None if location == "online" else BUSINESS if location == "business" else UNKNOWN
+            before, after, place = types.get(doc.get("activity_type"), untyped)
+            point = doc.get("coordinates")
+            if point:
+                place = (point["lat"], point["lon"])
+            stops[staff].append((_us(doc["start"]) - before, _us(doc["end"]) + after, place))
+        return [_StaffDay(m, schedules.get(m.pk), stops[m.pk], self) for m in members]
 
     # --- one day of one staff member ----------------------------------------------------------------
     def intervals(self, staff: _StaffDay, day: date) -> list[tuple[int, int]]:
         """Working ∩ opening hours of the local ``day`` (minutes), empty on absences and holidays."""
-        if any(a <= day <= b for a, b in staff.absences) or any(h.covers(day) for h in self.rules.settings.holidays):
+        if any(a <= day <= b for a, b in staff.absences) or any(a <= day <= b for a, b in self._holidays):
             return []
         weekday = day.weekday()
         return _intersect(staff.hours.get(weekday, []), self.opening.get(weekday, []))
 
-    def evaluate(self, staff: _StaffDay, day: date, spans: list[tuple[datetime, datetime]],
-                 start: datetime) -> Slot | str:
-        """The slot starting at ``start`` on local ``day`` (working ``spans`` in UTC), or why there is none:
-        OUTSIDE (not within working/opening hours), TAKEN (overlaps another appointment), TRAVEL (no time
-        to travel from the previous or on to the next one), RED (only with overtime or a long detour:
-        refused for customers)."""
-        end = start + self.duration
-        if not any(a <= start and end <= b for a, b in spans):
+    def utc_us(self, day: date, minute: int) -> int:
+        """:meth:`Rules.utc` in microseconds (every staff member's day has the same boundaries: kept)."""
+        key = (day, minute)
+        found = self._utc_us.get(key)
+        if found is None:
+            found = self._utc_us[key] = _us(self.rules.utc(day, minute))
+        return found
+
+    def day_spans(self, staff: _StaffDay, day: date) -> list[tuple[int, int]]:
+        """The working spans of ``day`` as UTC instants (microseconds)."""
+        return [(self.utc_us(day, a), self.utc_us(day, b)) for a, b in self.intervals(staff, day)]
+
+    def row(self, staff: _StaffDay, spans: list[tuple[int, int]], start: int) -> tuple | str:
+        """The slot starting at ``start`` (microseconds) within the day's working ``spans``, as a row
+        (added travel, -touching, idle, start, staff name, end, travel before, travel after, rating,
+        staff), or why there is none: OUTSIDE (not within working/opening hours), TAKEN (overlaps another
+        appointment), TRAVEL (no time to travel from the previous or on to the next one), RED (only with
+        overtime or a long detour: refused for customers)."""
+        end = start + self.duration_us
+        for a, b in spans:
+            if a <= start and end <= b:
+                break
+        else:
             return OUTSIDE
-        begin, finish = start - self.before, end + self.after
-        index = bisect.bisect_left(staff.begins, finish)
+        begin, finish = start - self.before_us, end + self.after_us
+        begins, finishes = staff.begins, staff.finishes
+        index = bisect.bisect_left(begins, finish)
         # stops beginning before our span ends: the last of them must end before we begin
-        previous = staff.stops[index - 1] if index else None
-        following = staff.stops[index] if index < len(staff.stops) else None
         if index and staff.reach[index - 1] > begin:
             return TAKEN
         # stops outside this working day (yesterday's, tomorrow's) do not chain: the day starts and ends
         # at the start location
-        if previous is not None and previous.finish <= spans[0][0]:
-            previous = None
-        if following is not None and following.begin >= spans[-1][1]:
-            following = None
-        rules = self.rules
-        origin = previous.place if previous is not None else staff.home
-        target = following.place if following is not None else staff.home
-        travel_before = rules.travel(origin, self.place)
-        travel_after = rules.travel(self.place, target)
+        day_start, day_end = spans[0][0], spans[-1][1]
+        previous = index - 1 if index and finishes[index - 1] > day_start else -1
+        following = index if index < len(begins) and begins[index] < day_end else -1
         overtime = False
-        if previous is not None:
-            if previous.finish + timedelta(minutes=travel_before) > begin:
+        if previous >= 0:
+            origin, travel_before = staff.places[previous], staff.to_slot[previous]
+            if finishes[previous] + travel_before * MINUTE_US > begin:
                 return TRAVEL
-        elif begin - timedelta(minutes=travel_before) < spans[0][0]:
-            overtime = True
-        if following is not None:
-            if finish + timedelta(minutes=travel_after) > following.begin:
+        else:
+            origin, travel_before = staff.home, staff.home_to
+            overtime = begin - travel_before * MINUTE_US < day_start
+        if following >= 0:
+            target, travel_after = staff.places[following], staff.from_slot[following]
+            if finish + travel_after * MINUTE_US > begins[following]:
                 return TRAVEL
-        elif finish + timedelta(minutes=travel_after) > spans[-1][1]:
-            overtime = True
-        added = max(travel_before + travel_after - rules.travel(origin, target), 0)
-        rating = rules.rating(added, overtime)
-        if rating == "red" and self.for_customer:
-            return RED
+        else:
+            target, travel_after = staff.home, staff.to_home
+            overtime = overtime or finish + travel_after * MINUTE_US > day_end
+        added = max(travel_before + travel_after - self.rules.travel(origin, target), 0)
+        if overtime or added > self.orange:
+            if self.for_customer:
+                return RED
+            rating = "red"
+        else:
+            rating = "green" if added <= self.green else "orange"
         touching, idle = 0, 0
-        slack = timedelta(minutes=rules.settings.slot_interval_minutes)
-        if previous is not None:
-            gap = begin - timedelta(minutes=travel_before) - previous.finish
-            touching += gap < slack
-            idle += int(gap.total_seconds() // 60)
-        if following is not None:
-            gap = following.begin - finish - timedelta(minutes=travel_after)
-            touching += gap < slack
-            idle += int(gap.total_seconds() // 60)
-        member = staff.member
-        return Slot(str(member.pk), member.name, start, end, travel_before, travel_after, added, rating, "",
-                    touching, idle)
+        if previous >= 0:
+            gap = begin - travel_before * MINUTE_US - finishes[previous]
+            touching += gap < self.slack_us
+            idle += gap // MINUTE_US
+        if following >= 0:
+            gap = begins[following] - finish - travel_after * MINUTE_US
+            touching += gap < self.slack_us
+            idle += gap // MINUTE_US
+        return (added, -touching, idle, start, staff.name, end, travel_before, travel_after, rating, staff)
 
-    def signed(self, slot: Slot) -> Slot:
-        """The slot with its token (signed only for the slots handed out: signing is the costly part)."""
-        token = self._signer.dumps([str(self.unit.pk), str(self.activity_type.pk), slot.staff_id,
-                                    slot.start.isoformat()])
-        return replace(slot, token=token)
+    def slot(self, row: tuple) -> Slot:
+        """The signed Slot of a row (made and signed only for the slots handed out: signing is the costly part)."""
+        added, minus_touching, idle, start, name, end, travel_before, travel_after, rating, staff = row
+        staff_id = str(staff.member.pk)
+        when = _datetime(start)
+        token = self._signer.dumps([str(self.unit.pk), str(self.activity_type.pk), staff_id, when.isoformat()])
+        return Slot(staff_id, name, when, _datetime(end), travel_before, travel_after, added, rating, token,
+                    -minus_touching, idle)
 
-    def day_spans(self, staff: _StaffDay, day: date) -> list[tuple[datetime, datetime]]:
-        return [(self.rules.utc(day, a), self.rules.utc(day, b)) for a, b in self.intervals(staff, day)]
-
-    def allowed(self, start: datetime) -> bool:
-        return start >= self.earliest and (self.latest is None or start <= self.latest)
-
-    def day_slots(self, staff: _StaffDay, day: date) -> list[Slot]:
-        step = self.rules.settings.slot_interval_minutes
-        length = int(self.duration.total_seconds() // 60)
+    def day_rows(self, staff: _StaffDay, day: date, rows: list) -> None:
+        """Append the rows of the free slots of ``staff`` on the local ``day`` to ``rows`` (grid order)."""
         intervals = self.intervals(staff, day)
-        spans = [(self.rules.utc(day, a), self.rules.utc(day, b)) for a, b in intervals]
-        slots = []
+        if not intervals:
+            return
+        step, length, rules = self.step, self.length, self.rules
+        spans = [(self.utc_us(day, a), self.utc_us(day, b)) for a, b in intervals]
+        earliest, latest = self.earliest_us, self.latest_us
+        reach, begins = staff.reach, staff.begins
+        ahead, behind = self.duration_us + self.after_us, self.before_us
+        append, row = rows.append, self.row
         for (a, b), (local_a, local_b) in zip(spans, intervals, strict=True):
-            # no DST switch inside the interval: its wall-clock minutes are UTC minutes from its start
-            steady = b - a == timedelta(minutes=local_b - local_a)
-            for minute in range(-(-local_a // step) * step, local_b - length + 1, step):  # on the local clock
-                if steady:
-                    start = a + timedelta(minutes=minute - local_a)
-                else:
-                    start = self.rules.utc(day, minute)
-                    if start < a or self.rules.local_minute(start) != minute % (24 * 60):
-                        continue  # a wall time the DST switch skips
-                if not self.allowed(start) or self._overlaps(staff, start):
+            first = -(-local_a // step) * step  # on the local clock
+            if b - a == (local_b - local_a) * MINUTE_US:
+                # no DST switch inside the interval: its wall-clock minutes are UTC minutes from its start
+                starts = range(a + (first - local_a) * MINUTE_US, a + (local_b - length - local_a) * MINUTE_US + 1,
+                               step * MINUTE_US)
+            else:
+                starts = []
+                for minute in range(first, local_b - length + 1, step):
+                    when = rules.utc(day, minute)
+                    if _us(when) >= a and rules.local_minute(when) == minute % (24 * 60):
+                        starts.append(_us(when))  # else: a wall time the DST switch skips
+            i, count = bisect.bisect_left(starts, earliest), len(starts)  # from the first start allowed
+            while i < count:
+                start = starts[i]
+                if latest is not None and start > latest:
+                    break
+                # the quick test of row's first rule, before the rest is worked out
+                index = bisect.bisect_left(begins, start + ahead)
+                if index and reach[index - 1] > start - behind:
+                    # every start before that reach (plus our buffer before) overlaps it too: skip them
+                    i = max(i + 1, bisect.bisect_left(starts, reach[index - 1] + behind))
                     continue
-                found = self.evaluate(staff, day, spans, start)
-                if isinstance(found, Slot):
-                    slots.append(found)
-        return slots
-
-    def _overlaps(self, staff: _StaffDay, start: datetime) -> bool:
-        """The quick test of ``evaluate``'s first rule, before the rest is worked out."""
-        index = bisect.bisect_left(staff.begins, start + self.duration + self.after)
-        return bool(index) and staff.reach[index - 1] > start - self.before
+                found = row(staff, spans, start)
+                if found.__class__ is tuple:
+                    append(found)
+                i += 1
 
 
 def suggest_slots(unit, activity_type, customer, *, start: date | None = None, days: int | None = None,
@@ -366,14 +439,15 @@ def suggest_slots(unit, activity_type, customer, *, start: date | None = None, d
         return []
     members = planner.performers()
     window = (rules.utc(first_day - timedelta(days=1), 0), rules.utc(last_day + timedelta(days=2), 0))
-    slots: list[Slot] = []
+    rows: list[tuple] = []
     for staff in planner.staff_days(members, *window):
         day = first_day
         while day <= last_day:
-            slots.extend(planner.day_slots(staff, day))
+            planner.day_rows(staff, day, rows)
             day += timedelta(days=1)
-    slots.sort(key=Slot.sort_key)
-    return [planner.signed(slot) for slot in (slots[:limit] if limit else slots)]
+    # Slot.sort_key on the rows; both keep the grid order among equals (stable), as sorted() would
+    best = heapq.nsmallest(limit, rows, key=_ROW_KEY) if limit else sorted(rows, key=_ROW_KEY)
+    return [planner.slot(row) for row in best]
 
 
 def evaluate(unit, activity_type, customer, staff: StaffUser, start: datetime, *, for_customer: bool,
@@ -389,8 +463,8 @@ def evaluate(unit, activity_type, customer, staff: StaffUser, start: datetime, *
     spans = planner.day_spans(staff_day, day)
     if not spans:
         return OUTSIDE
-    verdict = planner.evaluate(staff_day, day, spans, start)
-    return planner.signed(verdict) if isinstance(verdict, Slot) else verdict
+    verdict = planner.row(staff_day, spans, _us(start))
+    return planner.slot(verdict) if isinstance(verdict, tuple) else verdict
 
 
 def parse_slot(unit, activity_type, token: str) -> tuple[StaffUser, datetime]:

@@ -33,7 +33,9 @@ def test_the_form_claims_and_a_taken_time_is_a_field_error(app, owner_client, ow
                                                                 start="2030-07-01T10:30", end="2030-07-01T11:00"))
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "is-invalid" in page
-    assert "Dieser Termin wurde gerade vergeben" in page or "This time has just been taken" in page
+    # the field error names the appointment in the way (in the unit's time zone)
+    assert "überschneidet sich mit einem anderen Termin dieser Person: 01.07.2030, 10:00" in page \
+        or "überschneidet sich mit einem anderen Termin dieser Person: 01.07.2030 10:00" in page, page
     with app.app_context():
         assert Appointment.objects.count() == 1
         assert set(SlotClaim.objects.distinct("appointment")) == {taken.pk}
@@ -126,3 +128,49 @@ def test_deleting_an_appointment_frees_its_time(app, owner_client, owner, make_c
     assert r.status_code == 302
     with app.app_context():
         assert Appointment.objects.count() == 0 and SlotClaim.objects.count() == 0
+
+
+def _activity_form(client, kind, **changes) -> dict:
+    edit = f"/admin/activitytype/edit/?id={kind.pk}"
+    data = {"csrf_token": csrf_token(client, edit), "name": kind.name, "duration_minutes": str(kind.duration_minutes),
+            "price": "", "buffer_before_minutes": str(kind.buffer_before_minutes or 0),
+            "buffer_after_minutes": str(kind.buffer_after_minutes or 0), "location_kind": "business",
+            "colour": "#3366cc", "active": "y", "portal_title": "", "portal_description": ""}
+    data.update(changes)
+    return data
+
+
+def test_changed_buffers_move_the_reserved_times_and_conflicts_are_named(app, owner_client, owner, make_customer,
+                                                                         unit):
+    """Saving an activity type with new buffers: its upcoming appointments' claims follow; one that would
+    run into another appointment keeps its old claims, and the owner is told which two collide."""
+    customer = make_customer(first_name="Jürgen", last_name="Müller")
+    other = make_customer(first_name="Käthe", last_name="Kühn")
+    with app.app_context():
+        kind = ActivityType(business_unit=unit, name="Schnitt", duration_minutes=45).save()
+        short = ActivityType(business_unit=unit, name="Kurz", duration_minutes=15).save()
+        actor = Actor.staff(owner)
+        first = booking.book_at(unit, kind, customer, owner, START, actor=actor, source="admin", now=NOW)
+        later = booking.book_at(unit, kind, customer, owner, datetime(2030, 7, 1, 12, 0), actor=actor,
+                                source="admin", now=NOW)
+        after = booking.book_at(unit, short, other, owner, datetime(2030, 7, 1, 8, 50), actor=actor,
+                                source="admin", now=NOW)
+        old_first = sorted(SlotClaim.objects(appointment=first.pk).scalar("granule"))
+    edit = f"/admin/activitytype/edit/?id={kind.pk}"
+    r = owner_client.post(edit, data=_activity_form(owner_client, kind, buffer_after_minutes="15"),
+                          follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "Die reservierte Zeit von 1 anstehenden Termin folgt den neuen Puffern." in page, page
+    assert "behalten ihre bisher reservierte Zeit" in page
+    assert "Jürgen Müller (Olivia Owner)" in page and "Käthe Kühn (Olivia Owner)" in page
+    with app.app_context():
+        assert ActivityType.objects.get(pk=kind.pk).buffer_after_minutes == 15  # the save itself stands
+        assert sorted(SlotClaim.objects(appointment=first.pk).scalar("granule")) == old_first  # nothing lost
+        assert sorted(SlotClaim.objects(appointment=later.pk).scalar("granule")) == booking.granules(
+            datetime(2030, 7, 1, 12, 0), datetime(2030, 7, 1, 13, 0))
+        assert SlotClaim.objects(appointment=after.pk).count() == 3
+    # a change that touches no buffer leaves the claims alone and says nothing about them
+    r = owner_client.post(edit, data=_activity_form(owner_client, ActivityType.objects.get(pk=kind.pk),
+                                                    name="Schnitt lang"), follow_redirects=True)
+    assert "Puffern" not in r.get_data(as_text=True)

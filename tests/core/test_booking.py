@@ -405,3 +405,114 @@ def test_a_failed_save_of_a_move_keeps_the_old_claims(ctx, unit, world, make_use
         booking.save_held(appt)
     assert sorted(SlotClaim.objects(appointment=appt.pk, staff=world["staff"].pk).scalar("granule")) == old
     assert SlotClaim.objects(appointment=appt.pk).count() == len(old)
+
+
+# --- claims follow changed buffers -------------------------------------------------------------------
+def _granules(appointment_id) -> list[datetime]:
+    return sorted(SlotClaim.objects(appointment=appointment_id).scalar("granule"))
+
+
+def _span(start: datetime, end: datetime) -> list[datetime]:
+    return booking.granules(start, end)
+
+
+def _two_appointments(unit, kind, customer, staff, actor):
+    """9:00-10:00 and 10:30-11:30 of a 60-minute type with 10 minutes buffer after."""
+    first = booking.book_at(unit, kind, customer, staff, utc(MONDAY, 9), actor=actor, source="admin", now=NOW)
+    second = booking.book_at(unit, kind, customer, staff, utc(MONDAY, 10, 30), actor=actor, source="admin", now=NOW)
+    return first, second
+
+
+def _check_buffer_changes(unit, kind, customer, staff, actor):
+    first, second = _two_appointments(unit, kind, customer, staff, actor)
+    assert _granules(first.pk) == _span(utc(MONDAY, 9), utc(MONDAY, 10, 10))
+    # shrinking: the claims shrink with it, and the time it gave back can be booked at once
+    kind.buffer_after_minutes = 0
+    kind.save()
+    result = booking.reclaim_activity_type(kind, actor=actor, now=NOW)
+    assert (result.followed, result.conflicts) == (2, [])
+    assert _granules(first.pk) == _span(utc(MONDAY, 9), utc(MONDAY, 10))
+    assert _granules(second.pk) == _span(utc(MONDAY, 10, 30), utc(MONDAY, 11, 30))
+    short = ActivityType(business_unit=unit, name="Kurz", duration_minutes=30).save()
+    between = booking.book_at(unit, short, customer, staff, utc(MONDAY, 10), actor=actor, source="admin", now=NOW)
+    # growing into the appointment after it: that one keeps its old claims and is reported; the others follow
+    kind.buffer_after_minutes = 20
+    kind.save()
+    result = booking.reclaim_activity_type(kind, actor=actor, now=NOW)
+    assert result.followed == 1
+    assert [(c.appointment.pk, [o.pk for o in c.others]) for c in result.conflicts] == [(first.pk, [between.pk])]
+    assert _granules(first.pk) == _span(utc(MONDAY, 9), utc(MONDAY, 10))  # unchanged: nothing lost
+    assert _granules(between.pk) == _span(utc(MONDAY, 10), utc(MONDAY, 10, 30))
+    assert _granules(second.pk) == _span(utc(MONDAY, 10, 30), utc(MONDAY, 11, 50))
+    assert SlotClaim.objects(granule__in=_span(utc(MONDAY, 9), utc(MONDAY, 12))).count() == 12 + 6 + 16
+    event = AuditEvent.objects(object_type="appointments", object_id=str(first.pk)).order_by("-id").first()
+    assert "new buffers overlap" in event.summary
+    # the conflict resolved (the short one cancelled): the next change lets it follow
+    booking.cancel(between, actor=actor, source="admin")
+    result = booking.reclaim_activity_type(kind, actor=actor, now=NOW)
+    assert (result.followed, result.conflicts) == (2, [])
+    assert _granules(first.pk) == _span(utc(MONDAY, 9), utc(MONDAY, 10, 20))
+    return first, second
+
+
+def test_claims_follow_changed_buffers(ctx, unit, world):
+    _check_buffer_changes(unit, world["kind"], world["customer"], world["staff"], world["actor"])
+
+
+def test_claims_follow_changed_buffers_on_the_embedded_store(embedded):
+    app, (unit_id, kind_id, customer_id, staff_id) = embedded
+    with app.app_context():
+        staff = StaffUser.objects.get(pk=staff_id)
+        _check_buffer_changes(BusinessUnit.objects.get(pk=unit_id), ActivityType.objects.get(pk=kind_id),
+                              Customer.objects.get(pk=customer_id), staff, Actor.staff(staff))
+
+
+def test_buffers_that_make_room_for_each_other_both_follow(ctx, unit, world):
+    """Buffer before shrinks while the one after grows: the earlier appointment needs time the later one
+    gives back; the second pass lets it follow."""
+    kind = world["kind"]
+    kind.buffer_before_minutes, kind.buffer_after_minutes = 15, 0
+    kind.save()
+    first, second = _two_appointments(unit, kind, world["customer"], world["staff"], world["actor"])
+    assert _granules(second.pk) == _span(utc(MONDAY, 10, 15), utc(MONDAY, 11, 30))
+    kind.buffer_before_minutes, kind.buffer_after_minutes = 0, 25
+    kind.save()
+    result = booking.reclaim_activity_type(kind, actor=world["actor"], now=NOW)
+    assert (result.followed, result.conflicts) == (2, [])
+    assert _granules(first.pk) == _span(utc(MONDAY, 9), utc(MONDAY, 10, 25))
+    assert _granules(second.pk) == _span(utc(MONDAY, 10, 30), utc(MONDAY, 11, 55))
+
+
+def test_past_and_cancelled_appointments_are_left_alone(ctx, unit, world):
+    first, second = _two_appointments(unit, world["kind"], world["customer"], world["staff"], world["actor"])
+    booking.cancel(second, actor=world["actor"], source="admin")
+    before = _granules(first.pk)
+    world["kind"].buffer_after_minutes = 30
+    world["kind"].save()
+    later = utc(MONDAY, 12)  # both have ended by then
+    result = booking.reclaim_activity_type(world["kind"], actor=world["actor"], now=later)
+    assert (result.followed, result.conflicts) == (0, [])
+    assert _granules(first.pk) == before and _granules(second.pk) == []
+
+
+def test_an_appointment_moved_while_its_claims_follow_ends_with_the_claims_of_its_new_time(ctx, unit, world,
+                                                                                           monkeypatch):
+    """A move in the admin between reading the span and claiming it: the step is repeated for the stored state."""
+    first = booking.book_at(unit, world["kind"], world["customer"], world["staff"], utc(MONDAY, 9),
+                            actor=world["actor"], source="admin", now=NOW)
+    world["kind"].buffer_after_minutes = 20
+    world["kind"].save()
+    real_claim, moved = booking.claim, []
+
+    def claim_while_moved(*args):
+        if not moved:
+            moved.append(True)
+            other = Appointment.objects.get(pk=first.pk)
+            other.start, other.end = utc(MONDAY, 14), utc(MONDAY, 15)
+            booking.save_held(other)
+        return real_claim(*args)
+
+    monkeypatch.setattr(booking, "claim", claim_while_moved)
+    result = booking.reclaim_activity_type(world["kind"], actor=world["actor"], now=NOW)
+    assert moved and (result.followed, result.conflicts) == (1, [])
+    assert _granules(first.pk) == _span(utc(MONDAY, 14), utc(MONDAY, 15, 20))

@@ -77,6 +77,10 @@ SORTS = [
     [("_id", -1)], [("unit", 1)],
 ]
 WINDOWS = [(0, 0), (5, 10), (0, 1), (40, 3)]
+#: top-level inclusions (copied by core.embedded.client itself), and what mongomock applies
+PROJECTIONS = [None, {}, {"name": 1}, {"name": True, "nested": 1, "tags": 1}, {"_id": 0, "first": 1},
+               {"first": 1, "_id": 1, "at": 1}, {"_id": False, "nested": 1, "mixed": 1}, {"nested": 0, "tags": 0},
+               {"nested.a": 1, "name": 1}, {"_id": 1}, {"_id": 0}, {"mixed": 1, "missing": 1}]
 
 
 def _results(collection, spec, sort, skip, limit, projection=None):
@@ -96,13 +100,35 @@ def assert_same_answers(ours, reference, *, full: bool = True):
             for skip, limit in windows:
                 expected = _results(reference, spec, sort, skip, limit)
                 assert _results(ours, spec, sort, skip, limit) == expected, (spec, sort, skip, limit)
-    for projection in ({"name": 1}, {"nested": 0, "tags": 0}, {"_id": 0, "first": 1}):
-        assert _results(ours, {"unit": UNITS[0]}, [("name", 1)], 0, 10, projection) == \
-            _results(reference, {"unit": UNITS[0]}, [("name", 1)], 0, 10, projection)
+    for projection in PROJECTIONS:
+        for sort in (None, [("name", 1)]):  # unsorted windows and sorted (memoised) ones
+            # key order too: a projection copies the fields in the document's order, _id last
+            assert [list(doc.items()) for doc in _results(ours, {"unit": UNITS[0]}, sort, 0, 10, projection)] == \
+                [list(doc.items()) for doc in _results(reference, {"unit": UNITS[0]}, sort, 0, 10, projection)], \
+                projection
     assert ours.find_one({"unit": UNITS[0]}, sort=[("name", -1)]) == \
         reference.find_one({"unit": UNITS[0]}, sort=[("name", -1)])
     assert ours.find({"unit": UNITS[0]}).sort("name", 1)[7] == reference.find({"unit": UNITS[0]}).sort("name", 1)[7]
     assert sorted(ours.distinct("first", {"unit": UNITS[0]})) == sorted(reference.distinct("first", {"unit": UNITS[0]}))
+
+
+def test_results_are_copies_of_the_cache(tmp_path):
+    """Values of immutable types are shared with the cache, every dict and list is new: changing a result
+    changes neither the cache nor the next answer."""
+    client = cached_client(tmp_path, cache_after=0)
+    things = client.db.things
+    things.insert_many([{"unit": UNITS[0], "name": "Abel", "tags": ["a"], "nested": {"a": [1, {"b": 2}]}, "n": 1}])
+    expected = things.find_one({"unit": UNITS[0]}, {"_id": 0})
+    for projection in (None, {"tags": 1, "nested": 1}):
+        for sort in (None, [("name", 1)]):
+            (first,) = _results(things, {"unit": UNITS[0]}, sort, 0, 0, projection)
+            first["tags"].append("x")
+            first["nested"]["a"][1]["b"] = 99
+            first["nested"]["a"].append(3)
+            first["name"] = "changed"
+            (again,) = _results(things, {"unit": UNITS[0]}, sort, 0, 0, {"_id": 0})
+            assert again == expected
+    client.close()
 
 
 @pytest.mark.parametrize("options", [{"cache_after": 0}, {}], ids=["cached", "small-lookups-uncached"])

@@ -337,3 +337,71 @@ def test_the_geocoder_is_asked_only_when_configured(app, ctx, unit, make_custome
 
     monkeypatch.setattr(geopy.geocoders, "Nominatim", Failing)
     assert geo.locate(address).source == "postal_code"
+
+
+# --- the ranking, pinned ----------------------------------------------------------------------------
+def _ranking_world(unit, world, make_user, make_customer, make_appointment):
+    """Two staff members (Anna from Mitte with a lunch break, Bert from Spandau), home visits of 45
+    minutes with 5 minutes buffer before and 10 after, appointments in Charlottenburg, Mitte and at the
+    business, a customer near Mitte."""
+    visit = _visit(unit, buffer_before_minutes=5, buffer_after_minutes=10)
+    visit.duration_minutes = 45
+    visit.save()
+    at_business = ActivityType(business_unit=unit, name="Beratung", duration_minutes=30, buffer_after_minutes=15).save()
+    bert = make_user("staff", name="Bert")
+    BookingSettings(business_unit=unit, green_max_minutes=10, orange_max_minutes=30, slot_interval_minutes=15,
+                    coordinates=GeoPoint(lat=BERLIN_MITTE[0], lon=BERLIN_MITTE[1])).save()
+    lunch = [TimeInterval(weekday=0, start=8 * 60, end=12 * 60), TimeInterval(weekday=0, start=13 * 60, end=18 * 60)]
+    StaffSchedule(business_unit=unit, staff=world["staff"], hours=lunch,
+                  start_coordinates=GeoPoint(lat=BERLIN_MITTE[0], lon=BERLIN_MITTE[1])).save()
+    StaffSchedule(business_unit=unit, staff=bert, hours=[TimeInterval(weekday=0, start=8 * 60, end=18 * 60)],
+                  start_coordinates=GeoPoint(lat=SPANDAU[0], lon=SPANDAU[1])).save()
+    for member, kind, hour, minute, place in (
+            (world["staff"], visit, 9, 0, CHARLOTTENBURG), (world["staff"], visit, 10, 30, BERLIN_MITTE),
+            (world["staff"], at_business, 14, 0, None), (bert, visit, 10, 0, SPANDAU),
+            (bert, visit, 12, 15, CHARLOTTENBURG), (bert, visit, 13, 45, (52.53, 13.38))):
+        start = utc(MONDAY, hour, minute)
+        make_appointment(staff=member, activity_type=kind, start=start,
+                         end=start + timedelta(minutes=kind.duration_minutes),
+                         coordinates=GeoPoint(lat=place[0], lon=place[1]) if place else None)
+    near = make_customer(coordinates=GeoPoint(lat=BERLIN_MITTE[0] + 0.01, lon=BERLIN_MITTE[1] - 0.02))
+    return visit, near
+
+
+#: recorded from the planner before its interval arithmetic moved to integers (staff, local start, travel
+#: before, travel after, added travel, rating, touching, idle)
+PINNED_TOP = [
+    ('Bert', '15:00', 1, 34, 2, 'green', 1, 14),
+    ('Bert', '15:15', 1, 34, 2, 'green', 0, 29),
+    ('Bert', '15:30', 1, 34, 2, 'green', 0, 44),
+    ('Bert', '15:45', 1, 34, 2, 'green', 0, 59),
+    ('Bert', '16:00', 1, 34, 2, 'green', 0, 74),
+    ('Bert', '16:15', 1, 34, 2, 'green', 0, 89),
+    ('Bert', '16:30', 1, 34, 2, 'green', 0, 104),
+    ('Bert', '16:45', 1, 34, 2, 'red', 0, 119),
+    ('Bert', '17:00', 1, 34, 2, 'red', 0, 134),
+    ('Bert', '17:15', 1, 34, 2, 'red', 0, 149),
+    ('Anna', '15:00', 5, 5, 10, 'green', 1, 5),
+    ('Anna', '13:00', 5, 5, 10, 'green', 1, 85),
+]
+PINNED_COUNT = 23
+PINNED_RATINGS = {'green': 17, 'orange': 0, 'red': 6}
+
+
+def _rows(slots):
+    return [(s.staff_name, f"{local(s.start):%H:%M}", s.travel_before, s.travel_after, s.added_travel, s.rating,
+             s.touching, s.idle) for s in slots]
+
+
+def test_the_ranking_is_pinned(ctx, unit, world, make_user, make_customer, make_appointment):
+    """The whole ranked list of a small, busy day: order, travel, rating and gap filling (recorded from
+    the planner before its interval arithmetic moved to integers; any change here changes what people see)."""
+    visit, near = _ranking_world(unit, world, make_user, make_customer, make_appointment)
+    slots = suggest(unit, visit, near)
+    assert _rows(slots[:12]) == PINNED_TOP
+    assert len(slots) == PINNED_COUNT
+    assert {rating: sum(s.rating == rating for s in slots) for rating in ("green", "orange", "red")} == PINNED_RATINGS
+    assert [s.sort_key() for s in slots] == sorted(s.sort_key() for s in slots)
+    customers = suggest(unit, visit, near, for_customer=True)
+    assert _rows(customers) == [row for row in _rows(slots) if row[5] != "red"]
+    assert _rows(suggest(unit, visit, near, limit=5)) == _rows(slots[:5])

@@ -66,6 +66,7 @@ def test_run_serves_and_stops_its_worker(tmp_path, stop_signal):
                 break
         assert worker_pid, "".join(lines)
         assert "inhaberin@example.com" in "".join(lines)  # the demo logins are printed
+        assert "Garbage collector tuned:" in "".join(lines)  # after start-up and seeding (core.runtime)
         # keep reading what server and worker print: a full pipe would block them (a terminal never does)
         threading.Thread(target=_drain, args=(proc, lines), daemon=True).start()
         for _ in range(100):
