@@ -37,6 +37,8 @@ class OutboxMessage(me.Document):
     error = me.StringField(max_length=1000)
     #: a transient failure waits until then before the next try (backoff)
     next_attempt_at = me.DateTimeField()
+    #: the SMS provider's id of the sent message (core.services.sms)
+    provider_id = me.StringField(max_length=200)
     attachments = me.ListField(me.EmbeddedDocumentField(Attachment), max_length=5)
     created_at = me.DateTimeField(default=utcnow)
     sent_at = me.DateTimeField()
