@@ -17,6 +17,7 @@ from admin.sections import FileSection, add_file_section, sections_for
 from admin.views.base import SecureModelView, actor, unit_country
 from admin.views.bonus import ReferredByMixin
 from admin.views.customer_file import call_link
+from core.i18n import LANGUAGE_NAMES
 from core.models import Appointment, AuditEvent, Customer, QuestionnaireVersion
 from core.models._base import utcnow
 from core.models.customer import matching
@@ -27,7 +28,7 @@ from core.web import get_or_404, submit_answers, takes_json
 SALUTATION_LABELS = {"": "—", "ms": _l("Ms"), "mr": _l("Mr"), "mx": _l("Mx")}
 #: "" = the channel the unit's reminder settings choose
 REMINDER_CHANNELS = {"": _l("as set for the business"), "email": _l("e-mail"), "sms": _l("SMS")}
-MESSAGE_LANGUAGES = {"": _l("as set for the business"), "de": _l("German"), "en": _l("English")}
+MESSAGE_LANGUAGES = {"": _l("as set for the business"), **LANGUAGE_NAMES}
 
 
 class TagsField(StringField):

@@ -40,6 +40,7 @@ from core import placeholders
 from core.celery_app import enqueue
 from core.config import public_base_url
 from core.errors import InvalidInput, NotFound
+from core.i18n import LANGUAGE_NAMES
 from core.models import Appointment, BusinessUnit, Customer, OutboxMessage, ReminderDelivery, ReminderPolicy
 from core.models._base import N_, utcnow
 from core.models.outbox_message import Attachment
@@ -185,19 +186,19 @@ def _templates(given: dict, *, prefix: str, owner: str | None) -> list[ReminderT
                     raise InvalidInput(_l("An SMS text has at most %(num)d characters.", num=SMS_MAX_LENGTH),
                                        {form_field: "length"})
             except InvalidInput as exc:
-                raise InvalidInput(_text_refusal(exc, kind, lang, name, owner), exc.field_errors) from exc
+                raise InvalidInput(_l("%(where)s: %(reason)s", where=_text_name(kind, lang, name, owner),
+                                      reason=exc.message), exc.field_errors) from exc
         if any(values.values()):
             stored.append(ReminderTemplate(kind=kind, language=lang, **{k: v or None for k, v in values.items()}))
     return stored
 
 
-def _text_refusal(exc: InvalidInput, kind: str, lang: str, name: str, owner: str | None):
-    """The refusal prefixed with the text it concerns: "Reminder, German, SMS (Haircut): ..." """
+def _text_name(kind: str, lang: str, name: str, owner: str | None) -> str:
+    """Which text a refusal is about: "Reminder, Deutsch, SMS text (Haircut)"."""
     labels = {"subject": _l("e-mail subject"), "body": _l("e-mail text"), "sms_body": _l("SMS text")}
     kinds = {"confirmation": _l("Confirmation"), "reminder": _l("Reminder"), "cancellation": _l("Cancellation notice")}
-    languages = {"de": _l("German"), "en": _l("English")}
-    where = f"{kinds[kind]}, {languages[lang]}, {labels[name]}" + (f" ({owner})" if owner else "")
-    return _l("%(where)s: %(reason)s", where=where, reason=exc.message)
+    where = f"{kinds[kind]}, {LANGUAGE_NAMES[lang]}, {labels[name]}"
+    return f"{where} ({owner})" if owner else where
 
 
 def check_template(text: str | None, *, field: str) -> str:
