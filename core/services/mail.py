@@ -122,7 +122,9 @@ def deliver_batch(message_ids: list[str]) -> dict[str, str]:
             set__status="sent", set__sent_at=utcnow(), unset__error=True)
         finished += mailed
     if texts and sms.provider() is not None:
-        finished += [_send_claimed(msg, _sms_send, (sms.TransientSmsError,)) for msg in texts]
+        countries: dict[str, str] = {}  # per unit, looked up once per batch
+        finished += [_send_claimed(msg, lambda m: _sms_send(m, countries), (sms.TransientSmsError,))
+                     for msg in texts]
     results.update({message_id: status for message_id, _key, status, _error in finished})
     done = [item for item in finished if item[2] != "queued"]
     if done:
@@ -151,9 +153,12 @@ def _send_claimed(msg: OutboxMessage, transport, transient: tuple[type[Exception
     return str(msg.pk), msg.idempotency_key, "sent", None
 
 
-def _sms_send(msg: OutboxMessage) -> None:
+def _sms_send(msg: OutboxMessage, countries: dict[str, str]) -> None:
     """Hand a claimed SMS to the provider and record its id (conditional on the claim: one sender)."""
-    provider_id = sms.send(msg.to, msg.body, _country(msg.business_unit))
+    unit_id = str(getattr(msg._data.get("business_unit"), "id", None) or "")
+    if unit_id not in countries:
+        countries[unit_id] = _country(msg.business_unit)
+    provider_id = sms.send(msg.to, msg.body, countries[unit_id])
     OutboxMessage.objects(pk=msg.pk, claim=msg.claim, status="sending").update_one(
         set__status="sent", set__sent_at=utcnow(), set__provider_id=provider_id, unset__error=True)
 

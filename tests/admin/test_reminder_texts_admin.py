@@ -112,3 +112,11 @@ def test_an_inactive_type_keeps_its_rule_and_texts_when_the_page_is_saved(owner_
         kept = service.rule_for(policy, old)
         assert kept.lead_minutes == [60] and kept.channel == "sms"
         assert service.texts_for(policy, old, "reminder", "de").sms_body == "Bis gleich"
+
+
+def test_the_customer_form_offers_the_language_of_the_messages(owner_client):
+    page = owner_client.get("/admin/customer/new/").get_data(as_text=True)
+    assert "Sprache der Bestätigungen und Erinnerungen" in page
+    select = re.search(r'<select[^>]*name="language".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option[^>]*value="(\w*)"', select) == ["", "de", "en"]
+    assert "wie für den Betrieb eingestellt" in select and "English" in select
