@@ -233,6 +233,7 @@ SWITCHED_OFF = N_("Reminders are switched off for the unit.")
 NOT_CANCELLED = N_("The appointment is not cancelled.")
 TOO_LATE = N_("Too late: the appointment has started.")
 QUIET_TOO_LONG = N_("Quiet hours last until the appointment starts.")
+NOT_MOBILE = N_("The customer's phone number is a landline or service number: it cannot receive an SMS.")
 
 
 def contact_problem(customer: Customer, channel: str) -> str | None:
@@ -243,7 +244,22 @@ def contact_problem(customer: Customer, channel: str) -> str | None:
         return NO_EMAIL
     if channel == "sms" and not customer.phone:
         return NO_MOBILE
+    if channel == "sms" and not can_receive_sms(customer.phone):
+        return NOT_MOBILE
     return None
+
+
+def can_receive_sms(number: str) -> bool:
+    """False only for a number that is certainly no mobile one (landline, free-call, premium, shared cost);
+    one ``phonenumbers`` cannot tell, or cannot parse, is left to the sender (it normalises and refuses)."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberType as Kind
+
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(number, "DE"))
+    except phonenumbers.NumberParseException:
+        return True
+    return kind not in (Kind.FIXED_LINE, Kind.TOLL_FREE, Kind.PREMIUM_RATE, Kind.SHARED_COST)
 
 
 # --- time arithmetic --------------------------------------------------------------------------------

@@ -159,6 +159,21 @@ def test_without_a_mobile_number_nothing_is_sent_and_staff_see_why(app, unit, ma
     assert FakeProvider.calls == []
 
 
+def test_a_landline_number_gets_no_sms_and_staff_see_why(app, unit, make_appointment, make_customer):
+    with app.app_context():
+        landline = make_customer(phone="030 1234567", reminder_channel="sms")
+        assert landline.phone == "+49301234567"
+        appointment = arm(unit, make_appointment, landline)
+        reminders.sweep(now=DUE)
+        delivery = ReminderDelivery.objects.get(appointment=appointment.pk)
+        assert delivery.status == "failed" and delivery.error == reminders.NOT_MOBILE
+        assert OutboxMessage.objects.count() == 0
+        refused = reminders.switch_on(Actor("staff", None, "t", str(unit.pk)), unit, [str(appointment.pk)], now=T0)
+        assert refused[0] == 0 and refused[1][0].startswith(landline.full_name)
+    assert FakeProvider.calls == []
+    assert reminders.can_receive_sms("+491701234567") and reminders.can_receive_sms("+12015550123")
+
+
 def test_a_number_that_does_not_parse_is_never_handed_to_the_provider(app, unit, make_appointment, texting):
     with app.app_context():
         appointment = arm(unit, make_appointment, texting)
