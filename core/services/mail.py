@@ -58,18 +58,22 @@ def queue_email(*, to: str, subject: str, body: str, business_unit=None, custome
 
 
 def queue_sms(*, to: str, body: str, business_unit=None, customer_id: str | None = None,
-              idempotency_key: str | None = None, send: bool = True) -> OutboxMessage:
+              idempotency_key: str | None = None, send: bool = True,
+              quiet: tuple[int, int, str] | None = None) -> OutboxMessage:
     """Store a text message (once per idempotency key).
 
     Without an SMS provider (``SMS_PROVIDER`` "outbox", the embedded default) it stays in the outbox (status
     "stored"), where staff and tests can see it. With one it is queued, its number in E.164 where it parses,
-    and (``send``) handed to the delivery task, which sends it through the provider (:mod:`core.services.sms`)."""
+    and (``send``) handed to the delivery task, which sends it through the provider (:mod:`core.services.sms`).
+    ``quiet``: (start, end, time zone) of quiet hours that also hold for its retries."""
     provider = sms.provider()
     if provider is not None:
         with contextlib.suppress(sms.PermanentSmsError):  # an unusable number fails when it is delivered
             to = sms.normalise(to, _country(business_unit))
     msg = OutboxMessage(channel="sms", to=to[:254], body=body[:1600], business_unit=business_unit,
                         customer_id=customer_id, idempotency_key=idempotency_key)
+    if quiet is not None and quiet[0] != quiet[1]:
+        msg.quiet_start, msg.quiet_end, msg.quiet_zone = quiet
     if provider is None:
         msg.status, msg.sent_at = "stored", utcnow()
     try:
@@ -122,6 +126,8 @@ def deliver_batch(message_ids: list[str]) -> dict[str, str]:
             set__status="sent", set__sent_at=utcnow(), unset__error=True)
         finished += mailed
     if texts and sms.provider() is not None:
+        texts, deferred = _outside_quiet_hours(texts, token)
+        finished += deferred
         countries: dict[str, str] = {}  # per unit, looked up once per batch
         finished += [_send_claimed(msg, lambda m: _sms_send(m, countries), (sms.TransientSmsError,))
                      for msg in texts]
@@ -151,6 +157,23 @@ def _send_claimed(msg: OutboxMessage, transport, transient: tuple[type[Exception
         current_app.logger.warning("Outbox message %s cannot be sent: %s", msg.pk, _reason(exc))
         return str(msg.pk), msg.idempotency_key, "failed", _reason(exc)
     return str(msg.pk), msg.idempotency_key, "sent", None
+
+
+def _outside_quiet_hours(texts: list[OutboxMessage], token: str) -> tuple[list[OutboxMessage], list[tuple]]:
+    """(the claimed SMS that may go now, results of the others): one inside its quiet hours (a retry that
+    fell into the night) is put back, due at their end, and this attempt is not counted."""
+    from core.services.reminders import after_quiet_hours, in_quiet_hours  # the one quiet-hours arithmetic
+
+    now, ready, deferred = utcnow(), [], []
+    for msg in texts:
+        if msg.quiet_zone and in_quiet_hours(now, msg.quiet_zone, msg.quiet_start, msg.quiet_end):
+            OutboxMessage.objects(pk=msg.pk, claim=token, status="sending").update_one(
+                set__status="queued", dec__attempts=1,
+                set__next_attempt_at=after_quiet_hours(now, msg.quiet_zone, msg.quiet_end))
+            deferred.append((str(msg.pk), msg.idempotency_key, "queued", None))
+        else:
+            ready.append(msg)
+    return ready, deferred
 
 
 def _sms_send(msg: OutboxMessage, countries: dict[str, str]) -> None:

@@ -603,8 +603,10 @@ def _queue_all(ready: list, policies: dict) -> dict[str, str]:
         subject, body = render(delivery.kind, appointment, policies[str(unit.pk)], language_of(customer, unit),
                                delivery.channel)
         if delivery.channel == "sms":
+            policy = policies[str(unit.pk)]
             text = mail.queue_sms(to=customer.phone, body=body, business_unit=unit, customer_id=str(customer.pk),
-                                  idempotency_key=message_key(delivery), send=False)
+                                  idempotency_key=message_key(delivery), send=False,
+                                  quiet=(policy.quiet_start, policy.quiet_end, appointment.timezone or "Europe/Berlin"))
             if text.status != "stored":
                 queued[str(delivery.pk)] = str(text.pk)
             continue

@@ -200,6 +200,34 @@ def test_quiet_hours_still_hold_with_a_provider(app, unit, make_appointment, tex
     assert len(FakeProvider.calls) == 1
 
 
+def test_a_retry_that_falls_into_the_quiet_hours_waits_for_their_end(app, unit, make_appointment, texting,
+                                                                      monkeypatch):
+    from zoneinfo import ZoneInfo
+
+    real_now = utcnow()
+    local = real_now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Europe/Berlin"))
+    minute = local.hour * 60 + local.minute
+    quiet = ((minute + 5) % 1440, (minute + 180) % 1440)  # from in 5 minutes for 3 hours
+    FakeProvider.script = [sms.TransientSmsError("busy")]
+    with app.app_context():
+        appointment = arm(unit, make_appointment, texting, quiet=quiet)
+        delivery = ReminderDelivery.objects.get(appointment=appointment.pk)
+        ReminderDelivery.objects(pk=delivery.pk).update_one(set__status="claimed", set__due_at=DUE)
+        assert reminders.send(str(delivery.pk), now=DUE) == "queued"  # the first try, before the quiet hours
+        msg = OutboxMessage.objects.get(channel="sms")
+        assert (msg.quiet_start, msg.quiet_end, msg.quiet_zone) == (*quiet, "Europe/Berlin") and msg.attempts == 1
+        monkeypatch.setattr(mail, "utcnow", lambda: real_now + timedelta(minutes=30))  # the retry: inside
+        assert mail.deliver_message(str(msg.pk)) == "queued"
+        msg.reload()
+        assert len(FakeProvider.calls) == 1 and msg.attempts == 1  # not tried, not counted
+        quiet_end = (real_now + timedelta(minutes=180)).replace(second=0, microsecond=0)
+        assert msg.next_attempt_at == quiet_end  # the end of the quiet hours
+        monkeypatch.setattr(mail, "utcnow", lambda: real_now + timedelta(minutes=181))
+        assert mail.deliver_message(str(msg.pk)) == "sent"
+        assert ReminderDelivery.objects.get(pk=delivery.pk).status == "sent"
+    assert len(FakeProvider.calls) == 2
+
+
 def test_portal_login_codes_go_through_the_provider(app, make_unit):
     from core.services.mail import queue_sms
 
