@@ -21,6 +21,7 @@ from core.errors import FrontdeskError
 from core.extensions import babel, csrf, limiter
 from core.i18n import select_locale, select_timezone
 from core.security import csp_nonce, init_security
+from core.services import sms
 
 HERE = Path(__file__).resolve().parent
 FORMS_DIR = HERE.parent / "forms"
@@ -50,6 +51,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_security(app)
     init_auth(app)
     celery_init_app(app)
+    sms.init_app(app)  # a wrong SMS_PROVIDER fails at start, not at the first message
     app.jinja_env.globals.update(csp_nonce=csp_nonce, get_locale=get_locale)
     app.jinja_env.add_extension("jinja2.ext.i18n")
 

@@ -39,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_STARTTLS": False,
     "SMTP_TIMEOUT": 10,
     "MAIL_FROM": "Frontdesk <noreply@localhost>",
+    # SMS: "outbox" → text messages stay in the outbox (status "stored"); a dotted path to a class with
+    # send(to, body) → sent through it (core/services/sms.py describes the interface)
+    "SMS_PROVIDER": "outbox",
     # People
     "DEFAULT_LANGUAGE": "de",
     "LANGUAGES": ["de", "en"],

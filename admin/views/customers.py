@@ -17,6 +17,7 @@ from admin.sections import FileSection, add_file_section, sections_for
 from admin.views.base import SecureModelView, actor, unit_country
 from admin.views.bonus import ReferredByMixin
 from admin.views.customer_file import call_link
+from core.i18n import LANGUAGE_NAMES
 from core.models import Appointment, AuditEvent, Customer, QuestionnaireVersion
 from core.models._base import utcnow
 from core.models.customer import matching
@@ -27,6 +28,7 @@ from core.web import get_or_404, submit_answers, takes_json
 SALUTATION_LABELS = {"": "—", "ms": _l("Ms"), "mr": _l("Mr"), "mx": _l("Mx")}
 #: "" = the channel the unit's reminder settings choose
 REMINDER_CHANNELS = {"": _l("as set for the business"), "email": _l("e-mail"), "sms": _l("SMS")}
+MESSAGE_LANGUAGES = {"": _l("as set for the business"), **LANGUAGE_NAMES}
 
 
 class TagsField(StringField):
@@ -51,6 +53,7 @@ class CustomerView(ReferredByMixin, SecureModelView):
         "created_at": _l("Created"), "updated_at": _l("Updated"),
         "portal_enabled": _l("Customer portal"),
         "reminders_opt_out": _l("No appointment reminders"), "reminder_channel": _l("Preferred reminder channel"),
+        "language": _l("Language of confirmations and reminders"),
     }
     column_sortable_list = (("last_name", "last_name_key"), "first_name", "birthday", "updated_at")
     column_default_sort = [("last_name_key", False), ("first_name", False)]
@@ -69,17 +72,19 @@ class CustomerView(ReferredByMixin, SecureModelView):
                           "address", "tags", "notes", "created_at")
     form_columns = ("salutation", "title", "first_name", "last_name", "birthday", "email", "phone",
                     "address", "tags", "notes",
-                    "portal_enabled", "reminders_opt_out", "reminder_channel", "referred_by")
+                    "portal_enabled", "reminders_opt_out", "reminder_channel", "language", "referred_by")
     form_overrides = {"tags": TagsField}
     form_subdocuments = {"address": {"form_args": {
         "street": {"label": _l("Street and number")}, "postal_code": {"label": _l("Postal code")},
         "city": {"label": _l("City")}, "country": {"label": _l("Country (ISO code, e.g. DE)")}}}}
     form_args = {"phone": {"validators": [Optional()], "description": _l("e.g. 030 1234567 or +49 30 1234567")}}
-    form_choices = {"salutation": list(SALUTATION_LABELS.items()), "reminder_channel": list(REMINDER_CHANNELS.items())}
+    form_choices = {"salutation": list(SALUTATION_LABELS.items()), "reminder_channel": list(REMINDER_CHANNELS.items()),
+                    "language": list(MESSAGE_LANGUAGES.items())}
     delete_confirm_endpoint = ".delete_confirm_view"
     details_template = "admin/customer_details.html"
     column_details_exclude_list = ("business_unit", "search_prefixes", "search_words", "last_name_key")  # derived
-    column_value_labels = {"salutation": SALUTATION_LABELS, "reminder_channel": REMINDER_CHANNELS}
+    column_value_labels = {"salutation": SALUTATION_LABELS, "reminder_channel": REMINDER_CHANNELS,
+                           "language": MESSAGE_LANGUAGES}
 
     def _search(self, query, search_term):
         """The customer search rule (core.models.customer.matching): names and their parts, e-mail,

@@ -75,10 +75,11 @@ class OutboxView(SecureModelView):
     column_list = ("created_at", "channel", "to", "subject", "status", "sent_at")
     column_labels = {"created_at": _l("Created"), "channel": _l("Channel"), "to": _l("To"),
                      "subject": _l("Subject"), "status": _l("Status"), "sent_at": _l("Sent"), "body": _l("Text"),
-                     "attempts": _l("Delivery attempts"), "error": _l("Error")}
+                     "attempts": _l("Delivery attempts"), "error": _l("Error"),
+                     "provider_id": _l("Provider's message id")}
     column_value_labels = {"channel": CHANNEL_LABELS, "status": OUTBOX_STATUS_LABELS}
     column_default_sort = ("created_at", True)
     column_filters = ("status", "channel")
     column_searchable_list = ("to", "subject")
     column_details_list = ("created_at", "channel", "to", "subject", "body", "status", "attempts", "error",
-                           "sent_at")
+                           "sent_at", "provider_id")

@@ -23,7 +23,7 @@ from core.errors import InvalidInput
 from core.extensions import limiter
 from core.i18n import LANGUAGE_NAMES
 from core.models import ActivityType, BusinessUnit, StaffUser
-from core.models.reminder import CHANNELS, KINDS, LANGUAGES
+from core.models.reminder import CHANNELS, KINDS, LANGUAGES, SMS_MAX_LENGTH
 from core.services import reminders as service
 
 CLASS_LABELS = {"sent": _l("reminder sent"), "scheduled": _l("reminder scheduled"), "failed": _l("reminder failed"),
@@ -151,14 +151,16 @@ class ReminderSettingsView(SecureView):
         unit = _unit()
         activities = list(ActivityType.objects(business_unit=unit, active=True).order_by("name"))
         form = FlaskForm()
-        values = self._values(service.policy_of(unit), activities)
+        policy = service.policy_of(unit)
+        values = self._values(policy, activities)
         status = 200
         if request.method == "POST":
             if not form.validate_on_submit():
                 abort(400)
+            _refuse_foreign_activity_types(activities)
             values = {k: request.form.get(k, "") for k in values}
             with flashed_errors() as refusal:
-                self._save(unit, activities)
+                self._save(unit, activities, policy)
                 flash(_("Reminder settings saved."), "success")
                 return redirect(url_for(".index"), 303)
             status = refusal.status
@@ -166,11 +168,12 @@ class ReminderSettingsView(SecureView):
         for kind in KINDS:
             for lang in LANGUAGES:
                 with force_locale(lang):
-                    defaults[(kind, lang)] = service.default_texts(kind)
+                    defaults[(kind, lang)] = (*service.default_texts(kind), service.default_sms(kind))
         return self.render("admin/reminders_settings.html", form=form, values=values, activities=activities,
                            kinds=KINDS, languages=LANGUAGES, kind_labels=KIND_LABELS, language_labels=LANGUAGE_LABELS,
                            channel_labels=CHANNEL_LABELS, channels=CHANNELS, defaults=defaults,
-                           placeholder_names=service.PLACEHOLDERS), status
+                           previews=_previews(policy, activities), source_labels=SOURCE_LABELS,
+                           text_labels=TEXT_LABELS, placeholder_names=service.PLACEHOLDERS), status
 
     @staticmethod
     def _values(policy, activities) -> dict[str, str]:
@@ -180,37 +183,95 @@ class ReminderSettingsView(SecureView):
                     f"{prefix}wanted": "1" if rule.reminder_default else "",
                     f"{prefix}leads": format_leads(rule.lead_minutes), f"{prefix}channel": rule.channel}
 
+        def text_values(prefix: str, templates) -> dict[str, str]:
+            out = {}
+            for kind in KINDS:
+                for lang in LANGUAGES:
+                    template = next((t for t in templates or [] if t.kind == kind and t.language == lang), None)
+                    for name, suffix in service.FORM_FIELDS.items():
+                        out[f"{prefix}{kind}-{lang}-{suffix}"] = (getattr(template, name) or "") if template else ""
+            return out
+
         values = rule_values("default-", policy.default, True)
         for activity in activities:
             rule = service.rule_for(policy, activity)
-            values.update(rule_values(f"at-{activity.pk}-", rule, rule is not policy.default))
-        for kind in KINDS:
-            for lang in LANGUAGES:
-                template = next((t for t in policy.templates or [] if t.kind == kind and t.language == lang), None)
-                values[f"{kind}-{lang}-subject"] = (template.subject or "") if template else ""
-                values[f"{kind}-{lang}-body"] = (template.body or "") if template else ""
+            own = rule is not policy.default
+            values.update(rule_values(f"at-{activity.pk}-", rule, own))
+            values.update(text_values(f"at-{activity.pk}-", rule.templates if own else []))
+        values.update(text_values("", policy.templates))
         values["quiet_start"] = _minutes_text(policy.quiet_start)
         values["quiet_end"] = _minutes_text(policy.quiet_end)
         return values
 
     @staticmethod
-    def _save(unit, activities) -> None:
+    def _save(unit, activities, policy) -> None:
         form = request.form
+
+        def texts(prefix: str) -> dict[tuple[str, str], tuple[str, str, str]]:
+            def text(name: str, limit: int) -> str:
+                return form.get(f"{prefix}{name}", "").replace("\r\n", "\n").strip()[:limit]
+
+            return {(kind, lang): (text(f"{kind}-{lang}-subject", 200), text(f"{kind}-{lang}-body", 5000),
+                                   text(f"{kind}-{lang}-sms", SMS_MAX_LENGTH + 1))
+                    for kind in KINDS for lang in LANGUAGES}
 
         def rule(prefix: str, activity=None) -> service.RuleInput:
             return service.RuleInput(confirmation=form.get(f"{prefix}confirmation") == "1",
                                      cancellation_notice=form.get(f"{prefix}cancellation") == "1",
                                      lead_minutes=parse_leads(form.get(f"{prefix}leads", "")[:200]),
                                      channel=form.get(f"{prefix}channel", ""),
-                                     reminder_default=form.get(f"{prefix}wanted") == "1", activity_type=activity)
+                                     reminder_default=form.get(f"{prefix}wanted") == "1", activity_type=activity,
+                                     templates=texts(prefix) if activity is not None else {})
 
-        overrides = [rule(f"at-{a.pk}-", a) for a in activities if form.get(f"at-{a.pk}-own") == "1"]
-        templates = {(kind, lang): (form.get(f"{kind}-{lang}-subject", "").strip()[:200],
-                                    form.get(f"{kind}-{lang}-body", "").replace("\r\n", "\n").strip()[:5000])
-                     for kind in KINDS for lang in LANGUAGES}
-        service.save_policy(actor(), unit, default=rule("default-"), overrides=overrides, templates=templates,
+        overrides = []
+        for activity in activities:
+            prefix = f"at-{activity.pk}-"
+            if form.get(f"{prefix}own") == "1":
+                overrides.append(rule(prefix, activity))
+            elif any(any(t) for t in texts(prefix).values()):
+                raise InvalidInput(_l("%(activity)s: own texts need an own rule: tick \"Own rule for this activity "
+                                      "type\" or empty its texts.", activity=activity.name), {prefix + "own": "texts"})
+        shown = {a.pk for a in activities}
+        overrides += [_kept(r) for r in policy.overrides or []  # inactive types keep their rules and texts
+                      if isinstance(r.activity_type, ActivityType) and r.activity_type.pk not in shown]
+        service.save_policy(actor(), unit, default=rule("default-"), overrides=overrides, templates=texts(""),
                             quiet_start=_clock(form.get("quiet_start", ""), "quiet_start"),
                             quiet_end=_clock(form.get("quiet_end", ""), "quiet_end"))
+
+
+SOURCE_LABELS = {"type": _l("own"), "unit": _l("from the unit"), "default": _l("built-in")}
+TEXT_LABELS = {"subject": _l("E-mail subject"), "body": _l("E-mail text"), "sms_body": _l("SMS text")}
+_AT_FIELD = re.compile(r"^at-([^-]*)-")
+
+
+def _refuse_foreign_activity_types(activities) -> None:
+    """A form field naming an activity type that is not one of the unit's (tampered, another unit's): 404."""
+    known = {str(a.pk) for a in activities}
+    if any((m := _AT_FIELD.match(key)) and m.group(1) not in known for key in request.form):
+        abort(404)
+
+
+def _kept(rule) -> service.RuleInput:
+    """A stored rule as input again (an inactive activity type's, which the page does not show)."""
+    return service.RuleInput(confirmation=rule.confirmation, cancellation_notice=rule.cancellation_notice,
+                             lead_minutes=list(rule.lead_minutes or []), channel=rule.channel,
+                             reminder_default=rule.reminder_default, activity_type=rule.activity_type,
+                             templates={(t.kind, t.language): (t.subject, t.body, t.sms_body)
+                                        for t in rule.templates or []})
+
+
+def _previews(policy, activities) -> dict:
+    """(activity type id or "", kind, language) → (texts with their sources, rendered with sample values), and
+    (id, kind, language, "inherited") → what the activity type would use without texts of its own."""
+    out = {}
+    for activity in [None, *activities]:
+        key = str(activity.pk) if activity is not None else ""
+        for kind in KINDS:
+            for lang in LANGUAGES:
+                out[(key, kind, lang)] = service.preview(policy, activity, kind, lang)
+                if activity is not None:
+                    out[(key, kind, lang, "inherited")] = service.texts_for(policy, None, kind, lang)
+    return out
 
 
 def _appointment(view, context, model, name):

@@ -171,6 +171,8 @@ class Customer(TimestampedMixin, me.Document):
     #: not know the field never opts anyone out); preferred channel ("" = the unit's)
     reminders_opt_out = me.BooleanField(default=False)
     reminder_channel = me.StringField(choices=("", "email", "sms"), default="")
+    #: the language of confirmations and reminders ("" = the unit's)
+    language = me.StringField(choices=("", "de", "en"), default="")
     created_at = me.DateTimeField()
     updated_at = me.DateTimeField()
 

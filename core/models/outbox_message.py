@@ -37,6 +37,13 @@ class OutboxMessage(me.Document):
     error = me.StringField(max_length=1000)
     #: a transient failure waits until then before the next try (backoff)
     next_attempt_at = me.DateTimeField()
+    #: the SMS provider's id of the sent message (core.services.sms)
+    provider_id = me.StringField(max_length=200)
+    #: an SMS that must not go out at night: quiet hours (minutes after local midnight) in ``quiet_zone``;
+    #: a (re)try that falls inside them waits for their end
+    quiet_start = me.IntField(min_value=0, max_value=24 * 60 - 1)
+    quiet_end = me.IntField(min_value=0, max_value=24 * 60 - 1)
+    quiet_zone = me.StringField(max_length=64)
     attachments = me.ListField(me.EmbeddedDocumentField(Attachment), max_length=5)
     created_at = me.DateTimeField(default=utcnow)
     sent_at = me.DateTimeField()

@@ -17,6 +17,20 @@ STATES = ("scheduled", "claimed", "queued", "sent", "failed", "skipped")
 #: lead times between 5 minutes and 14 days
 MIN_LEAD_MINUTES = 5
 MAX_LEAD_MINUTES = 14 * 24 * 60
+#: an SMS text (ten concatenated parts at most)
+SMS_MAX_LENGTH = 1600
+
+
+class ReminderTemplate(me.EmbeddedDocument):
+    """The texts of one kind in one language; each empty field falls back (activity type → unit → built-in)."""
+
+    kind = me.StringField(choices=KINDS, required=True)
+    language = me.StringField(choices=LANGUAGES, required=True)
+    #: the e-mail's subject and body
+    subject = me.StringField(max_length=200)
+    body = me.StringField(max_length=5000)
+    #: the text of an SMS
+    sms_body = me.StringField(max_length=SMS_MAX_LENGTH)
 
 
 class ReminderRule(me.EmbeddedDocument):
@@ -30,13 +44,11 @@ class ReminderRule(me.EmbeddedDocument):
     channel = me.StringField(choices=CHANNELS, default="email")
     #: "reminder wanted" of a new appointment of this kind
     reminder_default = me.BooleanField(default=True)
+    #: an activity type's own texts (per kind and language); what they leave empty comes from the unit's
+    #: templates, then the built-in texts. Unused on the unit's default rule (the unit's are on the policy).
+    templates = me.ListField(me.EmbeddedDocumentField(ReminderTemplate), max_length=len(KINDS) * len(LANGUAGES))
 
 
-class ReminderTemplate(me.EmbeddedDocument):
-    kind = me.StringField(choices=KINDS, required=True)
-    language = me.StringField(choices=LANGUAGES, required=True)
-    subject = me.StringField(max_length=200)
-    body = me.StringField(max_length=5000)
 
 
 class ReminderPolicy(TimestampedMixin, me.Document):

@@ -1,4 +1,5 @@
-"""Outgoing e-mail: queued in the outbox, delivered by a Celery task through SMTP when configured.
+"""Outgoing e-mail and SMS: queued in the outbox, delivered by a Celery task through SMTP or the SMS
+provider (:mod:`core.services.sms`) when configured.
 
 Each message can carry an idempotency key, claimed under a unique index, so the same action
 never produces two messages; delivery claims the message atomically before talking to SMTP.
@@ -23,6 +24,7 @@ from core.celery_app import enqueue
 from core.models import OutboxMessage
 from core.models._base import N_, utcnow
 from core.models.outbox_message import Attachment
+from core.services import sms
 
 #: sent with ``results``, a list of (message id, idempotency key, status, error), when deliveries ended
 #: ("sent", "stored", "failed"), so whoever queued them (the reminders) can track them without the outbox
@@ -56,17 +58,38 @@ def queue_email(*, to: str, subject: str, body: str, business_unit=None, custome
 
 
 def queue_sms(*, to: str, body: str, business_unit=None, customer_id: str | None = None,
-              idempotency_key: str | None = None) -> OutboxMessage:
-    """Store a text message (once per idempotency key). No SMS provider is wired in: it stays in the
-    outbox (status "stored"), where staff and tests can see it, as the embedded default describes."""
-    msg = OutboxMessage(channel="sms", to=to, body=body[:1600], business_unit=business_unit, customer_id=customer_id,
-                        idempotency_key=idempotency_key, status="stored", sent_at=utcnow())
+              idempotency_key: str | None = None, send: bool = True,
+              quiet: tuple[int, int, str] | None = None) -> OutboxMessage:
+    """Store a text message (once per idempotency key).
+
+    Without an SMS provider (``SMS_PROVIDER`` "outbox", the embedded default) it stays in the outbox (status
+    "stored"), where staff and tests can see it. With one it is queued, its number in E.164 where it parses,
+    and (``send``) handed to the delivery task, which sends it through the provider (:mod:`core.services.sms`).
+    ``quiet``: (start, end, time zone) of quiet hours that also hold for its retries."""
+    provider = sms.provider()
+    if provider is not None:
+        with contextlib.suppress(sms.PermanentSmsError):  # an unusable number fails when it is delivered
+            to = sms.normalise(to, _country(business_unit))
+    msg = OutboxMessage(channel="sms", to=to[:254], body=body[:1600], business_unit=business_unit,
+                        customer_id=customer_id, idempotency_key=idempotency_key)
+    if quiet is not None and quiet[0] != quiet[1]:
+        msg.quiet_start, msg.quiet_end, msg.quiet_zone = quiet
+    if provider is None:
+        msg.status, msg.sent_at = "stored", utcnow()
     try:
         msg.save()
     except NotUniqueError:
         return OutboxMessage.objects.get(idempotency_key=idempotency_key)
-    messages_finished.send(None, results=[(str(msg.pk), idempotency_key, "stored", None)])
+    if provider is None:
+        messages_finished.send(None, results=[(str(msg.pk), idempotency_key, "stored", None)])
+    elif send:
+        enqueue("tasks.mail.deliver", msg.pk)
     return msg
+
+
+def _country(unit) -> str:
+    settings = getattr(unit, "settings", None)
+    return (getattr(settings, "default_country", None) or "DE") if settings is not None else "DE"
 
 
 def deliver_message(message_id: str) -> str:
@@ -88,16 +111,26 @@ def deliver_batch(message_ids: list[str]) -> dict[str, str]:
     results = {str(pk): status for pk, status in OutboxMessage.objects(pk__in=ids).scalar("pk", "status")}
     results = {i: results.get(i, "missing") for i in ids}
     finished: list[tuple[str, str | None, str, str | None]] = []
-    if not current_app.config["SMTP_HOST"]:
-        OutboxMessage.objects(pk__in=[m.pk for m in claimed], claim=token).update(
+    emails = [m for m in claimed if m.channel != "sms"]
+    texts = [m for m in claimed if m.channel == "sms"]
+    keep = (emails if not current_app.config["SMTP_HOST"] else []) + (texts if sms.provider() is None else [])
+    if keep:  # no server for them: they stay in the outbox, as the embedded default describes
+        OutboxMessage.objects(pk__in=[m.pk for m in keep], claim=token).update(
             set__status="stored", set__sent_at=utcnow())
-        finished = [(str(m.pk), m.idempotency_key, "stored", None) for m in claimed]
-    else:
+        finished = [(str(m.pk), m.idempotency_key, "stored", None) for m in keep]
+    if emails and current_app.config["SMTP_HOST"]:
         with smtp_session():
-            finished = [_send_claimed(msg) for msg in claimed]
-        sent = [message_id for message_id, _key, status, _error in finished if status == "sent"]
+            mailed = [_send_claimed(msg, _smtp_send, (OSError, smtplib.SMTPException)) for msg in emails]
+        sent = [message_id for message_id, _key, status, _error in mailed if status == "sent"]
         OutboxMessage.objects(pk__in=sent, claim=token).update(
             set__status="sent", set__sent_at=utcnow(), unset__error=True)
+        finished += mailed
+    if texts and sms.provider() is not None:
+        texts, deferred = _outside_quiet_hours(texts, token)
+        finished += deferred
+        countries: dict[str, str] = {}  # per unit, looked up once per batch
+        finished += [_send_claimed(msg, lambda m: _sms_send(m, countries), (sms.TransientSmsError,))
+                     for msg in texts]
     results.update({message_id: status for message_id, _key, status, _error in finished})
     done = [item for item in finished if item[2] != "queued"]
     if done:
@@ -105,11 +138,14 @@ def deliver_batch(message_ids: list[str]) -> dict[str, str]:
     return results
 
 
-def _send_claimed(msg: OutboxMessage) -> tuple[str, str | None, str, str | None]:
-    """(id, key, status, error) after one SMTP attempt; failures are stored here, a success by the caller."""
+def _send_claimed(msg: OutboxMessage, transport, transient: tuple[type[Exception], ...]
+                  ) -> tuple[str, str | None, str, str | None]:
+    """(id, key, status, error) after one attempt through ``transport``; failures are stored here, a success
+    by the caller (an SMS's by :func:`_sms_send`, with the provider's id). ``transient`` errors are retried
+    with :func:`backoff` until :data:`MAX_ATTEMPTS`; any other error fails the message at once."""
     try:
-        _smtp_send(msg)
-    except (OSError, smtplib.SMTPException) as exc:  # the connection or the server: worth another try
+        transport(msg)
+    except transient as exc:  # the connection or the server: worth another try
         if msg.attempts >= MAX_ATTEMPTS:
             OutboxMessage.objects(pk=msg.pk).update_one(set__status="failed", set__error=_reason(exc))
             return str(msg.pk), msg.idempotency_key, "failed", _reason(exc)
@@ -123,6 +159,33 @@ def _send_claimed(msg: OutboxMessage) -> tuple[str, str | None, str, str | None]
     return str(msg.pk), msg.idempotency_key, "sent", None
 
 
+def _outside_quiet_hours(texts: list[OutboxMessage], token: str) -> tuple[list[OutboxMessage], list[tuple]]:
+    """(the claimed SMS that may go now, results of the others): one inside its quiet hours (a retry that
+    fell into the night) is put back, due at their end, and this attempt is not counted."""
+    from core.services.reminders import after_quiet_hours, in_quiet_hours  # the one quiet-hours arithmetic
+
+    now, ready, deferred = utcnow(), [], []
+    for msg in texts:
+        if msg.quiet_zone and in_quiet_hours(now, msg.quiet_zone, msg.quiet_start, msg.quiet_end):
+            OutboxMessage.objects(pk=msg.pk, claim=token, status="sending").update_one(
+                set__status="queued", dec__attempts=1,
+                set__next_attempt_at=after_quiet_hours(now, msg.quiet_zone, msg.quiet_end))
+            deferred.append((str(msg.pk), msg.idempotency_key, "queued", None))
+        else:
+            ready.append(msg)
+    return ready, deferred
+
+
+def _sms_send(msg: OutboxMessage, countries: dict[str, str]) -> None:
+    """Hand a claimed SMS to the provider and record its id (conditional on the claim: one sender)."""
+    unit_id = str(getattr(msg._data.get("business_unit"), "id", None) or "")
+    if unit_id not in countries:
+        countries[unit_id] = _country(msg.business_unit)
+    provider_id = sms.send(msg.to, msg.body, countries[unit_id])
+    OutboxMessage.objects(pk=msg.pk, claim=msg.claim, status="sending").update_one(
+        set__status="sent", set__sent_at=utcnow(), set__provider_id=provider_id, unset__error=True)
+
+
 def retry_due(now=None, limit: int = 200) -> list[str]:
     """Ids of queued messages whose backoff is over (a lost task, an SMTP outage)."""
     now = now or utcnow()
@@ -132,6 +195,8 @@ def retry_due(now=None, limit: int = 200) -> list[str]:
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, sms.SmsError):  # the provider's words, as staff read them
+        return f"SMS: {exc}"[:1000]
     return f"{type(exc).__name__}: {exc}"[:1000]
 
 

@@ -24,6 +24,7 @@ import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,7 @@ from core import placeholders
 from core.celery_app import enqueue
 from core.config import public_base_url
 from core.errors import InvalidInput, NotFound
+from core.i18n import LANGUAGE_NAMES
 from core.models import Appointment, BusinessUnit, Customer, OutboxMessage, ReminderDelivery, ReminderPolicy
 from core.models._base import N_, utcnow
 from core.models.outbox_message import Attachment
@@ -48,6 +50,7 @@ from core.models.reminder import (
     LANGUAGES,
     MAX_LEAD_MINUTES,
     MIN_LEAD_MINUTES,
+    SMS_MAX_LENGTH,
     ReminderRule,
     ReminderTemplate,
 )
@@ -109,34 +112,32 @@ class RuleInput:
     channel: str
     reminder_default: bool
     activity_type: object = None
+    #: an activity type's own texts, as ``save_policy``'s ``templates`` (ignored on the unit's default rule)
+    templates: dict = dc_field(default_factory=dict)
 
 
 def save_policy(actor: Actor, unit: BusinessUnit, *, default: RuleInput, overrides: list[RuleInput],
                 templates: dict[tuple[str, str], tuple[str, str]], quiet_start: int, quiet_end: int) -> ReminderPolicy:
     """Check everything, then store the unit's policy with an audit entry; nothing is stored on a refusal.
 
-    ``templates``: (kind, language) → (subject, body); empty texts mean "the built-in text"."""
+    ``templates``: (kind, language) → (e-mail subject, e-mail body[, SMS text]); empty texts mean "the
+    built-in text". An override's ``templates`` (same shape) are the activity type's own; what they leave
+    empty comes from the unit's."""
     same_unit(actor, unit)
     rules = [_rule(default, "default")]
+    rules[0].templates = []
     for n, given in enumerate(overrides):
         if given.activity_type is None or given.activity_type.business_unit.pk != unit.pk:
             raise NotFound(_l("Not found."))
         rules.append(_rule(given, f"override-{n}"))
+        rules[-1].templates = _templates(given.templates or {}, prefix=f"at-{given.activity_type.pk}-",
+                                         owner=given.activity_type.name)
     if len({r.activity_type.pk for r in rules[1:]}) != len(rules) - 1:
         raise InvalidInput(_l("One rule per activity type."), {"overrides": "duplicate"})
     for minutes, field in ((quiet_start, "quiet_start"), (quiet_end, "quiet_end")):
         if not isinstance(minutes, int) or not 0 <= minutes < 24 * 60:
             raise InvalidInput(_l("Quiet hours need a time of day."), {field: "range"})
-    stored = []
-    for (kind, lang), (subject, body) in sorted(templates.items()):
-        if kind not in KINDS or lang not in LANGUAGES:
-            raise InvalidInput(_l("Unknown template."), {"templates": "unknown"})
-        for text, field in ((subject, f"{kind}_{lang}_subject"), (body, f"{kind}_{lang}_body")):
-            check_template(text, field=field)
-        if subject and "\n" in subject:
-            raise InvalidInput(_l("A subject is one line."), {f"{kind}_{lang}_subject": "line"})
-        if subject or body:
-            stored.append(ReminderTemplate(kind=kind, language=lang, subject=subject or None, body=body or None))
+    stored = _templates(templates, prefix="", owner=None)
     policy = ReminderPolicy.objects(business_unit=unit).first()
     before = snapshot(policy) if policy is not None else None
     policy = policy or ReminderPolicy(business_unit=unit)
@@ -159,6 +160,45 @@ def _rule(given: RuleInput, field: str) -> ReminderRule:
     return ReminderRule(activity_type=given.activity_type, confirmation=bool(given.confirmation),
                         cancellation_notice=bool(given.cancellation_notice), lead_minutes=leads,
                         channel=given.channel, reminder_default=bool(given.reminder_default))
+
+
+TEXT_FIELDS = ("subject", "body", "sms_body")
+#: how the settings form names a text field
+FORM_FIELDS = {"subject": "subject", "body": "body", "sms_body": "sms"}
+
+
+def _templates(given: dict, *, prefix: str, owner: str | None) -> list[ReminderTemplate]:
+    """(kind, language) → (subject, body[, SMS text]) checked and stored as templates (empty ones left out).
+
+    A refusal names the text (activity type, kind, language) and the form field (``prefix`` + kind-lang-field)."""
+    stored = []
+    for (kind, lang), texts in sorted(given.items()):
+        if kind not in KINDS or lang not in LANGUAGES or not 2 <= len(texts) <= 3:
+            raise InvalidInput(_l("Unknown template."), {"templates": "unknown"})
+        values = dict(zip(TEXT_FIELDS, (t or "" for t in texts), strict=False))
+        for name, text in values.items():
+            form_field = f"{prefix}{kind}-{lang}-{FORM_FIELDS[name]}"
+            try:
+                check_template(text, field=form_field)
+                if name == "subject" and "\n" in text:
+                    raise InvalidInput(_l("A subject is one line."), {form_field: "line"})
+                if name == "sms_body" and len(text) > SMS_MAX_LENGTH:
+                    raise InvalidInput(_l("An SMS text has at most %(num)d characters.", num=SMS_MAX_LENGTH),
+                                       {form_field: "length"})
+            except InvalidInput as exc:
+                raise InvalidInput(_l("%(where)s: %(reason)s", where=_text_name(kind, lang, name, owner),
+                                      reason=exc.message), exc.field_errors) from exc
+        if any(values.values()):
+            stored.append(ReminderTemplate(kind=kind, language=lang, **{k: v or None for k, v in values.items()}))
+    return stored
+
+
+def _text_name(kind: str, lang: str, name: str, owner: str | None) -> str:
+    """Which text a refusal is about: "Reminder, Deutsch, SMS text (Haircut)"."""
+    labels = {"subject": _l("e-mail subject"), "body": _l("e-mail text"), "sms_body": _l("SMS text")}
+    kinds = {"confirmation": _l("Confirmation"), "reminder": _l("Reminder"), "cancellation": _l("Cancellation notice")}
+    where = f"{kinds[kind]}, {LANGUAGE_NAMES[lang]}, {labels[name]}"
+    return f"{where} ({owner})" if owner else where
 
 
 def check_template(text: str | None, *, field: str) -> str:
@@ -193,6 +233,7 @@ SWITCHED_OFF = N_("Reminders are switched off for the unit.")
 NOT_CANCELLED = N_("The appointment is not cancelled.")
 TOO_LATE = N_("Too late: the appointment has started.")
 QUIET_TOO_LONG = N_("Quiet hours last until the appointment starts.")
+NOT_MOBILE = N_("The customer's phone number is a landline or service number: it cannot receive an SMS.")
 
 
 def contact_problem(customer: Customer, channel: str) -> str | None:
@@ -203,7 +244,22 @@ def contact_problem(customer: Customer, channel: str) -> str | None:
         return NO_EMAIL
     if channel == "sms" and not customer.phone:
         return NO_MOBILE
+    if channel == "sms" and not can_receive_sms(customer.phone):
+        return NOT_MOBILE
     return None
+
+
+def can_receive_sms(number: str) -> bool:
+    """False only for a number that is certainly no mobile one (landline, free-call, premium, shared cost);
+    one ``phonenumbers`` cannot tell, or cannot parse, is left to the sender (it normalises and refuses)."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberType as Kind
+
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(number, "DE"))
+    except phonenumbers.NumberParseException:
+        return True
+    return kind not in (Kind.FIXED_LINE, Kind.TOLL_FREE, Kind.PREMIUM_RATE, Kind.SHARED_COST)
 
 
 # --- time arithmetic --------------------------------------------------------------------------------
@@ -466,16 +522,14 @@ def send_batch(delivery_ids: list[str], now: datetime | None = None) -> dict[str
             ready.append((delivery, appointment))
         else:
             results[str(delivery.pk)] = state
-    emails = _queue_all(ready, policies)
+    messages = _queue_all(ready, policies)  # delivery id → outbox message id
     ReminderDelivery.objects(pk__in=[d.pk for d, _a in ready], status="claimed").update(set__status="queued")
     reminded = [a.pk for d, a in ready if d.kind == "reminder"]
     if reminded:
         Appointment.objects(pk__in=reminded, reminder_sent_at=None).update(set__reminder_sent_at=now)
-    outcome = mail.deliver_batch(emails) if emails else {}
-    email_deliveries = [d for d, _a in ready if d.channel == "email"]  # in the order of ``emails``
-    states = {str(d.pk): outcome[message_id] for d, message_id in zip(email_deliveries, emails, strict=True)}
-    for delivery, _appointment in ready:  # the outbox's word, as the finish signal recorded it (SMS: stored)
-        state = states.get(str(delivery.pk), "stored")
+    outcome = mail.deliver_batch(list(messages.values())) if messages else {}
+    for delivery, _appointment in ready:  # the outbox's word, as the finish signal recorded it
+        state = outcome.get(messages.get(str(delivery.pk)), "stored")
         results[str(delivery.pk)] = {"stored": "sent", "sent": "sent", "failed": "failed"}.get(state, "queued")
     return results
 
@@ -537,19 +591,24 @@ def message_key(delivery: ReminderDelivery) -> str:
     return f"{KEY_PREFIX}{delivery.pk}"
 
 
-def _queue_all(ready: list, policies: dict) -> list[str]:
-    """Put the messages of ``ready`` (delivery, appointment) in the outbox; returns the e-mails' ids.
+def _queue_all(ready: list, policies: dict) -> dict[str, str]:
+    """Put the messages of ``ready`` (delivery, appointment) in the outbox; returns delivery id → message id
+    of those still to deliver (an SMS kept in the outbox, with no provider, is finished already).
 
     E-mails go in with one insert; if one of them exists already (a repeated batch), each is queued on its
-    own, where the key finds the existing one. SMS go to the SMS outbox one by one."""
-    emails = []
+    own, where the key finds the existing one. SMS are queued one by one (:func:`mail.queue_sms`)."""
+    emails, queued = [], {}
     for delivery, appointment in ready:
         unit, customer = appointment.business_unit, appointment.customer
-        lang = unit.language if unit.language in LANGUAGES else "de"
-        subject, body = render(delivery.kind, appointment, policies[str(unit.pk)], lang)
+        subject, body = render(delivery.kind, appointment, policies[str(unit.pk)], language_of(customer, unit),
+                               delivery.channel)
         if delivery.channel == "sms":
-            mail.queue_sms(to=customer.phone, body=body, business_unit=unit, customer_id=str(customer.pk),
-                           idempotency_key=message_key(delivery))
+            policy = policies[str(unit.pk)]
+            text = mail.queue_sms(to=customer.phone, body=body, business_unit=unit, customer_id=str(customer.pk),
+                                  idempotency_key=message_key(delivery), send=False,
+                                  quiet=(policy.quiet_start, policy.quiet_end, appointment.timezone or "Europe/Berlin"))
+            if text.status != "stored":
+                queued[str(delivery.pk)] = str(text.pk)
             continue
         attachments = [Attachment(filename="termin.ics", content_type="text/calendar", data=ics(appointment))] \
             if delivery.kind == "confirmation" else []
@@ -557,19 +616,22 @@ def _queue_all(ready: list, policies: dict) -> list[str]:
                                     customer_id=str(customer.pk), idempotency_key=message_key(delivery),
                                     attachments=attachments))
     if not emails:
-        return []
+        return queued
     try:
-        return [str(m.pk) for m in OutboxMessage.objects.insert(emails)]
+        ids = [str(m.pk) for m in OutboxMessage.objects.insert(emails)]
     except (NotUniqueError, BulkWriteError):  # one document, or one of many, exists already
-        return [str(mail.queue_email(to=m.to, subject=m.subject, body=m.body, business_unit=m.business_unit,
-                                     customer_id=m.customer_id, idempotency_key=m.idempotency_key, send=False,
-                                     attachments=[(a.filename, a.content_type, a.data) for a in m.attachments]).pk)
-                for m in emails]
+        ids = [str(mail.queue_email(to=m.to, subject=m.subject, body=m.body, business_unit=m.business_unit,
+                                    customer_id=m.customer_id, idempotency_key=m.idempotency_key, send=False,
+                                    attachments=[(a.filename, a.content_type, a.data) for a in m.attachments]).pk)
+               for m in emails]
+    delivery_ids = [str(m.idempotency_key)[len(KEY_PREFIX):] for m in emails]
+    return queued | dict(zip(delivery_ids, ids, strict=True))
 
 
 @mail.messages_finished.connect
 def _on_messages_finished(sender, *, results, **kw):
-    """The outbox finished messages: deliveries of ours become sent (an SMS: stored) or failed with the reason."""
+    """The outbox finished messages: deliveries of ours become sent (also when kept in the outbox: "stored") or
+    failed with the reason."""
     sent, now = [], utcnow()
     for _message_id, key, status, error in results:
         if not key or not key.startswith(KEY_PREFIX):
@@ -606,23 +668,106 @@ def default_texts(kind: str) -> tuple[str, str]:
               "Cancel: {{ links.cancel }}\n\nKind regards\n{{ unit.name }}"))
 
 
-def template_texts(policy: ReminderPolicy, kind: str, lang: str) -> tuple[str, str]:
-    """The unit's own subject and body for ``kind`` in ``lang``, each falling back to the built-in text."""
+def default_sms(kind: str) -> str:
+    """The built-in SMS text of ``kind`` in the current locale: short, the links at the end."""
+    if kind == "confirmation":
+        return _("{{ unit.name }}: your appointment on {{ appointment.date }} at {{ appointment.time }} is booked. "
+                 "Confirm: {{ links.confirm }} Cancel: {{ links.cancel }}")
+    if kind == "cancellation":
+        return _("{{ unit.name }}: your appointment on {{ appointment.date }} at {{ appointment.time }} "
+                 "is cancelled.")
+    return _("{{ unit.name }}: reminder of your appointment on {{ appointment.date }} at {{ appointment.time }}. "
+             "Confirm: {{ links.confirm }} Cancel: {{ links.cancel }}")
+
+
+#: where a text comes from, in the order of precedence
+SOURCES = ("type", "unit", "default")
+
+
+@dataclass
+class Texts:
+    """The texts one message of ``kind`` in ``language`` uses, and where each comes from (:data:`SOURCES`)."""
+
+    subject: str
+    body: str
+    sms_body: str
+    sources: dict[str, str]
+
+
+def _own(templates, kind: str, lang: str) -> ReminderTemplate | None:
+    return next((t for t in templates or [] if t.kind == kind and t.language == lang), None)
+
+
+def texts_for(policy: ReminderPolicy, activity_type, kind: str, lang: str) -> Texts:
+    """Each text (e-mail subject, e-mail body, SMS text) of ``kind`` in ``lang``: the activity type's own,
+    else the unit's, else the built-in one."""
     with force_locale(lang):
-        subject, body = default_texts(kind)
-    for template in policy.templates or []:
-        if template.kind == kind and template.language == lang:
-            return template.subject or subject, template.body or body
-    return subject, body
+        built_in = dict(zip(TEXT_FIELDS, (*default_texts(kind), default_sms(kind)), strict=True))
+    rule = rule_for(policy, activity_type) if activity_type is not None else policy.default
+    layers = [("type", _own(rule.templates, kind, lang) if rule is not policy.default else None),
+              ("unit", _own(policy.templates, kind, lang))]
+    chosen, sources = {}, {}
+    for name in TEXT_FIELDS:
+        source, text = next(((src, getattr(t, name)) for src, t in layers if t is not None and getattr(t, name)),
+                            ("default", built_in[name]))
+        chosen[name], sources[name] = text, source
+    return Texts(**chosen, sources=sources)
 
 
-def render(kind: str, appointment: Appointment, policy: ReminderPolicy, lang: str) -> tuple[str, str]:
-    subject, body = template_texts(policy, kind, lang)
+def template_texts(policy: ReminderPolicy, kind: str, lang: str, activity_type=None) -> tuple[str, str]:
+    """The e-mail subject and body of ``kind`` in ``lang`` (see :func:`texts_for`)."""
+    texts = texts_for(policy, activity_type, kind, lang)
+    return texts.subject, texts.body
+
+
+def language_of(customer: Customer | None, unit: BusinessUnit) -> str:
+    """The language a customer's messages are written in: theirs, else the unit's, else German."""
+    for lang in (getattr(customer, "language", None), unit.language):
+        if lang in LANGUAGES:
+            return lang
+    return "de"
+
+
+def _render_texts(texts: Texts, values: dict) -> tuple[str, str, str]:
+    return (" ".join(placeholders.render(texts.subject, values, html=False).split())[:300],
+            placeholders.render(texts.body, values, html=False),
+            placeholders.render(texts.sms_body, values, html=False)[:SMS_MAX_LENGTH])
+
+
+def render(kind: str, appointment: Appointment, policy: ReminderPolicy, lang: str,
+           channel: str = "email") -> tuple[str, str]:
+    """(subject, body) of the message: for ``channel`` "sms" the subject is empty and the body the SMS text."""
     values = {**placeholders.customer_values(appointment.customer),
               **placeholders.unit_values(appointment.business_unit),
               **placeholders.appointment_values(appointment, lang), **link_values(appointment)}
-    return (" ".join(placeholders.render(subject, values, html=False).split())[:300],
-            placeholders.render(body, values, html=False))
+    subject, body, sms_body = _render_texts(texts_for(policy, appointment.activity_type, kind, lang), values)
+    return ("", sms_body) if channel == "sms" else (subject, body)
+
+
+def sample_values(unit: BusinessUnit, activity_type, lang: str) -> dict[str, str]:
+    """Made-up values for a preview: a sample customer and appointment, the unit's own data."""
+    from babel.dates import format_date, format_time
+
+    start = datetime(2030, 3, 14, 9, 30)
+    base = public_base_url(current_app.config)
+    return {"customer.first_name": "Erika", "customer.last_name": "Mustermann",
+            "customer.full_name": "Erika Mustermann", "customer.title": "",
+            **placeholders.unit_values(unit),
+            "appointment.date": format_date(start, "full" if lang == "de" else "long", locale=lang),
+            "appointment.time": format_time(start, "short", locale=lang),
+            "appointment.start": f"{format_date(start, 'medium', locale=lang)} "
+                                 f"{format_time(start, 'short', locale=lang)}",
+            "appointment.end": format_time(start + timedelta(minutes=45), "short", locale=lang),
+            "appointment.staff": "Max Beispiel", "appointment.location": "",
+            "appointment.activity": activity_type.name if activity_type is not None else "",
+            "links.confirm": f"{base}/portal/appointment/…", "links.cancel": f"{base}/portal/appointment/…",
+            "links.reschedule": f"{base}/portal/"}
+
+
+def preview(policy: ReminderPolicy, activity_type, kind: str, lang: str) -> tuple[Texts, tuple[str, str, str]]:
+    """The texts an activity type's (or the unit's) message would use, and them rendered with sample values."""
+    texts = texts_for(policy, activity_type, kind, lang)
+    return texts, _render_texts(texts, sample_values(policy.business_unit, activity_type, lang))
 
 
 def ics(appointment: Appointment) -> str:

@@ -104,3 +104,41 @@ def test_the_customer_confirms_through_the_link(live, chromium):
         assert Appointment.objects.get(pk=appointments[3].pk).confirmed_at is not None
     assert csp_violations(page) == [] and problems == []
     context.close()
+
+
+def test_an_activity_type_gets_its_own_text_with_a_preview(live, chromium, tmp_path):
+    app, base, _appointments = live
+    from core.models import ActivityType, BusinessUnit, ReminderPolicy
+    from core.services import reminders as service
+
+    with app.app_context():
+        unit = BusinessUnit.objects.get(slug="salon")
+        cut = ActivityType(business_unit=unit, name="Schnitt").save()
+    problems: list[str] = []
+    context, page = watched_page(chromium, base, problems)
+    page.goto(base + "/admin/login")
+    page.fill("input[name=email]", "inhaberin@example.com")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/admin/")
+    page.goto(base + "/admin/reminders/settings/")
+    block = page.locator(f'[data-texts="{cut.pk}-reminder-de"]')
+    assert not block.is_visible()  # inside the closed "Texts for this activity type"
+    page.check(f"#at-{cut.pk}-own")
+    page.locator(f'fieldset[data-activity="{cut.pk}"] > details > summary').click()
+    assert block.is_visible() and "eigener" not in block.inner_text() and "eingebaut" in block.inner_text()
+    page.fill(f"#at-{cut.pk}-reminder-de-body", "{{ appointment.activity }} für {{ customer.full_name }}")
+    page.click("[data-testid=save]")
+    page.wait_for_load_state()
+    assert "Erinnerungseinstellungen gespeichert" in page.content()
+    block = page.locator(f'[data-texts="{cut.pk}-reminder-de"]')
+    assert block.is_visible()  # an own rule: its texts are open
+    assert block.locator("[data-source=type]").inner_text() == "eigener"
+    block.locator("summary").click()
+    assert "Schnitt für Erika Mustermann" in block.locator("[data-testid=preview]").inner_text()
+    page.screenshot(path=str(tmp_path / "settings.png"), full_page=True)
+    with app.app_context():
+        policy = ReminderPolicy.objects.get(business_unit=unit)
+        assert service.texts_for(policy, cut, "reminder", "de").sources["body"] == "type"
+    assert csp_violations(page) == [] and problems == []
+    context.close()
