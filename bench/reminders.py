@@ -1,6 +1,7 @@
 """Benchmark: 10,000 reminders due in one sweep, delivered to a local SMTP server by 2 Celery workers over Redis.
 
     .venv/bin/python bench/reminders.py [--count 10000] [--workers 2]
+    BENCH_PROFILE=/tmp/prof .venv/bin/python bench/reminders.py --count 2000   # cProfile of the first worker
 
 In a temporary instance folder (the embedded store, shared by this process and the workers) it seeds one
 unit with ``count`` customers and appointments in 3 hours whose 1-day reminder is due, starts ``workers``
@@ -128,8 +129,13 @@ def seed(count: int) -> None:
 
 
 def start_worker(env: dict, queue: str, log: Path) -> subprocess.Popen:
+    """A solo-pool worker; with ``BENCH_PROFILE=<folder>`` the first one runs under cProfile (its stats
+    land in ``<folder>/worker0.prof`` when it stops)."""
+    profile = os.environ.get("BENCH_PROFILE")
+    wrap = ["-m", "cProfile", "-o", str(Path(profile) / f"{log.stem}.prof")] \
+        if profile and log.stem == "worker0" else []
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "core.worker", "worker", "--pool=solo", "-Q", queue,
+        [sys.executable, *wrap, "-m", "celery", "-A", "core.worker", "worker", "--pool=solo", "-Q", queue,
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{log.stem}-{queue}@%h",
          "--loglevel=WARNING"],
         env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=ROOT)
