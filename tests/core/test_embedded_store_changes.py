@@ -135,6 +135,7 @@ def test_random_interleaved_writes_match_litemongo(tmp_path):
                 writer.insert_one({"_id": target, "unit": UNITS[0], "first": "Anna", "name": f"W{step}"})
             elif action == 4:
                 writer.update_many({"unit": rng.choice(UNITS)}, {"$set": {"first": rng.choice(["Anna", "Lena"])}})
+                writer.update_many({"_id": {"$in": rng.sample(ids, 6)}}, {"$set": {"tags": ["b"]}})
             else:
                 writer.update_one({"_id": ObjectId()}, {"$set": {"unit": UNITS[2]}}, upsert=True)
             if step % 3 == 0:
