@@ -407,7 +407,7 @@ def sweep(now: datetime | None = None) -> int:
         handed = 0
         while True:
             due = ReminderDelivery.objects(status="scheduled", due_at__lte=now).order_by("due_at")
-            ids = list(due.scalar("pk")[:SWEEP_BATCH])
+            ids = [row["_id"] for row in due.only("id").as_pymongo()[:SWEEP_BATCH]]  # plain rows: no documents
             if not ids:
                 return handed
             handed += _claim_and_send(ReminderDelivery.objects(pk__in=ids), now)
@@ -420,13 +420,15 @@ def arm_missing(now: datetime, limit: int = 5000) -> int:
     code that sent no life-cycle signal: imports, seeds, older versions). Two queries when none lack any."""
     horizon = now + timedelta(minutes=MAX_LEAD_MINUTES) + timedelta(days=1)
     units = list(BusinessUnit.objects(features=FEATURE).scalar("pk"))
-    rows = list(Appointment.objects(reminder_wanted=True, status="planned", start__gt=now, start__lte=horizon,
-                                    business_unit__in=units).scalar("pk", "start")[:limit])
+    # plain rows (as_pymongo), not documents: thousands of them in a large sweep
+    rows = [(row["_id"], row["start"]) for row in Appointment.objects(
+        reminder_wanted=True, status="planned", start__gt=now, start__lte=horizon,
+        business_unit__in=units).only("id", "start").as_pymongo()[:limit]]
     if not rows:
         return 0
-    existing = ReminderDelivery.objects(appointment__in=[pk for pk, _start in rows], kind="reminder")
-    armed = {(str(getattr(ref, "id", ref)), start)
-             for ref, start in existing.scalar("appointment", "for_start").no_dereference()}
+    existing = ReminderDelivery.objects(appointment__in=[pk for pk, _start in rows], kind="reminder").order_by()
+    armed = {(str(getattr(row["appointment"], "id", row["appointment"])), row["for_start"])  # (or a DBRef)
+             for row in existing.only("appointment", "for_start").as_pymongo()}
     created = 0
     for pk, start in rows:
         if (str(pk), start) not in armed:
@@ -438,7 +440,7 @@ def _claim_and_send(query, now: datetime) -> int:
     """Claim the scheduled deliveries of ``query`` with one conditional update, then enqueue them in batches."""
     claim = secrets.token_hex(8)
     query.filter(status="scheduled").update(set__status="claimed", set__claim=claim, set__claimed_at=now)
-    ids = list(ReminderDelivery.objects(claim=claim, status="claimed").scalar("pk"))
+    ids = [row["_id"] for row in ReminderDelivery.objects(claim=claim, status="claimed").only("id").as_pymongo()]
     batch = max(int(current_app.config["REMINDER_TASK_BATCH"]), 1)  # few tasks, still spread over the workers
     for n in range(0, len(ids), batch):
         enqueue("tasks.reminders.send", *ids[n:n + batch])
@@ -456,7 +458,9 @@ def send_batch(delivery_ids: list[str], now: datetime | None = None) -> dict[str
     deliveries = list(ReminderDelivery.objects(pk__in=ids))
     results = dict.fromkeys(ids, "missing") | {str(d.pk): d.status for d in deliveries}
     claimed = [d for d in deliveries if d.status == "claimed"]
-    appointments = {str(a.pk): a for a in Appointment.objects(pk__in=[_ref_id(d, "appointment") for d in claimed])}
+    # the references (unit, customer, staff, activity type) in one query per collection, not several per message
+    appointments = {str(a.pk): a for a in
+                    Appointment.objects(pk__in=[_ref_id(d, "appointment") for d in claimed]).select_related()}
     policies: dict[str, ReminderPolicy] = {}
     ready = []
     for delivery in claimed:
