@@ -12,10 +12,14 @@ order), used only by read-only queries (:meth:`CollectionStore.readonly_candidat
   candidates (small lookups keep reading from SQLite) and only while the collection's BSON stays under
   ``max_cache_bytes``; from then on it is kept loaded (and refreshed after changes by others);
 * writes through this connection update it (the document is stored as it reads back from its BSON);
-* any commit by another connection changes ``PRAGMA data_version``; the next query then compares the
-  stored BSON of every document with the cached bytes and decodes and re-indexes only what changed
-  (hash index included), instead of litemongo's full rebuild. If the natural order changed in a way
-  that appends cannot express, cache and hash index are dropped and rebuilt from one pass.
+* any commit by another connection changes ``PRAGMA data_version``; the next query then reads the
+  file's change log (a table that SQLite triggers fill for every row written or deleted, by any
+  connection, plain litemongo included) from where it last looked, and reads, decodes and re-indexes
+  only the documents named there — in the hash index of every collection (cached or not) and in the
+  cache — instead of litemongo's full rebuild (two Celery workers sending reminders made each other
+  rebuild the index of 10,000 deliveries after every commit). A connection that lags behind the log's
+  trimmed start compares the stored BSON of every document with the cached bytes instead, or (no cache,
+  or a natural order that appends cannot express) drops cache and hash index and rebuilds them.
 
 The cached documents are shared: callers must not change them (the client's read paths copy what they
 return). Writes, updates and deletes keep using litemongo's own path, which reads fresh copies.
