@@ -32,7 +32,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from mongoengine import NotUniqueError
+from mongoengine import DoesNotExist, NotUniqueError
 from mongoengine.errors import BulkWriteError
 
 from core import placeholders
@@ -513,8 +513,16 @@ def _ref_id(doc, field: str) -> str | None:
     return None if ref is None else str(getattr(ref, "id", None) or getattr(ref, "pk", None) or ref)
 
 
+def _loaded(doc, field: str):
+    """The referenced document, or None when it is gone (a dangling reference raises on access)."""
+    try:
+        return getattr(doc, field)
+    except DoesNotExist:
+        return None
+
+
 def _why_not(delivery: ReminderDelivery, appointment: Appointment | None, now: datetime) -> str | None:
-    if appointment is None or appointment.customer is None:
+    if appointment is None or _loaded(appointment, "customer") is None or _loaded(appointment, "business_unit") is None:
         return GONE
     if not appointment.business_unit.has_feature(FEATURE):
         return SWITCHED_OFF
