@@ -1,6 +1,7 @@
 """Benchmark: 10,000 reminders due in one sweep, delivered to a local SMTP server by 2 Celery workers over Redis.
 
     .venv/bin/python bench/reminders.py [--count 10000] [--workers 2]
+    BENCH_PROFILE=/tmp/prof .venv/bin/python bench/reminders.py --count 2000   # cProfile of the first worker
 
 In a temporary instance folder (the embedded store, shared by this process and the workers) it seeds one
 unit with ``count`` customers and appointments in 3 hours whose 1-day reminder is due, starts ``workers``
@@ -66,15 +67,18 @@ def main() -> int:
             try:
                 celery = app.extensions["celery"]
                 celery.send_task("celery.accumulate", args=[0]).get(timeout=60)  # the workers are up
+                cpu0 = cpu_seconds(workers)
                 noop = drain(db, queue, lambda: [celery.send_task("celery.accumulate", args=[n])
                                                  for n in range(args.count)], args.timeout)
-                print(f"no-op drain of {args.count} tasks: {noop:.1f} s")
+                cpu1 = cpu_seconds(workers)
+                print(f"no-op drain of {args.count} tasks: {noop:.1f} s (workers' CPU {cpu1 - cpu0:.1f} s)")
                 t0 = time.perf_counter()
                 celery.send_task("tasks.reminders.sweep")
                 deadline = time.time() + args.timeout
                 while len(smtp.messages) < args.count and time.time() < deadline:
                     time.sleep(0.2)
                 total = time.perf_counter() - t0
+                cpu2 = cpu_seconds(workers)
                 time.sleep(2)  # anything sent twice would arrive now
             finally:
                 for worker in workers:
@@ -89,6 +93,7 @@ def main() -> int:
     duplicates = received - len(recipients)
     print(f"reminders: {received} of {args.count} delivered in {total:.1f} s "
           f"({received / total:.0f}/s) by {args.workers} workers; deliveries by state: {states}")
+    print(f"workers' CPU for the reminders: {cpu2 - cpu1:.1f} s (less affected by other load than the wall clock)")
     print(f"duplicates: {duplicates}")
     print(f"ratio to the no-op drain: {total / noop:.1f}x")
     ok = received == args.count and duplicates == 0 and total < 60
@@ -128,11 +133,28 @@ def seed(count: int) -> None:
 
 
 def start_worker(env: dict, queue: str, log: Path) -> subprocess.Popen:
+    """A solo-pool worker; with ``BENCH_PROFILE=<folder>`` the first one runs under cProfile (its stats
+    land in ``<folder>/worker0.prof`` when it stops)."""
+    profile = os.environ.get("BENCH_PROFILE")
+    wrap = ["-m", "cProfile", "-o", str(Path(profile) / f"{log.stem}.prof")] \
+        if profile and log.stem == "worker0" else []
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "core.worker", "worker", "--pool=solo", "-Q", queue,
+        [sys.executable, *wrap, "-m", "celery", "-A", "core.worker", "worker", "--pool=solo", "-Q", queue,
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{log.stem}-{queue}@%h",
          "--loglevel=WARNING"],
         env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=ROOT)
+
+
+def cpu_seconds(workers: list) -> float:
+    """User + system CPU seconds the worker processes have used so far (Linux /proc; 0 elsewhere)."""
+    total = 0.0
+    for worker in workers:
+        try:
+            fields = Path(f"/proc/{worker.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def drain(db, queue: str, send, timeout: float) -> float:

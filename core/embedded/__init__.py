@@ -5,7 +5,8 @@ with a slow BSON comparator and copies every result before it applies skip/limit
 litemongo's files, formats and cross-process behaviour, and adds
 
 * :mod:`core.embedded.store` — a decoded-document cache per collection, coherent across connections and
-  processes through SQLite's ``PRAGMA data_version``;
+  processes through SQLite's ``PRAGMA data_version`` and a change log per file (triggers), which also keeps
+  litemongo's hash indexes current by re-indexing only what others changed;
 * :mod:`core.embedded.client` — a client whose collections answer ``count_documents`` and cursors
   (filter, sort, skip, limit) from that cache, with a fast path for simple equality filters and
   plain sort keys, and copy only the requested page.

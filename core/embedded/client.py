@@ -7,10 +7,12 @@ The classes here change only *how* those results are computed:
 
 * candidates come from :meth:`core.embedded.store.CollectionStore.readonly_candidates` (cached,
   already decoded documents once a collection is queried at scale);
-* filters made only of equalities with a string or ObjectId and of datetime ranges (``$gt``/``$gte``/
-  ``$lt``/``$lte``) on top-level fields (``{"business_unit": oid, "start": {"$lt": when}}``) are matched
-  by a compiled predicate with mongomock's exact semantics; anything else uses mongomock's
-  ``filter_applies`` itself;
+* filters made only of equalities with a string or ObjectId, ``$in`` lists of those, and datetime ranges
+  (``$gt``/``$gte``/``$lt``/``$lte``) on top-level fields (``{"business_unit": oid, "start": {"$lt": when}}``,
+  ``{"_id": {"$in": ids}}``) are matched by a compiled predicate with mongomock's exact semantics (a set
+  for ``$in``, which mongomock scans as a list for every document: quadratic for a batch of ids); anything
+  else uses mongomock's ``filter_applies`` itself. Write operations (update, delete, find-and-modify)
+  match their candidates with the same predicates;
 * sort keys on top-level fields: when every document holds one plain type per field (the usual case,
   e.g. strings) the values are compared directly; otherwise strings, numbers, None/missing, booleans,
   ObjectIds and datetimes become tuples ordered exactly like mongomock's comparator (type order first);
@@ -94,6 +96,25 @@ def _in_range(field: str, bounds: dict):
     return match
 
 
+def _member(field: str, values: list):
+    """mongomock's match of ``{field: {"$in": values}}`` for str/ObjectId values on a top-level field
+    (``_in_op``): the value, or an element of an array value, equals one of them. mongomock scans the list
+    for every document; here a set answers for str and ObjectId values (whose equality is their hash's),
+    and any other value is compared with the list as mongomock does."""
+    exact = frozenset(values)
+
+    def match(doc):
+        found = doc.get(field, _MISSING)
+        for value in found if isinstance(found, _ARRAYS) else (found,):
+            if value.__class__ is str or value.__class__ is ObjectId:
+                if value in exact:
+                    return True
+            elif value in values:
+                return True
+        return False
+    return match
+
+
 def _simple_conditions(spec) -> list | None:
     if not isinstance(spec, dict):
         return None
@@ -112,6 +133,9 @@ def _simple_conditions(spec) -> list | None:
         elif type(value) is dict and value and all(op in _RANGES and type(bound) is datetime
                                                    for op, bound in value.items()):
             conditions.append(_in_range(field, value))
+        elif (type(value) is dict and len(value) == 1 and type(value.get("$in")) in (list, tuple)
+              and all(type(v) is str or type(v) is ObjectId for v in value["$in"])):
+            conditions.append(_member(field, value["$in"]))
         else:
             return None
     return conditions
@@ -367,7 +391,13 @@ class Collection(mm_collection.Collection):
             matching = self._matching(filter)
             if matching is not None:
                 return matching
-        return super()._iter_documents(filter)
+        match = compile_filter(filter)
+        if match is None:
+            return super()._iter_documents(filter)
+        # mongomock's own loop (fresh documents from the store: the caller may change them), compiled filter
+        if self._store.is_empty:
+            filtering.filter_applies(filter, {})  # validates the filter, like mongomock
+        return (document for document in self._store.find_candidates(filter) if match(document))
 
     def _matching(self, spec, *, may_load: bool = True):
         """The matching documents in natural order, possibly the cached objects (read-only!)."""

@@ -12,10 +12,14 @@ order), used only by read-only queries (:meth:`CollectionStore.readonly_candidat
   candidates (small lookups keep reading from SQLite) and only while the collection's BSON stays under
   ``max_cache_bytes``; from then on it is kept loaded (and refreshed after changes by others);
 * writes through this connection update it (the document is stored as it reads back from its BSON);
-* any commit by another connection changes ``PRAGMA data_version``; the next query then compares the
-  stored BSON of every document with the cached bytes and decodes and re-indexes only what changed
-  (hash index included), instead of litemongo's full rebuild. If the natural order changed in a way
-  that appends cannot express, cache and hash index are dropped and rebuilt from one pass.
+* any commit by another connection changes ``PRAGMA data_version``; the next query then reads the
+  file's change log (a table that SQLite triggers fill for every row written or deleted, by any
+  connection, plain litemongo included) from where it last looked, and reads, decodes and re-indexes
+  only the documents named there — in the hash index of every collection (cached or not) and in the
+  cache — instead of litemongo's full rebuild (two Celery workers sending reminders made each other
+  rebuild the index of 10,000 deliveries after every commit). A connection that lags behind the log's
+  trimmed start compares the stored BSON of every document with the cached bytes instead, or (no cache,
+  or a natural order that appends cannot express) drops cache and hash index and rebuilds them.
 
 The cached documents are shared: callers must not change them (the client's read paths copy what they
 return). Writes, updates and deletes keep using litemongo's own path, which reads fresh copies.
@@ -65,6 +69,13 @@ CACHE_AFTER_CANDIDATES = 500
 MAX_CACHE_BYTES = 32 * 1024 * 1024
 #: seconds a connection waits for another process's write transaction before giving up ("database is locked")
 BUSY_TIMEOUT = 30.0
+#: entries of a collection's change log kept for connections that lag behind (trimmed at twice this many);
+#: a connection further behind rebuilds its hash index and cache from the whole file, as litemongo does
+CHANGE_LOG_KEEP = 20_000
+
+
+#: the table of a collection file's change log (see :meth:`CollectionStore._init_change_log`)
+CHANGES = "changes"
 
 
 class ServerStore(sqlite_store.ServerStore):
@@ -215,6 +226,9 @@ class CollectionStore(sqlite_store.CollectionStore):
     _docs_refused = False
     #: nesting depth of :meth:`transaction` (0: none open)
     _depth = 0
+    #: the change log's ``seq`` up to which hash index and cache (whichever exist) reflect the file;
+    #: None: unknown (nothing derived yet, or a rollback)
+    _seen: int | None = None
     #: moves on with every change of what queries can see: a write through this store, a catch-up with
     #: other connections' commits, a dropped cache; :meth:`memo` entries of an older generation are dead
     _generation = 0
@@ -245,6 +259,8 @@ class CollectionStore(sqlite_store.CollectionStore):
                 cls(name, self._connection, self._cur, codec_options=self._codec_options, key_format=key_format,
                     lock=self.lock, transaction=self.transaction)
                 for cls, name in ((_Documents, self.DOCUMENTS), (_Indexes, self.INDEXES)))
+            with self._immediate():
+                self._init_change_log()
             row = self._connection.execute(
                 f"SELECT value FROM {self.INFO} WHERE key = 'force_created'").fetchone()  # noqa: S608
             self._is_force_created = bool(row and row[0])
@@ -252,7 +268,49 @@ class CollectionStore(sqlite_store.CollectionStore):
                                  if index.get("expireAfterSeconds") is not None}
             self._query_index = None
             self._data_version = None
+            self._seen = None
             self._forget_documents()
+
+    def _init_change_log(self) -> None:
+        """The file's change log: SQLite triggers record the key of every row written to or deleted from
+        the documents table, by any connection of any process (unmodified litemongo included: the
+        triggers are part of the file's schema), in commit order (``seq``, never reused). ``op``: ``i``
+        inserted (a new ROWID: the end of the natural order), ``u`` updated in place, ``d`` deleted,
+        ``r`` the row's key changed."""
+        documents, key = self.DOCUMENTS, sqlite_store.TableDict.ID
+        # (the names are module constants and litemongo's, not input)
+        for statement in (
+            f"CREATE TABLE IF NOT EXISTS {CHANGES}(seq INTEGER PRIMARY KEY AUTOINCREMENT, key, op TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {CHANGES}_trimmed(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER)",
+            f"CREATE TRIGGER IF NOT EXISTS {CHANGES}_insert AFTER INSERT ON {documents} "  # noqa: S608
+            f"BEGIN INSERT INTO {CHANGES}(key, op) VALUES (NEW.{key}, 'i'); END",
+            f"CREATE TRIGGER IF NOT EXISTS {CHANGES}_update AFTER UPDATE ON {documents} "  # noqa: S608
+            f"WHEN OLD.{key} IS NEW.{key} BEGIN INSERT INTO {CHANGES}(key, op) VALUES (NEW.{key}, 'u'); END",
+            # litemongo never changes a row's key; if something did, the row would keep its ROWID (its place
+            # in the natural order), which the catch-up cannot express: ``r`` makes readers rebuild
+            f"CREATE TRIGGER IF NOT EXISTS {CHANGES}_rekey AFTER UPDATE ON {documents} "  # noqa: S608
+            f"WHEN OLD.{key} IS NOT NEW.{key} "
+            f"BEGIN INSERT INTO {CHANGES}(key, op) VALUES (OLD.{key}, 'r'), (NEW.{key}, 'r'); END",
+            f"CREATE TRIGGER IF NOT EXISTS {CHANGES}_delete AFTER DELETE ON {documents} "  # noqa: S608
+            f"BEGIN INSERT INTO {CHANGES}(key, op) VALUES (OLD.{key}, 'd'); END",
+        ):
+            self._connection.execute(statement)
+
+    def _last_change(self) -> int:
+        """The ``seq`` of the latest change recorded in the file (0: none yet)."""
+        row = self._connection.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (CHANGES,)).fetchone()
+        return row[0] if row else 0
+
+    def _trim_change_log(self, last: int) -> None:
+        """Keep the change log short (in a write transaction of ours): drop all but the latest
+        :data:`CHANGE_LOG_KEEP` entries once it holds twice as many, and record up to where."""
+        trimmed = self._connection.execute(f"SELECT seq FROM {CHANGES}_trimmed").fetchone()  # noqa: S608
+        if last - (trimmed[0] if trimmed else 0) < 2 * CHANGE_LOG_KEEP:
+            return
+        cut = last - CHANGE_LOG_KEEP
+        self._connection.execute(f"DELETE FROM {CHANGES} WHERE seq <= ?", (cut,))  # noqa: S608
+        self._connection.execute(f"INSERT INTO {CHANGES}_trimmed VALUES (1, ?) "  # noqa: S608
+                                 "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq", (cut,))
 
     def _use_wal(self) -> None:
         """Switch the file to WAL (once per file; later connections find it so). On a new file opened by
@@ -282,12 +340,22 @@ class CollectionStore(sqlite_store.CollectionStore):
             try:
                 yield
             except PyMongoError:
-                self._finish("COMMIT")
+                self._commit()
                 raise
             except BaseException:
                 self._finish("ROLLBACK")
                 raise
-            self._finish("COMMIT")
+            self._commit()
+
+    def _commit(self) -> None:
+        """Commit the write transaction. Every change logged since the transaction's catch-up is one of
+        its own (the write lock was held throughout), and its writes updated the hash index and the cache
+        themselves: they count as seen."""
+        if self._seen is not None and self._connection.in_transaction:
+            last = self._last_change()
+            self._trim_change_log(last)
+            self._seen = last
+        self._finish("COMMIT")
 
     def _finish(self, statement: str) -> None:
         # litemongo's ``with connection:`` blocks (create, drop, copy_from) may have committed already
@@ -307,6 +375,7 @@ class CollectionStore(sqlite_store.CollectionStore):
         self._generation += 1
         self._query_index = None
         self._data_version = None
+        self._seen = None
         self._forget_documents()
         if self.indexes is not None:
             self.indexes.invalidate()
@@ -412,17 +481,88 @@ class CollectionStore(sqlite_store.CollectionStore):
 
         ``PRAGMA data_version`` changes only for commits of *other* connections (other processes
         included); our own writes go through ``__setitem__``/``__delitem__`` and update everything.
-        With the cache loaded, only the documents whose stored BSON changed are decoded and
-        re-indexed; otherwise (or if that is not possible) the hash index is dropped, as litemongo does."""
-        version = self._connection.execute("PRAGMA data_version").fetchone()[0]
-        if version == self._data_version:
+        After such a commit the change log names the documents written or deleted since we last looked:
+        only those are read, decoded and re-indexed (hash index and cache alike), in one read snapshot.
+        If the log cannot say (we lag behind its trimmed start), a loaded cache compares every stored
+        BSON blob instead; failing that, hash index and cache are dropped and rebuilt, as litemongo does."""
+        with self._snapshot():
+            version = self._connection.execute("PRAGMA data_version").fetchone()[0]
+            if version == self._data_version:
+                return False
+            self._data_version = version
+            self._generation += 1
+            if self._catch_up():
+                return False
+            last = self._last_change()  # what the rebuild below (and a full refresh) will reflect at least
+            if self._docs is not None and self._refresh_documents():
+                self._seen = last
+                return False
+            self._query_index = None
+            self._forget_documents()
+            self._seen = last
+            return True
+
+    @contextlib.contextmanager
+    def _snapshot(self):
+        """One read transaction (a consistent snapshot of the file) for the block, unless a transaction
+        is open already (then that one is the snapshot)."""
+        if self._connection.in_transaction:
+            yield
+            return
+        self._connection.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self._connection.in_transaction:
+                self._connection.execute("COMMIT")  # a read transaction: ends the snapshot
+
+    def _catch_up(self) -> bool:
+        """Apply the logged changes after :attr:`_seen` to the hash index and the cache; False when
+        the log cannot tell (nothing derived yet, or the entries were trimmed)."""
+        index, docs, blobs = self._query_index, self._docs, self._blobs
+        if self._seen is None or (index is None and docs is None):
             return False
-        self._data_version = version
-        self._generation += 1
-        if self._docs is not None and self._refresh_documents():
+        trimmed = self._connection.execute(f"SELECT seq FROM {CHANGES}_trimmed").fetchone()  # noqa: S608
+        if trimmed is not None and trimmed[0] > self._seen:
             return False
-        self._query_index = None
-        self._forget_documents()
+        changes = self._connection.execute(
+            f"SELECT seq, key, op FROM {CHANGES} WHERE seq > ? ORDER BY seq", (self._seen,)).fetchall()  # noqa: S608
+        if not changes:
+            return True  # something else changed (index specifications, collection info)
+        if any(op == "r" for _seq, _key, op in changes):
+            return False
+        keys = list(dict.fromkeys(key for _seq, key, _op in changes))
+        # inserted or deleted since: leaves its place (an insert has a new ROWID, after every older row)
+        moved = {key for _seq, key, op in changes if op != "u"}
+        rows = []
+        table, key_col, doc_col = self.DOCUMENTS, sqlite_store.TableDict.ID, sqlite_store.TableDict.DOC
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            rows += self._connection.execute(
+                f"SELECT ROWID, {key_col}, {doc_col} FROM {table} "  # noqa: S608 (litemongo's names)
+                f"WHERE {key_col} IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        rows.sort()
+        present = {key for _rowid, key, _blob in rows}
+        for key in moved | (set(keys) - present):
+            if index is not None:
+                index.remove(key)
+            if docs is not None and key in docs:
+                del docs[key]
+                self._docs_bytes -= len(blobs.pop(key))
+        decode = self._documents._decode_doc
+        for _rowid, key, blob in rows:  # in ROWID order: what is not in place any more is appended
+            if docs is not None and blobs.get(key) == blob:
+                doc = docs[key]
+            else:
+                doc = decode(blob)
+                if docs is not None:
+                    self._docs_bytes += len(blob) - len(blobs.get(key, b""))
+                    docs[key], blobs[key] = doc, blob
+            if index is not None:
+                index.add(key, doc)
+        self._seen = changes[-1][0]
+        if docs is not None and self._docs_bytes > self._max_cache_bytes:
+            self._forget_documents()  # reloaded (and measured exactly) by the next read-only query
         return True
 
     def _query_index_is_stale(self) -> bool:  # litemongo's hook, called on every query

@@ -33,7 +33,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from mongoengine import NotUniqueError
+from mongoengine import DoesNotExist, NotUniqueError
 from mongoengine.errors import BulkWriteError
 
 from core import placeholders
@@ -463,7 +463,7 @@ def sweep(now: datetime | None = None) -> int:
         handed = 0
         while True:
             due = ReminderDelivery.objects(status="scheduled", due_at__lte=now).order_by("due_at")
-            ids = list(due.scalar("pk")[:SWEEP_BATCH])
+            ids = [row["_id"] for row in due.only("id").as_pymongo()[:SWEEP_BATCH]]  # plain rows: no documents
             if not ids:
                 return handed
             handed += _claim_and_send(ReminderDelivery.objects(pk__in=ids), now)
@@ -476,13 +476,15 @@ def arm_missing(now: datetime, limit: int = 5000) -> int:
     code that sent no life-cycle signal: imports, seeds, older versions). Two queries when none lack any."""
     horizon = now + timedelta(minutes=MAX_LEAD_MINUTES) + timedelta(days=1)
     units = list(BusinessUnit.objects(features=FEATURE).scalar("pk"))
-    rows = list(Appointment.objects(reminder_wanted=True, status="planned", start__gt=now, start__lte=horizon,
-                                    business_unit__in=units).scalar("pk", "start")[:limit])
+    # plain rows (as_pymongo), not documents: thousands of them in a large sweep
+    rows = [(row["_id"], row["start"]) for row in Appointment.objects(
+        reminder_wanted=True, status="planned", start__gt=now, start__lte=horizon,
+        business_unit__in=units).only("id", "start").as_pymongo()[:limit]]
     if not rows:
         return 0
-    existing = ReminderDelivery.objects(appointment__in=[pk for pk, _start in rows], kind="reminder")
-    armed = {(str(getattr(ref, "id", ref)), start)
-             for ref, start in existing.scalar("appointment", "for_start").no_dereference()}
+    existing = ReminderDelivery.objects(appointment__in=[pk for pk, _start in rows], kind="reminder").order_by()
+    armed = {(str(getattr(row["appointment"], "id", row["appointment"])), row["for_start"])  # (or a DBRef)
+             for row in existing.only("appointment", "for_start").as_pymongo()}
     created = 0
     for pk, start in rows:
         if (str(pk), start) not in armed:
@@ -494,7 +496,7 @@ def _claim_and_send(query, now: datetime) -> int:
     """Claim the scheduled deliveries of ``query`` with one conditional update, then enqueue them in batches."""
     claim = secrets.token_hex(8)
     query.filter(status="scheduled").update(set__status="claimed", set__claim=claim, set__claimed_at=now)
-    ids = list(ReminderDelivery.objects(claim=claim, status="claimed").scalar("pk"))
+    ids = [row["_id"] for row in ReminderDelivery.objects(claim=claim, status="claimed").only("id").as_pymongo()]
     batch = max(int(current_app.config["REMINDER_TASK_BATCH"]), 1)  # few tasks, still spread over the workers
     for n in range(0, len(ids), batch):
         enqueue("tasks.reminders.send", *ids[n:n + batch])
@@ -512,7 +514,9 @@ def send_batch(delivery_ids: list[str], now: datetime | None = None) -> dict[str
     deliveries = list(ReminderDelivery.objects(pk__in=ids))
     results = dict.fromkeys(ids, "missing") | {str(d.pk): d.status for d in deliveries}
     claimed = [d for d in deliveries if d.status == "claimed"]
-    appointments = {str(a.pk): a for a in Appointment.objects(pk__in=[_ref_id(d, "appointment") for d in claimed])}
+    # the references (unit, customer, staff, activity type) in one query per collection, not several per message
+    appointments = {str(a.pk): a for a in
+                    Appointment.objects(pk__in=[_ref_id(d, "appointment") for d in claimed]).select_related()}
     policies: dict[str, ReminderPolicy] = {}
     ready = []
     for delivery in claimed:
@@ -563,8 +567,16 @@ def _ref_id(doc, field: str) -> str | None:
     return None if ref is None else str(getattr(ref, "id", None) or getattr(ref, "pk", None) or ref)
 
 
+def _loaded(doc, field: str):
+    """The referenced document, or None when it is gone (a dangling reference raises on access)."""
+    try:
+        return getattr(doc, field)
+    except DoesNotExist:
+        return None
+
+
 def _why_not(delivery: ReminderDelivery, appointment: Appointment | None, now: datetime) -> str | None:
-    if appointment is None or appointment.customer is None:
+    if appointment is None or _loaded(appointment, "customer") is None or _loaded(appointment, "business_unit") is None:
         return GONE
     if not appointment.business_unit.has_feature(FEATURE):
         return SWITCHED_OFF

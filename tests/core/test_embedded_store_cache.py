@@ -289,14 +289,19 @@ def test_compiled_filters_match_like_mongomock():
              {"unit": UNITS[0], "first": "Anna"}, {"$and": [{"unit": UNITS[1]}, {"$and": [{"first": "Lena"}]}]},
              {"at": {"$lt": late}}, {"at": {"$lte": late}}, {"at": {"$gt": early}}, {"at": {"$gte": early}},
              {"at": {"$gte": early, "$lt": late}}, {"unit": UNITS[0], "at": {"$gt": early}, "first": "Anna"},
-             {"at": {"$gt": late, "$lt": early}}]
+             {"at": {"$gt": late, "$lt": early}}, {"unit": {"$in": [UNITS[0], UNITS[2]]}},
+             {"unit": {"$in": [str(UNITS[0]), "x"]}}, {"unit": {"$in": []}}, {"name": {"$in": ["Zahn", "", "Abel"]}},
+             {"at": {"$in": ["2025-01-01"]}}, {"unit": {"$in": (UNITS[1],)}, "first": "Lena"},
+             {"_id": {"$in": [d["_id"] for d in docs[:50:3]]}}]
     for spec in specs:
         match = compile_filter(spec)
         assert match is not None, spec
         assert [match(d) for d in docs] == [filtering.filter_applies(spec, d) for d in docs], spec
     for spec in ({"a.b": "x"}, {"a": 1}, {"a": None}, {"a": {"$eq": "x"}}, {"$or": [{"a": "x"}]}, {"$and": []},
                  {"a": re.compile("x")}, {"$comment": "x"}, {"a": {"$lt": 5}}, {"a": {"$lt": early, "$ne": 1}},
-                 {"a": {}}, {"a.b": {"$lt": early}}):
+                 {"a": {}}, {"a.b": {"$lt": early}}, {"a": {"$in": [None]}}, {"a": {"$in": ["x", 1]}},
+                 {"a": {"$in": [re.compile("x")]}}, {"a": {"$in": "x"}}, {"a": {"$in": ["x"], "$ne": "y"}},
+                 {"a.b": {"$in": ["x"]}}):
         assert compile_filter(spec) is None, spec
 
 

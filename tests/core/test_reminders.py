@@ -156,6 +156,20 @@ def test_a_move_without_a_signal_still_never_sends_the_old_reminder(app, unit, m
         assert OutboxMessage.objects.count() == 1
 
 
+def test_the_sweep_arms_appointments_saved_without_a_signal_once(app, unit, make_appointment, customer):
+    with app.app_context():
+        set_policy(unit, leads=(24 * 60, 120), confirmation=False)
+        armed = make_appointment(customer=customer, reminder_wanted=True, start=datetime(2030, 1, 9, 9, 0))
+        service.sync(armed, now=T0)
+        raw = Appointment(business_unit=unit, customer=customer, staff=armed.staff, start=datetime(2030, 1, 9, 10, 0),
+                          end=datetime(2030, 1, 9, 11, 0), reminder_wanted=True).to_mongo()
+        raw_id = Appointment._get_collection().insert_one(raw).inserted_id  # an import: no life-cycle signal
+        assert service.arm_missing(T0) == 2  # its two reminders; the armed appointment is left alone
+        assert ReminderDelivery.objects(appointment=raw_id, kind="reminder").count() == 2
+        assert ReminderDelivery.objects(appointment=armed.pk, kind="reminder").count() == 2
+        assert service.arm_missing(T0) == 0
+
+
 def test_cancelling_sends_no_reminder_but_the_notice(app, unit, make_appointment, customer):
     with app.app_context():
         set_policy(unit, leads=(24 * 60,), confirmation=False)
@@ -395,6 +409,25 @@ def test_deleting_the_customer_deletes_the_deliveries(app, unit, make_appointmen
         assert ReminderDelivery.objects.count() == 1
         delete_customer(staff_actor(unit), Customer.objects.get(pk=customer.pk))
         assert ReminderDelivery.objects.count() == 0
+
+
+def test_a_claimed_reminder_whose_customer_vanished_is_skipped(app, unit, make_appointment, customer,
+                                                                make_customer):
+    """A batch loads the appointments' references together: a missing one fails only its own message."""
+    with app.app_context():
+        set_policy(unit, leads=(24 * 60,), confirmation=False)
+        other = make_customer(email="zweite@example.com")
+        gone = make_appointment(customer=customer, reminder_wanted=True, start=datetime(2030, 1, 9, 9, 0))
+        kept = make_appointment(customer=other, reminder_wanted=True, start=datetime(2030, 1, 9, 10, 0))
+        service.sync(gone, now=T0)
+        service.sync(kept, now=T0)
+        Customer._get_collection().delete_one({"_id": customer.pk})  # behind the service's back
+        ids = [str(d.pk) for d in ReminderDelivery.objects.order_by("due_at")]
+        ReminderDelivery.objects.update(set__status="claimed")
+        results = service.send_batch(ids, now=datetime(2030, 1, 8, 9, 30))
+        assert sorted(results.values()) == ["sent", "skipped"]
+        assert ReminderDelivery.objects.get(appointment=gone.pk).error == service.GONE
+        assert [m.to for m in OutboxMessage.objects] == ["zweite@example.com"]
 
 
 def test_a_transient_smtp_error_waits_with_backoff(tmp_path):
