@@ -5,7 +5,7 @@ placeholders agree on every DST day."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 UTC = ZoneInfo("UTC")
@@ -28,3 +28,40 @@ def local_day(utc_naive: datetime, tz: str | ZoneInfo | None) -> date:
 def to_utc(local: datetime) -> datetime:
     """An aware local time back to stored (naive UTC) form."""
     return local.astimezone(UTC).replace(tzinfo=None)
+
+
+# --- quiet hours (minutes after local midnight; a window may span midnight) ---------------------------
+
+
+def _minutes(local: datetime) -> int:
+    return local.hour * 60 + local.minute
+
+
+def in_quiet_hours(moment: datetime, zone_name: str, quiet_start: int, quiet_end: int) -> bool:
+    """``moment`` (naive UTC) lies inside the quiet hours in the zone (a window may span midnight)."""
+    if quiet_start == quiet_end:
+        return False
+    now = _minutes(local_time(moment, zone(zone_name)))
+    if quiet_start < quiet_end:
+        return quiet_start <= now < quiet_end
+    return now >= quiet_start or now < quiet_end
+
+
+def after_quiet_hours(moment: datetime, zone_name: str, quiet_end: int) -> datetime:
+    """The first moment after the quiet hours that contain ``moment`` (naive UTC in, naive UTC out)."""
+    tz = zone(zone_name)
+    local = local_time(moment, tz)
+    end = datetime.combine(local.date(), time(quiet_end // 60, quiet_end % 60), tzinfo=tz)
+    if end <= local:
+        end = datetime.combine(local.date() + timedelta(days=1), time(quiet_end // 60, quiet_end % 60), tzinfo=tz)
+    return to_utc(end)
+
+
+def before_quiet_hours(moment: datetime, zone_name: str, quiet_start: int) -> datetime:
+    """The last minute before the quiet hours that contain ``moment`` began."""
+    tz = zone(zone_name)
+    local = local_time(moment, tz)
+    begin = datetime.combine(local.date(), time(quiet_start // 60, quiet_start % 60), tzinfo=tz)
+    if begin > local:
+        begin -= timedelta(days=1)
+    return to_utc(begin) - timedelta(minutes=1)

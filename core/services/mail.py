@@ -25,6 +25,7 @@ from core.models import OutboxMessage
 from core.models._base import N_, utcnow
 from core.models.outbox_message import Attachment
 from core.services import sms
+from core.timezones import after_quiet_hours, in_quiet_hours
 
 #: sent with ``results``, a list of (message id, idempotency key, status, error), when deliveries ended
 #: ("sent", "stored", "failed"), so whoever queued them (the reminders) can track them without the outbox
@@ -162,7 +163,6 @@ def _send_claimed(msg: OutboxMessage, transport, transient: tuple[type[Exception
 def _outside_quiet_hours(texts: list[OutboxMessage], token: str) -> tuple[list[OutboxMessage], list[tuple]]:
     """(the claimed SMS that may go now, results of the others): one inside its quiet hours (a retry that
     fell into the night) is put back, due at their end, and this attempt is not counted."""
-    from core.services.reminders import after_quiet_hours, in_quiet_hours  # the one quiet-hours arithmetic
 
     now, ready, deferred = utcnow(), [], []
     for msg in texts:

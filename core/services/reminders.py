@@ -62,7 +62,8 @@ from core.signals import (
     appointment_rescheduled,
     appointment_status_changed,
 )
-from core.timezones import local_time, to_utc
+from core.timezones import after_quiet_hours, before_quiet_hours, in_quiet_hours, local_time, to_utc
+from core.timezones import zone as _zone
 
 log = logging.getLogger(__name__)
 FEATURE = "reminders"
@@ -265,10 +266,6 @@ def can_receive_sms(number: str) -> bool:
 # --- time arithmetic --------------------------------------------------------------------------------
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    return ZoneInfo(name or "Europe/Berlin")
-
-
 def due_time(start: datetime, zone_name: str, lead_minutes: int) -> datetime:
     """When a reminder ``lead_minutes`` before ``start`` (naive UTC) is due, as naive UTC.
 
@@ -280,40 +277,6 @@ def due_time(start: datetime, zone_name: str, lead_minutes: int) -> datetime:
     zone = _zone(zone_name)
     wall = local_time(start, zone).replace(tzinfo=None) - timedelta(days=lead_minutes // (24 * 60))
     return to_utc(wall.replace(tzinfo=zone))
-
-
-def _minutes(local: datetime) -> int:
-    return local.hour * 60 + local.minute
-
-
-def in_quiet_hours(moment: datetime, zone_name: str, quiet_start: int, quiet_end: int) -> bool:
-    """``moment`` (naive UTC) lies inside the quiet hours in the zone (a window may span midnight)."""
-    if quiet_start == quiet_end:
-        return False
-    now = _minutes(local_time(moment, _zone(zone_name)))
-    if quiet_start < quiet_end:
-        return quiet_start <= now < quiet_end
-    return now >= quiet_start or now < quiet_end
-
-
-def after_quiet_hours(moment: datetime, zone_name: str, quiet_end: int) -> datetime:
-    """The first moment after the quiet hours that contain ``moment`` (naive UTC in, naive UTC out)."""
-    zone = _zone(zone_name)
-    local = local_time(moment, zone)
-    end = datetime.combine(local.date(), time(quiet_end // 60, quiet_end % 60), tzinfo=zone)
-    if end <= local:
-        end = datetime.combine(local.date() + timedelta(days=1), time(quiet_end // 60, quiet_end % 60), tzinfo=zone)
-    return to_utc(end)
-
-
-def before_quiet_hours(moment: datetime, zone_name: str, quiet_start: int) -> datetime:
-    """The last minute before the quiet hours that contain ``moment`` began."""
-    zone = _zone(zone_name)
-    local = local_time(moment, zone)
-    begin = datetime.combine(local.date(), time(quiet_start // 60, quiet_start % 60), tzinfo=zone)
-    if begin > local:
-        begin -= timedelta(days=1)
-    return to_utc(begin) - timedelta(minutes=1)
 
 
 def quiet_due(due: datetime, start: datetime, zone_name: str, policy: ReminderPolicy) -> datetime:
