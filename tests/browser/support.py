@@ -68,3 +68,14 @@ def renderer_frame(page, index: int = 0):
     """The renderer's ``Frame`` itself (for ``evaluate``), once it is attached."""
     page.wait_for_selector(FRAME, state="attached")
     return page.locator(FRAME).nth(index).element_handle().content_frame()
+
+
+def staff_login(page, base: str, email: str = "inhaberin@example.com") -> None:
+    """Log a staff member in through the admin's login form (the seeded test password) and wait for the panel."""
+    from tests.conftest import DEFAULT_PASSWORD
+
+    page.goto(base + "/admin/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/admin/")

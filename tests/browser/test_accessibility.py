@@ -237,12 +237,12 @@ def test_screenshots_of_the_main_pages(site, browser):
     """Admin home, customer file, calendar week, portal home and the kiosk form at 1366 and 390 px
     (tests/artifacts/<page>-<width>.png); the customer-facing pages and the customer file never
     scroll sideways on a phone."""
-    from tests.browser.test_forms_browser import login
+    from tests.browser.support import staff_login
 
     base, overflow = site["base"], {}
     for width, height in WIDTHS.items():
         staff = browser.new_context(locale="de-DE", viewport={"width": width, "height": height}).new_page()
-        login(staff, base, "inhaberin@example.com")
+        staff_login(staff, base)
         pages = (("admin-home", "/admin/"), ("customer-file", f"/admin/customer/file/?id={site['customer'].pk}"),
                  ("calendar-week", "/admin/calendar/?view=week"))
         for name, url in pages:

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from tests.browser.test_forms_browser import browser, live, login, new_page, open_builder  # noqa: F401 (fixtures)
+from tests.browser.support import staff_login
+from tests.browser.test_forms_browser import browser, live, new_page, open_builder  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -22,7 +23,7 @@ def test_the_end_follows_the_activity_duration(live, browser):  # noqa: F811
         customer = Customer.objects.get(business_unit=unit, last_name="Kühn")
     problems: list[str] = []
     page = new_page(browser, base, problems)
-    login(page, base, "inhaberin@example.com")
+    staff_login(page, base)
     page.goto(f"{base}/admin/customer/file/?id={customer.pk}")
     page.click("[data-testid=new-appointment]")
     page.wait_for_selector("#start")

@@ -10,7 +10,7 @@ import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.support import csp_violations
+from tests.browser.support import csp_violations, staff_login
 from tests.conftest import DEFAULT_PASSWORD, make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -54,11 +54,7 @@ def _logged_in(browser, base: str, problems: list[str]):
     from tests.browser.support import watched_page
 
     context, page = watched_page(browser, base, problems)
-    page.goto(base + "/admin/login")
-    page.fill("input[name=email]", "inhaberin@example.com")
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/admin/")
+    staff_login(page, base)
     return context, page
 
 

@@ -12,7 +12,7 @@ import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.support import csp_violations, require_chromium, watched_page
+from tests.browser.support import csp_violations, require_chromium, staff_login, watched_page
 from tests.conftest import DEFAULT_PASSWORD, make_app
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -62,11 +62,7 @@ DROP = """([zone, files]) => {
 
 def _staff_page(chromium, base, problems):
     context, page = watched_page(chromium, base, problems, "staff")
-    page.goto(base + "/admin/login")
-    page.fill("input[name=email]", "inhaberin@example.com")
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/admin/")
+    staff_login(page, base)
     return context, page
 
 

@@ -17,7 +17,7 @@ import pytest
 from flask import Blueprint, render_template
 from werkzeug.serving import make_server
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, form_frame, renderer_frame, require_chromium
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, form_frame, renderer_frame, require_chromium, staff_login
 from tests.conftest import DEFAULT_PASSWORD, make_app
 
 SEED = Path(__file__).resolve().parents[2] / "seed" / "questionnaires"
@@ -76,14 +76,6 @@ def new_page(browser, base, problems):
     return page
 
 
-def login(page, base, email):
-    page.goto(base + "/admin/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/admin/")
-
-
 def open_builder(live, browser, name: str, kind: str):
     """A new questionnaire opened in the builder by the designer: (questionnaire, page, builder frame,
     the page's problems list)."""
@@ -95,7 +87,7 @@ def open_builder(live, browser, name: str, kind: str):
         q = qs.create(Actor.system(), unit, name=name, kind=kind)
     problems: list[str] = []
     page = new_page(browser, base, problems)
-    login(page, base, "designerin@example.com")
+    staff_login(page, base, "designerin@example.com")
     page.goto(f"{base}/admin/questionnaire/builder/?id={q.pk}")
     page.wait_for_function("() => window.__fdBuilder === true")
     return q, page, form_frame(page), problems
@@ -185,7 +177,7 @@ def test_server_error_appears_next_to_its_field(live, browser):
         customer = Customer.objects.get(email="kaethe@example.com")
     problems: list[str] = []
     page = new_page(browser, base, problems)
-    login(page, base, "inhaberin@example.com")
+    staff_login(page, base)
     page.goto(f"{base}/admin/customer/fill/?id={customer.pk}&version={version.pk}")
     page.wait_for_function("() => window.__fdReady === true")
     form = form_frame(page)

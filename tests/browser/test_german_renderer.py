@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import renderer_frame
-from tests.browser.test_forms_browser import browser, live, login, new_page, open_builder  # noqa: F401 (fixtures)
+from tests.browser.support import renderer_frame, staff_login
+from tests.browser.test_forms_browser import browser, live, new_page, open_builder  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -27,7 +27,7 @@ def test_customer_facing_defaults_are_german(live, browser):  # noqa: F811
         q = qs.create(Actor.system(), unit, name="Standardtexte", kind="custom", definition=DEFINITION)
     problems: list[str] = []
     page = new_page(browser, base, problems)
-    login(page, base, "designerin@example.com")
+    staff_login(page, base, "designerin@example.com")
     page.goto(f"{base}/admin/questionnaire/preview/?id={q.pk}")
     frame = renderer_frame(page)
     frame.wait_for_selector(".formio-component-birthday select")

@@ -22,7 +22,15 @@ import pytest
 from flask import Blueprint, request
 from werkzeug.serving import make_server
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, CSP_WATCH, form_frame, renderer_frame, require_chromium
+from tests.browser.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CSP_WATCH,
+    form_frame,
+    renderer_frame,
+    require_chromium,
+    staff_login,
+)
 from tests.conftest import DEFAULT_PASSWORD, make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -136,14 +144,6 @@ class Witness:
         self.cookies = cookies
 
 
-def _login_staff(page, base):
-    page.goto(base + "/admin/login")
-    page.fill("input[name=email]", "inhaberin@example.com")
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/admin/")
-
-
 def _new(browser, base, **kw):
     context = browser.new_context(locale="de-DE", **kw)
     context.add_init_script(CSP_WATCH)
@@ -160,7 +160,7 @@ def test_hostile_definition_runs_on_no_surface(live):
 
         # --- staff: fill-in, the owner's preview, the builder, and the lint path ------------------------
         context, page, witness = _new(browser, base)
-        _login_staff(page, base)
+        staff_login(page, base)
         witness.cookies = witness._cookies()
         page.goto(f"{base}/admin/customer/fill/?id={ids['customer']}&version={ids['version']}")
         witness.check("staff fill-in", hits)
@@ -262,7 +262,7 @@ def test_the_isolated_renderer_contains_a_hostile_definition(live, monkeypatch):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context, page, witness = _new(browser, base)
-        _login_staff(page, base)
+        staff_login(page, base)
         witness.cookies = witness._cookies()
         for surface, url, frames in (
             ("staff fill-in", f"/admin/customer/fill/?id={ids['customer']}&version={ids['version']}", 1),
@@ -324,7 +324,7 @@ def test_definition_javascript_runs_only_inside_the_isolated_renderer(live, tmp_
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context, page, witness = _new(browser, base)
-        _login_staff(page, base)
+        staff_login(page, base)
         witness.cookies = witness._cookies()
         response = page.goto(f"{base}/admin/customer/fill/?id={customer.pk}&version={version.pk}")
         assert "'unsafe-eval'" not in response.headers["content-security-policy"]

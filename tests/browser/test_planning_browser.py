@@ -9,7 +9,7 @@ import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.support import require_chromium
+from tests.browser.support import require_chromium, staff_login
 from tests.conftest import DEFAULT_PASSWORD, make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -44,11 +44,7 @@ def test_suggest_book_and_see_it_in_the_calendar(live_admin, chromium, tmp_path)
     page = chromium.new_page(locale="de-DE")
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.goto(base + "/admin/login")
-    page.fill("input[name=email]", "inhaberin@example.com")
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/admin/")
+    staff_login(page, base)
     page.goto(f"{base}/admin/customer/file/?id={customer.pk}")
     page.click("[data-testid=file-suggest]")
     page.select_option("#activity_type", label="Hausbesuch (60 min)")

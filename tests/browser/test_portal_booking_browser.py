@@ -12,7 +12,7 @@ import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, csp_violations, require_chromium, watched_page
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, csp_violations, require_chromium, staff_login, watched_page
 from tests.conftest import DEFAULT_PASSWORD, make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -93,11 +93,7 @@ def test_customer_books_sees_and_reschedules_staff_see_it_in_the_calendar(live_b
         problems.extend(csp_violations(page))
 
         _, staff_page = watched_page(browser, base, problems, "staff", locale="de-DE")
-        staff_page.goto(base + "/admin/login")
-        staff_page.fill("input[name=email]", "inhaberin@example.com")
-        staff_page.fill("input[name=password]", DEFAULT_PASSWORD)
-        staff_page.click("button[type=submit]")
-        staff_page.wait_for_url(base + "/admin/")
+        staff_login(staff_page, base)
         day = moved.start.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Europe/Berlin")).date()
         staff_page.goto(f"{base}/admin/calendar/?date={day.isoformat()}")
         expect(staff_page.locator("[data-testid=appointment]")).to_contain_text("Größmann")

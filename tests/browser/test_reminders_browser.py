@@ -10,7 +10,7 @@ import mongoengine
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.support import csp_violations, watched_page
+from tests.browser.support import csp_violations, staff_login, watched_page
 from tests.conftest import DEFAULT_PASSWORD, make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -49,11 +49,7 @@ def test_overview_tick_and_save(live, chromium, tmp_path):
     app, base, appointments = live
     problems: list[str] = []
     context, page = watched_page(chromium, base, problems)
-    page.goto(base + "/admin/login")
-    page.fill("input[name=email]", "inhaberin@example.com")
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/admin/")
+    staff_login(page, base)
     page.goto(base + "/admin/reminders/overview/")
     assert page.locator("[data-testid=chart-next] svg[role=img]").count() == 1
     assert page.locator("[data-testid=chart-past] svg[role=img]").count() == 1
@@ -116,11 +112,7 @@ def test_an_activity_type_gets_its_own_text_with_a_preview(live, chromium, tmp_p
         cut = ActivityType(business_unit=unit, name="Schnitt").save()
     problems: list[str] = []
     context, page = watched_page(chromium, base, problems)
-    page.goto(base + "/admin/login")
-    page.fill("input[name=email]", "inhaberin@example.com")
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/admin/")
+    staff_login(page, base)
     page.goto(base + "/admin/reminders/settings/")
     block = page.locator(f'[data-texts="{cut.pk}-reminder-de"]')
     assert not block.is_visible()  # inside the closed "Texts for this activity type"
