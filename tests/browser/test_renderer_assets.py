@@ -25,8 +25,9 @@ SUPPORTED = [
     "htmlelement", "button", "panel", "columns", "fieldset", "well", "container", "datagrid",
 ]
 
-#: types the sidebar offers beyond the full test form above (their own tests: tests/forms/test_extra_components.py)
-SIDEBAR_ONLY = ["editgrid", "tabs", "table", "address", "currency", "tags", "time", "url", "password"]
+#: types the sidebar offers beyond the full test form above (their own tests: tests/forms/test_extra_components.py;
+#: "form" is "Fragebogen einbinden", another questionnaire of the unit: tests/browser/test_nested_browser.py)
+SIDEBAR_ONLY = ["editgrid", "tabs", "table", "address", "currency", "tags", "time", "url", "password", "form"]
 
 VALUES = [{"label": "Ja", "value": "ja"}, {"label": "Nein", "value": "nein"}]
 
